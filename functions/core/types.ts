@@ -1,0 +1,76 @@
+/**
+ * Domain types shared by the core, the adapters and the handlers.
+ * The product object is the API contract of DESIGN.md › API (full object + score + reasons).
+ */
+
+export type ProductStatus = 'active' | 'draft' | 'blocked';
+
+export interface Product {
+  id: string;
+  name: string;
+  description: string;
+  price: number;
+  currency: string;
+  category: string;
+  promoted: boolean;
+  status: ProductStatus;
+  /** ISO country codes where the product is sold; empty = everywhere. */
+  countries: string[];
+  /** S3 keys under `images/{id}/`. */
+  images: string[];
+  createdAt: string;
+  updatedAt: string;
+  attributes: Record<string, string>;
+  /** Set once the image has been embedded (EfficientNet-B0 → VAE μ). */
+  embedding_version?: string;
+  /** VAE μ of the product's first image (not returned by the API). */
+  image_embedding?: number[];
+  /** Text embedding of the product name (not returned by the API). */
+  text_embedding?: number[];
+}
+
+export type EventType = 'order' | 'cart' | 'wishlist' | 'view';
+export const EVENT_TYPES: readonly EventType[] = ['order', 'cart', 'wishlist', 'view'];
+
+/** One app event as accepted by `POST /events`. */
+export interface InteractionEvent {
+  eventId: string;
+  userId: string;
+  productId: string;
+  type: EventType;
+  /** For gift orders: the person the gift is for. The event then counts for the receiver. */
+  receiverId?: string;
+  quantity: number;
+  /** Epoch milliseconds. */
+  timestamp: number;
+}
+
+export interface UserProfile {
+  id: string;
+  country?: string;
+  blacklist: string[];
+}
+
+export type Reason = string; // on_wishlist | because_you_bought:<id> | similar_image:<id> | popular_in_country | new_arrival | promoted | popular_backfill | ...
+
+export interface RecommendedProduct extends Omit<Product, 'image_embedding' | 'text_embedding'> {
+  score: number;
+  reasons: Reason[];
+}
+
+export interface RecommendationResult {
+  recommended_products: RecommendedProduct[];
+  model_version: string;
+  promoted_shortfall: number;
+}
+
+/** Filters shared by both recommendation routes. Prices inclusive. */
+export interface RecommendationQuery {
+  userId: string;
+  num: number;
+  minPrice?: number;
+  maxPrice?: number;
+  minPromoted: number;
+  country?: string;
+  category?: string;
+}
