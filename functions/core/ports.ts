@@ -1,0 +1,66 @@
+/**
+ * What the core needs from the outside world. Adapters in functions/adapters/ implement these
+ * with the AWS SDK (DynamoDB, S3) and ONNX Runtime; functions/adapters/bootstrap.ts builds them
+ * once per container and hands them to the handlers.
+ */
+import type { InteractionEvent, Product, UserProfile } from './types.js';
+
+export interface CatalogStore {
+  get(id: string): Promise<Product | undefined>;
+  /** Missing ids are skipped; order of the result is unspecified. */
+  batchGet(ids: readonly string[]): Promise<Product[]>;
+  put(product: Product): Promise<void>;
+  /**
+   * Sets the embeddings of a product that exists, atomically (conditional update).
+   * Throws NotFound when the product does not exist.
+   */
+  setEmbeddings(
+    id: string,
+    update: { image_embedding?: number[]; text_embedding?: number[]; embedding_version: string },
+  ): Promise<void>;
+  /** Every product, page by page (retrain, local tooling). */
+  scanAll(): AsyncIterable<Product>;
+}
+
+export interface InteractionStore {
+  /**
+   * Writes events credited to their user (receiver for gift orders), idempotent by eventId:
+   * an event already stored is counted in `duplicates`, not written twice.
+   */
+  putEvents(events: readonly InteractionEvent[]): Promise<{ accepted: number; duplicates: number }>;
+  /** Events credited to one user, newest first, at most `limit`. */
+  listForUser(userId: string, limit?: number): Promise<InteractionEvent[]>;
+  countForUser(userId: string): Promise<number>;
+  scanAll(): AsyncIterable<InteractionEvent>;
+}
+
+export interface UserStore {
+  get(id: string): Promise<UserProfile | undefined>;
+  put(user: UserProfile): Promise<void>;
+}
+
+/** Immutable model versions (bytes) plus the serving pointer. */
+export interface ModelStore {
+  /** Writes every file of a version; must complete before the pointer may point at it. */
+  putVersion(version: string, files: Record<string, Uint8Array>): Promise<void>;
+  getFile(version: string, name: string): Promise<Uint8Array>;
+  /** The serving version, or undefined before the first successful retrain. */
+  readPointer(): Promise<{ version: string; previous?: string; updatedAt: string } | undefined>;
+  /** Conditional swap: succeeds only if the pointer still names `expected` (undefined = no pointer yet). */
+  swapPointer(expected: string | undefined, next: string): Promise<void>;
+}
+
+/** Image bytes → embedding vectors (EfficientNet-B0 features → VAE μ). */
+export interface ImageEmbedder {
+  embed(image: Uint8Array): Promise<{ features: Float32Array; mu: Float32Array }>;
+  /** Identifies the backbone + VAE pair, stored as the product's embedding_version. */
+  readonly version: string;
+}
+
+/** Images bucket access the catalog routes and the embed handler need. */
+export interface ImageStore {
+  presignUpload(key: string, contentType?: string): Promise<string>;
+  presignDownload(key: string): Promise<string>;
+  getObject(key: string): Promise<{ bytes: Uint8Array; size: number }>;
+  headObject(key: string): Promise<{ size: number } | undefined>;
+}
