@@ -1,0 +1,214 @@
+/**
+ * Image embedding with ONNX Runtime: sharp preprocessing → EfficientNet-B0 (`features`, 1280-d)
+ * → VAE encoder (`mu`, D-d). Sessions are created lazily, once per container, from a models dir:
+ * env `MODELS_DIR`, else `/opt/models` on Lambda (the layer), else `models/artifacts` in this repo.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as ort from 'onnxruntime-node';
+import { CorruptArtifact, InvalidInput, ModelNotReady } from '../core/errors.js';
+import { IMAGE_SIZE, IMAGE_TENSOR_LENGTH, preprocessBatch } from './image-preprocess.js';
+
+/** Width of the backbone's pooled penultimate layer. */
+export const FEATURE_SIZE = 1280;
+export const BACKBONE_FILE = 'efficientnet_b0.onnx';
+export const VAE_ENCODER_FILE = 'vae_encoder.onnx';
+export const MANIFEST_FILE = 'manifest.json';
+
+/** Per-image outputs, in input order. */
+export interface ImageEmbeddings {
+  /** Raw backbone features, 1280 floats each (not L2-normalised). */
+  features: Float32Array[];
+  /** VAE encoder means, `latentSize` floats each. */
+  mu: Float32Array[];
+}
+
+/** Options; every field has a default. */
+export interface ImageEmbedderOptions {
+  /** Folder holding efficientnet_b0.onnx, vae_encoder.onnx and manifest.json. Default: {@link resolveModelsDir}. */
+  modelsDir?: string;
+  /** ONNX Runtime intra-op threads. Default: env `ORT_INTRA_OP_THREADS`, else ONNX Runtime's own default (all cores). */
+  intraOpNumThreads?: number;
+  /** Images per backbone run; bounds memory (each image is 602 KB of float32 input). Default 8. */
+  maxBatch?: number;
+}
+
+/** What the models dir says about itself (from manifest.json when present). */
+export interface ImageEmbedderInfo {
+  modelsDir: string;
+  /** `embedding_version` from manifest.json: stored on products next to their embedding. */
+  version: string;
+  /** Latent size D of `mu`, or undefined if no manifest says so. */
+  latentSize?: number;
+}
+
+/**
+ * The models dir: env `MODELS_DIR`; else `/opt/models` inside Lambda; else `<repo>/models/artifacts`.
+ */
+export function resolveModelsDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.MODELS_DIR) return path.resolve(env.MODELS_DIR);
+  if (env.AWS_LAMBDA_FUNCTION_NAME) return '/opt/models';
+  // This file sits at <repo>/functions/adapters/.
+  return fileURLToPath(new URL('../../models/artifacts/', import.meta.url));
+}
+
+function threadsFromEnv(env: NodeJS.ProcessEnv): number | undefined {
+  const raw = env.ORT_INTRA_OP_THREADS;
+  if (!raw) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`ORT_INTRA_OP_THREADS must be a positive integer, got '${raw}'`);
+  return n;
+}
+
+function readInfo(modelsDir: string): ImageEmbedderInfo {
+  const file = path.join(modelsDir, MANIFEST_FILE);
+  if (!existsSync(file)) return { modelsDir, version: 'unversioned' };
+  let manifest: { embedding_version?: string; models?: Record<string, { latent_size?: number }> };
+  try {
+    manifest = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new CorruptArtifact(`${file} is not valid JSON`, undefined, { cause: err });
+  }
+  return {
+    modelsDir,
+    version: manifest.embedding_version ?? 'unversioned',
+    latentSize: manifest.models?.vae_encoder?.latent_size,
+  };
+}
+
+/** Image embedder over two ONNX sessions, each created on first use and then reused. */
+export class OnnxImageEmbedder {
+  readonly info: ImageEmbedderInfo;
+  private readonly sessionOptions: ort.InferenceSession.SessionOptions;
+  private readonly maxBatch: number;
+  private backbone?: Promise<ort.InferenceSession>;
+  private encoder?: Promise<ort.InferenceSession>;
+
+  constructor(options: ImageEmbedderOptions = {}) {
+    const modelsDir = options.modelsDir ? path.resolve(options.modelsDir) : resolveModelsDir();
+    this.info = readInfo(modelsDir);
+    const threads = options.intraOpNumThreads ?? threadsFromEnv(process.env);
+    this.sessionOptions = {
+      graphOptimizationLevel: 'all',
+      executionMode: 'sequential',
+      ...(threads ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {}),
+    };
+    this.maxBatch = Math.max(1, options.maxBatch ?? 8);
+  }
+
+  private open(file: string): Promise<ort.InferenceSession> {
+    const full = path.join(this.info.modelsDir, file);
+    if (!existsSync(full)) {
+      return Promise.reject(new ModelNotReady(`model file missing: ${full} (run npm run models:build or set MODELS_DIR)`));
+    }
+    return ort.InferenceSession.create(full, this.sessionOptions);
+  }
+
+  private backboneSession(): Promise<ort.InferenceSession> {
+    // A failed load is not cached, so a later call can retry.
+    this.backbone ??= this.open(BACKBONE_FILE).catch((err) => {
+      this.backbone = undefined;
+      throw err;
+    });
+    return this.backbone;
+  }
+
+  private encoderSession(): Promise<ort.InferenceSession> {
+    this.encoder ??= this.open(VAE_ENCODER_FILE).catch((err) => {
+      this.encoder = undefined;
+      throw err;
+    });
+    return this.encoder;
+  }
+
+  /** Backbone on already-preprocessed NCHW input (`float32[N·3·224·224]`) → N feature vectors. */
+  async featuresFromTensor(batch: Float32Array): Promise<Float32Array[]> {
+    if (batch.length % IMAGE_TENSOR_LENGTH !== 0) {
+      throw new InvalidInput(`input length ${batch.length} is not a multiple of 3·224·224`);
+    }
+    const n = batch.length / IMAGE_TENSOR_LENGTH;
+    const session = await this.backboneSession();
+    const out: Float32Array[] = [];
+    for (let start = 0; start < n; start += this.maxBatch) {
+      const m = Math.min(this.maxBatch, n - start);
+      const slice = batch.subarray(start * IMAGE_TENSOR_LENGTH, (start + m) * IMAGE_TENSOR_LENGTH);
+      const input = new ort.Tensor('float32', slice, [m, 3, IMAGE_SIZE, IMAGE_SIZE]);
+      const result = await session.run({ input }, ['features']);
+      const data = result.features.data as Float32Array;
+      for (let i = 0; i < m; i++) out.push(data.slice(i * FEATURE_SIZE, (i + 1) * FEATURE_SIZE));
+      for (const t of Object.values(result)) t.dispose?.();
+    }
+    return out;
+  }
+
+  /** Images (JPEG/PNG/WebP bytes) → 1280-d backbone features, in input order. */
+  async extractFeatures(images: readonly Uint8Array[]): Promise<Float32Array[]> {
+    const out: Float32Array[] = [];
+    for (let start = 0; start < images.length; start += this.maxBatch) {
+      const batch = await preprocessBatch(images.slice(start, start + this.maxBatch));
+      out.push(...(await this.featuresFromTensor(batch)));
+    }
+    return out;
+  }
+
+  /** 1280-d features → VAE μ (D-d), in input order. */
+  async encodeFeatures(features: readonly Float32Array[]): Promise<Float32Array[]> {
+    if (features.length === 0) return [];
+    const session = await this.encoderSession();
+    const flat = new Float32Array(features.length * FEATURE_SIZE);
+    features.forEach((f, i) => {
+      if (f.length !== FEATURE_SIZE) throw new InvalidInput(`feature vector ${i} has length ${f.length}, expected ${FEATURE_SIZE}`);
+      flat.set(f, i * FEATURE_SIZE);
+    });
+    const result = await session.run({ features: new ort.Tensor('float32', flat, [features.length, FEATURE_SIZE]) }, ['mu']);
+    const mu = result.mu;
+    const d = Number(mu.dims[1]);
+    const data = mu.data as Float32Array;
+    const out = features.map((_, i) => data.slice(i * d, (i + 1) * d));
+    mu.dispose?.();
+    return out;
+  }
+
+  /**
+   * Images → backbone features and VAE μ.
+   * @throws InvalidInput (with `details.index`) for an empty, oversized, unsupported or undecodable image.
+   * @throws ModelNotReady if a model file is missing from the models dir.
+   */
+  async embedImages(images: readonly Uint8Array[]): Promise<ImageEmbeddings> {
+    if (images.length === 0) return { features: [], mu: [] };
+    const features = await this.extractFeatures(images);
+    return { features, mu: await this.encodeFeatures(features) };
+  }
+
+  /** Release both sessions (tests and CLIs; Lambda containers keep them). */
+  async close(): Promise<void> {
+    const sessions = [this.backbone, this.encoder];
+    this.backbone = this.encoder = undefined;
+    for (const s of sessions) {
+      if (s) await (await s.catch(() => undefined))?.release();
+    }
+  }
+}
+
+const shared = new Map<string, OnnxImageEmbedder>();
+
+/**
+ * The container-wide embedder for these options (one per models dir + thread count): sessions are
+ * created on the first call that needs them and reused by every later call.
+ */
+export function getImageEmbedder(options: ImageEmbedderOptions = {}): OnnxImageEmbedder {
+  const modelsDir = options.modelsDir ? path.resolve(options.modelsDir) : resolveModelsDir();
+  const key = `${modelsDir}|${options.intraOpNumThreads ?? ''}|${options.maxBatch ?? ''}`;
+  let embedder = shared.get(key);
+  if (!embedder) {
+    embedder = new OnnxImageEmbedder({ ...options, modelsDir });
+    shared.set(key, embedder);
+  }
+  return embedder;
+}
+
+/** Shortcut: images → `{ features, mu }` with the container-wide embedder. */
+export function embedImages(images: readonly Uint8Array[], options?: ImageEmbedderOptions): Promise<ImageEmbeddings> {
+  return getImageEmbedder(options).embedImages(images);
+}
