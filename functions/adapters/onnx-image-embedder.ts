@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { CorruptArtifact, InvalidInput, ModelNotReady } from '../core/errors.js';
+import type { ImageEmbedder } from '../core/ports.js';
 import { IMAGE_SIZE, IMAGE_TENSOR_LENGTH, preprocessBatch } from './image-preprocess.js';
 
 /** Width of the backbone's pooled penultimate layer. */
@@ -78,7 +79,7 @@ function readInfo(modelsDir: string): ImageEmbedderInfo {
 }
 
 /** Image embedder over two ONNX sessions, each created on first use and then reused. */
-export class OnnxImageEmbedder {
+export class OnnxImageEmbedder implements ImageEmbedder {
   readonly info: ImageEmbedderInfo;
   private readonly sessionOptions: ort.InferenceSession.SessionOptions;
   private readonly maxBatch: number;
@@ -179,6 +180,17 @@ export class OnnxImageEmbedder {
     if (images.length === 0) return { features: [], mu: [] };
     const features = await this.extractFeatures(images);
     return { features, mu: await this.encodeFeatures(features) };
+  }
+
+  /** The core port: one image → `{ features, mu }`. */
+  async embed(image: Uint8Array): Promise<{ features: Float32Array; mu: Float32Array }> {
+    const { features, mu } = await this.embedImages([image]);
+    return { features: features[0], mu: mu[0] };
+  }
+
+  /** `embedding_version` of the models dir (manifest.json), stored on products with their embedding. */
+  get version(): string {
+    return this.info.version;
   }
 
   /** Release both sessions (tests and CLIs; Lambda containers keep them). */
