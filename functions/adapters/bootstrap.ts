@@ -1,0 +1,44 @@
+/**
+ * Wiring, in one place: builds the adapters once per container and hands them to handlers.
+ * No handler calls `new` on an AWS client.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { config, type Config } from '../config.js';
+import type { CatalogStore, ImageStore, InteractionStore, ModelStore, UserStore } from '../core/ports.js';
+import { documentClient, s3Client } from './aws-clients.js';
+import { DynamoCatalogStore, DynamoInteractionStore, DynamoUserStore } from './dynamo-stores.js';
+import { S3ImageStore, S3ModelStore } from './s3-stores.js';
+
+export interface Deps {
+  config: Config;
+  catalog: CatalogStore;
+  interactions: InteractionStore;
+  users: UserStore;
+  models: ModelStore;
+  images: ImageStore;
+  logger: Logger;
+}
+
+let deps: Deps | undefined;
+
+export function getDeps(): Deps {
+  if (deps) return deps;
+  const cfg = config();
+  const ddb = documentClient();
+  const s3 = s3Client();
+  deps = {
+    config: cfg,
+    catalog: new DynamoCatalogStore(ddb, cfg.PRODUCTS_TABLE),
+    interactions: new DynamoInteractionStore(ddb, cfg.INTERACTIONS_TABLE),
+    users: new DynamoUserStore(ddb, cfg.USERS_TABLE),
+    models: new S3ModelStore(s3, cfg.MODELS_BUCKET, ddb, cfg.MODEL_REGISTRY_TABLE),
+    images: new S3ImageStore(s3, cfg.IMAGES_BUCKET, cfg.PRESIGN_EXPIRES_S),
+    logger: new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'gift-recommender' }),
+  };
+  return deps;
+}
+
+/** Drops the cached wiring (tests that restart the embedded servers). */
+export function resetDeps(): void {
+  deps = undefined;
+}

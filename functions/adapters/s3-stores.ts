@@ -1,0 +1,105 @@
+/**
+ * S3 adapters: immutable model versions (with the serving pointer in DynamoDB, swapped by a
+ * conditional write) and the product images bucket (presigned URLs, reads for embedding).
+ */
+import { GetObjectCommand, HeadObjectCommand, NoSuchKey, NotFound as S3NotFound, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import type { ImageStore, ModelStore } from '../core/ports.js';
+import { ConflictError, CorruptArtifact, NotFound } from '../core/errors.js';
+
+const POINTER_NAME = 'serving';
+
+export class S3ModelStore implements ModelStore {
+  constructor(
+    private readonly s3: S3Client,
+    private readonly bucket: string,
+    private readonly dynamo: DynamoDBDocumentClient,
+    private readonly registryTable: string,
+  ) {}
+
+  private key(version: string, name: string): string {
+    return `models/${version}/${name}`;
+  }
+
+  async putVersion(version: string, files: Record<string, Uint8Array>): Promise<void> {
+    // Sequential on purpose: a version is a handful of objects, and order makes partial failures obvious.
+    for (const [name, bytes] of Object.entries(files)) {
+      await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.key(version, name), Body: bytes }));
+    }
+  }
+
+  async getFile(version: string, name: string): Promise<Uint8Array> {
+    try {
+      const res = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(version, name) }));
+      if (!res.Body) throw new CorruptArtifact(`model file ${version}/${name} has no body`);
+      return await res.Body.transformToByteArray();
+    } catch (err) {
+      if (err instanceof NoSuchKey) throw new CorruptArtifact(`model file ${version}/${name} is missing`, undefined, { cause: err });
+      throw err;
+    }
+  }
+
+  async readPointer(): Promise<{ version: string; previous?: string; updatedAt: string } | undefined> {
+    const res = await this.dynamo.send(
+      new GetCommand({ TableName: this.registryTable, Key: { name: POINTER_NAME }, ConsistentRead: true }),
+    );
+    if (!res.Item) return undefined;
+    return { version: res.Item.version as string, previous: res.Item.previous as string | undefined, updatedAt: res.Item.updatedAt as string };
+  }
+
+  async swapPointer(expected: string | undefined, next: string): Promise<void> {
+    try {
+      await this.dynamo.send(
+        new PutCommand({
+          TableName: this.registryTable,
+          Item: { name: POINTER_NAME, version: next, previous: expected, updatedAt: new Date().toISOString() },
+          ConditionExpression: expected === undefined ? 'attribute_not_exists(#n)' : '#v = :expected',
+          ExpressionAttributeNames: expected === undefined ? { '#n': 'name' } : { '#v': 'version' },
+          ExpressionAttributeValues: expected === undefined ? undefined : { ':expected': expected },
+        }),
+      );
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) {
+        throw new ConflictError(`model pointer moved: expected ${expected ?? '(none)'}`, undefined, { cause: err });
+      }
+      throw err;
+    }
+  }
+}
+
+export class S3ImageStore implements ImageStore {
+  constructor(private readonly s3: S3Client, private readonly bucket: string, private readonly expiresIn: number) {}
+
+  presignUpload(key: string, contentType?: string): Promise<string> {
+    return getSignedUrl(this.s3, new PutObjectCommand({ Bucket: this.bucket, Key: key, ContentType: contentType }), {
+      expiresIn: this.expiresIn,
+    });
+  }
+
+  presignDownload(key: string): Promise<string> {
+    return getSignedUrl(this.s3, new GetObjectCommand({ Bucket: this.bucket, Key: key }), { expiresIn: this.expiresIn });
+  }
+
+  async getObject(key: string): Promise<{ bytes: Uint8Array; size: number }> {
+    try {
+      const res = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      const bytes = res.Body ? await res.Body.transformToByteArray() : new Uint8Array();
+      return { bytes, size: bytes.byteLength };
+    } catch (err) {
+      if (err instanceof NoSuchKey) throw new NotFound(`image ${key} does not exist`, undefined, { cause: err });
+      throw err;
+    }
+  }
+
+  async headObject(key: string): Promise<{ size: number } | undefined> {
+    try {
+      const res = await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return { size: res.ContentLength ?? 0 };
+    } catch (err) {
+      if (err instanceof S3NotFound || (err as { name?: string }).name === 'NotFound') return undefined;
+      throw err;
+    }
+  }
+}

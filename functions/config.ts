@@ -1,0 +1,49 @@
+/**
+ * Configuration read once per container from the environment and validated with zod:
+ * bad config fails the cold start loudly instead of failing requests later.
+ */
+import { z } from 'zod';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+const ConfigSchema = z.object({
+  PRODUCTS_TABLE: z.string().min(1).default('gift-products'),
+  INTERACTIONS_TABLE: z.string().min(1).default('gift-interactions'),
+  USERS_TABLE: z.string().min(1).default('gift-users'),
+  MODEL_REGISTRY_TABLE: z.string().min(1).default('gift-model-registry'),
+  IMAGES_BUCKET: z.string().min(1).default('gift-images'),
+  MODELS_BUCKET: z.string().min(1).default('gift-models'),
+  /** Directory holding the ONNX artifacts: `/opt/models` from the layer on Lambda. */
+  MODELS_DIR: z.string().min(1).default(path.join(repoRoot, 'models', 'artifacts')),
+  CURRENCY: z.string().length(3).default('EUR'),
+  /** How long a container trusts its cached model pointer before re-reading it. */
+  MODEL_POINTER_TTL_MS: z.coerce.number().int().min(0).default(5000),
+  /** Events fetched per user for fold-in and owned-item exclusion. */
+  USER_HISTORY_LIMIT: z.coerce.number().int().min(1).max(5000).default(500),
+  PRESIGN_EXPIRES_S: z.coerce.number().int().min(60).max(604800).default(900),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+let cached: Config | undefined;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new Error(`Invalid configuration: ${z.prettifyError(parsed.error)}`);
+  }
+  return parsed.data;
+}
+
+/** The container's config, parsed on first use. */
+export function config(): Config {
+  cached ??= loadConfig();
+  return cached;
+}
+
+/** For tests and the local runtime, which set the environment after import. */
+export function resetConfig(): void {
+  cached = undefined;
+}

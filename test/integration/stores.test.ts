@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalAws, type LocalAws } from '../support/local-aws.js';
+import { getDeps } from '../../functions/adapters/bootstrap.js';
+import { ConflictError, NotFound } from '../../functions/core/errors.js';
+import type { Product } from '../../functions/core/types.js';
+
+let aws: LocalAws;
+beforeAll(async () => {
+  aws = await startLocalAws();
+});
+afterAll(async () => {
+  await aws.stop();
+});
+
+const product = (id: string): Product => ({
+  id, name: `Product ${id}`, description: '', price: 10, currency: 'EUR', category: 'hat', promoted: false,
+  status: 'active', countries: [], images: [], createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z', attributes: {},
+});
+
+describe('DynamoDB and S3 adapters against dynalite + s3rver', () => {
+  it('stores products, batch-gets them and refuses embeddings for unknown products', async () => {
+    const { catalog } = getDeps();
+    await catalog.put(product('a'));
+    await catalog.put(product('b'));
+    const got = await catalog.batchGet(['a', 'b', 'missing']);
+    expect(got.map((p) => p.id).sort()).toEqual(['a', 'b']);
+    await catalog.setEmbeddings('a', { image_embedding: [0.5, -1], embedding_version: 'v1' });
+    expect((await catalog.get('a'))?.image_embedding).toEqual([0.5, -1]);
+    await expect(catalog.setEmbeddings('nope', { embedding_version: 'v1' })).rejects.toBeInstanceOf(NotFound);
+    expect(await catalog.get('nope')).toBeUndefined();
+  });
+
+  it('writes events idempotently, credits gifts to the receiver and lists newest first', async () => {
+    const { interactions } = getDeps();
+    const events = [
+      { eventId: 'e1', userId: 'u1', productId: 'a', type: 'view' as const, quantity: 1, timestamp: 1 },
+      { eventId: 'e2', userId: 'u1', productId: 'b', type: 'order' as const, quantity: 1, timestamp: 2 },
+      { eventId: 'e3', userId: 'u1', receiverId: 'u2', productId: 'a', type: 'order' as const, quantity: 1, timestamp: 3 },
+    ];
+    expect(await interactions.putEvents(events)).toEqual({ accepted: 3, duplicates: 0 });
+    expect(await interactions.putEvents(events.slice(0, 2))).toEqual({ accepted: 0, duplicates: 2 });
+    const u1 = await interactions.listForUser('u1');
+    expect(u1.map((e) => e.eventId)).toEqual(['e2', 'e1']);
+    const u2 = await interactions.listForUser('u2');
+    expect(u2).toEqual([{ ...events[2] }]);
+    expect(await interactions.countForUser('u1')).toBe(2);
+  });
+
+  it('swaps the model pointer only from the expected version', async () => {
+    const { models } = getDeps();
+    await models.putVersion('v1', { 'x.bin': new Uint8Array([1, 2, 3]) });
+    expect(await models.readPointer()).toBeUndefined();
+    await models.swapPointer(undefined, 'v1');
+    await expect(models.swapPointer(undefined, 'v2')).rejects.toBeInstanceOf(ConflictError);
+    await expect(models.swapPointer('v0', 'v2')).rejects.toBeInstanceOf(ConflictError);
+    await models.swapPointer('v1', 'v2');
+    expect(await models.readPointer()).toMatchObject({ version: 'v2', previous: 'v1' });
+    expect(Array.from(await models.getFile('v1', 'x.bin'))).toEqual([1, 2, 3]);
+  });
+
+  it('presigned PUT and GET URLs work with plain fetch', async () => {
+    const { images } = getDeps();
+    const url = await images.presignUpload('images/a/photo.jpg', 'image/jpeg');
+    const put = await fetch(url, { method: 'PUT', body: new Uint8Array([9, 8, 7]), headers: { 'content-type': 'image/jpeg' } });
+    expect(put.status).toBe(200);
+    const get = await fetch(await images.presignDownload('images/a/photo.jpg'));
+    expect(new Uint8Array(await get.arrayBuffer())).toEqual(new Uint8Array([9, 8, 7]));
+    expect(await images.headObject('images/a/photo.jpg')).toEqual({ size: 3 });
+    expect(await images.headObject('images/a/none.jpg')).toBeUndefined();
+  });
+});
