@@ -1,0 +1,38 @@
+/**
+ * Chooses and builds the product-name text embedder from the environment, once per container.
+ * env `TEXT_VECTORS_PATH`: a fastText text `.vec` file (seed 000's `embeddings-xs-model.vec`, or any
+ * `count dim` + `word v1 … vD` file) → {@link WordVectorEmbedder}; unset → the download-free
+ * {@link HashedNgramEmbedder} (64 dims). The whole file is read into memory: fine for "xs" vocabularies
+ * (tens of MB); a multi-GB file needs a pruned vocabulary first.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { CorruptArtifact } from '../core/errors.js';
+import { HashedNgramEmbedder, parseVec, WordVectorEmbedder, type TextEmbedder } from '../core/text-embedding.js';
+
+/** Reads and parses a `.vec` file; the embedder's version carries its basename and content hash. */
+export function loadVecFile(file: string): WordVectorEmbedder {
+  const bytes = readFileSync(file);
+  const sha = createHash('sha256').update(bytes).digest('hex').slice(0, 12);
+  try {
+    const words = parseVec(bytes.toString('utf8'));
+    return new WordVectorEmbedder(words, `${path.basename(file, '.vec')}-${sha}`);
+  } catch (err) {
+    throw new CorruptArtifact(`${file}: ${(err as Error).message}`, undefined, { cause: err });
+  }
+}
+
+let cached: { key: string; embedder: TextEmbedder } | undefined;
+
+/**
+ * The container-wide text embedder for `env` (see the module comment). A missing or malformed
+ * `TEXT_VECTORS_PATH` file fails loudly at cold start rather than silently changing the vectors.
+ */
+export function getTextEmbedder(env: NodeJS.ProcessEnv = process.env): TextEmbedder {
+  const key = env.TEXT_VECTORS_PATH ?? '';
+  if (cached?.key === key) return cached.embedder;
+  const embedder = key ? loadVecFile(path.resolve(key)) : new HashedNgramEmbedder();
+  cached = { key, embedder };
+  return embedder;
+}
