@@ -1,0 +1,99 @@
+/**
+ * The HTTP plumbing every API Lambda shares: a middy handler that dispatches on the API Gateway
+ * v2 `routeKey`, parses JSON bodies, and maps errors to `{"error":{code,message,details}}` in one
+ * place — 400 for bad input (never a 500 for a caller's mistake), 404, 503 while no model serves.
+ */
+import middy from '@middy/core';
+import httpJsonBodyParser from '@middy/http-json-body-parser';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { z } from 'zod';
+import { DomainError, InvalidInput, ModelNotReady, NotFound } from '../core/errors.js';
+
+/** The event after the body parser: `body` is parsed JSON (or undefined for bodiless requests). */
+export type ApiEvent = Omit<APIGatewayProxyEventV2, 'body'> & { body?: unknown };
+export type ApiResult = APIGatewayProxyStructuredResultV2;
+export type RouteHandler = (event: ApiEvent, context: Context) => Promise<ApiResult>;
+
+export function json(statusCode: number, body: unknown): ApiResult {
+  return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+}
+
+function errorBody(code: string, message: string, details?: unknown) {
+  return { error: { code, message, details: details ?? null } };
+}
+
+/** Maps any thrown value to a response; unexpected errors are logged, never echoed. */
+export function errorResponse(err: unknown, logger?: Logger): ApiResult {
+  if (err instanceof InvalidInput) return json(400, errorBody('invalid_input', err.message, err.details));
+  if (err instanceof NotFound) return json(404, errorBody('not_found', err.message, err.details));
+  if (err instanceof ModelNotReady) return json(503, errorBody('model_not_ready', err.message));
+  // middy's own HttpErrors (e.g. the JSON body parser's "malformed JSON") are a caller's mistake.
+  const status = (err as { statusCode?: number; expose?: boolean }).statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return json(400, errorBody('invalid_json', 'Request body must be valid JSON'));
+  }
+  logger?.error('unhandled error', err instanceof Error ? err : String(err));
+  const message = err instanceof DomainError ? err.message : 'Internal error';
+  return json(500, errorBody('internal', message));
+}
+
+/**
+ * Builds a Lambda handler for a set of routes keyed by API Gateway v2 routeKey
+ * (e.g. `GET /products/{productId}`).
+ */
+const bodyParser = httpJsonBodyParser({ disableContentTypeCheck: true } as Parameters<typeof httpJsonBodyParser>[0]);
+
+export function apiHandler(routes: Record<string, RouteHandler>, logger?: Logger) {
+  const dispatch = async (event: ApiEvent, context: Context): Promise<ApiResult> => {
+    const route = routes[event.routeKey];
+    if (!route) return json(404, errorBody('not_found', `No route ${event.routeKey}`));
+    return route(event, context);
+  };
+  return middy<ApiEvent, ApiResult>(dispatch)
+    .use({
+      // Only requests that carry a body are parsed; a GET with no body stays untouched.
+      before: async (request) => {
+        const body = (request.event as unknown as APIGatewayProxyEventV2).body;
+        if (body === undefined || body === null || body === '') {
+          request.event.body = undefined;
+          return;
+        }
+        // The app may omit content-type; JSON is the only body this API takes.
+        await bodyParser.before!(request as never);
+      },
+    })
+    .use({
+      onError: async (request) => {
+        request.response = errorResponse(request.error, logger);
+      },
+    });
+}
+
+/** Parses `value` with a zod schema, turning failures into InvalidInput with per-field details. */
+export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const details = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+  const first = details[0];
+  throw new InvalidInput(`Invalid ${what}: ${first.path ? `${first.path}: ` : ''}${first.message}`, details);
+}
+
+/** A decimal query/path number: digits with an optional fraction, no exponent, no sign games. */
+export const decimalString = z
+  .string()
+  .trim()
+  .regex(/^-?\d+(\.\d+)?$/, 'must be a decimal number')
+  .transform(Number)
+  .pipe(z.number().finite());
+
+/** A non-negative integer given as a string. */
+export const intString = z
+  .string()
+  .trim()
+  .regex(/^-?\d+$/, 'must be an integer')
+  .transform(Number)
+  .pipe(z.number().int().safe());
+
+/** Path ids: printable, bounded, no slashes (they come from path segments anyway). */
+export const idString = z.string().trim().min(1).max(128).regex(/^[\w.:@-]+$/, 'must contain only letters, digits and . _ : @ -');
