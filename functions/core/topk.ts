@@ -1,0 +1,103 @@
+/**
+ * Exact top-K selection over a dense score vector, and inner-product scoring. A size-k binary
+ * min-heap gives O(n log k); the slow reference is a full sort (tested against each other).
+ */
+
+/**
+ * The k best indices by score, descending; ties go to the lower index. NaN scores and indices for
+ * which `skip(i)` is true are never returned. Returns fewer than k when fewer are eligible.
+ */
+export function topK(
+  scores: Float32Array,
+  k: number,
+  skip?: (i: number) => boolean,
+): { indices: Int32Array; scores: Float32Array } {
+  const cap = Math.max(0, Math.min(k | 0, scores.length));
+  const hi = new Int32Array(cap); // heap of indices; root = worst kept
+  const hs = new Float64Array(cap);
+  let size = 0;
+  // a is "worse" than b: lower score, or equal score and higher index.
+  const worse = (sa: number, ia: number, sb: number, ib: number): boolean => sa < sb || (sa === sb && ia > ib);
+  const siftDown = (pos: number): void => {
+    const s = hs[pos];
+    const id = hi[pos];
+    for (;;) {
+      const l = 2 * pos + 1;
+      if (l >= size) break;
+      let c = l;
+      const r = l + 1;
+      if (r < size && worse(hs[r], hi[r], hs[l], hi[l])) c = r;
+      if (!worse(hs[c], hi[c], s, id)) break;
+      hs[pos] = hs[c];
+      hi[pos] = hi[c];
+      pos = c;
+    }
+    hs[pos] = s;
+    hi[pos] = id;
+  };
+  if (cap > 0) {
+    for (let i = 0; i < scores.length; i++) {
+      const s = scores[i];
+      if (s !== s) continue; // NaN
+      if (size === cap && !(s > hs[0])) continue; // cheap reject: equal scores lose to the kept lower index
+      if (skip !== undefined && skip(i)) continue;
+      if (size < cap) {
+        // sift up
+        let pos = size++;
+        while (pos > 0) {
+          const parent = (pos - 1) >> 1;
+          if (!worse(s, i, hs[parent], hi[parent])) break;
+          hs[pos] = hs[parent];
+          hi[pos] = hi[parent];
+          pos = parent;
+        }
+        hs[pos] = s;
+        hi[pos] = i;
+      } else {
+        hs[0] = s;
+        hi[0] = i;
+        siftDown(0);
+      }
+    }
+  }
+  // Pop worst-first into the tail of the output.
+  const outI = new Int32Array(size);
+  const outS = new Float32Array(size);
+  for (let n = size - 1; n >= 0; n--) {
+    outI[n] = hi[0];
+    outS[n] = hs[0];
+    size--;
+    if (size > 0) {
+      hs[0] = hs[size];
+      hi[0] = hi[size];
+      siftDown(0);
+    }
+  }
+  return { indices: outI, scores: outS };
+}
+
+/** Slow reference for tests: full sort by (score desc, index asc). */
+export function topKBySort(
+  scores: Float32Array,
+  k: number,
+  skip?: (i: number) => boolean,
+): { indices: Int32Array; scores: Float32Array } {
+  const idx: number[] = [];
+  for (let i = 0; i < scores.length; i++) if (!Number.isNaN(scores[i]) && !(skip?.(i) ?? false)) idx.push(i);
+  idx.sort((a, b) => scores[b] - scores[a] || a - b);
+  const top = idx.slice(0, Math.max(0, k));
+  return { indices: Int32Array.from(top), scores: Float32Array.from(top.map((i) => scores[i])) };
+}
+
+/** out[i] = y_iᵀ u for every row of a row-major n×f item factor matrix. */
+export function dotScores(itemFactors: Float32Array, f: number, userVec: Float32Array, out?: Float32Array): Float32Array {
+  const n = (itemFactors.length / f) | 0;
+  const res = out ?? new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const o = i * f;
+    let s = 0;
+    for (let a = 0; a < f; a++) s += itemFactors[o + a] * userVec[a];
+    res[i] = s;
+  }
+  return res;
+}
