@@ -1,0 +1,84 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import {
+  BlockPublicAccess,
+  Bucket,
+  BucketEncryption,
+  HttpMethods,
+  ObjectOwnership,
+  type BucketProps,
+} from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+
+/** Options for {@link Buckets}. */
+export interface BucketsProps {
+  /** Origins allowed to PUT/GET through presigned URLs from a browser. Default `['*']`. */
+  readonly corsOrigins?: string[];
+  /** Keep the buckets when the stack goes away. Default true. */
+  readonly retainData?: boolean;
+}
+
+/** Key prefix the catalog writes photos under and the embed notification listens to. */
+export const IMAGES_PREFIX = 'images/';
+/** Key prefix of immutable model versions (`models/{version}/…`). */
+export const MODELS_PREFIX = 'models/';
+
+/**
+ * The engine's S3 buckets: product images and model versions, both private (all public access
+ * blocked, ACLs disabled), SSE-S3 encrypted, TLS 1.2+ only, with server access logs kept in a third
+ * bucket. Images take presigned PUTs from the app, hence CORS; models are versioned so an overwritten
+ * or deleted version can be restored.
+ */
+export class Buckets extends Construct {
+  /** `IMAGES_BUCKET`: `images/{productId}/{file}`. */
+  readonly images: Bucket;
+  /** `MODELS_BUCKET`: `models/{version}/…`, versioned. */
+  readonly models: Bucket;
+  /** Server access logs of the two buckets above (expire after 90 days). */
+  readonly accessLogs: Bucket;
+
+  constructor(scope: Construct, id: string, props: BucketsProps = {}) {
+    super(scope, id);
+    // Log delivery through a bucket policy, not the legacy LogDeliveryWrite ACL (ACLs stay disabled).
+    this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
+    const retain = props.retainData ?? true;
+    const secure: BucketProps = {
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      removalPolicy: retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    };
+    this.accessLogs = new Bucket(this, 'AccessLogs', {
+      ...secure,
+      lifecycleRules: [{ expiration: Duration.days(90) }],
+    });
+    Validations.of(this.accessLogs).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'This is the access-log bucket itself; logging it into itself would loop.',
+    });
+    this.images = new Bucket(this, 'Images', {
+      ...secure,
+      serverAccessLogsBucket: this.accessLogs,
+      serverAccessLogsPrefix: 'images-bucket/',
+      cors: [
+        {
+          // Presigned PUT (upload) and GET (download) straight from the app; the signature is the auth.
+          allowedMethods: [HttpMethods.PUT, HttpMethods.GET],
+          allowedOrigins: props.corsOrigins ?? ['*'],
+          allowedHeaders: ['*'],
+          exposedHeaders: ['ETag'],
+          maxAge: 3000,
+        },
+      ],
+    });
+    this.models = new Bucket(this, 'Models', {
+      ...secure,
+      versioned: true,
+      serverAccessLogsBucket: this.accessLogs,
+      serverAccessLogsPrefix: 'models-bucket/',
+      // Versions are immutable by key; a noncurrent copy only exists after an accidental overwrite/delete.
+      lifecycleRules: [{ noncurrentVersionExpiration: Duration.days(30) }],
+    });
+  }
+}

@@ -1,0 +1,54 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Construct } from 'constructs';
+
+/** Options for {@link DataTables}. */
+export interface DataTablesProps {
+  /** Keep the tables (and turn on deletion protection) when the stack goes away. Default true. */
+  readonly retainData?: boolean;
+}
+
+/**
+ * The engine's four DynamoDB tables (docs/architecture.md › Storage): on-demand billing, point-in-time
+ * recovery, encrypted with the account's AWS-managed KMS key (visible in CloudTrail, no key to manage).
+ * No GSIs: every read is by key (`userId` Query, `id` Get) or a retrain Scan.
+ */
+export class DataTables extends Construct {
+  /** `PRODUCTS_TABLE`: `id` (S) → product object with its embeddings. */
+  readonly products: TableV2;
+  /** `INTERACTIONS_TABLE`: `userId` (S) + `eventId` (S); one item per event, idempotent by `eventId`. */
+  readonly interactions: TableV2;
+  /** `USERS_TABLE`: `id` (S) → `country, blacklist`. */
+  readonly users: TableV2;
+  /** `MODEL_REGISTRY_TABLE`: `name` (S); item `serving` is the model pointer, swapped by conditional write. */
+  readonly modelRegistry: TableV2;
+
+  constructor(scope: Construct, id: string, props: DataTablesProps = {}) {
+    super(scope, id);
+    const retain = props.retainData ?? true;
+    const common = {
+      billing: Billing.onDemand(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: TableEncryptionV2.awsManagedKey(),
+      deletionProtection: retain,
+      removalPolicy: retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    };
+    this.products = new TableV2(this, 'Products', {
+      ...common,
+      partitionKey: { name: 'id', type: AttributeType.STRING },
+    });
+    this.interactions = new TableV2(this, 'Interactions', {
+      ...common,
+      partitionKey: { name: 'userId', type: AttributeType.STRING },
+      sortKey: { name: 'eventId', type: AttributeType.STRING },
+    });
+    this.users = new TableV2(this, 'Users', {
+      ...common,
+      partitionKey: { name: 'id', type: AttributeType.STRING },
+    });
+    this.modelRegistry = new TableV2(this, 'ModelRegistry', {
+      ...common,
+      partitionKey: { name: 'name', type: AttributeType.STRING },
+    });
+  }
+}

@@ -1,0 +1,103 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import {
+  ApplicationLogLevel,
+  Architecture,
+  LoggingFormat,
+  Runtime,
+  SystemLogLevel,
+  type ILayerVersion,
+} from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+/** Modules the bundle must not contain: the runtime provides the SDK, the layer the native ones. */
+export const EXTERNAL_MODULES = ['@aws-sdk/*', 'onnxruntime-node', 'sharp'];
+
+/** esbuild's ESM output has no `require`; CJS dependencies (and the externals) need one. */
+const REQUIRE_BANNER = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
+
+/** Options for {@link EngineFunction}. */
+export interface EngineFunctionProps {
+  /** Absolute path of the TypeScript entry exporting `handler`. */
+  readonly entry: string;
+  /** Repository root: esbuild's working dir, `package-lock.json` and `tsconfig.json` live here. */
+  readonly projectRoot: string;
+  readonly description: string;
+  readonly memorySize: number;
+  readonly timeout: Duration;
+  readonly environment: Record<string, string>;
+  readonly layers: ILayerVersion[];
+  readonly logRetention: RetentionDays;
+}
+
+/**
+ * One of the engine's Lambdas, built the same way for all seven: nodejs22.x on x86_64 (the layer's
+ * binaries are linux-x64), bundled locally by the project's esbuild to minified ESM (no Docker),
+ * JSON logs into its own log group with a fixed retention.
+ */
+export class EngineFunction extends Construct {
+  readonly fn: NodejsFunction;
+  readonly logGroup: LogGroup;
+  /** The execution role: logs to its own group only; the stack adds exactly the data grants it needs. */
+  readonly role: Role;
+
+  constructor(scope: Construct, id: string, props: EngineFunctionProps) {
+    super(scope, id);
+    if (!existsSync(props.entry)) {
+      throw new Error(`Lambda entry ${props.entry} does not exist (each function folder must have handler.ts exporting handler)`);
+    }
+    this.logGroup = new LogGroup(this, 'Logs', {
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // Own role instead of AWSLambdaBasicExecutionRole, whose logs actions are on every log group ("*").
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: 'gift-recommender Lambda execution role',
+    });
+    this.logGroup.grantWrite(this.role);
+    this.fn = new NodejsFunction(this, 'Function', {
+      role: this.role,
+      entry: props.entry,
+      handler: 'handler',
+      projectRoot: props.projectRoot,
+      depsLockFilePath: join(props.projectRoot, 'package-lock.json'),
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.X86_64,
+      description: props.description,
+      memorySize: props.memorySize,
+      timeout: props.timeout,
+      layers: props.layers,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+      logGroup: this.logGroup,
+      loggingFormat: LoggingFormat.JSON,
+      applicationLogLevelV2: ApplicationLogLevel.INFO,
+      systemLogLevelV2: SystemLogLevel.WARN,
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node22',
+        platform: 'node',
+        mainFields: ['module', 'main'],
+        banner: REQUIRE_BANNER,
+        externalModules: EXTERNAL_MODULES,
+        minify: true,
+        sourceMap: true,
+        sourceMapMode: SourceMapMode.DEFAULT,
+        sourcesContent: false,
+        tsconfig: join(props.projectRoot, 'tsconfig.json'),
+        forceDockerBundling: false,
+      },
+    });
+    Validations.of(this.fn).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason: 'nodejs22.x is pinned on purpose: the layer\'s onnxruntime-node/sharp binaries and the bundles target Node 22; move runtime and layer together.',
+    });
+  }
+}

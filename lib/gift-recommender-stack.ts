@@ -1,0 +1,262 @@
+import { isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import type { Bucket, CfnBucket } from 'aws-cdk-lib/aws-s3';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import type { Construct } from 'constructs';
+import { ApiAuth } from './api-auth.js';
+import { Buckets, IMAGES_PREFIX, MODELS_PREFIX } from './buckets.js';
+import { DataTables } from './data-tables.js';
+import { EngineFunction, type EngineFunctionProps } from './engine-function.js';
+import { ImageEmbedding } from './image-embedding.js';
+import { ModelsLayer } from './models-layer.js';
+import { Observability } from './observability.js';
+import { RecommendationApi, type ApiFunctionName } from './recommendation-api.js';
+import { RetrainSchedule } from './retrain-schedule.js';
+import { readStackConfig, type StackConfig } from './stack-config.js';
+
+/** The seven Lambda folders under `functions/`. */
+export const FUNCTION_NAMES = ['recommend', 'events', 'catalog', 'users', 'status', 'embed-image', 'retrain'] as const;
+export type FunctionName = (typeof FUNCTION_NAMES)[number];
+
+/**
+ * Memory and timeout per Lambda, with the reason. Lambda gives CPU in proportion to memory
+ * (1 vCPU at 1769 MB, 6 at 10240 MB), so memory is also the CPU knob. Starting points; replace with
+ * `npm run bench:*` figures.
+ */
+export const FUNCTION_SIZES: Record<FunctionName, { memoryMb: number; timeoutS: number; why: string }> = {
+  recommend: { memoryMb: 1024, timeoutS: 10, why: 'holds the model snapshot (factors, items, embeddings) and runs the ONNX scorer; ~0.6 vCPU keeps p99 low; 10 s covers a cold start with snapshot load' },
+  events: { memoryMb: 512, timeoutS: 10, why: 'validates up to 100 events and writes them; I/O-bound, no model' },
+  catalog: { memoryMb: 1024, timeoutS: 10, why: 'product CRUD and presigning, plus /similar which loads item embeddings from the snapshot' },
+  users: { memoryMb: 512, timeoutS: 10, why: 'one Get/Put and an interaction-count Query; I/O-bound' },
+  status: { memoryMb: 256, timeoutS: 5, why: 'reads the model pointer and manifest; nothing heavy' },
+  'embed-image': { memoryMb: 2048, timeoutS: 60, why: 'sharp decode + EfficientNet-B0 (~10 ms/image warm, 110-160 ms session at cold start) + VAE; more than 1 vCPU helps ONNX intra-op threads' },
+  retrain: { memoryMb: 4096, timeoutS: 900, why: 'ALS over all interactions in memory, ~2.3 vCPU; 15 min is the Lambda ceiling, past it see docs/deploy.md (Scale)' },
+};
+
+/** Options for {@link GiftRecommenderStack}. */
+export interface GiftRecommenderStackProps extends StackProps {
+  /** Repository root (default: the folder above `lib/`). */
+  readonly projectRoot?: string;
+  /**
+   * Override a Lambda's entry file (default `functions/<name>/handler.ts`). Tests use it; a deployment
+   * should not need it.
+   */
+  readonly entries?: Partial<Record<FunctionName, string>>;
+  /** Settings; default: read from CDK context ({@link readStackConfig}). */
+  readonly config?: StackConfig;
+}
+
+type TableName = 'products' | 'interactions' | 'users' | 'modelRegistry';
+type BucketName = 'images' | 'models';
+const PREFIX_OF: Record<BucketName, string> = { images: IMAGES_PREFIX, models: MODELS_PREFIX };
+
+/**
+ * What one Lambda may do: DynamoDB actions per table, S3 object actions per bucket (on its key prefix),
+ * and `s3:ListBucket` on buckets it reads — without it S3 answers a missing key with 403 instead of
+ * 404, and the adapters could not tell "not there yet" from "forbidden".
+ */
+interface Access {
+  readonly tables?: Partial<Record<TableName, string[]>>;
+  readonly objects?: Partial<Record<BucketName, string[]>>;
+  readonly list?: BucketName[];
+}
+
+/**
+ * Least privilege per Lambda: exactly the DynamoDB/S3 actions its handler performs, on the ARNs of the
+ * tables and the key prefix it touches (no index ARNs: there are no GSIs).
+ */
+export const FUNCTION_ACCESS: Record<FunctionName, Access> = {
+  recommend: {
+    tables: {
+      interactions: ['dynamodb:Query'],
+      products: ['dynamodb:GetItem', 'dynamodb:BatchGetItem'],
+      users: ['dynamodb:GetItem'],
+      modelRegistry: ['dynamodb:GetItem'],
+    },
+    objects: { models: ['s3:GetObject'] },
+    list: ['models'],
+  },
+  events: {
+    tables: {
+      interactions: ['dynamodb:PutItem', 'dynamodb:BatchWriteItem'],
+      products: ['dynamodb:GetItem', 'dynamodb:BatchGetItem'],
+    },
+  },
+  catalog: {
+    tables: {
+      products: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      modelRegistry: ['dynamodb:GetItem'],
+    },
+    objects: { images: ['s3:PutObject', 's3:GetObject'], models: ['s3:GetObject'] },
+    list: ['images', 'models'],
+  },
+  users: {
+    tables: {
+      users: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+      interactions: ['dynamodb:Query'],
+    },
+  },
+  status: {
+    tables: { modelRegistry: ['dynamodb:GetItem'] },
+    objects: { models: ['s3:GetObject'] },
+    list: ['models'],
+  },
+  'embed-image': {
+    tables: { products: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] },
+    objects: { images: ['s3:GetObject'] },
+    list: ['images'],
+  },
+  retrain: {
+    tables: {
+      interactions: ['dynamodb:Scan'],
+      products: ['dynamodb:Scan'],
+      users: ['dynamodb:Scan'],
+      modelRegistry: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    },
+    objects: { models: ['s3:GetObject', 's3:PutObject'] },
+    list: ['models'],
+  },
+};
+
+/**
+ * The whole engine on AWS: tables, buckets, layer, the seven Lambdas, the HTTP API with its JWT
+ * authorizer, the image-embedding notification, the retrain schedule and the alarms. It only wires
+ * the constructs of `lib/`.
+ */
+export class GiftRecommenderStack extends Stack {
+  readonly config: StackConfig;
+  readonly tables: DataTables;
+  readonly buckets: Buckets;
+  readonly functions: Record<FunctionName, EngineFunction>;
+
+  constructor(scope: Construct, id: string, props: GiftRecommenderStackProps = {}) {
+    super(scope, id, { description: 'Gift recommender engine (recommend, events, catalog, embed, retrain)', ...props });
+    const root = props.projectRoot ?? resolve(fileURLToPath(new URL('..', import.meta.url)));
+    const config = props.config ?? readStackConfig(this.node);
+    this.config = config;
+
+    const tables = new DataTables(this, 'Tables', { retainData: config.retainData });
+    const buckets = new Buckets(this, 'Buckets', { corsOrigins: config.corsOrigins, retainData: config.retainData });
+    this.tables = tables;
+    this.buckets = buckets;
+    const layerPath = isAbsolute(config.layerDir) ? config.layerDir : join(root, config.layerDir);
+    const layer = new ModelsLayer(this, 'ModelsLayer', { path: layerPath }).layer;
+
+    const environment: Record<string, string> = {
+      PRODUCTS_TABLE: tables.products.tableName,
+      INTERACTIONS_TABLE: tables.interactions.tableName,
+      USERS_TABLE: tables.users.tableName,
+      MODEL_REGISTRY_TABLE: tables.modelRegistry.tableName,
+      IMAGES_BUCKET: buckets.images.bucketName,
+      MODELS_BUCKET: buckets.models.bucketName,
+      MODELS_DIR: '/opt/models',
+      CURRENCY: config.defaultCurrency,
+      POWERTOOLS_SERVICE_NAME: 'gift-recommender',
+      POWERTOOLS_METRICS_NAMESPACE: 'GiftRecommender',
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+    };
+    const functionProps = (name: FunctionName): EngineFunctionProps => ({
+      entry: props.entries?.[name] ?? join(root, 'functions', name, 'handler.ts'),
+      projectRoot: root,
+      description: `gift-recommender ${name}: ${FUNCTION_SIZES[name].why}`.slice(0, 256),
+      memorySize: FUNCTION_SIZES[name].memoryMb,
+      timeout: Duration.seconds(FUNCTION_SIZES[name].timeoutS),
+      environment,
+      layers: [layer],
+      logRetention: config.logRetentionDays as RetentionDays,
+    });
+
+    const apiFns = {} as Record<ApiFunctionName, EngineFunction>;
+    for (const name of ['recommend', 'events', 'catalog', 'users', 'status'] as const) {
+      apiFns[name] = new EngineFunction(this, pascal(name), functionProps(name));
+    }
+    const embedding = new ImageEmbedding(this, 'ImageEmbedding', {
+      bucket: buckets.images,
+      prefix: IMAGES_PREFIX,
+      function: functionProps('embed-image'),
+    });
+    const retrain = new RetrainSchedule(this, 'RetrainSchedule', {
+      rateMinutes: config.retrainRateMinutes,
+      function: functionProps('retrain'),
+    });
+    this.functions = { ...apiFns, 'embed-image': embedding.handler, retrain: retrain.handler };
+
+    const tableOf: Record<TableName, ITableV2> = {
+      products: tables.products,
+      interactions: tables.interactions,
+      users: tables.users,
+      modelRegistry: tables.modelRegistry,
+    };
+    const bucketOf: Record<BucketName, Bucket> = { images: buckets.images, models: buckets.models };
+    const objectArn: Record<BucketName, string> = {
+      images: buckets.images.arnForObjects(`${IMAGES_PREFIX}*`),
+      models: buckets.models.arnForObjects(`${MODELS_PREFIX}*`),
+    };
+    for (const name of FUNCTION_NAMES) {
+      const role = this.functions[name].role;
+      const access = FUNCTION_ACCESS[name];
+      for (const [table, actions] of Object.entries(access.tables ?? {}) as [TableName, string[]][]) {
+        role.addToPrincipalPolicy(new PolicyStatement({ actions, resources: [tableOf[table].tableArn] }));
+      }
+      for (const [bucket, actions] of Object.entries(access.objects ?? {}) as [BucketName, string[]][]) {
+        role.addToPrincipalPolicy(new PolicyStatement({ actions, resources: [objectArn[bucket]] }));
+        const logicalId = this.resolve(this.getLogicalId(bucketOf[bucket].node.defaultChild as CfnBucket)) as string;
+        Validations.of(this.functions[name]).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/${PREFIX_OF[bucket]}*]`,
+          reason: `Object-level S3 actions can only name objects by key pattern; this one is limited to the ${PREFIX_OF[bucket]} prefix of one bucket.`,
+        });
+      }
+      for (const bucket of access.list ?? []) {
+        role.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucketOf[bucket].bucketArn] }));
+      }
+    }
+
+    const auth = new ApiAuth(this, 'Auth', {
+      jwtIssuer: config.jwtIssuer,
+      jwtAudience: config.jwtAudience,
+      adminScope: config.adminScope,
+      domainPrefix: config.authDomainPrefix,
+      retainData: config.retainData,
+    });
+    const api = new RecommendationApi(this, 'Api', {
+      functions: {
+        recommend: apiFns.recommend.fn,
+        events: apiFns.events.fn,
+        catalog: apiFns.catalog.fn,
+        users: apiFns.users.fn,
+        status: apiFns.status.fn,
+      },
+      jwtIssuer: auth.issuer,
+      jwtAudience: auth.audience,
+      adminScope: auth.adminScope,
+      rateLimit: config.apiRateLimit,
+      burstLimit: config.apiBurstLimit,
+      corsOrigins: config.corsOrigins,
+      logRetention: config.logRetentionDays as RetentionDays,
+    });
+
+    const fns: Record<string, IFunction> = Object.fromEntries(FUNCTION_NAMES.map((n) => [n, this.functions[n].fn]));
+    new Observability(this, 'Observability', {
+      functions: fns,
+      retrain: retrain.handler.fn,
+      retrainRateMinutes: config.retrainRateMinutes,
+      deadLetterQueues: { FailedEmbeddings: embedding.deadLetterQueue, FailedRetrains: retrain.failures },
+      api: api.api,
+      alarmEmail: config.alarmEmail,
+    });
+
+    new CfnOutput(this, 'ImagesBucketName', { value: buckets.images.bucketName });
+    new CfnOutput(this, 'ModelsBucketName', { value: buckets.models.bucketName });
+    new CfnOutput(this, 'ModelRegistryTableName', { value: tables.modelRegistry.tableName });
+    new CfnOutput(this, 'RetrainFunctionName', { value: retrain.handler.fn.functionName });
+    new CfnOutput(this, 'FailedEmbeddingsQueueUrl', { value: embedding.deadLetterQueue.queueUrl });
+  }
+}
+
+function pascal(name: string): string {
+  return name.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase());
+}

@@ -1,0 +1,50 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { EngineFunction, type EngineFunctionProps } from './engine-function.js';
+
+/** Options for {@link RetrainSchedule}. */
+export interface RetrainScheduleProps {
+  /** Minutes between runs. */
+  readonly rateMinutes: number;
+  /** How the `retrain` Lambda is built. */
+  readonly function: EngineFunctionProps;
+}
+
+/**
+ * Flow 5 (Retrain): an EventBridge rule invokes `retrain` every `rateMinutes`. No retries: a failed run
+ * leaves the serving model in place (the pointer only moves after the gate) and the next tick tries
+ * again; the failure is kept on a queue and raises the retrain-failure alarm.
+ */
+export class RetrainSchedule extends Construct {
+  readonly handler: EngineFunction;
+  readonly rule: Rule;
+  readonly failures: Queue;
+
+  constructor(scope: Construct, id: string, props: RetrainScheduleProps) {
+    super(scope, id);
+    this.handler = new EngineFunction(this, 'Retrain', props.function);
+    this.failures = new Queue(this, 'FailedRetrains', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.failures).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter (on-failure) destination of retrain and of the schedule target.',
+    });
+    this.handler.fn.configureAsyncInvoke({
+      retryAttempts: 0,
+      maxEventAge: Duration.minutes(Math.max(1, Math.min(props.rateMinutes, 360))),
+      onFailure: new SqsDestination(this.failures),
+    });
+    this.rule = new Rule(this, 'Rule', {
+      description: `Retrain the recommender every ${props.rateMinutes} min`,
+      schedule: Schedule.rate(Duration.minutes(props.rateMinutes)),
+      targets: [new LambdaFunction(this.handler.fn, { retryAttempts: 0, deadLetterQueue: this.failures })],
+    });
+  }
+}
