@@ -1,0 +1,145 @@
+/**
+ * The local runtime behind `npm start`: embedded AWS (dynalite + s3rver), the demo catalog on
+ * first start, the HTTP gateway in front of the very same Lambda handlers, s3rver's
+ * ObjectCreated events delivered to `embed-image`, and `retrain` on an interval.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AddressInfo } from 'node:net';
+import type { S3Event } from 'aws-lambda';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { startEmbeddedAws } from './embedded-aws.js';
+import { createGateway, lambdaContext, type LambdaHandler } from './gateway.js';
+import type { LambdaName } from '../../functions/http/routes.js';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface LocalRuntimeOptions {
+  port: number;
+  dataDir: string;
+  /** 0 disables the periodic retrain. */
+  retrainIntervalS: number;
+  /** Seed the demo catalog when the products table is empty. */
+  seedDemo?: boolean;
+  demoUsers?: number;
+  log?: (line: string) => void;
+}
+
+export interface LocalRuntime {
+  url: string;
+  /** Runs one retrain now (serialized with the periodic ones). */
+  retrain(): Promise<unknown>;
+  /** Resolves when every S3 event delivered so far has been embedded. */
+  embeddingsIdle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const aws = await startEmbeddedAws({ dataDir: options.dataDir });
+  Object.assign(process.env, aws.env);
+  // Handlers read their configuration at import: load them only once the environment points here.
+  const [{ getDeps }, { s3Client }, recommend, events, catalog, users, status, embedImage, retrain] = await Promise.all([
+    import('../../functions/adapters/bootstrap.js'),
+    import('../../functions/adapters/aws-clients.js'),
+    import('../../functions/recommend/handler.js'),
+    import('../../functions/events/handler.js'),
+    import('../../functions/catalog/handler.js'),
+    import('../../functions/users/handler.js'),
+    import('../../functions/status/handler.js'),
+    import('../../functions/embed-image/handler.js'),
+    import('../../functions/retrain/handler.js'),
+  ]);
+  const deps = getDeps();
+
+  // S3 notifications run one at a time, as a reserved-concurrency-1 Lambda would.
+  let embedChain: Promise<void> = Promise.resolve();
+  let pendingEmbeds = 0;
+  aws.onS3Event((event: S3Event) => {
+    // The same filter the CDK notification has: ObjectCreated on the images bucket under images/.
+    const wanted = event.Records?.some(
+      (r) => r.eventName?.startsWith('ObjectCreated') && r.s3.bucket.name === deps.config.IMAGES_BUCKET && r.s3.object.key.startsWith('images/'),
+    );
+    if (!wanted) return;
+    pendingEmbeds++;
+    embedChain = embedChain
+      .then(() => embedImage.handler(event))
+      .catch((err) => log(`embed-image: ${err instanceof Error ? err.message : String(err)}`))
+      .finally(() => void pendingEmbeds--);
+  });
+
+  let retrainChain: Promise<unknown> = Promise.resolve();
+  const runRetrain = () => {
+    const run = retrainChain.then(async () => {
+      const outcome = await retrain.handler();
+      log(`retrain: ${outcome.version} ${outcome.promoted ? 'serving' : 'kept previous'} (${outcome.reason}; ${outcome.seconds.toFixed(1)} s)`);
+      return outcome;
+    });
+    retrainChain = run.catch((err) => log(`retrain failed, previous model keeps serving: ${err instanceof Error ? err.message : String(err)}`));
+    return run;
+  };
+
+  let seeded = false;
+  if (options.seedDemo !== false) {
+    const first = deps.catalog.scanAll()[Symbol.asyncIterator]();
+    if ((await first.next()).done) {
+      seeded = true;
+      const { generateDemoData } = await import('./demo-data.js');
+      const demo = generateDemoData({ users: options.demoUsers });
+      log(`seeding demo catalog: ${demo.products.length} products, ${demo.users.length} users, ${demo.events.length} events`);
+      const { getTextEmbedder } = await import('../../functions/adapters/text-vectors-file.js');
+      const text = getTextEmbedder();
+      for (const p of demo.products) await deps.catalog.put({ ...p, text_embedding: Array.from(text.embed(p.name)) });
+      for (const u of demo.users) await deps.users.put(u);
+      for (let i = 0; i < demo.events.length; i += 100) await deps.interactions.putEvents(demo.events.slice(i, i + 100));
+      await runRetrain();
+      // Upload the photos; s3rver's ObjectCreated events embed them exactly as S3 → Lambda would.
+      const s3 = s3Client();
+      for (const img of demo.images) {
+        const product = demo.products.find((p) => p.id === img.productId)!;
+        await s3.send(new PutObjectCommand({ Bucket: deps.config.IMAGES_BUCKET, Key: product.images[0], Body: await readFile(path.join(repoRoot, img.file)), ContentType: 'image/jpeg' }));
+      }
+      log(`uploaded ${demo.images.length} demo photos; embedding them in the background`);
+    }
+  }
+  if (!seeded && !(await deps.models.readPointer())) await runRetrain();
+
+  const handlers: Record<LambdaName, LambdaHandler> = {
+    recommend: recommend.handler as unknown as LambdaHandler,
+    events: events.handler as unknown as LambdaHandler,
+    catalog: catalog.handler as unknown as LambdaHandler,
+    users: users.handler as unknown as LambdaHandler,
+    status: status.handler as unknown as LambdaHandler,
+  };
+  const server = createGateway(handlers, log);
+  await new Promise<void>((resolve) => server.listen(options.port, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const embeddingsIdle = async () => {
+    while (pendingEmbeds > 0) await embedChain;
+  };
+  if (seeded) {
+    void embeddingsIdle().then(async () => {
+      log('demo photos embedded; retraining so similar-product search sees them');
+      await runRetrain();
+    });
+  }
+  const timer = options.retrainIntervalS > 0 ? setInterval(() => void runRetrain().catch(() => undefined), options.retrainIntervalS * 1000) : undefined;
+  timer?.unref();
+  void lambdaContext;
+
+  return {
+    url,
+    retrain: runRetrain,
+    embeddingsIdle,
+    async stop() {
+      if (timer) clearInterval(timer);
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections?.();
+      await embeddingsIdle();
+      await retrainChain;
+      await aws.stop();
+    },
+  };
+}

@@ -1,0 +1,48 @@
+/**
+ * The container's serving model: loaded once, re-read only when the pointer changes (checked at
+ * most every MODEL_POINTER_TTL_MS). A version that fails to load (missing file, checksum, NaN)
+ * is logged and skipped: the previously loaded snapshot keeps serving.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { ModelStore } from '../core/ports.js';
+import { deserializeSnapshot, SNAPSHOT_FILES, type ModelSnapshot } from '../core/model-snapshot.js';
+import { ModelNotReady } from '../core/errors.js';
+
+export class ServingModel {
+  private current?: ModelSnapshot;
+  private checkedAt = -Infinity;
+  private refusedVersion?: string;
+  private inflight?: Promise<void>;
+
+  constructor(private readonly store: ModelStore, private readonly ttlMs: number, private readonly logger: Logger) {}
+
+  /** The snapshot to serve now; throws ModelNotReady before the first successful retrain. */
+  async get(now = Date.now()): Promise<ModelSnapshot> {
+    if (now - this.checkedAt >= this.ttlMs) {
+      this.inflight ??= this.refresh(now).finally(() => (this.inflight = undefined));
+      await this.inflight;
+    }
+    if (!this.current) throw new ModelNotReady('No model version has been trained yet');
+    return this.current;
+  }
+
+  private async refresh(now: number): Promise<void> {
+    this.checkedAt = now;
+    const pointer = await this.store.readPointer();
+    const version = pointer?.version;
+    if (!version || version === this.current?.manifest.version || version === this.refusedVersion) return;
+    try {
+      const files: Record<string, Uint8Array> = {};
+      await Promise.all(SNAPSHOT_FILES.map(async (name) => (files[name] = await this.store.getFile(version, name))));
+      this.current = deserializeSnapshot(files);
+      this.logger.info('model loaded', { version, items: this.current.items.length, users: this.current.userIds.length });
+    } catch (err) {
+      this.refusedVersion = version;
+      this.logger.error('model version refused; previous version keeps serving', {
+        version,
+        serving: this.current?.manifest.version ?? null,
+        error: err instanceof Error ? err.message : String(err),
+      });
+    }
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * Catalog routes: `PUT|GET /products/{productId}`, `POST|GET /products/{productId}/image`
+ * (presigned S3 URLs), `GET /products/{productId}/similar?k=` (image + name embeddings).
+ */
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { getDeps } from '../adapters/bootstrap.js';
+import { getTextEmbedder } from '../adapters/text-vectors-file.js';
+import { apiHandler, idString, intString, json, parseInput, type ApiEvent } from '../http/api.js';
+import { NotFound } from '../core/errors.js';
+import { publicProduct } from '../core/product-view.js';
+import { similarProducts } from '../core/similarity.js';
+import type { Product } from '../core/types.js';
+
+const Path = z.object({ productId: idString });
+
+const ProductBody = z.object({
+  name: z.string().trim().min(1).max(300),
+  price: z.number().finite().min(0).max(1e12),
+  description: z.string().max(5000).default(''),
+  currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code like EUR').optional(),
+  category: z.string().trim().max(64).default(''),
+  promoted: z.boolean().default(false),
+  status: z.enum(['active', 'draft', 'blocked']).default('active'),
+  countries: z.array(z.string().regex(/^[A-Z]{2}$/, 'must be a 2-letter upper-case country code')).max(300).default([]),
+  images: z.array(z.string().regex(/^images\/[^\s]+$/, 'must be an S3 key under images/')).max(50).default([]),
+  attributes: z.record(z.string().max(100), z.string().max(1000)).default({}),
+});
+
+const ImageRequest = z.object({
+  content_type: z.enum(['image/jpeg', 'image/png', 'image/webp']).default('image/jpeg'),
+});
+const EXTENSIONS: Record<string, string> = { 'image/jpeg': 'jpg', 'image/png': 'png', 'image/webp': 'webp' };
+
+async function existing(id: string): Promise<Product> {
+  const product = await getDeps().catalog.get(id);
+  if (!product) throw new NotFound(`product ${id} does not exist`);
+  return product;
+}
+
+export const handler = apiHandler(
+  {
+    'PUT /products/{productId}': async (event: ApiEvent) => {
+      const { productId } = parseInput(Path, event.pathParameters ?? {}, 'path');
+      const body = parseInput(ProductBody, event.body, 'body');
+      const { catalog, config } = getDeps();
+      const before = await catalog.get(productId);
+      const now = new Date().toISOString();
+      const text = getTextEmbedder();
+      const sameImage = before && before.images[0] === (body.images[0] ?? before.images[0]);
+      const product: Product = {
+        id: productId,
+        ...body,
+        currency: body.currency ?? config.CURRENCY,
+        images: body.images.length > 0 ? body.images : (before?.images ?? []),
+        createdAt: before?.createdAt ?? now,
+        updatedAt: now,
+        text_embedding: Array.from(text.embed(body.name)),
+        // The image embedding follows the image: kept while the first image is unchanged.
+        image_embedding: sameImage ? before?.image_embedding : undefined,
+        embedding_version: sameImage ? before?.embedding_version : undefined,
+      };
+      await catalog.put(product);
+      return json(before ? 200 : 201, publicProduct(product));
+    },
+    'GET /products/{productId}': async (event: ApiEvent) => {
+      const { productId } = parseInput(Path, event.pathParameters ?? {}, 'path');
+      return json(200, publicProduct(await existing(productId)));
+    },
+    'POST /products/{productId}/image': async (event: ApiEvent) => {
+      const { productId } = parseInput(Path, event.pathParameters ?? {}, 'path');
+      const { content_type } = parseInput(ImageRequest, event.body ?? {}, 'body');
+      const product = await existing(productId);
+      const key = `images/${productId}/${randomUUID()}.${EXTENSIONS[content_type]}`;
+      const { catalog, images } = getDeps();
+      // The new photo becomes the product's main image; embed-image embeds it when it lands.
+      await catalog.put({ ...product, images: [key, ...product.images], updatedAt: new Date().toISOString() });
+      return json(200, { upload_url: await images.presignUpload(key, content_type), key, content_type });
+    },
+    'GET /products/{productId}/image': async (event: ApiEvent) => {
+      const { productId } = parseInput(Path, event.pathParameters ?? {}, 'path');
+      const product = await existing(productId);
+      const key = product.images[0];
+      if (!key) throw new NotFound(`product ${productId} has no image`);
+      return json(200, { download_url: await getDeps().images.presignDownload(key), key });
+    },
+    'GET /products/{productId}/similar': async (event: ApiEvent) => {
+      const { productId } = parseInput(Path, event.pathParameters ?? {}, 'path');
+      const { k } = parseInput(z.object({ k: intString.pipe(z.number().min(1).max(100)).default(10) }), event.queryStringParameters ?? {}, 'query');
+      const { catalog, serving } = getDeps();
+      const product = await existing(productId);
+      const snapshot = await serving.get();
+      const query = {
+        image: product.image_embedding?.length === snapshot.embeddings.imageDim ? product.image_embedding : undefined,
+        text: product.text_embedding?.length === snapshot.embeddings.textDim ? product.text_embedding : Array.from(getTextEmbedder().embed(product.name)),
+      };
+      const neighbours = similarProducts(query, snapshot.embeddings, k * 2, productId);
+      const fresh = new Map((await catalog.batchGet(neighbours.map((n) => n.id))).map((p) => [p.id, p]));
+      const similar = neighbours
+        .filter((n) => fresh.get(n.id)?.status === 'active')
+        .slice(0, k)
+        .map((n) => ({ ...publicProduct(fresh.get(n.id)!), score: Number(n.score.toFixed(6)) }));
+      return json(200, { similar_products: similar, model_version: snapshot.manifest.version });
+    },
+  },
+  getDeps().logger,
+);

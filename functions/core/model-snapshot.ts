@@ -1,0 +1,149 @@
+/**
+ * A model version: everything `recommend` keeps in memory, trained by the retrain job and stored
+ * as immutable bytes (STYLE.md: models serialize to bytes; storage is someone else's job).
+ * Files: `manifest.json` (params, counts, metrics, sha256 of every other file), `user_factors.f32`,
+ * `item_factors.f32`, `users.json`, `items.json`, `popularity.f32`, `embeddings.json`.
+ * Loading verifies sizes, checksums and finiteness, so a corrupt version is refused whole.
+ */
+import { createHash } from 'node:crypto';
+import type { AlsParams } from './als.js';
+import { gramian } from './als.js';
+import { CorruptArtifact } from './errors.js';
+import { buildEmbeddingIndex, type EmbeddingIndex } from './similarity.js';
+import type { ProductStatus } from './types.js';
+
+/** The slice of a product the ranking needs, kept in memory for the whole catalog. */
+export interface SnapshotItem {
+  id: string;
+  price: number;
+  category: string;
+  promoted: boolean;
+  status: ProductStatus;
+  countries: string[];
+  createdAt: number;
+  /** Distinct users who interacted with it in the training data. */
+  interactionCount: number;
+}
+
+export interface SnapshotManifest {
+  version: string;
+  createdAt: string;
+  als: AlsParams;
+  counts: { users: number; items: number; interactions: number };
+  /** Training and gate figures (holdout NDCG@10 etc.), as recorded by the retrain job. */
+  metrics: Record<string, number | string | boolean | null>;
+  gate?: { passed: boolean; reason: string };
+  files: Record<string, { bytes: number; sha256: string }>;
+  /** Further facts (e.g. the scorer, image models) recorded by the retrain job. */
+  extra?: Record<string, unknown>;
+}
+
+export interface ModelSnapshot {
+  manifest: SnapshotManifest;
+  factors: number;
+  userIds: string[];
+  userIndex: Map<string, number>;
+  items: SnapshotItem[];
+  itemIndex: Map<string, number>;
+  /** nUsers × f and nItems × f, row-major. */
+  userFactors: Float32Array;
+  itemFactors: Float32Array;
+  /** YᵀY, precomputed once per load for fold-in. */
+  YtY: Float64Array;
+  /** Recency-weighted popularity per item, max-normalised to [0, 1]. */
+  popularity: Float32Array;
+  /** Per country: item indices by country popularity, best first (cold users with a known country). */
+  popularByCountry: Record<string, number[]>;
+  /** Image (VAE μ) and name embeddings of the catalog, for content candidates and `similar`. */
+  embeddings: EmbeddingIndex;
+}
+
+export interface SnapshotEmbeddingRow {
+  id: string;
+  image_embedding?: number[];
+  text_embedding?: number[];
+}
+
+const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+const f32Bytes = (a: Float32Array): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+const jsonBytes = (v: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(v));
+
+export interface SnapshotParts {
+  manifest: Omit<SnapshotManifest, 'files'>;
+  userIds: string[];
+  items: SnapshotItem[];
+  userFactors: Float32Array;
+  itemFactors: Float32Array;
+  popularity: Float32Array;
+  popularByCountry: Record<string, number[]>;
+  embeddings: SnapshotEmbeddingRow[];
+}
+
+/** Serializes a version to named files; the manifest carries every other file's sha256. */
+export function serializeSnapshot(parts: SnapshotParts): Record<string, Uint8Array> {
+  const files: Record<string, Uint8Array> = {
+    'user_factors.f32': f32Bytes(parts.userFactors),
+    'item_factors.f32': f32Bytes(parts.itemFactors),
+    'users.json': jsonBytes(parts.userIds),
+    'items.json': jsonBytes({ items: parts.items, popularByCountry: parts.popularByCountry }),
+    'popularity.f32': f32Bytes(parts.popularity),
+    'embeddings.json': jsonBytes(parts.embeddings),
+  };
+  const manifest: SnapshotManifest = {
+    ...parts.manifest,
+    files: Object.fromEntries(Object.entries(files).map(([n, b]) => [n, { bytes: b.byteLength, sha256: sha256(b) }])),
+  };
+  return { ...files, 'manifest.json': jsonBytes(manifest) };
+}
+
+export const SNAPSHOT_FILES = ['manifest.json', 'user_factors.f32', 'item_factors.f32', 'users.json', 'items.json', 'popularity.f32', 'embeddings.json'] as const;
+
+function toF32(b: Uint8Array, name: string): Float32Array {
+  if (b.byteLength % 4 !== 0) throw new CorruptArtifact(`${name}: ${b.byteLength} bytes is not a float32 array`);
+  const copy = new Uint8Array(b); // aligned copy: the source may be a view at any offset
+  const out = new Float32Array(copy.buffer, 0, copy.byteLength / 4);
+  for (let i = 0; i < out.length; i++) if (!Number.isFinite(out[i])) throw new CorruptArtifact(`${name}: non-finite value at ${i}`);
+  return out;
+}
+
+function parseJson<T>(b: Uint8Array, name: string): T {
+  try {
+    return JSON.parse(new TextDecoder().decode(b)) as T;
+  } catch (err) {
+    throw new CorruptArtifact(`${name}: invalid JSON`, undefined, { cause: err });
+  }
+}
+
+/** Rebuilds a snapshot from its files; throws CorruptArtifact on any mismatch. */
+export function deserializeSnapshot(files: Record<string, Uint8Array>): ModelSnapshot {
+  for (const name of SNAPSHOT_FILES) if (!files[name]) throw new CorruptArtifact(`model file ${name} is missing`);
+  const manifest = parseJson<SnapshotManifest>(files['manifest.json'], 'manifest.json');
+  for (const [name, meta] of Object.entries(manifest.files ?? {})) {
+    const b = files[name];
+    if (!b || b.byteLength !== meta.bytes || sha256(b) !== meta.sha256) throw new CorruptArtifact(`${name}: checksum mismatch`);
+  }
+  const f = manifest.als?.factors;
+  const userIds = parseJson<string[]>(files['users.json'], 'users.json');
+  const { items, popularByCountry } = parseJson<{ items: SnapshotItem[]; popularByCountry: Record<string, number[]> }>(files['items.json'], 'items.json');
+  const userFactors = toF32(files['user_factors.f32'], 'user_factors.f32');
+  const itemFactors = toF32(files['item_factors.f32'], 'item_factors.f32');
+  const popularity = toF32(files['popularity.f32'], 'popularity.f32');
+  if (!(f >= 1) || userFactors.length !== userIds.length * f || itemFactors.length !== items.length * f || popularity.length !== items.length) {
+    throw new CorruptArtifact('factor shapes do not match the id lists');
+  }
+  const embeddingRows = parseJson<SnapshotEmbeddingRow[]>(files['embeddings.json'], 'embeddings.json');
+  return {
+    manifest,
+    factors: f,
+    userIds,
+    userIndex: new Map(userIds.map((id, i) => [id, i])),
+    items,
+    itemIndex: new Map(items.map((it, i) => [it.id, i])),
+    userFactors,
+    itemFactors,
+    YtY: gramian(itemFactors, items.length, f),
+    popularity,
+    popularByCountry,
+    embeddings: buildEmbeddingIndex(embeddingRows),
+  };
+}

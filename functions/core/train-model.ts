@@ -1,0 +1,207 @@
+/**
+ * The retrain use case's pure part: interactions + catalog → implicit ALS → a model version
+ * (SnapshotParts) with its holdout figures. The gate and the pointer swap live in
+ * functions/retrain/, which only moves bytes.
+ *
+ * Holdout: for users with at least `holdoutMinItems` distinct items, the most recent item is held
+ * out (leave-last-out, at most `holdoutUsers` users, chosen deterministically). The model is fitted
+ * without those interactions and scored on them (HR@10, NDCG@10 with one relevant item), beside
+ * popularity on the same holdout. The fitted model is the one served: at request time fold-in
+ * re-solves user vectors from every current interaction anyway.
+ */
+import { fitImplicitAls, DEFAULT_ALS_PARAMS, type AlsParams } from './als.js';
+import { buildInteractionMatrix, creditedUser, eventStrength, DEFAULT_INTERACTION_SETTINGS, type InteractionSettings } from './interactions.js';
+import type { SnapshotItem, SnapshotParts, SnapshotEmbeddingRow } from './model-snapshot.js';
+import { row } from './sparse.js';
+import { dotScores, topK } from './topk.js';
+import type { InteractionEvent, Product } from './types.js';
+
+export interface TrainInput {
+  events: readonly InteractionEvent[];
+  products: readonly Product[];
+  /** userId → country, for per-country popularity. */
+  userCountries: ReadonlyMap<string, string>;
+  now: number;
+  version: string;
+  als?: Partial<AlsParams>;
+  interactions?: InteractionSettings;
+  holdoutUsers?: number;
+  holdoutMinItems?: number;
+  /** Popularity half-life: recent interest counts more than last year's. */
+  popularityHalfLifeDays?: number;
+  onProgress?: (stage: string, fraction: number) => void;
+}
+
+export interface HoldoutFigures {
+  users: number;
+  alsHitRate10: number;
+  alsNdcg10: number;
+  popularityHitRate10: number;
+  popularityNdcg10: number;
+}
+
+const DAY_MS = 86_400_000;
+const K = 10;
+
+/** Recency-weighted popularity: Σ strength · 2^(−age / halfLife), max-normalised. */
+export function recencyPopularity(
+  events: readonly InteractionEvent[],
+  itemIndex: ReadonlyMap<string, number>,
+  nItems: number,
+  now: number,
+  halfLifeDays: number,
+  settings: InteractionSettings,
+  include: (e: InteractionEvent) => boolean = () => true,
+): Float32Array {
+  const pop = new Float64Array(nItems);
+  for (const e of events) {
+    const i = itemIndex.get(e.productId);
+    if (i === undefined || !include(e)) continue;
+    const ageDays = Math.max(0, now - e.timestamp) / DAY_MS;
+    pop[i] += eventStrength(e.type, e.quantity, settings.weights) * 2 ** (-ageDays / halfLifeDays);
+  }
+  let max = 0;
+  for (const v of pop) max = Math.max(max, v);
+  return Float32Array.from(pop, (v) => (max > 0 ? v / max : 0));
+}
+
+function holdoutRank(scores: Float32Array, target: number, seen: Int32Array): number {
+  const seenSet = new Set(seen);
+  const best = topK(scores, K, (i) => seenSet.has(i)).indices;
+  return best.indexOf(target);
+}
+
+export function trainModelVersion(input: TrainInput): { parts: SnapshotParts; holdout: HoldoutFigures } {
+  const settings = input.interactions ?? DEFAULT_INTERACTION_SETTINGS;
+  const als: AlsParams = { ...DEFAULT_ALS_PARAMS, ...(input.als ?? {}) };
+  const halfLife = input.popularityHalfLifeDays ?? 30;
+  const progress = input.onProgress ?? (() => undefined);
+
+  // Deterministic catalog order: by id.
+  const products = [...input.products].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const catalogIds = products.map((p) => p.id);
+
+  // Leave-last-out holdout per eligible user, chosen by a stable order of user ids.
+  const lastItem = new Map<string, { productId: string; ts: number; distinct: Set<string> }>();
+  for (const e of input.events) {
+    const u = creditedUser(e);
+    const s = lastItem.get(u) ?? { productId: e.productId, ts: -Infinity, distinct: new Set<string>() };
+    s.distinct.add(e.productId);
+    if (e.timestamp > s.ts || (e.timestamp === s.ts && e.productId > s.productId)) {
+      s.ts = e.timestamp;
+      s.productId = e.productId;
+    }
+    lastItem.set(u, s);
+  }
+  const minItems = input.holdoutMinItems ?? 3;
+  const held = new Map<string, string>();
+  for (const u of [...lastItem.keys()].sort()) {
+    if (held.size >= (input.holdoutUsers ?? 1000)) break;
+    const s = lastItem.get(u)!;
+    if (s.distinct.size >= minItems) held.set(u, s.productId);
+  }
+  const isHeld = (e: InteractionEvent) => held.get(creditedUser(e)) === e.productId;
+  const trainEvents = input.events.filter((e) => !isHeld(e));
+
+  progress('matrix', 0);
+  const { users, items, R } = buildInteractionMatrix(trainEvents, { settings, catalogItemIds: catalogIds, restrictToCatalog: true });
+  progress('als', 0);
+  const model = fitImplicitAls(R, als, (it) => progress('als', (it + 1) / als.iterations));
+
+  // Holdout figures, ALS vs popularity, on exactly the same users and exclusions.
+  const popularity = recencyPopularity(input.events, new Map(catalogIds.map((id, i) => [id, i])), catalogIds.length, input.now, halfLife, settings, (e) => !isHeld(e));
+  let n = 0;
+  let alsHits = 0;
+  let alsNdcg = 0;
+  let popHits = 0;
+  let popNdcg = 0;
+  const f = als.factors;
+  for (const [u, productId] of held) {
+    const ui = users.get(u);
+    const target = items.get(productId);
+    if (ui === undefined || target === undefined) continue;
+    const seen = row(R, ui).indices;
+    if (seen.includes(target)) continue; // also reached through another event type: not a fair test
+    n++;
+    const scores = dotScores(model.itemFactors, f, model.userFactors.subarray(ui * f, (ui + 1) * f));
+    const ra = holdoutRank(scores, target, seen);
+    if (ra >= 0) {
+      alsHits++;
+      alsNdcg += 1 / Math.log2(ra + 2);
+    }
+    const rp = holdoutRank(popularity, target, seen);
+    if (rp >= 0) {
+      popHits++;
+      popNdcg += 1 / Math.log2(rp + 2);
+    }
+  }
+  const holdout: HoldoutFigures = {
+    users: n,
+    alsHitRate10: n ? alsHits / n : 0,
+    alsNdcg10: n ? alsNdcg / n : 0,
+    popularityHitRate10: n ? popHits / n : 0,
+    popularityNdcg10: n ? popNdcg / n : 0,
+  };
+
+  // Per-country popularity over all events, for cold users whose country is known.
+  const itemIndex = new Map(catalogIds.map((id, i) => [id, i]));
+  const byCountry = new Map<string, Float64Array>();
+  for (const e of input.events) {
+    const c = input.userCountries.get(creditedUser(e));
+    const i = itemIndex.get(e.productId);
+    if (!c || i === undefined) continue;
+    let v = byCountry.get(c);
+    if (!v) byCountry.set(c, (v = new Float64Array(catalogIds.length)));
+    v[i] += eventStrength(e.type, e.quantity, settings.weights) * 2 ** (-Math.max(0, input.now - e.timestamp) / DAY_MS / halfLife);
+  }
+  const popularByCountry: Record<string, number[]> = {};
+  for (const [c, v] of [...byCountry.entries()].sort()) {
+    popularByCountry[c] = Array.from(topK(Float32Array.from(v), 200, (i) => !(v[i] > 0)).indices);
+  }
+
+  const interactionCount = new Int32Array(catalogIds.length);
+  const itemsT = new Map<number, Set<string>>();
+  for (const e of input.events) {
+    const i = itemIndex.get(e.productId);
+    if (i === undefined) continue;
+    let s = itemsT.get(i);
+    if (!s) itemsT.set(i, (s = new Set()));
+    s.add(creditedUser(e));
+  }
+  for (const [i, s] of itemsT) interactionCount[i] = s.size;
+
+  const snapshotItems: SnapshotItem[] = products.map((p, i) => ({
+    id: p.id,
+    price: p.price,
+    category: p.category,
+    promoted: p.promoted,
+    status: p.status,
+    countries: p.countries,
+    createdAt: Date.parse(p.createdAt) || 0,
+    interactionCount: interactionCount[i],
+  }));
+  const embeddings: SnapshotEmbeddingRow[] = products
+    .filter((p) => p.image_embedding || p.text_embedding)
+    .map((p) => ({ id: p.id, image_embedding: p.image_embedding, text_embedding: p.text_embedding }));
+
+  progress('done', 1);
+  return {
+    holdout,
+    parts: {
+      manifest: {
+        version: input.version,
+        createdAt: new Date(input.now).toISOString(),
+        als,
+        counts: { users: users.size, items: catalogIds.length, interactions: input.events.length },
+        metrics: { ...holdout },
+      },
+      userIds: users.ids,
+      items: snapshotItems,
+      userFactors: model.userFactors,
+      itemFactors: model.itemFactors,
+      popularity: recencyPopularity(input.events, itemIndex, catalogIds.length, input.now, halfLife, settings),
+      popularByCountry,
+      embeddings,
+    },
+  };
+}

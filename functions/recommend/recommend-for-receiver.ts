@@ -1,0 +1,53 @@
+/**
+ * Recommendation use case: receiver's history and profile → ranking over the serving snapshot
+ * → fresh product objects (re-checked, since the catalog may have changed since the snapshot).
+ */
+import type { CatalogStore, InteractionStore, UserStore } from '../core/ports.js';
+import type { ModelSnapshot } from '../core/model-snapshot.js';
+import { isEligible, rankForReceiver, type RankingOptions } from '../core/recommend.js';
+import { publicProduct } from '../core/product-view.js';
+import type { Product, RecommendationQuery, RecommendationResult } from '../core/types.js';
+
+export interface RecommendDeps {
+  catalog: CatalogStore;
+  interactions: InteractionStore;
+  users: UserStore;
+  snapshot: () => Promise<ModelSnapshot>;
+  historyLimit: number;
+  ranking?: Partial<RankingOptions>;
+}
+
+/** The snapshot's view of a product may be stale: re-check the filters on the stored object. */
+function stillEligible(p: Product, query: RecommendationQuery, country: string | undefined): boolean {
+  return isEligible({ ...p, createdAt: 0, interactionCount: 0 }, query, country, new Set());
+}
+
+export async function recommendForReceiver(deps: RecommendDeps, query: RecommendationQuery, now = Date.now()): Promise<RecommendationResult> {
+  const [snapshot, history, profile] = await Promise.all([
+    deps.snapshot(),
+    deps.interactions.listForUser(query.userId, deps.historyLimit),
+    deps.users.get(query.userId),
+  ]);
+  const country = query.country ?? profile?.country;
+  const stale = new Set<string>();
+  // Two passes at most: a product changed since the snapshot is dropped and the ranking redone.
+  for (let pass = 0; ; pass++) {
+    const blacklist = [...(profile?.blacklist ?? []), ...stale];
+    const ranking = await rankForReceiver(snapshot, { history, profile: { id: query.userId, country: profile?.country, blacklist }, now }, query, deps.ranking);
+    const fresh = new Map((await deps.catalog.batchGet(ranking.items.map((r) => r.id))).map((p) => [p.id, p]));
+    const changed = ranking.items.filter((r) => {
+      const p = fresh.get(r.id);
+      return !p || !stillEligible(p, query, country);
+    });
+    if (changed.length === 0 || pass === 1) {
+      return {
+        recommended_products: ranking.items
+          .filter((r) => fresh.has(r.id) && !changed.includes(r))
+          .map((r) => ({ ...publicProduct(fresh.get(r.id)!), score: r.score, reasons: r.reasons })),
+        model_version: snapshot.manifest.version,
+        promoted_shortfall: ranking.promotedShortfall,
+      };
+    }
+    for (const r of changed) stale.add(r.id);
+  }
+}

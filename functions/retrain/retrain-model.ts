@@ -1,0 +1,83 @@
+/**
+ * The scheduled retrain: read interactions + catalog, train a version, write it whole, then
+ * move the pointer through the gate with a conditional write (STYLE.md rule 6). A failure at any
+ * step leaves the serving version untouched.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { CatalogStore, InteractionStore, ModelStore, UserStore } from '../core/ports.js';
+import { serializeSnapshot } from '../core/model-snapshot.js';
+import { trainModelVersion, type HoldoutFigures } from '../core/train-model.js';
+import type { AlsParams } from '../core/als.js';
+import type { InteractionEvent, Product } from '../core/types.js';
+
+export interface RetrainDeps {
+  catalog: CatalogStore;
+  interactions: InteractionStore;
+  users: UserStore;
+  models: ModelStore;
+  logger: Pick<Logger, 'info' | 'warn' | 'error'>;
+}
+
+export interface RetrainOutcome {
+  version: string;
+  promoted: boolean;
+  reason: string;
+  holdout: HoldoutFigures;
+  seconds: number;
+}
+
+/** Relative NDCG drop against the serving version that still passes (holdouts differ as data grows). */
+export const GATE_TOLERANCE = 0.1;
+
+/**
+ * The gate. A new version must (a) beat popularity on its holdout when the holdout is big enough
+ * to tell, and (b) not fall more than GATE_TOLERANCE below the serving version's recorded NDCG.
+ */
+export function gateDecision(h: HoldoutFigures, servingNdcg: number | undefined): { passed: boolean; reason: string } {
+  if (h.users >= 20 && h.alsNdcg10 < h.popularityNdcg10) {
+    return { passed: false, reason: `holdout NDCG@10 ${h.alsNdcg10.toFixed(4)} below popularity ${h.popularityNdcg10.toFixed(4)}` };
+  }
+  if (servingNdcg !== undefined && h.users >= 20 && h.alsNdcg10 < servingNdcg * (1 - GATE_TOLERANCE)) {
+    return { passed: false, reason: `holdout NDCG@10 ${h.alsNdcg10.toFixed(4)} more than ${GATE_TOLERANCE * 100}% below serving ${servingNdcg.toFixed(4)}` };
+  }
+  return { passed: true, reason: h.users < 20 ? `holdout too small to judge (${h.users} users); integrity checks passed` : 'holdout NDCG@10 passes the gate' };
+}
+
+export async function retrainModel(
+  deps: RetrainDeps,
+  options: { now?: number; als?: Partial<AlsParams>; version?: string } = {},
+): Promise<RetrainOutcome> {
+  const started = Date.now();
+  const now = options.now ?? started;
+  const events: InteractionEvent[] = [];
+  for await (const e of deps.interactions.scanAll()) events.push(e);
+  const products: Product[] = [];
+  for await (const p of deps.catalog.scanAll()) products.push(p);
+  const userIds = [...new Set(events.flatMap((e) => [e.userId, e.receiverId ?? e.userId]))];
+  const userCountries = new Map<string, string>();
+  for (const id of userIds) {
+    const u = await deps.users.get(id);
+    if (u?.country) userCountries.set(id, u.country);
+  }
+
+  const version = options.version ?? `v${new Date(now).toISOString().replace(/[-:.TZ]/g, '').slice(0, 17)}-${events.length}`;
+  const { parts, holdout } = trainModelVersion({ events, products, userCountries, now, version, als: options.als });
+
+  const pointer = await deps.models.readPointer();
+  let servingNdcg: number | undefined;
+  if (pointer) {
+    try {
+      const manifest = JSON.parse(new TextDecoder().decode(await deps.models.getFile(pointer.version, 'manifest.json')));
+      servingNdcg = typeof manifest.metrics?.alsNdcg10 === 'number' ? manifest.metrics.alsNdcg10 : undefined;
+    } catch (err) {
+      deps.logger.warn('serving manifest unreadable; gating on popularity only', { error: String(err) });
+    }
+  }
+  const gate = gateDecision(holdout, servingNdcg);
+  // Artifact first, pointer last: a half-written version is never pointed at.
+  await deps.models.putVersion(version, serializeSnapshot({ ...parts, manifest: { ...parts.manifest, gate } }));
+  if (gate.passed) await deps.models.swapPointer(pointer?.version, version);
+  const outcome = { version, promoted: gate.passed, reason: gate.reason, holdout, seconds: (Date.now() - started) / 1000 };
+  deps.logger.info('retrain finished', { ...outcome });
+  return outcome;
+}

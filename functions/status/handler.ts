@@ -1,0 +1,35 @@
+/** `GET /health` and `GET /model` (the serving model's manifest plus the image models'). */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { getDeps } from '../adapters/bootstrap.js';
+import { apiHandler, json } from '../http/api.js';
+
+async function imageModelsManifest(modelsDir: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(path.join(modelsDir, 'manifest.json'), 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+export const handler = apiHandler(
+  {
+    'GET /health': async () => {
+      const pointer = await getDeps().models.readPointer();
+      return json(200, { status: 'ok', model_version: pointer?.version ?? null });
+    },
+    'GET /model': async () => {
+      const { models, config } = getDeps();
+      const pointer = await models.readPointer();
+      const manifest = pointer ? JSON.parse(new TextDecoder().decode(await models.getFile(pointer.version, 'manifest.json'))) : null;
+      return json(200, {
+        model_version: pointer?.version ?? null,
+        previous_version: pointer?.previous ?? null,
+        updated_at: pointer?.updatedAt ?? null,
+        recommender: manifest,
+        image_models: await imageModelsManifest(config.MODELS_DIR),
+      });
+    },
+  },
+  getDeps().logger,
+);
