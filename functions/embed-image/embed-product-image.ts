@@ -1,0 +1,155 @@
+/**
+ * Use case of the `embed-image` Lambda (DESIGN.md › Flows › 4. Embed): a new object under
+ * `images/{productId}/…` → EfficientNet-B0 features → VAE μ, plus the text embedding of the product
+ * name → stored on the product with `embedding_version`.
+ *
+ * Bad objects are *skipped* with a logged reason and no write, never thrown: S3 invokes the Lambda
+ * asynchronously and retries a throwing invocation, which for a corrupt upload would only repeat the
+ * failure. Only infrastructure failures (DynamoDB/S3 unreachable, a model file missing) throw, so
+ * the async retry and the failure destination catch them. Re-running on the same object writes the
+ * same values (SET of the whole embedding): the use case is idempotent.
+ */
+import { InvalidInput, NotFound } from '../core/errors.js';
+import type { CatalogStore, ImageEmbedder, ImageStore } from '../core/ports.js';
+import type { TextEmbedder } from '../core/text-embedding.js';
+
+/**
+ * Largest image embedded: 10 MB (10·1024·1024 bytes). Product photos are far smaller (the demo
+ * photos average 25 KB); the bound keeps one bad upload from exhausting the function's memory.
+ * The preprocessor enforces the same bound (functions/adapters/image-preprocess.ts) on the bytes.
+ */
+export const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
+
+/** Key layout of product images: `images/{productId}/{file}`. */
+const IMAGE_KEY = /^images\/([^/]+)\/(.+)$/;
+
+/** Why an object was not embedded (logged, and returned for tests / the local runtime). */
+export type SkipReason =
+  | 'not_an_image_key'
+  | 'wrong_bucket'
+  | 'empty_object'
+  | 'too_large'
+  | 'unknown_product'
+  | 'not_primary_image'
+  | 'object_missing'
+  | 'invalid_image'
+  | 'non_finite_embedding';
+
+export type EmbedOutcome =
+  | { status: 'embedded'; productId: string; key: string; embedding_version: string; imageDim: number; textDim: number }
+  | { status: 'skipped'; reason: SkipReason; key: string; productId?: string; message: string };
+
+/** Minimal structured logger (Powertools' Logger fits). */
+export interface EmbedLogger {
+  info(message: string, ...extra: Array<Record<string, unknown>>): void;
+  warn(message: string, ...extra: Array<Record<string, unknown>>): void;
+}
+
+export interface EmbedDeps {
+  catalog: CatalogStore;
+  images: ImageStore;
+  imageEmbedder: ImageEmbedder;
+  textEmbedder: TextEmbedder;
+  logger: EmbedLogger;
+  /** The bucket `images` reads from; an event for another bucket is skipped. */
+  imagesBucket: string;
+}
+
+/** One created object, as the S3 event describes it (key already URL-decoded). */
+export interface CreatedObject {
+  bucket: string;
+  key: string;
+  /** Size from the event; undefined if the event had none (then the object's size is used). */
+  size?: number;
+}
+
+/** `images/{productId}/{file}` → productId, or undefined for any other key. */
+export function productIdFromKey(key: string): string | undefined {
+  const m = IMAGE_KEY.exec(key);
+  return m && m[1].trim() !== '' ? m[1] : undefined;
+}
+
+/**
+ * Float32 values carry ~7 significant digits; storing more only grows the DynamoDB item
+ * (each number is stored as a decimal string).
+ */
+function toStored(v: Float32Array): number[] {
+  return Array.from(v, (x) => Number(x.toPrecision(7)));
+}
+
+/**
+ * Embeds one created object into its product. Skips (no write) when: the key is not
+ * `images/{productId}/{file}`; the bucket is not the images bucket; the object is empty or larger
+ * than {@link MAX_IMAGE_BYTES}; the product does not exist; the product lists other images and this
+ * one is not its first (the embedding describes the primary image); the object is gone; the bytes
+ * are not a decodable JPEG/PNG/WebP; the model returns NaN/∞.
+ * @throws for infrastructure failures only (store unreachable, model missing): the caller lets those propagate.
+ */
+export async function embedProductImage(deps: EmbedDeps, object: CreatedObject): Promise<EmbedOutcome> {
+  const { key } = object;
+  const skip = (reason: SkipReason, message: string, productId?: string): EmbedOutcome => {
+    deps.logger.warn(`embed-image skipped ${key}: ${message}`, { reason, key, bucket: object.bucket, productId });
+    return { status: 'skipped', reason, key, productId, message };
+  };
+
+  const productId = productIdFromKey(key);
+  if (!productId) return skip('not_an_image_key', 'key is not of the form images/{productId}/{file}');
+  if (object.bucket !== deps.imagesBucket) {
+    return skip('wrong_bucket', `bucket ${object.bucket} is not the images bucket ${deps.imagesBucket}`, productId);
+  }
+  const checkSize = (size: number): EmbedOutcome | undefined => {
+    if (size === 0) return skip('empty_object', 'object is empty (0 bytes)', productId);
+    if (size > MAX_IMAGE_BYTES) {
+      return skip('too_large', `object is ${size} bytes, over the ${MAX_IMAGE_BYTES}-byte (10 MB) limit`, productId);
+    }
+    return undefined;
+  };
+  // Size from the event first: an oversized object is refused without downloading it.
+  if (object.size !== undefined) {
+    const bad = checkSize(object.size);
+    if (bad) return bad;
+  }
+
+  const product = await deps.catalog.get(productId);
+  if (!product) return skip('unknown_product', `product ${productId} does not exist`, productId);
+  if (product.images.length > 0 && product.images.includes(key) && product.images[0] !== key) {
+    return skip('not_primary_image', `product ${productId}'s first image is ${product.images[0]}, not this one`, productId);
+  }
+
+  let bytes: Uint8Array;
+  try {
+    ({ bytes } = await deps.images.getObject(key));
+  } catch (err) {
+    if (err instanceof NotFound) return skip('object_missing', 'object no longer exists', productId);
+    throw err;
+  }
+  const badBytes = checkSize(bytes.byteLength);
+  if (badBytes) return badBytes;
+
+  let mu: Float32Array;
+  try {
+    ({ mu } = await deps.imageEmbedder.embed(bytes));
+  } catch (err) {
+    if (err instanceof InvalidInput) return skip('invalid_image', err.message, productId);
+    throw err;
+  }
+  if (mu.length === 0 || !mu.every(Number.isFinite)) {
+    return skip('non_finite_embedding', 'the image model returned non-finite values', productId);
+  }
+  const text = deps.textEmbedder.embed(product.name);
+  const embedding_version = `${deps.imageEmbedder.version}+${deps.textEmbedder.version}`;
+
+  try {
+    await deps.catalog.setEmbeddings(productId, {
+      image_embedding: toStored(mu),
+      text_embedding: toStored(text),
+      embedding_version,
+    });
+  } catch (err) {
+    // Deleted between the read and the write.
+    if (err instanceof NotFound) return skip('unknown_product', `product ${productId} was deleted`, productId);
+    throw err;
+  }
+  deps.logger.info(`embed-image embedded ${key}`, { productId, key, embedding_version, imageDim: mu.length, textDim: text.length });
+  return { status: 'embedded', productId, key, embedding_version, imageDim: mu.length, textDim: text.length };
+}
