@@ -70,9 +70,11 @@ export function wordNgrams(word: string, minN = NGRAM_MIN, maxN = NGRAM_MAX): st
 }
 
 /** FNV-1a 32-bit over the UTF-8 bytes of `s` (the hash fastText uses for its subword buckets). */
+const utf8 = new TextEncoder();
+
 export function fnv1a32(s: string): number {
   let h = 0x811c9dc5;
-  const bytes = new TextEncoder().encode(s);
+  const bytes = utf8.encode(s);
   for (const b of bytes) {
     h ^= b;
     h = Math.imul(h, 0x01000193);
