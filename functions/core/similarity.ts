@@ -114,10 +114,13 @@ export function queryForProduct(index: EmbeddingIndex, id: string): SimilarityQu
   };
 }
 
-/** Validates and unit-normalises one query side against the index dimension; undefined when unusable. */
-function prepareQuerySide(v: ArrayLike<number> | undefined, dim: number, what: string): Float32Array | undefined {
-  if (!v || dim === 0) return undefined;
-  if (v.length !== dim) throw new RangeError(`${what} query has length ${v.length}, index has ${dim}`);
+/**
+ * Unit-normalises one query side; undefined when unusable. A length that differs from the index's
+ * (a product embedded by another model version than the snapshot's) is treated as missing rather
+ * than failing the request: the other modality still answers.
+ */
+function prepareQuerySide(v: ArrayLike<number> | undefined, dim: number): Float32Array | undefined {
+  if (!v || dim === 0 || v.length !== dim) return undefined;
   const out = new Float32Array(dim);
   return normInto(v, out, 0, dim) ? out : undefined;
 }
@@ -183,7 +186,8 @@ function dotRow(q: Float32Array, m: Float32Array, row: number, dim: number): num
 /**
  * The k products most similar to `query` (see the module comment for the score), best first.
  * @param exclude ids never returned (typically the query product itself, or items the receiver owns).
- * @throws RangeError when a query vector's length differs from the index's dimension, or weights are negative.
+ * A query vector whose length differs from the index's dimension is ignored (see prepareQuerySide).
+ * @throws RangeError when a weight is negative.
  */
 export function similarProducts(
   query: SimilarityQuery,
@@ -193,8 +197,8 @@ export function similarProducts(
   weights: SimilarityWeights = DEFAULT_SIMILARITY_WEIGHTS,
 ): SimilarProduct[] {
   if (!(weights.image >= 0) || !(weights.text >= 0)) throw new RangeError('similarity weights must be ≥ 0');
-  const qi = prepareQuerySide(query.image, index.imageDim, 'image');
-  const qt = prepareQuerySide(query.text, index.textDim, 'text');
+  const qi = prepareQuerySide(query.image, index.imageDim);
+  const qt = prepareQuerySide(query.text, index.textDim);
   const wi = qi ? weights.image : 0;
   const wt = qt ? weights.text : 0;
   const total = wi + wt;

@@ -91,8 +91,9 @@ describe('similarProducts — closed-form fixture', () => {
     expect(res[0].score).toBeCloseTo(1, 6);
   });
 
-  it('rejects a wrong-length query and negative weights', () => {
-    expect(() => similarProducts({ image: [1, 0, 0] }, index, 3)).toThrow(RangeError);
+  it('ignores a query side of another length (other model version), rejects negative weights', () => {
+    expect(similarProducts({ image: [1, 0, 0] }, index, 3)).toEqual([]);
+    expect(similarProducts({ image: [1, 0, 0], text: [0, 1] }, index, 3)).toEqual(similarProducts({ text: [0, 1] }, index, 3));
     expect(() => similarProducts(q, index, 3, undefined, { image: -1, text: 1 })).toThrow(RangeError);
   });
 
