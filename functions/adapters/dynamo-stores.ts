@@ -216,4 +216,8 @@ export class DynamoUserStore implements UserStore {
   async put(user: UserProfile): Promise<void> {
     await this.client.send(new PutCommand({ TableName: this.table, Item: user }));
   }
+
+  async *scanAll(): AsyncIterable<UserProfile> {
+    for await (const item of scanTable<UserProfile>(this.client, this.table)) yield { ...item, blacklist: item.blacklist ?? [] };
+  }
 }

@@ -37,6 +37,7 @@ export interface InteractionStore {
 export interface UserStore {
   get(id: string): Promise<UserProfile | undefined>;
   put(user: UserProfile): Promise<void>;
+  scanAll(): AsyncIterable<UserProfile>;
 }
 
 /** Immutable model versions (bytes) plus the serving pointer. */

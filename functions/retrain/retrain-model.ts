@@ -53,12 +53,8 @@ export async function retrainModel(
   for await (const e of deps.interactions.scanAll()) events.push(e);
   const products: Product[] = [];
   for await (const p of deps.catalog.scanAll()) products.push(p);
-  const userIds = [...new Set(events.flatMap((e) => [e.userId, e.receiverId ?? e.userId]))];
   const userCountries = new Map<string, string>();
-  for (const id of userIds) {
-    const u = await deps.users.get(id);
-    if (u?.country) userCountries.set(id, u.country);
-  }
+  for await (const u of deps.users.scanAll()) if (u.country) userCountries.set(u.id, u.country);
 
   const version = options.version ?? `v${new Date(now).toISOString().replace(/[-:.TZ]/g, '').slice(0, 17)}-${events.length}`;
   const { parts, holdout } = trainModelVersion({ events, products, userCountries, now, version, als: options.als });

@@ -1,0 +1,180 @@
+/**
+ * End to end: the local runtime (`npm start`'s code) with its demo catalog, called over HTTP the
+ * way the README's "How it will be checked" does, plus a fuzz pass over every route.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startLocalRuntime, type LocalRuntime } from '../../bin/local/runtime.js';
+
+let runtime: LocalRuntime;
+let dataDir: string;
+
+interface Rec {
+  id: string;
+  price: number;
+  promoted: boolean;
+  category: string;
+  status: string;
+  score: number;
+  reasons: string[];
+}
+interface RecResponse {
+  recommended_products: Rec[];
+  model_version: string;
+  promoted_shortfall: number;
+}
+
+async function get(p: string): Promise<{ status: number; body: any }> {
+  const res = await fetch(runtime.url + p);
+  return { status: res.status, body: await res.json() };
+}
+async function send(method: string, p: string, body: unknown, raw = false): Promise<{ status: number; body: any }> {
+  const res = await fetch(runtime.url + p, { method, headers: { 'content-type': 'application/json' }, body: raw ? (body as string) : JSON.stringify(body) });
+  return { status: res.status, body: await res.json() };
+}
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(path.join(os.tmpdir(), 'gift-e2e-'));
+  process.env.POWERTOOLS_LOG_LEVEL = 'CRITICAL';
+  process.env.MODEL_POINTER_TTL_MS = '200';
+  runtime = await startLocalRuntime({ port: 0, dataDir, retrainIntervalS: 0, log: () => undefined });
+  await runtime.embeddingsIdle();
+}, 300_000);
+
+afterAll(async () => {
+  await runtime?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('local runtime over HTTP', () => {
+  it('answers the seed query: 5 products in budget, ≥3 promoted, none owned by the receiver', async () => {
+    const { status, body } = await get('/recommend/2/5?min_price=5000.01&max_price=20000.2&min_promoted=3');
+    expect(status).toBe(200);
+    const recs = (body as RecResponse).recommended_products;
+    expect(recs).toHaveLength(5);
+    for (const r of recs) {
+      expect(r.price).toBeGreaterThanOrEqual(5000.01);
+      expect(r.price).toBeLessThanOrEqual(20000.2);
+      expect(r.status).toBe('active');
+      expect(r.reasons.length).toBeGreaterThan(0);
+      expect(typeof r.score).toBe('number');
+    }
+    expect(recs.filter((r) => r.promoted).length).toBeGreaterThanOrEqual(3);
+    expect(body.promoted_shortfall).toBe(0);
+    const history = await fetch(`${runtime.url}/users/2`).then((r) => r.json());
+    expect(history.interaction_count).toBeGreaterThan(0);
+    const { events } = await import('../../bin/local/demo-data.js').then((m) => m.generateDemoData());
+    const owned = new Set(events.filter((e) => e.type === 'order' && (e.receiverId ?? e.userId) === '2').map((e) => e.productId));
+    expect(owned.size).toBeGreaterThan(0);
+    for (const r of recs) expect(owned.has(r.id)).toBe(false);
+  });
+
+  it('gives different users different lists', async () => {
+    const a = (await get('/recommendations/1?top_k=10')).body as RecResponse;
+    const b = (await get('/recommendations/2?top_k=10')).body as RecResponse;
+    const idsA = a.recommended_products.map((r) => r.id);
+    const idsB = b.recommended_products.map((r) => r.id);
+    expect(idsA).toHaveLength(10);
+    expect(idsA).not.toEqual(idsB);
+    expect(idsA.filter((id) => idsB.includes(id)).length).toBeLessThan(5);
+  });
+
+  it('new orders leave the list at once and pull it toward their category; a retrain moves the version', async () => {
+    const before = (await get('/recommendations/1?top_k=20')).body as RecResponse;
+    const dressesBefore = before.recommended_products.filter((r) => r.category === 'dress').length;
+    const dresses = ((await get('/recommendations/1?top_k=40&category=dress')).body as RecResponse).recommended_products.slice(0, 4);
+    expect(dresses.length).toBe(4);
+    const events = dresses.map((d, i) => ({ eventId: `e2e-order-${i}`, userId: '1', productId: d.id, type: 'order', quantity: 1 }));
+    expect(await send('POST', '/events', { events })).toEqual({ status: 200, body: { accepted: 4, duplicates: 0 } });
+    const after = (await get('/recommendations/1?top_k=20')).body as RecResponse;
+    const afterIds = after.recommended_products.map((r) => r.id);
+    for (const d of dresses) expect(afterIds).not.toContain(d.id);
+    expect(after.recommended_products.filter((r) => r.category === 'dress').length).toBeGreaterThan(dressesBefore);
+
+    const v1 = (await get('/health')).body.model_version;
+    await runtime.retrain();
+    await new Promise((r) => setTimeout(r, 300)); // the pointer cache TTL (MODEL_POINTER_TTL_MS)
+    const v2 = (await get('/health')).body.model_version;
+    expect(v2).not.toBe(v1);
+    expect(((await get('/recommendations/1?top_k=5')).body as RecResponse).model_version).toBe(v2);
+  });
+
+  it('refuses bad input with a clear 400, writes nothing, and keeps serving', async () => {
+    const bad = [
+      '/recommend/2/0',
+      '/recommend/2/abc',
+      '/recommend/2/100000',
+      '/recommend/2/5?min_price=200&max_price=100',
+      '/recommend/2/5?min_price=-1',
+      '/recommend/2/5?max_price=cheap',
+      '/recommend/2/5?min_promoted=6',
+      '/recommendations/2?top_k=-3',
+    ];
+    for (const p of bad) {
+      const { status, body } = await get(p);
+      expect(status, p).toBe(400);
+      expect(body.error.code).toBe('invalid_input');
+      expect(body.error.message.length).toBeGreaterThan(5);
+    }
+    const countBefore = (await get('/users/3')).body.interaction_count;
+    const event = (i: number, extra: object = {}) => ({ eventId: `bad-${i}`, userId: '3', productId: 'p-0001', type: 'view', ...extra });
+    const badBodies: [string, unknown, boolean][] = [
+      ['malformed JSON', '{"events": [', true],
+      ['unknown type', { events: [event(1), event(2, { type: 'like' })] }, false],
+      ['101 events', { events: Array.from({ length: 101 }, (_, i) => event(i)) }, false],
+      ['no events', { events: [] }, false],
+      ['unknown product', { events: [event(3), event(4, { productId: 'nope' })] }, false],
+    ];
+    for (const [what, body, raw] of badBodies) {
+      const res = await send('POST', '/events', body, raw);
+      expect(res.status, what).toBe(400);
+      expect(res.body.error.message, what).toBeTruthy();
+    }
+    expect((await get('/users/3')).body.interaction_count).toBe(countBefore);
+    expect((await get('/health')).status).toBe(200);
+  });
+
+  it('survives a thousand malformed paths, queries and bodies without a 5xx', async () => {
+    const segment = fc.oneof(
+      fc.string({ maxLength: 12 }),
+      fc.constantFrom('0', '-1', '1e9', 'NaN', '%', '%zz', '..', '💝', ' ', "'; drop table", '9'.repeat(40)),
+    );
+    const routes = ['recommend/{a}/{b}', 'recommendations/{a}', 'products/{a}', 'products/{a}/similar', 'products/{a}/image', 'users/{a}', 'events', 'health', 'model'];
+    const arb = fc.record({
+      route: fc.constantFrom(...routes),
+      a: segment,
+      b: segment,
+      method: fc.constantFrom('GET', 'PUT', 'POST'),
+      query: fc.dictionary(fc.constantFrom('min_price', 'max_price', 'min_promoted', 'top_k', 'k', 'country', 'category', 'x'), segment, { maxKeys: 4 }),
+      body: fc.oneof(fc.string({ maxLength: 40 }), fc.json({ maxDepth: 3 }), fc.constant('{"events":[{"eventId":1}]}'), fc.constant('{"name":"x","price":-1}')),
+    });
+    const samples = fc.sample(arb, { numRuns: 1000, seed: 42 });
+    let fiveXX = 0;
+    const seen: string[] = [];
+    for (let i = 0; i < samples.length; i += 20) {
+      await Promise.all(
+        samples.slice(i, i + 20).map(async (s) => {
+          const p = '/' + s.route.replace('{a}', encodeURIComponent(s.a)).replace('{b}', encodeURIComponent(s.b));
+          const qs = new URLSearchParams(s.query).toString();
+          const res = await fetch(`${runtime.url}${p}${qs ? `?${qs}` : ''}`, {
+            method: s.method,
+            body: s.method === 'GET' ? undefined : s.body,
+            headers: { 'content-type': 'application/json' },
+          });
+          const text = await res.text();
+          if (res.status >= 500) {
+            fiveXX++;
+            seen.push(`${s.method} ${p}?${qs} ${s.body} → ${res.status} ${text}`);
+          }
+          expect(() => JSON.parse(text)).not.toThrow();
+        }),
+      );
+    }
+    expect(seen).toEqual([]);
+    expect(fiveXX).toBe(0);
+    expect((await get('/health')).status).toBe(200);
+  });
+});
