@@ -1,0 +1,101 @@
+/**
+ * Shared synth for the infra tests. Each synth of the full stack bundles seven Lambdas (~10 s), so
+ * every test file synthesizes at most once (module-level promise) and the nag test skips bundling.
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { App, Validations } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { FUNCTION_NAMES, GiftRecommenderStack, type FunctionName } from '../../lib/gift-recommender-stack.js';
+
+export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+/** Where `npm run layer:build` puts the real layer. */
+export const REAL_LAYER_DIR = join(REPO_ROOT, 'layers/build/layer');
+
+export interface Synthesized {
+  readonly app: App;
+  readonly stack: GiftRecommenderStack;
+  readonly template: Template;
+  /** Raw CloudFormation JSON of the stack. */
+  readonly json: { Resources: Record<string, { Type: string; Properties?: any; DependsOn?: unknown }> };
+  /** The cloud assembly folder (asset.* dirs live here). */
+  readonly outdir: string;
+  /** Whether the real layer folder was used (else a minimal stand-in with the same layout). */
+  readonly layerIsReal: boolean;
+  /** Functions whose `functions/<name>/handler.ts` did not exist yet and were bundled from a stub. */
+  readonly stubbed: FunctionName[];
+  /** Thrown by `app.synth()` (cdk-nag findings fail the synth), if anything. */
+  readonly synthError?: Error;
+  /** Removes the temp folders. */
+  cleanup(): void;
+}
+
+export interface SynthOptions {
+  /** Run esbuild for the seven Lambdas (needed to measure bundles). */
+  readonly bundle: boolean;
+  /** Add the cdk-nag AwsSolutions plugin. */
+  readonly nag: boolean;
+  /** Use layers/build/layer when it exists. */
+  readonly preferRealLayer: boolean;
+  /** Extra CDK context. */
+  readonly context?: Record<string, unknown>;
+}
+
+/** A layer folder with the layout ModelsLayer checks for and nothing else (fast to stage). */
+function minimalLayer(base: string): string {
+  const dir = join(base, 'layer');
+  mkdirSync(join(dir, 'nodejs/node_modules'), { recursive: true });
+  mkdirSync(join(dir, 'models'), { recursive: true });
+  writeFileSync(join(dir, 'models/README.txt'), 'stand-in layer for infra tests; npm run layer:build makes the real one\n');
+  return dir;
+}
+
+/** Synthesizes the whole stack once with the given options. */
+export function synthStack(opts: SynthOptions): Synthesized {
+  const base = mkdtempSync(join(tmpdir(), 'gift-infra-'));
+  const outdir = join(base, 'cdk.out');
+  const layerIsReal = opts.preferRealLayer && existsSync(REAL_LAYER_DIR);
+  const layerDir = layerIsReal ? REAL_LAYER_DIR : minimalLayer(base);
+
+  // Temporary tolerance while other engineers land their handlers: a missing entry is bundled from a stub.
+  const stubbed: FunctionName[] = [];
+  const entries: Partial<Record<FunctionName, string>> = {};
+  for (const name of FUNCTION_NAMES) {
+    if (!existsSync(join(REPO_ROOT, 'functions', name, 'handler.ts'))) {
+      stubbed.push(name);
+      entries[name] = join(REPO_ROOT, 'test/infra/fixtures/stub-handler.ts');
+    }
+  }
+
+  const app = new App({
+    outdir,
+    context: {
+      layerDir,
+      ...(opts.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),
+      ...opts.context,
+    },
+  });
+  const stack = new GiftRecommenderStack(app, 'GiftTest', { entries });
+  if (opts.nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  let synthError: Error | undefined;
+  try {
+    app.synth();
+  } catch (err) {
+    synthError = err as Error;
+  }
+  const template = Template.fromStack(stack, { skipCyclicalDependenciesCheck: true });
+  return {
+    app,
+    stack,
+    template,
+    json: template.toJSON() as Synthesized['json'],
+    outdir,
+    layerIsReal,
+    stubbed,
+    synthError,
+    cleanup: () => rmSync(base, { recursive: true, force: true }),
+  };
+}
