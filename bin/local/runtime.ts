@@ -64,7 +64,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     if (!wanted) return;
     pendingEmbeds++;
     embedChain = embedChain
-      .then(() => embedImage.handler(event))
+      .then(async () => void (await embedImage.handler(event)))
       .catch((err) => log(`embed-image: ${err instanceof Error ? err.message : String(err)}`))
       .finally(() => void pendingEmbeds--);
   });

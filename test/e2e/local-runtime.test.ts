@@ -64,7 +64,7 @@ describe('local runtime over HTTP', () => {
     }
     expect(recs.filter((r) => r.promoted).length).toBeGreaterThanOrEqual(3);
     expect(body.promoted_shortfall).toBe(0);
-    const history = await fetch(`${runtime.url}/users/2`).then((r) => r.json());
+    const history = (await get('/users/2')).body;
     expect(history.interaction_count).toBeGreaterThan(0);
     const { events } = await import('../../bin/local/demo-data.js').then((m) => m.generateDemoData());
     const owned = new Set(events.filter((e) => e.type === 'order' && (e.receiverId ?? e.userId) === '2').map((e) => e.productId));
