@@ -1,0 +1,129 @@
+/**
+ * The API Lambdas against dynalite + s3rver through the real AWS SDK, with API Gateway v2 events.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalAws, type LocalAws } from '../support/local-aws.js';
+import { apiEvent, invoke } from '../support/api-events.js';
+
+let aws: LocalAws;
+let catalog: unknown;
+let users: unknown;
+let events: unknown;
+let recommend: unknown;
+let status: unknown;
+
+beforeAll(async () => {
+  process.env.POWERTOOLS_LOG_LEVEL = 'CRITICAL';
+  process.env.MODEL_POINTER_TTL_MS = '0';
+  aws = await startLocalAws();
+  catalog = (await import('../../functions/catalog/handler.js')).handler;
+  users = (await import('../../functions/users/handler.js')).handler;
+  events = (await import('../../functions/events/handler.js')).handler;
+  recommend = (await import('../../functions/recommend/handler.js')).handler;
+  status = (await import('../../functions/status/handler.js')).handler;
+});
+afterAll(async () => {
+  await aws.stop();
+});
+
+const put = (id: string, body: unknown) => invoke(catalog, apiEvent('PUT /products/{productId}', { productId: id }, {}, body));
+
+describe('catalog', () => {
+  it('creates with defaults, replaces, reads, and 404s unknown products', async () => {
+    const created = await put('gift-1', { name: 'Bufanda de lana', price: 15000.5 });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ id: 'gift-1', status: 'active', promoted: false, currency: 'EUR', countries: [], images: [], attributes: {} });
+    expect(created.body.text_embedding).toBeUndefined();
+    const replaced = await put('gift-1', { name: 'Bufanda de lana', price: 14000, promoted: true, category: 'scarf' });
+    expect(replaced.status).toBe(200);
+    expect(replaced.body.createdAt).toBe(created.body.createdAt);
+    const got = await invoke(catalog, apiEvent('GET /products/{productId}', { productId: 'gift-1' }));
+    expect(got.body).toMatchObject({ price: 14000, promoted: true, category: 'scarf' });
+    const missing = await invoke(catalog, apiEvent('GET /products/{productId}', { productId: 'nope' }));
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.code).toBe('not_found');
+  });
+
+  it('rejects bad products with 400 and writes nothing', async () => {
+    for (const body of [{ price: 10 }, { name: 'x', price: -1 }, { name: 'x', price: '10' }, { name: 'x', price: 1, status: 'gone' }, 'not json{']) {
+      const res = await put('bad-1', body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body.error.message).toBeTruthy();
+    }
+    expect((await invoke(catalog, apiEvent('GET /products/{productId}', { productId: 'bad-1' }))).status).toBe(404);
+  });
+
+  it('hands out presigned upload and download URLs that work', async () => {
+    const up = await invoke(catalog, apiEvent('POST /products/{productId}/image', { productId: 'gift-1' }, {}, { content_type: 'image/png' }));
+    expect(up.status).toBe(200);
+    expect(up.body.key).toMatch(/^images\/gift-1\/.+\.png$/);
+    expect((await fetch(up.body.upload_url, { method: 'PUT', body: new Uint8Array([1, 2, 3]), headers: { 'content-type': 'image/png' } })).status).toBe(200);
+    const down = await invoke(catalog, apiEvent('GET /products/{productId}/image', { productId: 'gift-1' }));
+    expect(down.body.key).toBe(up.body.key);
+    expect(new Uint8Array(await (await fetch(down.body.download_url)).arrayBuffer())).toEqual(new Uint8Array([1, 2, 3]));
+    expect((await invoke(catalog, apiEvent('POST /products/{productId}/image', { productId: 'nope' }))).status).toBe(404);
+  });
+});
+
+describe('users and events', () => {
+  it('stores profiles and counts interactions credited to the user', async () => {
+    await put('gift-2', { name: 'Taza', price: 5000 });
+    expect((await invoke(users, apiEvent('PUT /users/{userId}', { userId: 'ana' }, {}, { country: 'cl', blacklist: ['gift-2'] }))).body).toEqual({
+      id: 'ana',
+      country: 'CL',
+      blacklist: ['gift-2'],
+    });
+    expect((await invoke(users, apiEvent('PUT /users/{userId}', { userId: 'ana' }, {}, { country: 'Chile' }))).status).toBe(400);
+    const gift = { eventId: 'g1', userId: 'bob', receiverId: 'ana', productId: 'gift-1', type: 'order' };
+    const res = await invoke(events, apiEvent('POST /events', {}, {}, { events: [gift, { eventId: 'v1', userId: 'bob', productId: 'gift-2', type: 'view' }] }));
+    expect(res).toEqual({ status: 200, body: { accepted: 2, duplicates: 0 } });
+    expect((await invoke(events, apiEvent('POST /events', {}, {}, { events: [gift] }))).body).toEqual({ accepted: 0, duplicates: 1 });
+    expect((await invoke(users, apiEvent('GET /users/{userId}', { userId: 'ana' }))).body).toEqual({ id: 'ana', country: 'CL', blacklist: ['gift-2'], interaction_count: 1 });
+    expect((await invoke(users, apiEvent('GET /users/{userId}', { userId: 'bob' }))).body.interaction_count).toBe(1);
+    expect((await invoke(users, apiEvent('GET /users/{userId}', { userId: 'nobody' }))).status).toBe(404);
+  });
+
+  it('validates the whole batch before writing any of it', async () => {
+    const good = { eventId: 'ok-1', userId: 'carl', productId: 'gift-1', type: 'cart' };
+    const cases = [
+      { events: [good, { ...good, eventId: 'ok-2', type: 'like' }] },
+      { events: [good, { ...good, eventId: 'ok-3', quantity: 0 }] },
+      { events: [good, { ...good, eventId: 'ok-4', productId: 'missing' }] },
+      { events: [good, good] },
+      { events: Array.from({ length: 101 }, (_, i) => ({ ...good, eventId: `n${i}` })) },
+      { nothing: true },
+    ];
+    for (const body of cases) expect((await invoke(events, apiEvent('POST /events', {}, {}, body))).status).toBe(400);
+    expect((await invoke(users, apiEvent('GET /users/{userId}', { userId: 'carl' }))).status).toBe(404);
+  });
+});
+
+describe('recommendations and the model lifecycle', () => {
+  it('answers 503 before the first model, then serves, and keeps serving when a version is corrupt', async () => {
+    const before = await invoke(recommend, apiEvent('GET /recommend/{receiverId}/{num}', { receiverId: 'ana', num: '2' }));
+    expect(before.status).toBe(503);
+    const { getDeps } = await import('../../functions/adapters/bootstrap.js');
+    const { retrainModel } = await import('../../functions/retrain/retrain-model.js');
+    const deps = getDeps();
+    for (let i = 3; i <= 12; i++) await put(`gift-${i}`, { name: `Regalo ${i}`, price: 1000 * i, promoted: i % 3 === 0 });
+    const first = await retrainModel(deps);
+    expect(first.promoted).toBe(true);
+
+    const rec = await invoke(recommend, apiEvent('GET /recommend/{receiverId}/{num}', { receiverId: 'ana', num: '3' }, { min_promoted: '2', max_price: '9000' }));
+    expect(rec.status).toBe(200);
+    expect(rec.body.model_version).toBe(first.version);
+    const ids = rec.body.recommended_products.map((p: { id: string }) => p.id);
+    expect(ids).toHaveLength(3);
+    expect(ids).not.toContain('gift-1'); // owned by ana (a gift from bob)
+    expect(ids).not.toContain('gift-2'); // blacklisted by ana
+    expect(rec.body.recommended_products.filter((p: { promoted: boolean }) => p.promoted).length).toBeGreaterThanOrEqual(2);
+
+    // A corrupt version behind the pointer: the container keeps the snapshot it has.
+    await deps.models.putVersion('broken', { 'manifest.json': new TextEncoder().encode('{not json') });
+    await deps.models.swapPointer(first.version, 'broken');
+    const still = await invoke(recommend, apiEvent('GET /recommendations/{userId}', { userId: 'ana' }, { top_k: '2' }));
+    expect(still.status).toBe(200);
+    expect(still.body.model_version).toBe(first.version);
+    expect((await invoke(status, apiEvent('GET /health'))).body).toEqual({ status: 'ok', model_version: 'broken' });
+  });
+});
