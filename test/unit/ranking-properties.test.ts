@@ -1,0 +1,115 @@
+/**
+ * Property tests (fast-check) of the business filters and the promoted guarantee, each against a
+ * slow reference written from the contract in DESIGN.md.
+ */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { isEligible, selectWithPromotedMinimum } from '../../functions/core/recommend.js';
+import type { SnapshotItem } from '../../functions/core/model-snapshot.js';
+
+const itemArb = fc.record({
+  id: fc.string({ minLength: 1, maxLength: 4 }),
+  price: fc.double({ min: 0, max: 100_000, noNaN: true }),
+  category: fc.constantFrom('hat', 'dress', 'shoes'),
+  promoted: fc.boolean(),
+  status: fc.constantFrom('active', 'draft', 'blocked') as fc.Arbitrary<SnapshotItem['status']>,
+  countries: fc.subarray(['CL', 'AR', 'ES']),
+  createdAt: fc.constant(0),
+  interactionCount: fc.nat(5),
+});
+
+describe('isEligible', () => {
+  it('passes exactly the active, in-budget, in-country, in-category, not-blocked items', () => {
+    fc.assert(
+      fc.property(
+        itemArb,
+        fc.option(fc.double({ min: 0, max: 100_000, noNaN: true }), { nil: undefined }),
+        fc.option(fc.double({ min: 0, max: 100_000, noNaN: true }), { nil: undefined }),
+        fc.option(fc.constantFrom('hat', 'dress'), { nil: undefined }),
+        fc.option(fc.constantFrom('CL', 'MX'), { nil: undefined }),
+        fc.boolean(),
+        (item, minPrice, maxPrice, category, country, blockIt) => {
+          const blocked = new Set(blockIt ? [item.id] : []);
+          const expected =
+            item.status === 'active' &&
+            (minPrice === undefined || item.price >= minPrice) &&
+            (maxPrice === undefined || item.price <= maxPrice) &&
+            (category === undefined || item.category === category) &&
+            (country === undefined || item.countries.length === 0 || item.countries.includes(country)) &&
+            !blockIt;
+          expect(isEligible(item, { minPrice, maxPrice, category }, country, blocked)).toBe(expected);
+        },
+      ),
+      { numRuns: 2000, seed: 7 },
+    );
+  });
+
+  it('includes both price bounds', () => {
+    const item = { id: 'a', price: 5000.01, category: 'hat', promoted: false, status: 'active' as const, countries: [], createdAt: 0, interactionCount: 0 };
+    expect(isEligible(item, { minPrice: 5000.01, maxPrice: 20000.2 }, undefined, new Set())).toBe(true);
+    expect(isEligible({ ...item, price: 20000.2 }, { minPrice: 5000.01, maxPrice: 20000.2 }, undefined, new Set())).toBe(true);
+    expect(isEligible({ ...item, price: 20000.21 }, { minPrice: 5000.01, maxPrice: 20000.2 }, undefined, new Set())).toBe(false);
+  });
+});
+
+/** Slow reference: sort eligible by score; take num; swap in the best promoted ones for the worst others. */
+function referenceSelect(scores: number[], num: number, minPromoted: number, eligible: boolean[], promoted: boolean[]) {
+  const order = scores.map((s, i) => i).filter((i) => eligible[i]).sort((a, b) => scores[b] - scores[a] || a - b);
+  const promotedOrder = order.filter((i) => promoted[i]);
+  const need = Math.min(minPromoted, promotedOrder.length, num);
+  const top = order.slice(0, num);
+  const havePromoted = top.filter((i) => promoted[i]).length;
+  let result = top;
+  if (havePromoted < need) {
+    const mustAdd = promotedOrder.slice(0, need).filter((i) => !top.includes(i));
+    const others = top.filter((i) => !promoted[i]);
+    const keepOthers = others.slice(0, others.length - mustAdd.length);
+    result = [...top.filter((i) => promoted[i]), ...mustAdd, ...keepOthers];
+  }
+  return {
+    indices: [...result].sort((a, b) => scores[b] - scores[a] || a - b),
+    promotedShortfall: Math.max(0, minPromoted - promotedOrder.length),
+  };
+}
+
+describe('selectWithPromotedMinimum', () => {
+  const caseArb = fc
+    .integer({ min: 1, max: 40 })
+    .chain((n) =>
+      fc.record({
+        scores: fc.array(fc.integer({ min: -1000, max: 1000 }).map((v) => v / 10), { minLength: n, maxLength: n }),
+        eligible: fc.array(fc.boolean(), { minLength: n, maxLength: n }),
+        promoted: fc.array(fc.boolean(), { minLength: n, maxLength: n }),
+        num: fc.integer({ min: 1, max: 12 }),
+        minPromotedRaw: fc.integer({ min: 0, max: 12 }),
+      }),
+    );
+
+  it('returns the best items, with at least min_promoted promoted when they exist, equal to the reference', () => {
+    fc.assert(
+      fc.property(caseArb, ({ scores, eligible, promoted, num, minPromotedRaw }) => {
+        const minPromoted = Math.min(minPromotedRaw, num);
+        const s = Float32Array.from(scores);
+        const got = selectWithPromotedMinimum(s, num, minPromoted, (i) => eligible[i], (i) => promoted[i]);
+        const want = referenceSelect(Array.from(s), num, minPromoted, eligible, promoted);
+        const eligibleCount = eligible.filter(Boolean).length;
+        const eligiblePromoted = eligible.filter((e, i) => e && promoted[i]).length;
+        expect(got.indices).toHaveLength(Math.min(num, eligibleCount));
+        for (const i of got.indices) expect(eligible[i]).toBe(true);
+        expect(new Set(got.indices).size).toBe(got.indices.length);
+        expect(got.indices.filter((i) => promoted[i]).length).toBeGreaterThanOrEqual(Math.min(minPromoted, eligiblePromoted));
+        expect(got.promotedShortfall).toBe(Math.max(0, minPromoted - eligiblePromoted));
+        for (let k = 1; k < got.indices.length; k++) expect(s[got.indices[k - 1]]).toBeGreaterThanOrEqual(s[got.indices[k]]);
+        expect(got.indices).toEqual(want.indices);
+      }),
+      { numRuns: 3000, seed: 11 },
+    );
+  });
+
+  it('reports the shortfall when too few promoted items pass the filters', () => {
+    const scores = Float32Array.from([5, 4, 3, 2, 1]);
+    const got = selectWithPromotedMinimum(scores, 4, 3, () => true, (i) => i === 4);
+    expect(got.promotedShortfall).toBe(2);
+    expect(got.indices).toEqual([0, 1, 2, 4]);
+  });
+});
