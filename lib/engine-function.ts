@@ -71,7 +71,7 @@ export class EngineFunction extends Construct {
       description: props.description,
       memorySize: props.memorySize,
       timeout: props.timeout,
-      layers: props.layers,
+      layers: props.layers.length > 0 ? props.layers : undefined,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,

@@ -41,11 +41,6 @@ export const FUNCTION_SIZES: Record<FunctionName, { memoryMb: number; timeoutS: 
 export interface GiftRecommenderStackProps extends StackProps {
   /** Repository root (default: the folder above `lib/`). */
   readonly projectRoot?: string;
-  /**
-   * Override a Lambda's entry file (default `functions/<name>/handler.ts`). Tests use it; a deployment
-   * should not need it.
-   */
-  readonly entries?: Partial<Record<FunctionName, string>>;
   /** Settings; default: read from CDK context ({@link readStackConfig}). */
   readonly config?: StackConfig;
 }
@@ -70,56 +65,79 @@ interface Access {
  * tables and the key prefix it touches (no index ARNs: there are no GSIs).
  */
 export const FUNCTION_ACCESS: Record<FunctionName, Access> = {
+  // listForUser (Query), users.get, catalog.batchGet of the ranked ids, pointer + snapshot files.
   recommend: {
     tables: {
       interactions: ['dynamodb:Query'],
-      products: ['dynamodb:GetItem', 'dynamodb:BatchGetItem'],
+      products: ['dynamodb:BatchGetItem'],
       users: ['dynamodb:GetItem'],
       modelRegistry: ['dynamodb:GetItem'],
     },
     objects: { models: ['s3:GetObject'] },
     list: ['models'],
   },
+  // catalog.batchGet to reject unknown products, then one conditional PutItem per event (idempotent by eventId).
   events: {
     tables: {
-      interactions: ['dynamodb:PutItem', 'dynamodb:BatchWriteItem'],
-      products: ['dynamodb:GetItem', 'dynamodb:BatchGetItem'],
+      interactions: ['dynamodb:PutItem'],
+      products: ['dynamodb:BatchGetItem'],
     },
   },
+  // Product get/put, /similar (snapshot + batchGet), presigned PUT/GET of images (signed with this role).
   catalog: {
     tables: {
-      products: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      products: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem'],
       modelRegistry: ['dynamodb:GetItem'],
     },
     objects: { images: ['s3:PutObject', 's3:GetObject'], models: ['s3:GetObject'] },
-    list: ['images', 'models'],
+    list: ['models'],
   },
+  // users.get/put and interactions.countForUser (Query).
   users: {
     tables: {
       users: ['dynamodb:GetItem', 'dynamodb:PutItem'],
       interactions: ['dynamodb:Query'],
     },
   },
+  // Pointer and the serving manifest.
   status: {
     tables: { modelRegistry: ['dynamodb:GetItem'] },
     objects: { models: ['s3:GetObject'] },
     list: ['models'],
   },
+  // catalog.get, images.getObject, catalog.setEmbeddings (UpdateItem).
   'embed-image': {
     tables: { products: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] },
     objects: { images: ['s3:GetObject'] },
     list: ['images'],
   },
+  // Scans of the three data tables, serving manifest, new version files, conditional pointer Put.
   retrain: {
     tables: {
       interactions: ['dynamodb:Scan'],
       products: ['dynamodb:Scan'],
       users: ['dynamodb:Scan'],
-      modelRegistry: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      modelRegistry: ['dynamodb:GetItem', 'dynamodb:PutItem'],
     },
     objects: { models: ['s3:GetObject', 's3:PutObject'] },
     list: ['models'],
   },
+};
+
+/**
+ * Which Lambdas mount the models layer. A layer is unpacked at every cold start, so only the ones that
+ * load something from it get it: embed-image (onnxruntime-node, sharp, the ONNX files), status (reads
+ * `/opt/models/manifest.json` for `GET /model`), catalog (an optional `TEXT_VECTORS_PATH` file lives under
+ * `/opt/models`). The infra test fails if a bundle imports onnxruntime-node or sharp without the layer.
+ */
+export const USES_MODELS_LAYER: Record<FunctionName, boolean> = {
+  recommend: false,
+  events: false,
+  catalog: true,
+  users: false,
+  status: true,
+  'embed-image': true,
+  retrain: false,
 };
 
 /**
@@ -160,13 +178,13 @@ export class GiftRecommenderStack extends Stack {
       POWERTOOLS_LOG_LEVEL: 'INFO',
     };
     const functionProps = (name: FunctionName): EngineFunctionProps => ({
-      entry: props.entries?.[name] ?? join(root, 'functions', name, 'handler.ts'),
+      entry: join(root, 'functions', name, 'handler.ts'),
       projectRoot: root,
       description: `gift-recommender ${name}: ${FUNCTION_SIZES[name].why}`.slice(0, 256),
       memorySize: FUNCTION_SIZES[name].memoryMb,
       timeout: Duration.seconds(FUNCTION_SIZES[name].timeoutS),
       environment,
-      layers: [layer],
+      layers: USES_MODELS_LAYER[name] ? [layer] : [],
       logRetention: config.logRetentionDays as RetentionDays,
     });
 

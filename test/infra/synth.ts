@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { App, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { FUNCTION_NAMES, GiftRecommenderStack, type FunctionName } from '../../lib/gift-recommender-stack.js';
+import { GiftRecommenderStack } from '../../lib/gift-recommender-stack.js';
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 /** Where `npm run layer:build` puts the real layer. */
@@ -25,8 +25,6 @@ export interface Synthesized {
   readonly outdir: string;
   /** Whether the real layer folder was used (else a minimal stand-in with the same layout). */
   readonly layerIsReal: boolean;
-  /** Functions whose `functions/<name>/handler.ts` did not exist yet and were bundled from a stub. */
-  readonly stubbed: FunctionName[];
   /** Thrown by `app.synth()` (cdk-nag findings fail the synth), if anything. */
   readonly synthError?: Error;
   /** Removes the temp folders. */
@@ -60,16 +58,6 @@ export function synthStack(opts: SynthOptions): Synthesized {
   const layerIsReal = opts.preferRealLayer && existsSync(REAL_LAYER_DIR);
   const layerDir = layerIsReal ? REAL_LAYER_DIR : minimalLayer(base);
 
-  // Temporary tolerance while other engineers land their handlers: a missing entry is bundled from a stub.
-  const stubbed: FunctionName[] = [];
-  const entries: Partial<Record<FunctionName, string>> = {};
-  for (const name of FUNCTION_NAMES) {
-    if (!existsSync(join(REPO_ROOT, 'functions', name, 'handler.ts'))) {
-      stubbed.push(name);
-      entries[name] = join(REPO_ROOT, 'test/infra/fixtures/stub-handler.ts');
-    }
-  }
-
   const app = new App({
     outdir,
     context: {
@@ -78,7 +66,7 @@ export function synthStack(opts: SynthOptions): Synthesized {
       ...opts.context,
     },
   });
-  const stack = new GiftRecommenderStack(app, 'GiftTest', { entries });
+  const stack = new GiftRecommenderStack(app, 'GiftTest');
   if (opts.nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   let synthError: Error | undefined;
   try {
@@ -94,7 +82,6 @@ export function synthStack(opts: SynthOptions): Synthesized {
     json: template.toJSON() as Synthesized['json'],
     outdir,
     layerIsReal,
-    stubbed,
     synthError,
     cleanup: () => rmSync(base, { recursive: true, force: true }),
   };
