@@ -13,6 +13,7 @@
  * generated, not read from the photo.
  */
 import type { EventType, InteractionEvent, Product, ProductStatus, UserProfile } from '../../functions/core/types.js';
+import { mulberry32 } from '../../functions/core/prng.js';
 
 /** Currency of the demo catalogue (CLP-like magnitudes, as in the seed's example query). */
 export const DEMO_CURRENCY = 'CLP';
@@ -63,18 +64,6 @@ export interface DemoOptions {
   users?: number;
   /** Reference time in epoch ms (default `Date.now()`); every timestamp is at or before it. */
   now?: number;
-}
-
-/** mulberry32 (Tommy Ettinger, public domain): small, fast, good enough for demo data. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 class Rng {
