@@ -1,0 +1,77 @@
+/**
+ * The scheduled retrain Lambda with a real EventBridge event against dynalite + s3rver: a version
+ * is written whole before the pointer moves, and a failed or gated-out retrain leaves the serving
+ * version in place.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EventBridgeEvent } from 'aws-lambda';
+import { startLocalAws, type LocalAws } from '../support/local-aws.js';
+import { generateDemoData } from '../../bin/local/demo-data.js';
+
+let aws: LocalAws;
+
+const scheduledEvent: EventBridgeEvent<'Scheduled Event', Record<string, never>> = {
+  version: '0',
+  id: '53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa',
+  'detail-type': 'Scheduled Event',
+  source: 'aws.events',
+  account: '123456789012',
+  time: '2026-11-23T12:00:00Z',
+  region: 'us-east-1',
+  resources: ['arn:aws:events:us-east-1:123456789012:rule/gift-recommender-retrain'],
+  detail: {},
+};
+
+beforeAll(async () => {
+  process.env.POWERTOOLS_LOG_LEVEL = 'CRITICAL';
+  aws = await startLocalAws();
+  const { getDeps } = await import('../../functions/adapters/bootstrap.js');
+  const deps = getDeps();
+  const demo = generateDemoData({ users: 120, now: Date.parse('2026-11-01T00:00:00Z') });
+  for (const p of demo.products) await deps.catalog.put(p);
+  for (const u of demo.users) await deps.users.put(u);
+  for (let i = 0; i < demo.events.length; i += 100) await deps.interactions.putEvents(demo.events.slice(i, i + 100));
+});
+afterAll(async () => {
+  await aws.stop();
+});
+
+describe('retrain Lambda', () => {
+  it('writes a checksummed version, then moves the pointer; the serving model loads it', async () => {
+    const { handler } = await import('../../functions/retrain/handler.js');
+    const { getDeps } = await import('../../functions/adapters/bootstrap.js');
+    const deps = getDeps();
+    const outcome = await handler(scheduledEvent);
+    expect(outcome.promoted).toBe(true);
+    expect(outcome.holdout.users).toBeGreaterThan(20);
+    // ALS must beat popularity on this taste-driven data, or the gate would not have passed.
+    expect(outcome.holdout.alsNdcg10).toBeGreaterThan(outcome.holdout.popularityNdcg10);
+    expect((await deps.models.readPointer())?.version).toBe(outcome.version);
+    const manifest = JSON.parse(new TextDecoder().decode(await deps.models.getFile(outcome.version, 'manifest.json')));
+    expect(manifest.gate.passed).toBe(true);
+    expect(Object.keys(manifest.files).length).toBeGreaterThanOrEqual(6);
+    const snapshot = await deps.serving.get(Date.now());
+    expect(snapshot.manifest.version).toBe(outcome.version);
+    expect(snapshot.items.length).toBe(400);
+  });
+
+  it('a retrain that fails midway leaves the pointer where it was', async () => {
+    const { retrainModel } = await import('../../functions/retrain/retrain-model.js');
+    const { getDeps } = await import('../../functions/adapters/bootstrap.js');
+    const deps = getDeps();
+    const before = await deps.models.readPointer();
+    const failingModels = { ...deps.models, readPointer: deps.models.readPointer.bind(deps.models), getFile: deps.models.getFile.bind(deps.models), swapPointer: deps.models.swapPointer.bind(deps.models), putVersion: async () => { throw new Error('S3 unavailable'); } };
+    await expect(retrainModel({ ...deps, models: failingModels })).rejects.toThrow('S3 unavailable');
+    expect(await deps.models.readPointer()).toEqual(before);
+  });
+
+  it('the gate refuses a version worse than popularity and keeps the serving one', async () => {
+    const { gateDecision } = await import('../../functions/retrain/retrain-model.js');
+    const worse = gateDecision({ users: 100, alsHitRate10: 0.1, alsNdcg10: 0.05, popularityHitRate10: 0.2, popularityNdcg10: 0.1 }, 0.2);
+    expect(worse.passed).toBe(false);
+    const regressed = gateDecision({ users: 100, alsHitRate10: 0.3, alsNdcg10: 0.15, popularityHitRate10: 0.2, popularityNdcg10: 0.1 }, 0.2);
+    expect(regressed.passed).toBe(false);
+    const fine = gateDecision({ users: 100, alsHitRate10: 0.3, alsNdcg10: 0.19, popularityHitRate10: 0.2, popularityNdcg10: 0.1 }, 0.2);
+    expect(fine.passed).toBe(true);
+  });
+});
