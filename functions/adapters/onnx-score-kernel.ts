@@ -1,0 +1,123 @@
+/**
+ * Whole-catalog inner-product scoring on ONNX Runtime: `scores[N] = Y[N,F] · u[F]`, one MatMul
+ * (MLAS SGEMV), a {@link ScoreAll} for `rankForReceiver`. The scoring is memory-bound (N·F·4 bytes
+ * read per query, 25.6 MB at 100k × 64), so what matters is touching the factors once, without
+ * copying them: the item factors are a graph INPUT whose tensor wraps the snapshot's Float32Array
+ * (bench/recommend.ts measures this against baking them into the model as an initializer).
+ *
+ * One session per container and factor width, created lazily; the items tensor is cached per
+ * snapshot identity (WeakMap on the Float32Array, so an old snapshot's wrapper is collected with
+ * it). Small catalogs are scored by the JS loop: below ~{@link DEFAULT_MIN_ITEMS} items the
+ * per-run overhead of the native call outweighs the faster kernel.
+ */
+import * as ort from 'onnxruntime-node';
+import type { ScoreAll } from '../core/recommend.js';
+import { dotScores } from '../core/topk.js';
+import { buildOnnxModel } from './onnx-builder.js';
+
+/** Catalog size below which the JS loop is used (measured crossover, see docs/benchmarks.md). */
+export const DEFAULT_MIN_ITEMS = 5_000;
+
+export interface OnnxScoreOptions {
+  /**
+   * ONNX Runtime intra-op threads. Default: env `ORT_SCORE_THREADS`, else 1 — with concurrent
+   * requests (and on a 1-vCPU Lambda) one thread per run wastes nothing on synchronisation.
+   */
+  intraOpNumThreads?: number;
+  /** Catalogs with fewer items use the JS loop. Default {@link DEFAULT_MIN_ITEMS}. */
+  minItems?: number;
+  /**
+   * `input` (default): items fed as a graph input wrapping the snapshot's array (no copy, one
+   * session for all snapshots). `initializer`: items baked into a model built per snapshot
+   * (one copy into the model bytes and one into the session; kept for the benchmark).
+   */
+  mode?: 'input' | 'initializer';
+}
+
+/** The MatMul graph: items as a dynamic-N input, or as a fixed initializer. */
+export function scoreModelBytes(f: number, items?: { data: Float32Array; n: number }): Uint8Array {
+  const user = { name: 'user', dims: [f] };
+  const nodes = [{ opType: 'MatMul', inputs: ['items', 'user'], outputs: ['scores'] }];
+  if (items) {
+    return buildOnnxModel({
+      inputs: [user],
+      outputs: [{ name: 'scores', dims: [items.n] }],
+      initializers: [{ name: 'items', dims: [items.n, f], data: items.data }],
+      nodes,
+      graphName: 'item_scores',
+    });
+  }
+  return buildOnnxModel({
+    inputs: [{ name: 'items', dims: ['N', f] }, user],
+    outputs: [{ name: 'scores', dims: ['N'] }],
+    nodes,
+    graphName: 'item_scores',
+  });
+}
+
+function threadsFromEnv(): number {
+  const v = Number(process.env.ORT_SCORE_THREADS);
+  return Number.isInteger(v) && v > 0 ? v : 1;
+}
+
+/** A ScoreAll plus `release()` for tests and benchmarks (a Lambda container never needs it). */
+export interface OnnxScoreAll extends ScoreAll {
+  release(): Promise<void>;
+}
+
+/** Builds an ONNX Runtime {@link ScoreAll}; sessions are created on first use, not here. */
+export function createOnnxScoreAll(options: OnnxScoreOptions = {}): OnnxScoreAll {
+  const threads = options.intraOpNumThreads ?? threadsFromEnv();
+  const minItems = options.minItems ?? DEFAULT_MIN_ITEMS;
+  const mode = options.mode ?? 'input';
+  const sessionOptions: ort.InferenceSession.SessionOptions = {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+  };
+  // input mode: one session per factor width; the items tensor per snapshot array.
+  const sharedSessions = new Map<number, Promise<ort.InferenceSession>>();
+  const itemTensors = new WeakMap<Float32Array, ort.Tensor>();
+  // initializer mode: one session per snapshot array.
+  const snapshotSessions = new WeakMap<Float32Array, Promise<ort.InferenceSession>>();
+  const created: Promise<ort.InferenceSession>[] = [];
+
+  const track = (p: Promise<ort.InferenceSession>): Promise<ort.InferenceSession> => {
+    created.push(p);
+    return p;
+  };
+
+  const score = async (itemFactors: Float32Array, f: number, userVec: Float32Array): Promise<Float32Array> => {
+    const n = (itemFactors.length / f) | 0;
+    if (n < minItems || n * f !== itemFactors.length) return dotScores(itemFactors, f, userVec);
+    const user = new ort.Tensor('float32', userVec.length === f ? userVec : userVec.subarray(0, f), [f]);
+    let out: ort.InferenceSession.ReturnType;
+    if (mode === 'input') {
+      let session = sharedSessions.get(f);
+      if (!session) sharedSessions.set(f, (session = track(ort.InferenceSession.create(scoreModelBytes(f), sessionOptions))));
+      let items = itemTensors.get(itemFactors);
+      if (!items) itemTensors.set(itemFactors, (items = new ort.Tensor('float32', itemFactors, [n, f])));
+      out = await (await session).run({ items, user });
+    } else {
+      let session = snapshotSessions.get(itemFactors);
+      if (!session) {
+        session = track(ort.InferenceSession.create(scoreModelBytes(f, { data: itemFactors, n }), sessionOptions));
+        snapshotSessions.set(itemFactors, session);
+      }
+      out = await (await session).run({ user });
+    }
+    return out.scores.data as Float32Array;
+  };
+
+  return Object.assign(score, {
+    async release(): Promise<void> {
+      const all = created.splice(0);
+      sharedSessions.clear();
+      await Promise.all(all.map(async (p) => (await p).release()));
+    },
+  });
+}
+
+/** The container-wide ONNX scorer the recommend handler uses (threads from env `ORT_SCORE_THREADS`). */
+export const onnxScoreAll: ScoreAll = createOnnxScoreAll();
