@@ -3,14 +3,15 @@
  * first start, the HTTP gateway in front of the very same Lambda handlers, s3rver's
  * ObjectCreated events delivered to `embed-image`, and `retrain` on an interval.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import type { S3Event } from 'aws-lambda';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { startEmbeddedAws } from './embedded-aws.js';
-import { createGateway, lambdaContext, type LambdaHandler } from './gateway.js';
+import { createGateway, type LambdaHandler } from './gateway.js';
 import type { LambdaName } from '../../functions/http/routes.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -81,9 +82,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   };
 
   let seeded = false;
+  let uploading: Promise<void> = Promise.resolve();
   if (options.seedDemo !== false) {
-    const first = deps.catalog.scanAll()[Symbol.asyncIterator]();
-    if ((await first.next()).done) {
+    // A marker written once seeding completed: an interrupted first start seeds again (all writes are idempotent).
+    const marker = path.join(options.dataDir, 'demo-seeded.json');
+    if (!existsSync(marker)) {
       seeded = true;
       const { generateDemoData } = await import('./demo-data.js');
       const demo = generateDemoData({ users: options.demoUsers });
@@ -94,13 +97,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       for (const u of demo.users) await deps.users.put(u);
       for (let i = 0; i < demo.events.length; i += 100) await deps.interactions.putEvents(demo.events.slice(i, i + 100));
       await runRetrain();
-      // Upload the photos; s3rver's ObjectCreated events embed them exactly as S3 → Lambda would.
+      // Upload the photos in the background; s3rver's ObjectCreated events embed them exactly as S3 → Lambda would.
       const s3 = s3Client();
-      for (const img of demo.images) {
-        const product = demo.products.find((p) => p.id === img.productId)!;
-        await s3.send(new PutObjectCommand({ Bucket: deps.config.IMAGES_BUCKET, Key: product.images[0], Body: await readFile(path.join(repoRoot, img.file)), ContentType: 'image/jpeg' }));
-      }
-      log(`uploaded ${demo.images.length} demo photos; embedding them in the background`);
+      const byId = new Map(demo.products.map((p) => [p.id, p]));
+      uploading = (async () => {
+        for (const img of demo.images) {
+          const key = byId.get(img.productId)!.images[0];
+          await s3.send(new PutObjectCommand({ Bucket: deps.config.IMAGES_BUCKET, Key: key, Body: await readFile(path.join(repoRoot, img.file)), ContentType: 'image/jpeg' }));
+        }
+        await writeFile(marker, JSON.stringify({ seededAt: new Date().toISOString(), products: demo.products.length, users: demo.users.length }));
+        log(`uploaded ${demo.images.length} demo photos; embedding them in the background`);
+      })();
     }
   }
   if (!seeded && !(await deps.models.readPointer())) await runRetrain();
@@ -117,6 +124,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const embeddingsIdle = async () => {
+    await uploading;
     while (pendingEmbeds > 0) await embedChain;
   };
   if (seeded) {
@@ -127,7 +135,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   }
   const timer = options.retrainIntervalS > 0 ? setInterval(() => void runRetrain().catch(() => undefined), options.retrainIntervalS * 1000) : undefined;
   timer?.unref();
-  void lambdaContext;
 
   return {
     url,
