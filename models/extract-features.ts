@@ -28,7 +28,7 @@ export async function extractFeatures(opts: ExtractOptions): Promise<{ features:
   const embedder = new OnnxImageEmbedder({ modelsDir: opts.modelsDir, intraOpNumThreads: opts.intraOpNumThreads ?? 1 });
   const batch = opts.batch ?? 8;
   const rows: string[] = [];
-  const bar = new cliProgress.SingleBar({ format: '[features] {bar} {value}/{total} images  eta {eta}s' }, cliProgress.Presets.shades_classic);
+  const bar = new cliProgress.SingleBar({ format: '[features] {bar} {value}/{total} images  eta {eta}s', noTTYOutput: true, notTTYSchedule: 5000 }, cliProgress.Presets.shades_classic);
   bar.start(dataset.records.length, 0);
   try {
     for (let i = 0; i < dataset.records.length; i += batch) {
