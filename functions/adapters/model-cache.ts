@@ -32,8 +32,12 @@ export class ServingModel {
     const version = pointer?.version;
     if (!version || version === this.current?.manifest.version || version === this.refusedVersion) return;
     try {
-      const files: Record<string, Uint8Array> = {};
-      await Promise.all(SNAPSHOT_FILES.map(async (name) => (files[name] = await this.store.getFile(version, name))));
+      // The manifest lists every file of the version (optional ones such as scorer.onnx included).
+      const manifestBytes = await this.store.getFile(version, 'manifest.json');
+      const listed = Object.keys((JSON.parse(new TextDecoder().decode(manifestBytes)) as { files?: Record<string, unknown> }).files ?? {});
+      const names = [...new Set([...SNAPSHOT_FILES.filter((n) => n !== 'manifest.json'), ...listed])];
+      const files: Record<string, Uint8Array> = { 'manifest.json': manifestBytes };
+      await Promise.all(names.map(async (name) => (files[name] = await this.store.getFile(version, name))));
       this.current = deserializeSnapshot(files);
       this.logger.info('model loaded', { version, items: this.current.items.length, users: this.current.userIds.length });
     } catch (err) {

@@ -3,6 +3,9 @@
  * as immutable bytes (STYLE.md: models serialize to bytes; storage is someone else's job).
  * Files: `manifest.json` (params, counts, metrics, sha256 of every other file), `user_factors.f32`,
  * `item_factors.f32`, `users.json`, `items.json`, `popularity.f32`, `embeddings.json`.
+ * Optional (two-stage ranking, issue 5): `feature_store.bin` (item features), `scorer.json` (weights)
+ * and `scorer.onnx` (the same scorer for onnxruntime); `manifest.ranking` says whether the scorer
+ * is used and why. A loader fetches exactly the files listed in `manifest.files`.
  * Loading verifies sizes, checksums and finiteness, so a corrupt version is refused whole.
  */
 import { createHash } from 'node:crypto';
@@ -11,6 +14,8 @@ import { gramian } from './als.js';
 import { CorruptArtifact } from './errors.js';
 import { buildEmbeddingIndex, type EmbeddingIndex } from './similarity.js';
 import type { ProductStatus } from './types.js';
+import { deserializeFeatureStore, serializeFeatureStore, type ItemFeatureStore } from './features.js';
+import type { ScorerModel } from './scorer.js';
 
 /** The slice of a product the ranking needs, kept in memory for the whole catalog. */
 export interface SnapshotItem {
@@ -23,6 +28,8 @@ export interface SnapshotItem {
   createdAt: number;
   /** Distinct users who interacted with it in the training data. */
   interactionCount: number;
+  /** Time of the last order in the training data (absent: never sold); for the "not sold in N months" prefilter. */
+  lastSoldAt?: number;
 }
 
 export interface SnapshotManifest {
@@ -36,6 +43,18 @@ export interface SnapshotManifest {
   files: Record<string, { bytes: number; sha256: string }>;
   /** Further facts (e.g. the scorer, image models) recorded by the retrain job. */
   extra?: Record<string, unknown>;
+  /** The second stage: which order is served and why (the scorer gate's decision and figures). */
+  ranking?: RankingManifest;
+}
+
+/** `manifest.ranking`: what `GET /model` shows about the two-stage ranking. */
+export interface RankingManifest {
+  /** `two-stage`: candidates re-ordered by the scorer; `als`: ALS order (scorer absent or not promoted). */
+  mode: 'two-stage' | 'als';
+  reason: string;
+  figures?: Record<string, number>;
+  features?: string[];
+  scorer?: Record<string, unknown>;
 }
 
 export interface ModelSnapshot {
@@ -56,6 +75,12 @@ export interface ModelSnapshot {
   popularByCountry: Record<string, number[]>;
   /** Image (VAE μ) and name embeddings of the catalog, for content candidates and `similar`. */
   embeddings: EmbeddingIndex;
+  /** Item feature store of the second stage (absent in versions trained before it). */
+  featureStore?: ItemFeatureStore;
+  /** The trained scorer (served only when `manifest.ranking.mode` is `two-stage`). */
+  scorer?: ScorerModel;
+  /** `scorer.onnx` bytes, for the ONNX Runtime session. */
+  scorerOnnx?: Uint8Array;
 }
 
 export interface SnapshotEmbeddingRow {
@@ -77,7 +102,14 @@ export interface SnapshotParts {
   popularity: Float32Array;
   popularByCountry: Record<string, number[]>;
   embeddings: SnapshotEmbeddingRow[];
+  featureStore?: ItemFeatureStore;
+  scorer?: ScorerModel;
+  /** Further files stored as is (e.g. `scorer.onnx`, exported by the retrain adapter). */
+  extraFiles?: Record<string, Uint8Array>;
 }
+
+/** Files a version may carry beyond {@link SNAPSHOT_FILES}. */
+export const OPTIONAL_SNAPSHOT_FILES = ['feature_store.bin', 'scorer.json', 'scorer.onnx'] as const;
 
 /** Serializes a version to named files; the manifest carries every other file's sha256. */
 export function serializeSnapshot(parts: SnapshotParts): Record<string, Uint8Array> {
@@ -88,6 +120,9 @@ export function serializeSnapshot(parts: SnapshotParts): Record<string, Uint8Arr
     'items.json': jsonBytes({ items: parts.items, popularByCountry: parts.popularByCountry }),
     'popularity.f32': f32Bytes(parts.popularity),
     'embeddings.json': jsonBytes(parts.embeddings),
+    ...(parts.featureStore ? { 'feature_store.bin': serializeFeatureStore(parts.featureStore) } : {}),
+    ...(parts.scorer ? { 'scorer.json': jsonBytes(parts.scorer) } : {}),
+    ...(parts.extraFiles ?? {}),
   };
   const manifest: SnapshotManifest = {
     ...parts.manifest,
@@ -132,7 +167,23 @@ export function deserializeSnapshot(files: Record<string, Uint8Array>): ModelSna
     throw new CorruptArtifact('factor shapes do not match the id lists');
   }
   const embeddingRows = parseJson<SnapshotEmbeddingRow[]>(files['embeddings.json'], 'embeddings.json');
+  let featureStore: ItemFeatureStore | undefined;
+  if (files['feature_store.bin']) {
+    try {
+      featureStore = deserializeFeatureStore(files['feature_store.bin']);
+    } catch (err) {
+      throw new CorruptArtifact('feature_store.bin: unreadable', undefined, { cause: err });
+    }
+    if (featureStore.nItems !== items.length) throw new CorruptArtifact('feature_store.bin: item count does not match items.json');
+  }
+  const scorer = files['scorer.json'] ? parseJson<ScorerModel>(files['scorer.json'], 'scorer.json') : undefined;
+  if (scorer && ![scorer.mean, scorer.std, scorer.W1, scorer.b1, scorer.w2, [scorer.b2]].every((a) => Array.isArray(a) && a.every(Number.isFinite))) {
+    throw new CorruptArtifact('scorer.json: non-finite or missing weights');
+  }
   return {
+    featureStore,
+    scorer,
+    scorerOnnx: files['scorer.onnx'],
     manifest,
     factors: f,
     userIds,

@@ -3,6 +3,11 @@
  * fold-in of the receiver's current interactions → scores over the whole catalog → business
  * filters → selection with a guaranteed minimum of promoted items → reasons per item.
  *
+ * Two stages (issue 5) when the version carries a feature store: candidates (ALS top-N ∪ content
+ * neighbours ∪ wishlist ∪ popular in country ∪ new items) → features → the scorer, if the retrain
+ * gate promoted it (`manifest.ranking.mode`), else ALS order with the business boosts → business
+ * rules (eligibility, seed 004's prefilters, optional MMR diversity, promoted guarantee) → reasons.
+ *
  * Pure: the caller fetches the receiver's events and profile, and the fresh product objects.
  */
 import { foldInUser } from './als.js';
@@ -10,11 +15,29 @@ import { summarizeUserEvents, type InteractionSettings, DEFAULT_INTERACTION_SETT
 import type { ModelSnapshot, SnapshotItem } from './model-snapshot.js';
 import { dotScores, topK } from './topk.js';
 import type { InteractionEvent, RecommendationQuery, UserProfile } from './types.js';
+import { DEFAULT_CANDIDATE_OPTIONS, type Candidate, type CandidateOptions } from './candidates.js';
+import { contentCosine, SOURCE } from './features.js';
+import { scoreRows as tsScoreRows } from './scorer.js';
+import { featurize } from './two-stage.js';
+import { mmrOrder } from './diversity.js';
 
 /** Scores every item for one user vector: the JS loop by default, ONNX Runtime MatMul in the Lambda. */
 export type ScoreAll = (itemFactors: Float32Array, f: number, userVec: Float32Array) => Float32Array | Promise<Float32Array>;
 
 export const jsScoreAll: ScoreAll = (itemFactors, f, userVec) => dotScores(itemFactors, f, userVec);
+
+/** Scores a rows × FEATURE_COUNT matrix with the second-stage scorer: ONNX Runtime in the Lambda, the TS forward pass by default. */
+export type ScoreRows = (x: Float32Array, rows: number, snapshot: ModelSnapshot) => Float32Array | Promise<Float32Array>;
+
+/** Seed 004's business prefilters; every field off (undefined) by default. */
+export interface Prefilters {
+  /** Drop items not sold in the last N months (30-day months; items never sold are dropped too). */
+  notSoldInMonths?: number;
+  /** Too cheap: price below this. */
+  minPrice?: number;
+  /** Too expensive: price above this. */
+  maxPrice?: number;
+}
 
 export interface RankingOptions {
   /** Added to the (max-normalised) score of wishlist / cart items: they are the best gifts. */
@@ -25,6 +48,14 @@ export interface RankingOptions {
   newArrivalBoost: number;
   interactions: InteractionSettings;
   scoreAll: ScoreAll;
+  /** The second-stage scorer; default: the TS forward pass of `snapshot.scorer`. */
+  scoreRows?: ScoreRows;
+  /** In ALS order (no promoted scorer), content neighbours get this × similarity added, so unseen look-alikes can surface. */
+  contentBoost: number;
+  /** MMR diversity over category / embedding, 0 (off) .. 1. */
+  diversity: number;
+  prefilters: Prefilters;
+  candidates: Partial<CandidateOptions>;
 }
 
 export const DEFAULT_RANKING_OPTIONS: RankingOptions = {
@@ -34,7 +65,19 @@ export const DEFAULT_RANKING_OPTIONS: RankingOptions = {
   newArrivalBoost: 0.05,
   interactions: DEFAULT_INTERACTION_SETTINGS,
   scoreAll: jsScoreAll,
+  contentBoost: 0.3,
+  diversity: 0,
+  prefilters: {},
+  candidates: DEFAULT_CANDIDATE_OPTIONS,
 };
+
+/** Whether an item passes the configured prefilters at time `now` (all off by default). */
+export function passesPrefilters(item: SnapshotItem, p: Prefilters, now: number): boolean {
+  if (p.minPrice !== undefined && item.price < p.minPrice) return false;
+  if (p.maxPrice !== undefined && item.price > p.maxPrice) return false;
+  if (p.notSoldInMonths !== undefined && !((item.lastSoldAt ?? -Infinity) >= now - p.notSoldInMonths * 30 * DAY_MS)) return false;
+  return true;
+}
 
 export interface RankedItem {
   index: number;
@@ -47,6 +90,8 @@ export interface Ranking {
   items: RankedItem[];
   promotedShortfall: number;
   personalized: boolean;
+  /** `two-stage` when the scorer ordered the candidates; `als` otherwise. */
+  mode: 'two-stage' | 'als';
 }
 
 export interface ReceiverContext {
@@ -158,14 +203,16 @@ export async function rankForReceiver(
   const { vec, known } = userVector(snapshot, summaries);
   const personalized = vec !== undefined;
   const scores = new Float32Array(n);
+  let raw: Float32Array | undefined;
   const countryRank = country ? snapshot.popularByCountry[country] : undefined;
   if (personalized) {
-    const raw = await opt.scoreAll(snapshot.itemFactors, snapshot.factors, vec);
+    raw = await opt.scoreAll(snapshot.itemFactors, snapshot.factors, vec);
     let max = 0;
     for (let i = 0; i < n; i++) max = Math.max(max, raw[i]);
     const scale = max > 0 ? 1 / max : 1;
+    const r = raw;
     // Popularity breaks ties among items the factors know nothing about (zero vectors).
-    for (let i = 0; i < n; i++) scores[i] = raw[i] * scale + 1e-3 * snapshot.popularity[i];
+    for (let i = 0; i < n; i++) scores[i] = r[i] * scale + 1e-3 * snapshot.popularity[i];
   } else if (countryRank && countryRank.length > 0) {
     for (let i = 0; i < n; i++) scores[i] = 0.5 * snapshot.popularity[i];
     countryRank.forEach((i, r) => (scores[i] = 1 + 1 / (r + 1)));
@@ -184,16 +231,74 @@ export async function rankForReceiver(
   const isNew = (it: SnapshotItem) => it.createdAt >= newSince && it.interactionCount <= opt.newArrivalMaxInteractions;
   for (let i = 0; i < n; i++) if (isNew(snapshot.items[i])) scores[i] += opt.newArrivalBoost;
 
-  const eligible = (i: number) => isEligible(snapshot.items[i], query, country, blocked);
+  const eligible = (i: number) => isEligible(snapshot.items[i], query, country, blocked) && passesPrefilters(snapshot.items[i], opt.prefilters, receiver.now);
   const promoted = (i: number) => snapshot.items[i].promoted;
-  const { indices, promotedShortfall } = selectWithPromotedMinimum(scores, query.num, query.minPromoted, eligible, promoted);
+
+  // Second stage: candidates → features → scorer (or ALS order with boosts when no scorer passed the gate).
+  let mode: 'two-stage' | 'als' = 'als';
+  const content = new Map<number, Candidate>();
+  const store = snapshot.featureStore;
+  if (store && store.nItems === n) {
+    const history: { item: number; timestamp: number }[] = [];
+    for (const [id, s] of summaries) {
+      const i = snapshot.itemIndex.get(id);
+      if (i !== undefined && s.strength > 0) history.push({ item: i, timestamp: s.lastTimestamp });
+    }
+    const popular = countryRank && countryRank.length ? countryRank : Array.from(topK(snapshot.popularity, 200).indices);
+    const newItems = snapshot.items
+      .map((it, i) => [i, it.createdAt] as const)
+      .filter(([i]) => isNew(snapshot.items[i]))
+      .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+      .map(([i]) => i);
+    const f = featurize(
+      store,
+      { alsScores: raw, history, refTime: receiver.now, exclude: (i) => !eligible(i), popular, newItems, wishlist: [...boosted.keys()] },
+      opt.candidates,
+      { embeddings: snapshot.embeddings, itemIds: snapshot.items.map((it) => it.id), itemIndex: snapshot.itemIndex },
+    );
+    for (const c of f.candidates) if (c.sources & SOURCE.content && c.similarTo !== undefined) content.set(c.index, c);
+    const scorer = snapshot.scorer;
+    if (snapshot.manifest.ranking?.mode === 'two-stage' && scorer && f.candidates.length > 0) {
+      mode = 'two-stage';
+      const probs = await (opt.scoreRows ?? ((x: Float32Array) => tsScoreRows(scorer, x)))(f.x, f.candidates.length, snapshot);
+      const isCand = new Uint8Array(n);
+      f.candidates.forEach((c, r) => {
+        isCand[c.index] = 1;
+        scores[c.index] = 3 + probs[r] + (boosted.has(c.index) ? opt.wishlistBoost : 0);
+      });
+      // Non-candidates stay below every candidate but keep their order (promoted backfill).
+      for (let i = 0; i < n; i++) if (!isCand[i]) scores[i] -= 10;
+    } else {
+      for (const c of content.values()) scores[c.index] += opt.contentBoost * (c.similarity ?? 0);
+    }
+  }
+
+  let selectScores = scores;
+  if (opt.diversity > 0) {
+    const pool = Array.from(topK(scores, Math.max(3 * query.num, 30), (i) => !eligible(i)).indices);
+    const emb = snapshot.embeddings;
+    const row = store?.embeddingRow;
+    const sim = (a: number, b: number): number => {
+      const ia = snapshot.items[a];
+      const ib = snapshot.items[b];
+      let s = ia.category && ia.category === ib.category ? 1 : 0;
+      if (row && row[a] >= 0 && row[b] >= 0) s = Math.max(s, contentCosine(emb, row[a], row[b]));
+      return s;
+    };
+    const order = mmrOrder(pool, (i) => scores[i], sim, opt.diversity);
+    selectScores = Float32Array.from(scores, (v) => v - 1e6);
+    order.forEach((i, pos) => (selectScores[i] = order.length - pos));
+  }
+  const { indices, promotedShortfall } = selectWithPromotedMinimum(selectScores, query.num, query.minPromoted, eligible, promoted);
 
   const topPersonal = personalized ? new Set(topK(scores, Math.max(200, query.num), (i) => !eligible(i)).indices) : new Set<number>();
   const countrySet = new Set(countryRank ?? []);
   const items = indices.map((i): RankedItem => {
     const it = snapshot.items[i];
     const reasons: string[] = [...(boosted.get(i) ?? [])];
-    if (personalized && topPersonal.has(i) && !boosted.has(i)) {
+    const similar = content.get(i);
+    if (similar?.similarTo !== undefined && !boosted.has(i)) reasons.push(`similar_image:${snapshot.items[similar.similarTo].id}`);
+    if (personalized && topPersonal.has(i) && !boosted.has(i) && !similar) {
       const h = closestHistoryItem(snapshot, i, known);
       if (h !== undefined) reasons.push(`because_you_bought:${snapshot.items[h].id}`);
     }
@@ -203,5 +308,5 @@ export async function rankForReceiver(
     if (it.promoted) reasons.push('promoted');
     return { index: i, id: it.id, score: Number(scores[i].toFixed(6)), reasons };
   });
-  return { items, promotedShortfall, personalized };
+  return { items, promotedShortfall, personalized, mode };
 }

@@ -15,6 +15,11 @@ import type { SnapshotItem, SnapshotParts, SnapshotEmbeddingRow } from './model-
 import { row } from './sparse.js';
 import { dotScores, topK } from './topk.js';
 import type { InteractionEvent, Product } from './types.js';
+import { buildItemFeatureStore, FEATURE_NAMES, type FeatureStoreOptions, type IndexedInteraction, type ItemFeatureStore } from './features.js';
+import type { ScorerModel, ScorerParams } from './scorer.js';
+import { buildEmbeddingIndex } from './similarity.js';
+import { featurize, trainAndGate, type LabelledUser, type ScorerDecision } from './two-stage.js';
+import type { RankingManifest } from './model-snapshot.js';
 
 export interface TrainInput {
   events: readonly InteractionEvent[];
@@ -30,6 +35,20 @@ export interface TrainInput {
   /** Popularity half-life: recent interest counts more than last year's. */
   popularityHalfLifeDays?: number;
   onProgress?: (stage: string, fraction: number) => void;
+  /** Second stage (issue 5): off only when false. */
+  secondStage?: false | SecondStageOptions;
+}
+
+/** Settings of the scorer's training (seed 004's temporal split: older window → features, newer → labels). */
+export interface SecondStageOptions {
+  /** Share of the events (by time) forming the label window. */
+  labelFraction?: number;
+  scorer?: Partial<ScorerParams>;
+  store?: Partial<FeatureStoreOptions>;
+  /** ALS of the older window (defaults: the main ALS params). */
+  als?: Partial<AlsParams>;
+  /** Most users featurized for training (deterministic choice by id). */
+  maxUsers?: number;
 }
 
 export interface HoldoutFigures {
@@ -71,7 +90,91 @@ function holdoutRank(scores: Float32Array, target: number, seen: Int32Array): nu
   return best.indexOf(target);
 }
 
-export function trainModelVersion(input: TrainInput): { parts: SnapshotParts; holdout: HoldoutFigures } {
+function indexed(events: readonly InteractionEvent[], users: Map<string, number>, itemIndex: ReadonlyMap<string, number>, settings: InteractionSettings): IndexedInteraction[] {
+  const out: IndexedInteraction[] = [];
+  for (const e of events) {
+    const i = itemIndex.get(e.productId);
+    if (i === undefined) continue;
+    const u = creditedUser(e);
+    let ui = users.get(u);
+    if (ui === undefined) users.set(u, (ui = users.size));
+    out.push({ user: ui, item: i, weight: eventStrength(e.type, e.quantity, settings.weights), timestamp: e.timestamp });
+  }
+  return out;
+}
+
+/**
+ * Trains the second-stage scorer on a temporal split and gates it against ALS order on held-out
+ * users (two-stage.ts). Pure; deterministic.
+ */
+export function trainSecondStage(
+  events: readonly InteractionEvent[],
+  products: readonly Product[],
+  itemIndex: ReadonlyMap<string, number>,
+  settings: InteractionSettings,
+  als: AlsParams,
+  opt: SecondStageOptions,
+): { scorer?: ScorerModel; decision: ScorerDecision | { promoted: false; reason: string } } {
+  const sorted = [...events].sort((a, b) => a.timestamp - b.timestamp);
+  if (sorted.length < 50) return { decision: { promoted: false, reason: `too few events (${sorted.length}) to train a scorer; ALS order kept` } };
+  const cutoff = sorted[Math.floor(sorted.length * (1 - (opt.labelFraction ?? 0.2)))].timestamp;
+  const older = sorted.filter((e) => e.timestamp < cutoff);
+  const newer = sorted.filter((e) => e.timestamp >= cutoff);
+  const catalogIds = products.map((p) => p.id);
+  const { users, R } = buildInteractionMatrix(older, { settings, catalogItemIds: catalogIds, restrictToCatalog: true });
+  if (users.size === 0) return { decision: { promoted: false, reason: 'no users in the older window; ALS order kept' } };
+  const model = fitImplicitAls(R, { ...als, ...(opt.als ?? {}) });
+  const userMap = new Map(users.ids.map((id, k) => [id, k]));
+  const inter = indexed(older, userMap, itemIndex, settings);
+  const embeddings = buildEmbeddingIndex(products.filter((p) => p.image_embedding || p.text_embedding));
+  const store = buildItemFeatureStore(catalogIds.length, inter, (i) => productMeta(products[i]), opt.store ?? {}, { itemIds: catalogIds, index: embeddings });
+  const history = new Map<number, { item: number; timestamp: number }[]>();
+  for (const e of inter) {
+    let h = history.get(e.user);
+    if (!h) history.set(e.user, (h = []));
+    h.push({ item: e.item, timestamp: e.timestamp });
+  }
+  const counts = new Float32Array(catalogIds.length);
+  for (const e of inter) counts[e.item] += e.weight;
+  const popular = Array.from(topK(counts, 200, (i) => !(counts[i] > 0)).indices);
+  const labels = new Map<number, Set<number>>();
+  for (const e of newer) {
+    const u = userMap.get(creditedUser(e));
+    const i = itemIndex.get(e.productId);
+    if (u === undefined || i === undefined) continue;
+    let set = labels.get(u);
+    if (!set) labels.set(u, (set = new Set()));
+    set.add(i);
+  }
+  const f = model.factors;
+  const labelled: LabelledUser[] = [];
+  const content = { embeddings, itemIds: catalogIds, itemIndex };
+  for (const u of [...labels.keys()].sort((a, b) => a - b).slice(0, opt.maxUsers ?? 5000)) {
+    const seen = new Set(row(R, u).indices);
+    const relevant = new Set([...labels.get(u)!].filter((i) => !seen.has(i)));
+    if (relevant.size === 0) continue;
+    const f1 = featurize(
+      store,
+      {
+        alsScores: dotScores(model.itemFactors, f, model.userFactors.subarray(u * f, (u + 1) * f)),
+        history: history.get(u) ?? [],
+        refTime: cutoff,
+        exclude: (i) => seen.has(i) || products[i].status !== 'active',
+        popular,
+      },
+      {},
+      content,
+    );
+    labelled.push({ f: f1, relevant });
+  }
+  return trainAndGate(labelled, opt.scorer ?? {});
+}
+
+function productMeta(p: Product): { price: number; promoted: boolean; category: string; createdAt: number } {
+  return { price: p.price, promoted: p.promoted, category: p.category, createdAt: Date.parse(p.createdAt) || 0 };
+}
+
+export function trainModelVersion(input: TrainInput): { parts: SnapshotParts; holdout: HoldoutFigures; scorer?: ScorerModel } {
   const settings = input.interactions ?? DEFAULT_INTERACTION_SETTINGS;
   const als: AlsParams = { ...DEFAULT_ALS_PARAMS, ...(input.als ?? {}) };
   const halfLife = input.popularityHalfLifeDays ?? 30;
@@ -169,6 +272,11 @@ export function trainModelVersion(input: TrainInput): { parts: SnapshotParts; ho
     s.add(creditedUser(e));
   }
   for (const [i, s] of itemsT) interactionCount[i] = s.size;
+  const lastSoldAt = new Float64Array(catalogIds.length);
+  for (const e of input.events) {
+    const i = itemIndex.get(e.productId);
+    if (i !== undefined && e.type === 'order') lastSoldAt[i] = Math.max(lastSoldAt[i], e.timestamp);
+  }
 
   const snapshotItems: SnapshotItem[] = products.map((p, i) => ({
     id: p.id,
@@ -179,21 +287,51 @@ export function trainModelVersion(input: TrainInput): { parts: SnapshotParts; ho
     countries: p.countries,
     createdAt: Date.parse(p.createdAt) || 0,
     interactionCount: interactionCount[i],
+    ...(lastSoldAt[i] > 0 ? { lastSoldAt: lastSoldAt[i] } : {}),
   }));
   const embeddings: SnapshotEmbeddingRow[] = products
     .filter((p) => p.image_embedding || p.text_embedding)
     .map((p) => ({ id: p.id, image_embedding: p.image_embedding, text_embedding: p.text_embedding }));
 
+  // Second stage: the feature store over all events (served with this version) and the gated scorer.
+  let featureStore: ItemFeatureStore | undefined;
+  let scorer: ScorerModel | undefined;
+  let ranking: RankingManifest = { mode: 'als', reason: 'second stage disabled' };
+  if (input.secondStage !== false) {
+    progress('second stage', 0);
+    const opt = input.secondStage ?? {};
+    const emb = buildEmbeddingIndex(embeddings);
+    featureStore = buildItemFeatureStore(catalogIds.length, indexed(input.events, new Map(), itemIndex, settings), (i) => productMeta(products[i]), opt.store ?? {}, {
+      itemIds: catalogIds,
+      index: emb,
+    });
+    const trained = trainSecondStage(input.events, products, itemIndex, settings, als, opt);
+    scorer = trained.scorer;
+    const d = trained.decision;
+    ranking = {
+      mode: d.promoted && scorer ? 'two-stage' : 'als',
+      reason: d.reason,
+      figures: 'figures' in d ? { ...d.figures } : undefined,
+      features: [...FEATURE_NAMES],
+      scorer: scorer ? { hidden: scorer.hidden, layoutVersion: scorer.layoutVersion } : undefined,
+    };
+    progress('second stage', 1);
+  }
+
   progress('done', 1);
   return {
     holdout,
+    scorer,
     parts: {
+      featureStore,
+      scorer,
       manifest: {
         version: input.version,
         createdAt: new Date(input.now).toISOString(),
         als,
         counts: { users: users.size, items: catalogIds.length, interactions: input.events.length },
         metrics: { ...holdout },
+        ranking,
       },
       userIds: users.ids,
       items: snapshotItems,

@@ -9,6 +9,7 @@ import { InvalidInput } from '../core/errors.js';
 import type { RecommendationQuery } from '../core/types.js';
 import { recommendForReceiver } from './recommend-for-receiver.js';
 import { onnxScoreAll } from '../adapters/onnx-score-kernel.js';
+import { onnxScoreRows } from '../adapters/onnx-scorer.js';
 
 export const MAX_NUM = 100;
 
@@ -33,7 +34,7 @@ function toQuery(userId: string, num: number, q: { min_price?: number; max_price
 async function respond(query: RecommendationQuery) {
   const deps = getDeps();
   const result = await recommendForReceiver(
-    { ...deps, snapshot: () => deps.serving.get(), historyLimit: deps.config.USER_HISTORY_LIMIT, ranking: { scoreAll: onnxScoreAll } },
+    { ...deps, snapshot: () => deps.serving.get(), historyLimit: deps.config.USER_HISTORY_LIMIT, ranking: { scoreAll: onnxScoreAll, scoreRows: onnxScoreRows } },
     query,
   );
   return json(200, result);

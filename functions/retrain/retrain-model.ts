@@ -9,6 +9,8 @@ import { serializeSnapshot } from '../core/model-snapshot.js';
 import { trainModelVersion, type HoldoutFigures } from '../core/train-model.js';
 import type { AlsParams } from '../core/als.js';
 import type { InteractionEvent, Product } from '../core/types.js';
+import { exportScorerOnnx } from '../adapters/onnx-scorer.js';
+import type { RankingManifest } from '../core/model-snapshot.js';
 
 export interface RetrainDeps {
   catalog: CatalogStore;
@@ -23,6 +25,8 @@ export interface RetrainOutcome {
   promoted: boolean;
   reason: string;
   holdout: HoldoutFigures;
+  /** The second stage's gate: `two-stage` only if the scorer beat ALS order on held-out users. */
+  ranking?: RankingManifest;
   seconds: number;
 }
 
@@ -57,7 +61,9 @@ export async function retrainModel(
   for await (const u of deps.users.scanAll()) if (u.country) userCountries.set(u.id, u.country);
 
   const version = options.version ?? `v${new Date(now).toISOString().replace(/[-:.TZ]/g, '').slice(0, 17)}-${events.length}`;
-  const { parts, holdout } = trainModelVersion({ events, products, userCountries, now, version, als: options.als });
+  const { parts, holdout, scorer } = trainModelVersion({ events, products, userCountries, now, version, als: options.als });
+  // The scorer travels as ONNX too (served by onnxruntime-node), whether or not it was promoted.
+  if (scorer) parts.extraFiles = { ...(parts.extraFiles ?? {}), 'scorer.onnx': exportScorerOnnx(scorer) };
 
   const pointer = await deps.models.readPointer();
   let servingNdcg: number | undefined;
@@ -73,7 +79,7 @@ export async function retrainModel(
   // Artifact first, pointer last: a half-written version is never pointed at.
   await deps.models.putVersion(version, serializeSnapshot({ ...parts, manifest: { ...parts.manifest, gate } }));
   if (gate.passed) await deps.models.swapPointer(pointer?.version, version);
-  const outcome = { version, promoted: gate.passed, reason: gate.reason, holdout, seconds: (Date.now() - started) / 1000 };
+  const outcome = { version, promoted: gate.passed, reason: gate.reason, holdout, ranking: parts.manifest.ranking, seconds: (Date.now() - started) / 1000 };
   deps.logger.info('retrain finished', { ...outcome });
   return outcome;
 }

@@ -1,0 +1,113 @@
+/**
+ * `scorer.onnx`: export of the core's second-stage scorer (functions/core/scorer.ts) through the
+ * onnx-builder, and its serving session on onnxruntime-node — one session per container and model
+ * version (DESIGN.md › Models: `float32[N,F] → float32[N,1]`).
+ *
+ * Graph: features → Gemm(W1ᵀ, b1) → Relu → Gemm(W2, b2) → Sigmoid → score, with the feature
+ * standardisation folded into W1/b1 (logistic regression: one Gemm → Sigmoid).
+ */
+import * as ort from 'onnxruntime-node';
+import { buildOnnxModel, floatAttr, type OnnxNode } from './onnx-builder.js';
+import { foldedWeights, scoreRows as tsScoreRows, type ScorerModel } from '../core/scorer.js';
+import { FEATURE_COUNT } from '../core/features.js';
+import { CorruptArtifact } from '../core/errors.js';
+import type { ScoreRows } from '../core/recommend.js';
+
+export const SCORER_INPUT = 'features';
+export const SCORER_OUTPUT = 'score';
+
+/** The scorer as ONNX bytes; the feature names and layout go into the metadata. */
+export function exportScorerOnnx(m: ScorerModel): Uint8Array {
+  const w = foldedWeights(m);
+  const gemm = { transB: 1, alpha: floatAttr(1), beta: floatAttr(1) };
+  const nodes: OnnxNode[] =
+    w.hidden > 0
+      ? [
+          { opType: 'Gemm', inputs: [SCORER_INPUT, 'W1', 'b1'], outputs: ['h'], attributes: gemm },
+          { opType: 'Relu', inputs: ['h'], outputs: ['hr'] },
+          { opType: 'Gemm', inputs: ['hr', 'W2', 'b2'], outputs: ['z'], attributes: gemm },
+          { opType: 'Sigmoid', inputs: ['z'], outputs: [SCORER_OUTPUT] },
+        ]
+      : [
+          { opType: 'Gemm', inputs: [SCORER_INPUT, 'W2', 'b2'], outputs: ['z'], attributes: gemm },
+          { opType: 'Sigmoid', inputs: ['z'], outputs: [SCORER_OUTPUT] },
+        ];
+  const inner = w.hidden > 0 ? w.hidden : w.F;
+  return buildOnnxModel({
+    inputs: [{ name: SCORER_INPUT, dims: ['N', w.F] }],
+    outputs: [{ name: SCORER_OUTPUT, dims: ['N', 1] }],
+    initializers: [
+      ...(w.hidden > 0
+        ? [
+            { name: 'W1', dims: [w.hidden, w.F], data: w.W1 },
+            { name: 'b1', dims: [w.hidden], data: w.b1 },
+          ]
+        : []),
+      { name: 'W2', dims: [1, inner], data: w.W2 },
+      { name: 'b2', dims: [1], data: w.b2 },
+    ],
+    nodes,
+    graphName: 'second_stage_scorer',
+    metadata: { features: m.featureNames.join(','), layout_version: String(m.layoutVersion), hidden: String(m.hidden) },
+  });
+}
+
+/** One ONNX Runtime session over `scorer.onnx`. */
+export class OnnxScorer {
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    readonly featureCount: number,
+  ) {}
+
+  static async create(bytes: Uint8Array, featureCount: number): Promise<OnnxScorer> {
+    try {
+      const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, graphOptimizationLevel: 'all' });
+      return new OnnxScorer(session, featureCount);
+    } catch (err) {
+      throw new CorruptArtifact('scorer.onnx could not be loaded', undefined, { cause: err });
+    }
+  }
+
+  /** σ(z) per row of a rows × F feature matrix. */
+  readonly score = async (x: Float32Array, rows: number): Promise<Float32Array> => {
+    if (rows === 0) return new Float32Array(0);
+    const out = await this.session.run({ [SCORER_INPUT]: new ort.Tensor('float32', x, [rows, this.featureCount]) });
+    return out[SCORER_OUTPUT].data as Float32Array;
+  };
+
+  release(): Promise<void> {
+    return this.session.release();
+  }
+}
+
+/**
+ * The container's scorer session, keyed by model version: created on first use for a version,
+ * released when the version changes (one session per container).
+ */
+export class ScorerSessionCache {
+  private version?: string;
+  private current?: Promise<OnnxScorer>;
+
+  async forVersion(version: string, bytes: Uint8Array, featureCount: number): Promise<OnnxScorer> {
+    if (this.version !== version || !this.current) {
+      const previous = this.current;
+      this.version = version;
+      this.current = OnnxScorer.create(bytes, featureCount);
+      this.current.catch(() => (this.current = undefined));
+      if (previous) void previous.then((s) => s.release()).catch(() => undefined);
+    }
+    return this.current;
+  }
+}
+
+const containerScorer = new ScorerSessionCache();
+
+/**
+ * The {@link ScoreRows} the recommend Lambda passes to the core: `scorer.onnx` of the serving
+ * snapshot on the container's session; the TS forward pass for versions without the ONNX file.
+ */
+export const onnxScoreRows: ScoreRows = async (x, rows, snapshot) => {
+  if (snapshot.scorerOnnx) return (await containerScorer.forVersion(snapshot.manifest.version, snapshot.scorerOnnx, FEATURE_COUNT)).score(x, rows);
+  if (!snapshot.scorer) throw new CorruptArtifact('model version has no scorer');
+  return tsScoreRows(snapshot.scorer, x);
+};

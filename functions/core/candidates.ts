@@ -1,0 +1,135 @@
+/**
+ * First stage (issue 5 item 1; seeds 001 and 004): a few hundred candidates per request from
+ * several cheap sources, each candidate remembering which sources proposed it:
+ *   ALS top-N ∪ content neighbours of the user's items (image/text embeddings) ∪ wishlist/cart ∪
+ *   popular in the user's country ∪ a slice of new items with few interactions (exposure for new
+ *   products, with an age cut-off).
+ * Items failing `exclude` (owned, blacklisted, ineligible) never become candidates.
+ */
+import { SOURCE, type CandidateInfo } from './features.js';
+import { similarProducts, queryForProduct, type EmbeddingIndex } from './similarity.js';
+import { topK } from './topk.js';
+
+export interface Candidate extends CandidateInfo {
+  /** For content candidates: the history item whose embedding is closest (reason `similar_image:<id>`). */
+  similarTo?: number;
+  /** Content similarity to `similarTo`. */
+  similarity?: number;
+}
+
+export interface CandidateOptions {
+  /** ALS top-N (default 200). */
+  alsTopN: number;
+  /** Neighbours per recent history item, and how many recent items are used. */
+  contentPerItem: number;
+  contentHistory: number;
+  /** Minimum weighted cosine for a content neighbour. */
+  contentMinSimilarity: number;
+  popularN: number;
+  newN: number;
+}
+
+export const DEFAULT_CANDIDATE_OPTIONS: CandidateOptions = {
+  alsTopN: 200,
+  contentPerItem: 10,
+  contentHistory: 10,
+  contentMinSimilarity: 0.3,
+  popularN: 50,
+  newN: 20,
+};
+
+export interface CandidateInput {
+  nItems: number;
+  /** Raw ALS scores over the catalog (undefined for a cold user). */
+  alsScores?: Float32Array;
+  /** The user's history, most recent first (dense indices). */
+  recentItems: readonly number[];
+  /** Wishlist / cart items. */
+  wishlist: readonly number[];
+  /** Popular items (in the user's country when known), best first. */
+  popular: readonly number[];
+  /** New items with few interactions (within the age cut-off), newest first. */
+  newItems: readonly number[];
+  /** The snapshot's embeddings and the dense-index ↔ id mapping for content neighbours. */
+  embeddings?: EmbeddingIndex;
+  itemIds?: readonly string[];
+  itemIndex?: ReadonlyMap<string, number>;
+  exclude: (i: number) => boolean;
+}
+
+/**
+ * Generates the candidate set. Order: ALS candidates by ALS rank, then the others in source order;
+ * `alsRank` is each candidate's rank among the eligible items by ALS score (Infinity without ALS).
+ */
+export function generateCandidates(input: CandidateInput, options: Partial<CandidateOptions> = {}): Candidate[] {
+  const opt = { ...DEFAULT_CANDIDATE_OPTIONS, ...options };
+  const byIndex = new Map<number, Candidate>();
+  const add = (i: number, source: number): Candidate | undefined => {
+    if (i < 0 || i >= input.nItems || input.exclude(i)) return undefined;
+    let c = byIndex.get(i);
+    if (!c) byIndex.set(i, (c = { index: i, sources: 0, alsScore: input.alsScores?.[i] ?? 0, alsRank: Infinity }));
+    c.sources |= source;
+    return c;
+  };
+  if (input.alsScores) {
+    const top = topK(input.alsScores, opt.alsTopN, input.exclude).indices;
+    top.forEach((i, r) => {
+      const c = add(i, SOURCE.als)!;
+      c.alsRank = r;
+    });
+  }
+  for (const i of input.wishlist) add(i, SOURCE.wishlist);
+  if (input.embeddings && input.itemIds && input.itemIndex) {
+    for (const h of input.recentItems.slice(0, opt.contentHistory)) {
+      const q = queryForProduct(input.embeddings, input.itemIds[h]);
+      if (!q) continue;
+      for (const nb of similarProducts(q, input.embeddings, opt.contentPerItem + 1, input.itemIds[h])) {
+        if (nb.score < opt.contentMinSimilarity) break;
+        const i = input.itemIndex.get(nb.id);
+        if (i === undefined) continue;
+        const c = add(i, SOURCE.content);
+        if (c && !(c.similarity !== undefined && c.similarity >= nb.score)) {
+          c.similarTo = h;
+          c.similarity = nb.score;
+        }
+      }
+    }
+  }
+  for (const i of input.popular.slice(0, opt.popularN)) add(i, SOURCE.popular);
+  for (const i of input.newItems.slice(0, opt.newN)) add(i, SOURCE.new);
+  const out = [...byIndex.values()];
+  if (input.alsScores) {
+    // Rank of non-ALS candidates in the full ALS ordering: count of eligible items scoring higher.
+    const s = input.alsScores;
+    const late = out.filter((c) => !Number.isFinite(c.alsRank));
+    if (late.length) {
+      const sorted = Float32Array.from(late, (c) => s[c.index]).sort();
+      const above = new Int32Array(late.length);
+      for (let i = 0; i < s.length; i++) {
+        if (input.exclude(i)) continue;
+        // binary search: how many late candidates score strictly below s[i]
+        let lo = 0;
+        let hi = sorted.length;
+        while (lo < hi) {
+          const m = (lo + hi) >> 1;
+          if (sorted[m] < s[i]) lo = m + 1;
+          else hi = m;
+        }
+        if (lo > 0) above[lo - 1]++;
+      }
+      // above[k] counts items beating exactly the k+1 smallest; suffix sums give "items above"
+      for (let k = above.length - 2; k >= 0; k--) above[k] += above[k + 1];
+      late.forEach((c) => {
+        let lo = 0;
+        let hi = sorted.length;
+        while (lo < hi) {
+          const m = (lo + hi) >> 1;
+          if (sorted[m] < s[c.index]) lo = m + 1;
+          else hi = m;
+        }
+        c.alsRank = above[lo] ?? 0;
+      });
+    }
+  }
+  return out;
+}

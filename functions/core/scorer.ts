@@ -1,0 +1,233 @@
+/**
+ * The second-stage scorer (issue 5 item 3; seed 002's MLP, seed 004's level-2 classifier): a small
+ * multilayer perceptron  s(x) = σ(w₂ᵀ relu(W₁ x̂ + b₁) + b₂)  over standardised features
+ * x̂ = (x − μ)/σ, or logistic regression when `hidden` = 0 (s = σ(wᵀx̂ + b)). Only Gemm, Relu and
+ * Sigmoid, so it exports to ONNX as is (the adapter folds μ, σ into W₁).
+ *
+ * Training is pairwise (RankNet, Burges et al. 2005, "Learning to Rank using Gradient Descent"):
+ * within each user's candidate group, for sampled (positive p, negative n) pairs, minimise
+ * log(1 + exp(−(z_p − z_n))) with Adam (Kingma & Ba 2015), seeded: same rows + seed → same bytes.
+ * Pairwise loss optimises the order inside a user's list, which is what NDCG measures; the
+ * sigmoid output is a monotone transform of z and keeps the ONNX contract float32[N,1] in (0, 1).
+ */
+import { mulberry32, gaussian, shuffle } from './prng.js';
+
+export interface ScorerParams {
+  /** Hidden units; 0 = logistic regression. */
+  hidden: number;
+  epochs: number;
+  learningRate: number;
+  /** L2 weight decay on weights (not biases). */
+  l2: number;
+  /** Sampled negatives per positive per epoch. */
+  negativesPerPositive: number;
+  seed: number;
+}
+
+export const DEFAULT_SCORER_PARAMS: ScorerParams = { hidden: 16, epochs: 12, learningRate: 0.005, l2: 1e-5, negativesPerPositive: 8, seed: 42 };
+
+/** A trained scorer: plain numbers, JSON-serialisable (`scorer.json` beside `scorer.onnx`). */
+export interface ScorerModel {
+  featureNames: string[];
+  layoutVersion: number;
+  hidden: number;
+  mean: number[];
+  std: number[];
+  /** hidden > 0: W1 [hidden × F] row-major, b1 [hidden], w2 [hidden], b2. hidden = 0: w2 [F], b2. */
+  W1: number[];
+  b1: number[];
+  w2: number[];
+  b2: number;
+}
+
+/** Training rows grouped per user: `x` is rows × F, `label` 1/0, `group` ends (exclusive) of each user's rows. */
+export interface ScorerDataset {
+  x: Float32Array;
+  label: Uint8Array;
+  groupEnds: number[];
+  featureCount: number;
+}
+
+/** Forward pass for one row (the TS reference the ONNX export is tested against): the logit z. */
+export function scorerLogit(m: ScorerModel, x: ArrayLike<number>, offset = 0): number {
+  const F = m.mean.length;
+  if (m.hidden === 0) {
+    let z = m.b2;
+    for (let d = 0; d < F; d++) z += m.w2[d] * ((x[offset + d] - m.mean[d]) / m.std[d]);
+    return z;
+  }
+  let z = m.b2;
+  for (let j = 0; j < m.hidden; j++) {
+    let h = m.b1[j];
+    for (let d = 0; d < F; d++) h += m.W1[j * F + d] * ((x[offset + d] - m.mean[d]) / m.std[d]);
+    if (h > 0) z += m.w2[j] * h;
+  }
+  return z;
+}
+
+/** σ(z) for every row of a rows × F matrix: what `scorer.onnx` returns. */
+export function scoreRows(m: ScorerModel, x: Float32Array): Float32Array {
+  const F = m.mean.length;
+  const n = x.length / F;
+  const out = new Float32Array(n);
+  for (let r = 0; r < n; r++) out[r] = 1 / (1 + Math.exp(-scorerLogit(m, x, r * F)));
+  return out;
+}
+
+/** Trains the scorer on grouped rows; groups without both a positive and a negative are skipped. */
+export function trainScorer(data: ScorerDataset, featureNames: readonly string[], layoutVersion: number, params: Partial<ScorerParams> = {}): ScorerModel {
+  const p = { ...DEFAULT_SCORER_PARAMS, ...params };
+  const F = data.featureCount;
+  const n = data.label.length;
+  const rng = mulberry32(p.seed);
+  // Standardisation statistics (std floored so constant features stay finite).
+  const mean = new Float64Array(F);
+  const sq = new Float64Array(F);
+  for (let r = 0; r < n; r++) for (let d = 0; d < F; d++) mean[d] += data.x[r * F + d];
+  for (let d = 0; d < F; d++) mean[d] /= Math.max(1, n);
+  for (let r = 0; r < n; r++) for (let d = 0; d < F; d++) sq[d] += (data.x[r * F + d] - mean[d]) ** 2;
+  const std = Array.from(sq, (s) => Math.max(1e-6, Math.sqrt(s / Math.max(1, n))));
+  const xs = new Float32Array(n * F);
+  for (let r = 0; r < n; r++) for (let d = 0; d < F; d++) xs[r * F + d] = (data.x[r * F + d] - mean[d]) / std[d];
+
+  const H = p.hidden;
+  const hid = Math.max(H, 1);
+  // Parameters as one vector for Adam: [W1 (H×F), b1 (H), w2 (H or F), b2].
+  const nW1 = H * F;
+  const nW2 = H > 0 ? H : F;
+  const size = nW1 + H + nW2 + 1;
+  const theta = new Float64Array(size);
+  const he = Math.sqrt(2 / F);
+  for (let k = 0; k < nW1; k++) theta[k] = gaussian(rng) * he;
+  for (let k = 0; k < nW2; k++) theta[nW1 + H + k] = gaussian(rng) * Math.sqrt(1 / hid) * 0.1;
+  const oB1 = nW1;
+  const oW2 = nW1 + H;
+  const oB2 = size - 1;
+
+  // Pairs per group.
+  const groups: { pos: number[]; neg: number[] }[] = [];
+  let start = 0;
+  for (const end of data.groupEnds) {
+    const pos: number[] = [];
+    const neg: number[] = [];
+    for (let r = start; r < end; r++) (data.label[r] ? pos : neg).push(r);
+    if (pos.length && neg.length) groups.push({ pos, neg });
+    start = end;
+  }
+
+  const m1 = new Float64Array(size);
+  const v1 = new Float64Array(size);
+  const grad = new Float64Array(size);
+  const [beta1, beta2, eps] = [0.9, 0.999, 1e-8];
+  let t = 0;
+  const h = new Float64Array(hid);
+  const hn = new Float64Array(hid);
+  const forward = (row: number, act: Float64Array): number => {
+    const o = row * F;
+    if (H === 0) {
+      let z = theta[oB2];
+      for (let d = 0; d < F; d++) z += theta[oW2 + d] * xs[o + d];
+      return z;
+    }
+    let z = theta[oB2];
+    for (let j = 0; j < H; j++) {
+      let a = theta[oB1 + j];
+      for (let d = 0; d < F; d++) a += theta[j * F + d] * xs[o + d];
+      act[j] = a > 0 ? a : 0;
+      z += theta[oW2 + j] * act[j];
+    }
+    return z;
+  };
+  const backward = (row: number, act: Float64Array, g: number): void => {
+    const o = row * F;
+    grad[oB2] += g;
+    if (H === 0) {
+      for (let d = 0; d < F; d++) grad[oW2 + d] += g * xs[o + d];
+      return;
+    }
+    for (let j = 0; j < H; j++) {
+      grad[oW2 + j] += g * act[j];
+      if (act[j] > 0) {
+        const gj = g * theta[oW2 + j];
+        grad[oB1 + j] += gj;
+        for (let d = 0; d < F; d++) grad[j * F + d] += gj * xs[o + d];
+      }
+    }
+  };
+  const BATCH = 256;
+  const pairs: number[] = [];
+  for (let epoch = 0; epoch < p.epochs; epoch++) {
+    pairs.length = 0;
+    for (const g of groups) {
+      for (const a of g.pos) {
+        for (let s = 0; s < p.negativesPerPositive; s++) pairs.push(a, g.neg[Math.floor(rng() * g.neg.length)]);
+      }
+    }
+    const order = Int32Array.from({ length: pairs.length / 2 }, (_, k) => k);
+    shuffle(order, rng);
+    for (let b0 = 0; b0 < order.length; b0 += BATCH) {
+      grad.fill(0);
+      const b1e = Math.min(order.length, b0 + BATCH);
+      for (let q = b0; q < b1e; q++) {
+        const a = pairs[2 * order[q]];
+        const c = pairs[2 * order[q] + 1];
+        const za = forward(a, h);
+        const zc = forward(c, hn);
+        // d/dΔ log(1 + e^{−Δ}) = −σ(−Δ)
+        const gd = -1 / (1 + Math.exp(za - zc));
+        backward(a, h, gd / (b1e - b0));
+        backward(c, hn, -gd / (b1e - b0));
+      }
+      t++;
+      const lrT = (p.learningRate * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
+      for (let k = 0; k < size; k++) {
+        const isWeight = k < nW1 || (k >= oW2 && k < oB2);
+        const gk = grad[k] + (isWeight ? p.l2 * theta[k] : 0);
+        m1[k] = beta1 * m1[k] + (1 - beta1) * gk;
+        v1[k] = beta2 * v1[k] + (1 - beta2) * gk * gk;
+        theta[k] -= (lrT * m1[k]) / (Math.sqrt(v1[k]) + eps);
+      }
+    }
+  }
+  for (const x of theta) if (!Number.isFinite(x)) throw new Error('scorer training diverged (non-finite weight)');
+  return {
+    featureNames: [...featureNames],
+    layoutVersion,
+    hidden: H,
+    mean: Array.from(mean),
+    std,
+    W1: Array.from(theta.subarray(0, nW1)),
+    b1: Array.from(theta.subarray(oB1, oB1 + H)),
+    w2: Array.from(theta.subarray(oW2, oW2 + nW2)),
+    b2: theta[oB2],
+  };
+}
+
+/**
+ * The weights of the exported graph with standardisation folded in: x̂ = (x−μ)/σ ⇒
+ * W₁x̂ + b₁ = (W₁/σ)x + (b₁ − W₁(μ/σ)). Returned as Gemm operands: A [rows, F] · Bᵀ with
+ * B = W1f [H, F] (transB = 1). For logistic regression H = 0: one Gemm [F → 1].
+ */
+export function foldedWeights(m: ScorerModel): { W1: Float32Array; b1: Float32Array; W2: Float32Array; b2: Float32Array; hidden: number; F: number } {
+  const F = m.mean.length;
+  if (m.hidden === 0) {
+    const W2 = new Float32Array(F);
+    let b = m.b2;
+    for (let d = 0; d < F; d++) {
+      W2[d] = m.w2[d] / m.std[d];
+      b -= (m.w2[d] * m.mean[d]) / m.std[d];
+    }
+    return { W1: new Float32Array(0), b1: new Float32Array(0), W2, b2: Float32Array.of(b), hidden: 0, F };
+  }
+  const W1 = new Float32Array(m.hidden * F);
+  const b1 = new Float32Array(m.hidden);
+  for (let j = 0; j < m.hidden; j++) {
+    let b = m.b1[j];
+    for (let d = 0; d < F; d++) {
+      W1[j * F + d] = m.W1[j * F + d] / m.std[d];
+      b -= (m.W1[j * F + d] * m.mean[d]) / m.std[d];
+    }
+    b1[j] = b;
+  }
+  return { W1, b1, W2: Float32Array.from(m.w2), b2: Float32Array.of(m.b2), hidden: m.hidden, F };
+}

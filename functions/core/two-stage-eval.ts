@@ -1,0 +1,141 @@
+/**
+ * The two-stage engine as an offline-evaluation model (bin/eval.ts › MODEL_FACTORIES): the same
+ * candidates → features → scorer → gate code as the retrain job, on a dataset's training rows.
+ *
+ * fit(train): a validation split is carved from the TRAINING rows only (never the test split):
+ * `stratified` (per item, 75/25, like the MovieLens protocol) or `temporal` (last 20 % of time, like
+ * seed 004). Stage 1 (ALS, feature store) is fitted on the older/visible part, candidates and features
+ * are built from it, labels come from the carved part; the scorer is trained on 2/3 of those users
+ * and gated on the other 1/3. Then stage 1 is refitted on all training rows and, if the gate passed,
+ * the scorer re-orders each user's candidates; otherwise the model is ALS order.
+ */
+import { fitImplicitAls, DEFAULT_ALS_PARAMS, type AlsParams } from './als.js';
+import { DEFAULT_CANDIDATE_OPTIONS, type CandidateOptions } from './candidates.js';
+import type { ModelFactory, TrainData } from './evaluation.js';
+import { buildItemFeatureStore, type FeatureStoreOptions, type IndexedInteraction } from './features.js';
+import type { ScorerParams, ScorerModel } from './scorer.js';
+import { csrFromTriplets } from './sparse.js';
+import { stratifiedSplit, temporalSplit, type Interaction } from './split.js';
+import { dotScores, topK } from './topk.js';
+import { alsOrder, featurize, scorerOrder, trainAndGate, type LabelledUser, type ScorerDecision, type UserCase } from './two-stage.js';
+
+export interface TwoStageEvalOptions {
+  name?: string;
+  als?: Partial<AlsParams>;
+  carve?: 'stratified' | 'temporal';
+  /** Reference time of a user's features: their last visible event (random splits) or the split time. */
+  refTime?: 'user-last' | 'global-last';
+  scorer?: Partial<ScorerParams>;
+  candidates?: Partial<CandidateOptions>;
+  store?: Partial<FeatureStoreOptions>;
+  seed?: number;
+  /** Receives the gate decision (for the report). */
+  onDecision?: (d: ScorerDecision) => void;
+  onProgress?: (stage: string) => void;
+}
+
+interface Stage {
+  users: number;
+  f: number;
+  userFactors: Float32Array;
+  itemFactors: Float32Array;
+  store: ReturnType<typeof buildItemFeatureStore>;
+  history: { item: number; timestamp: number }[][];
+  seen: Set<number>[];
+  popular: number[];
+  maxTime: number;
+}
+
+function fitStage(train: TrainData, rows: readonly Interaction[], als: AlsParams, storeOpt: Partial<FeatureStoreOptions>): Stage {
+  const nU = train.users.size;
+  const nI = train.items.size;
+  const inter: IndexedInteraction[] = rows.map((r) => ({ user: train.users.get(r.user)!, item: train.items.get(r.item)!, weight: 1, timestamp: r.timestamp }));
+  const R = csrFromTriplets(nU, nI, Int32Array.from(inter, (e) => e.user), Int32Array.from(inter, (e) => e.item), new Float32Array(inter.length).fill(1));
+  R.data.fill(1);
+  const m = fitImplicitAls(R, als);
+  const store = buildItemFeatureStore(nI, inter, () => ({}), storeOpt);
+  const history: { item: number; timestamp: number }[][] = Array.from({ length: nU }, () => []);
+  const seen: Set<number>[] = Array.from({ length: nU }, () => new Set());
+  const counts = new Float32Array(nI);
+  let maxTime = -Infinity;
+  for (const e of inter) {
+    history[e.user].push({ item: e.item, timestamp: e.timestamp });
+    if (!seen[e.user].has(e.item)) counts[e.item]++;
+    seen[e.user].add(e.item);
+    maxTime = Math.max(maxTime, e.timestamp);
+  }
+  const popular = Array.from(topK(counts, 200).indices);
+  return { users: nU, f: m.factors, userFactors: m.userFactors, itemFactors: m.itemFactors, store, history, seen, popular, maxTime };
+}
+
+function userCase(s: Stage, u: number, refTime: 'user-last' | 'global-last', exclude: (i: number) => boolean): UserCase {
+  const h = s.history[u];
+  let last = -Infinity;
+  for (const e of h) last = Math.max(last, e.timestamp);
+  return {
+    alsScores: h.length ? dotScores(s.itemFactors, s.f, s.userFactors.subarray(u * s.f, (u + 1) * s.f)) : undefined,
+    history: h,
+    refTime: refTime === 'user-last' && h.length ? last : s.maxTime,
+    exclude,
+    popular: s.popular,
+  };
+}
+
+/** The two-stage engine as a {@link ModelFactory}. */
+export function twoStageFactory(options: TwoStageEvalOptions = {}): ModelFactory {
+  const als = { ...DEFAULT_ALS_PARAMS, ...(options.als ?? {}) };
+  const carve = options.carve ?? 'stratified';
+  const refTime = options.refTime ?? (carve === 'temporal' ? 'global-last' : 'user-last');
+  const cand = { ...DEFAULT_CANDIDATE_OPTIONS, ...(options.candidates ?? {}) };
+  const progress = options.onProgress ?? (() => undefined);
+  return {
+    name: options.name ?? 'two-stage',
+    describe: `ALS top-${cand.alsTopN} ∪ popular ${cand.popularN} → ${options.scorer?.hidden ?? 16}-unit MLP (pairwise), ${carve} validation carve, gated vs ALS order`,
+    fit(train) {
+      const rows = train.rows;
+      const { train: older, test: newer } =
+        carve === 'temporal' ? temporalSplit(rows, 0.2) : stratifiedSplit(rows, { ratio: 0.75, filterBy: 'item', seed: options.seed ?? 4242 });
+      progress('stage 1 on the visible part');
+      const s1 = fitStage(train, older, als, options.store ?? {});
+      const labels = new Map<number, Set<number>>();
+      for (const r of newer) {
+        const u = train.users.get(r.user)!;
+        const i = train.items.get(r.item)!;
+        if (s1.seen[u].has(i)) continue;
+        let set = labels.get(u);
+        if (!set) labels.set(u, (set = new Set()));
+        set.add(i);
+      }
+      progress('features');
+      const labelled: LabelledUser[] = [];
+      for (const u of [...labels.keys()].sort((a, b) => a - b)) {
+        if (s1.history[u].length === 0) continue;
+        const seen = s1.seen[u];
+        labelled.push({ f: featurize(s1.store, userCase(s1, u, refTime, (i) => seen.has(i)), cand), relevant: labels.get(u)! });
+      }
+      progress('scorer');
+      const { scorer, decision } = trainAndGate(labelled, options.scorer ?? {});
+      options.onDecision?.(decision);
+      progress('stage 1 on all training rows');
+      const s2 = fitStage(train, rows, als, options.store ?? {});
+      const use: ScorerModel | undefined = decision.promoted ? scorer : undefined;
+      const scores = new Float32Array(train.items.size);
+      return {
+        recommend(u, k, exclude) {
+          const c = userCase(s2, u, refTime, exclude);
+          if (!use || !c.alsScores) {
+            if (c.alsScores) return topK(c.alsScores, k, exclude).indices;
+            scores.fill(0);
+            s2.popular.forEach((i, r) => (scores[i] = s2.popular.length - r));
+            return topK(scores, k, exclude).indices;
+          }
+          const f = featurize(s2.store, c, cand);
+          const order = scorerOrder(use, f).order;
+          const out = order.slice(0, k).map((r) => f.candidates[r].index);
+          if (out.length < k) for (const r of alsOrder(f.candidates)) if (out.length < k && !out.includes(f.candidates[r].index)) out.push(f.candidates[r].index);
+          return Int32Array.from(out);
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,184 @@
+/**
+ * The two-stage pipeline shared by the retrain job, the serving path and the offline evaluation:
+ * candidates (candidates.ts) → feature vectors (features.ts) → learned scorer (scorer.ts), and the
+ * gate that promotes a scorer only when it beats ALS order on held-out users.
+ *
+ * Training follows seed 004: an older window gives the stage-1 model, the feature store and each
+ * user's history; a newer window gives the labels (1 = the user interacted with the candidate in it).
+ */
+import { generateCandidates, type Candidate, type CandidateOptions } from './candidates.js';
+import { buildFeatureVector, buildUserContext, FEATURE_COUNT, FEATURE_LAYOUT_VERSION, FEATURE_NAMES, type ItemFeatureStore } from './features.js';
+import { ndcgAtK, precisionAtK } from './metrics.js';
+import { scorerLogit, trainScorer, type ScorerModel, type ScorerParams } from './scorer.js';
+import type { EmbeddingIndex } from './similarity.js';
+
+/** One user as the pipeline sees them (dense item indices). */
+export interface UserCase {
+  alsScores?: Float32Array;
+  /** Visible history (any order, duplicates allowed). */
+  history: readonly { item: number; timestamp: number }[];
+  refTime: number;
+  exclude: (i: number) => boolean;
+  popular: readonly number[];
+  newItems?: readonly number[];
+  wishlist?: readonly number[];
+}
+
+export interface ContentSource {
+  embeddings: EmbeddingIndex;
+  itemIds: readonly string[];
+  itemIndex: ReadonlyMap<string, number>;
+}
+
+export interface FeaturizedCandidates {
+  candidates: Candidate[];
+  /** candidates.length × FEATURE_COUNT. */
+  x: Float32Array;
+}
+
+/** Candidates and their feature rows for one user: the same code at training and serving. */
+export function featurize(
+  store: ItemFeatureStore,
+  user: UserCase,
+  candidateOptions: Partial<CandidateOptions> = {},
+  content?: ContentSource,
+): FeaturizedCandidates {
+  const ctx = buildUserContext(store, user.history, user.refTime);
+  const candidates = generateCandidates(
+    {
+      nItems: store.nItems,
+      alsScores: user.alsScores,
+      recentItems: ctx.history.map((h) => h.item),
+      wishlist: user.wishlist ?? [],
+      popular: user.popular,
+      newItems: user.newItems ?? [],
+      embeddings: content?.embeddings,
+      itemIds: content?.itemIds,
+      itemIndex: content?.itemIndex,
+      exclude: user.exclude,
+    },
+    candidateOptions,
+  );
+  let maxAls = 0;
+  for (const c of candidates) maxAls = Math.max(maxAls, c.alsScore);
+  const x = new Float32Array(candidates.length * FEATURE_COUNT);
+  candidates.forEach((c, r) => buildFeatureVector(store, ctx, c, maxAls, x, r * FEATURE_COUNT, content?.embeddings));
+  return { candidates, x };
+}
+
+/** Candidates ordered by ALS (rank, then index): the order the engine keeps when no scorer passed the gate. */
+export function alsOrder(candidates: readonly Candidate[]): number[] {
+  return candidates
+    .map((c, r) => [r, c.alsRank, c.index] as const)
+    .sort((a, b) => a[1] - b[1] || a[2] - b[2])
+    .map(([r]) => r);
+}
+
+/** Candidate rows ordered by scorer logit, best first (ties: ALS rank, then index). */
+export function scorerOrder(m: ScorerModel, f: FeaturizedCandidates): { order: number[]; logits: Float64Array } {
+  const logits = new Float64Array(f.candidates.length);
+  for (let r = 0; r < logits.length; r++) logits[r] = scorerLogit(m, f.x, r * FEATURE_COUNT);
+  const order = f.candidates
+    .map((_, r) => r)
+    .sort((a, b) => logits[b] - logits[a] || f.candidates[a].alsRank - f.candidates[b].alsRank || f.candidates[a].index - f.candidates[b].index);
+  return { order, logits };
+}
+
+/** A labelled user: featurized candidates plus the items they interacted with in the label window. */
+export interface LabelledUser {
+  f: FeaturizedCandidates;
+  relevant: Set<number>;
+}
+
+export interface GateFigures {
+  users: number;
+  k: number;
+  alsNdcg: number;
+  scorerNdcg: number;
+  alsPrecision: number;
+  scorerPrecision: number;
+  /** Share of label-window items that were among the candidates (stage-1 recall). */
+  candidateRecall: number;
+}
+
+export interface ScorerDecision {
+  promoted: boolean;
+  reason: string;
+  figures: GateFigures;
+}
+
+/** Minimum held-out users before a scorer may be promoted, and the relative NDCG margin it must win by. */
+export const SCORER_GATE = { minUsers: 20, margin: 0.005 };
+
+/** NDCG@k and P@k of ALS order and of scorer order on the same held-out users. */
+export function compareOnHoldout(m: ScorerModel | undefined, users: readonly LabelledUser[], k = 10): GateFigures {
+  let an = 0;
+  let sn = 0;
+  let ap = 0;
+  let sp = 0;
+  let hit = 0;
+  let rel = 0;
+  for (const u of users) {
+    const idx = (order: number[]) => order.slice(0, k).map((r) => u.f.candidates[r].index);
+    const a = idx(alsOrder(u.f.candidates));
+    const s = m ? idx(scorerOrder(m, u.f).order) : a;
+    an += ndcgAtK(a, u.relevant, k);
+    sn += ndcgAtK(s, u.relevant, k);
+    ap += precisionAtK(a, u.relevant, k);
+    sp += precisionAtK(s, u.relevant, k);
+    rel += u.relevant.size;
+    for (const c of u.f.candidates) if (u.relevant.has(c.index)) hit++;
+  }
+  const n = users.length || 1;
+  return { users: users.length, k, alsNdcg: an / n, scorerNdcg: sn / n, alsPrecision: ap / n, scorerPrecision: sp / n, candidateRecall: rel ? hit / rel : 0 };
+}
+
+/** The gate: the scorer is promoted only if it beats ALS order on held-out users by the margin. */
+export function scorerGate(fig: GateFigures): { promoted: boolean; reason: string } {
+  const f = (x: number) => x.toFixed(4);
+  if (fig.users < SCORER_GATE.minUsers) return { promoted: false, reason: `too few held-out users (${fig.users} < ${SCORER_GATE.minUsers}) to show the scorer beats ALS order; ALS order kept` };
+  if (fig.scorerNdcg > fig.alsNdcg * (1 + SCORER_GATE.margin)) {
+    return { promoted: true, reason: `scorer NDCG@${fig.k} ${f(fig.scorerNdcg)} beats ALS order ${f(fig.alsNdcg)} on ${fig.users} held-out users` };
+  }
+  return { promoted: false, reason: `scorer NDCG@${fig.k} ${f(fig.scorerNdcg)} does not beat ALS order ${f(fig.alsNdcg)} by ${SCORER_GATE.margin * 100}% on ${fig.users} held-out users; ALS order kept` };
+}
+
+/** Stacks labelled users into a grouped dataset for {@link trainScorer}. */
+export function toDataset(users: readonly LabelledUser[]): { x: Float32Array; label: Uint8Array; groupEnds: number[]; featureCount: number } {
+  const rows = users.reduce((s, u) => s + u.f.candidates.length, 0);
+  const x = new Float32Array(rows * FEATURE_COUNT);
+  const label = new Uint8Array(rows);
+  const groupEnds: number[] = [];
+  let r = 0;
+  for (const u of users) {
+    x.set(u.f.x, r * FEATURE_COUNT);
+    u.f.candidates.forEach((c, k) => (label[r + k] = u.relevant.has(c.index) ? 1 : 0));
+    r += u.f.candidates.length;
+    groupEnds.push(r);
+  }
+  return { x, label, groupEnds, featureCount: FEATURE_COUNT };
+}
+
+/**
+ * Trains a scorer on some labelled users and gates it on the others (every `gateEvery`-th user,
+ * by position, is held out). Deterministic. Returns the scorer (even when not promoted: recorded
+ * for inspection) and the decision.
+ */
+export function trainAndGate(
+  users: readonly LabelledUser[],
+  params: Partial<ScorerParams> = {},
+  gateEvery = 3,
+): { scorer?: ScorerModel; decision: ScorerDecision } {
+  const train = users.filter((_, k) => k % gateEvery !== 0);
+  const held = users.filter((_, k) => k % gateEvery === 0);
+  const ds = toDataset(train);
+  let positives = 0;
+  for (const l of ds.label) positives += l;
+  if (positives === 0) {
+    const figures = compareOnHoldout(undefined, held);
+    return { decision: { promoted: false, reason: 'no positive candidates in the label window; ALS order kept', figures } };
+  }
+  const scorer = trainScorer(ds, FEATURE_NAMES, FEATURE_LAYOUT_VERSION, params);
+  const figures = compareOnHoldout(scorer, held);
+  return { scorer, decision: { ...scorerGate(figures), figures } };
+}
