@@ -77,13 +77,16 @@ describe('implicit ALS', () => {
     const R = randomSparse(40, 30, 300, 3);
     const base = { factors: 5, regularization: 0.1, alpha: 2, iterations: 6, seed: 11 };
     const exact = fitImplicitAlsExact(R, base);
-    const cg = fitImplicitAls(R, { ...base, cgSteps: 40 });
+    const cg = fitImplicitAls(R, { ...base, cgSteps: 40, solver: 'cg' });
+    // The Woodbury path (light rows solved exactly) must match the exact solver too.
+    const wood = fitImplicitAls(R, { ...base, cgSteps: 1, solver: 'woodbury' });
+    for (let k = 0; k < exact.userFactors.length; k++) expect(wood.userFactors[k]).toBeCloseTo(exact.userFactors[k], 3);
     let maxDiff = 0;
     for (let k = 0; k < exact.userFactors.length; k++) maxDiff = Math.max(maxDiff, Math.abs(exact.userFactors[k] - cg.userFactors[k]));
     for (let k = 0; k < exact.itemFactors.length; k++) maxDiff = Math.max(maxDiff, Math.abs(exact.itemFactors[k] - cg.itemFactors[k]));
     expect(maxDiff).toBeLessThan(1e-3);
     // With the default 3 steps the loss is close to the exact one after a few iterations.
-    const cg3 = fitImplicitAls(R, { ...base, cgSteps: 3, iterations: 15 });
+    const cg3 = fitImplicitAls(R, { ...base, cgSteps: 3, iterations: 15, solver: 'cg' });
     const ex15 = fitImplicitAlsExact(R, { ...base, iterations: 15 });
     const l3 = alsLoss(R, cg3, base);
     const lx = alsLoss(R, ex15, base);

@@ -1,0 +1,86 @@
+/**
+ * Dataset loading for the offline CLIs (eval, tune): reads a path, checksums it, parses it and
+ * splits it by the protocol of its format. Shared so tune and eval see the same train split.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { csvEventsToInteractions, parseDunnhumby, parseInteractionsCsv, parseMovielens } from '../functions/core/datasets.js';
+import { stratifiedSplit, temporalSplit, type Interaction } from '../functions/core/split.js';
+
+export type DatasetFormat = 'movielens' | 'csv' | 'dunnhumby';
+
+export interface LoadedDataset {
+  name: string;
+  format: DatasetFormat;
+  file: string;
+  sha256: string;
+  rows: Interaction[];
+  train: Interaction[];
+  test: Interaction[];
+  split: string;
+  seed: number;
+}
+
+export const SPLIT_SEED = 42;
+
+function readMaybeGz(file: string): { text: string; sha256: string } {
+  const buf = readFileSync(file);
+  const sha256 = createHash('sha256').update(buf).digest('hex');
+  const text = (file.endsWith('.gz') ? gunzipSync(buf) : buf).toString('utf8');
+  return { text, sha256 };
+}
+
+/** Resolves a MovieLens folder to its ratings file. */
+function movielensFile(path: string): string {
+  if (statSync(path).isDirectory()) {
+    for (const f of ['u.data', 'ratings.dat', 'ratings.csv']) if (existsSync(join(path, f))) return join(path, f);
+    throw new Error(`no u.data / ratings.dat / ratings.csv in ${path}`);
+  }
+  return path;
+}
+
+/** Splits rows by the format's protocol (see docs/evaluation.md). */
+export function splitByProtocol(format: DatasetFormat, rows: Interaction[], seed = SPLIT_SEED): { train: Interaction[]; test: Interaction[]; split: string } {
+  if (format === 'movielens') {
+    const { train, test } = stratifiedSplit(rows, { ratio: 0.75, filterBy: 'item', seed });
+    return { train, test, split: `per-item stratified random 75/25 (python_stratified_split protocol, filter_by="item", min_rating=1), seed ${seed}, mulberry32 PRNG` };
+  }
+  const { train, test, cutoff } = temporalSplit(rows, 0.2);
+  return { train, test, split: `temporal: events at or after the 80th time percentile (${new Date(cutoff).toISOString()}) are test` };
+}
+
+export function loadDataset(path: string, format: DatasetFormat): LoadedDataset {
+  const file = format === 'movielens' ? movielensFile(path) : path;
+  const { text, sha256 } = readMaybeGz(file);
+  let rows: Interaction[];
+  if (format === 'movielens') rows = parseMovielens(text);
+  else if (format === 'dunnhumby') rows = parseDunnhumby(text);
+  else rows = csvEventsToInteractions(parseInteractionsCsv(text.split('\n')));
+  const name =
+    format === 'movielens'
+      ? basename(statSync(path).isDirectory() ? path : join(path, '..'))
+      : format === 'dunnhumby'
+        ? 'dunnhumby'
+        : basename(file).replace(/\.csv(\.gz)?$/, '');
+  const { train, test, split } = splitByProtocol(format, rows);
+  return { name, format, file, sha256, rows, train, test, split, seed: SPLIT_SEED };
+}
+
+/** Minimal `--flag value` parser. */
+export function parseArgs(argv: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let k = 0; k < argv.length; k++) {
+    const a = argv[k];
+    if (!a.startsWith('--')) continue;
+    const key = a.slice(2);
+    const next = argv[k + 1];
+    if (next === undefined || next.startsWith('--')) out[key] = 'true';
+    else {
+      out[key] = next;
+      k++;
+    }
+  }
+  return out;
+}

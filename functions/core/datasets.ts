@@ -1,0 +1,130 @@
+/**
+ * Parsers for the offline datasets (pure: text in, interactions out; the CLIs read the files).
+ */
+import type { EventType } from './types.js';
+import { EVENT_TYPES } from './types.js';
+import { eventStrength, DEFAULT_EVENT_WEIGHTS, type EventWeights } from './interactions.js';
+import type { Interaction } from './split.js';
+import { InvalidInput } from './errors.js';
+
+/** MovieLens `u.data`: `user \t item \t rating \t unix seconds`. value = rating (1–5, all positive). */
+export function parseMovielens(text: string): Interaction[] {
+  const out: Interaction[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    const [u, i, r, t] = line.split(/\t|::|,/);
+    out.push({ user: u, item: i, value: Number(r), timestamp: Number(t) * 1000 });
+  }
+  return out;
+}
+
+/** Splits one CSV line with optional double quotes (no embedded newlines). */
+export function splitCsvLine(line: string): string[] {
+  if (!line.includes('"')) return line.split(',');
+  const out: string[] = [];
+  let cur = '';
+  let q = false;
+  for (let k = 0; k < line.length; k++) {
+    const ch = line[k];
+    if (q) {
+      if (ch === '"' && line[k + 1] === '"') {
+        cur += '"';
+        k++;
+      } else if (ch === '"') q = false;
+      else cur += ch;
+    } else if (ch === '"') q = true;
+    else if (ch === ',') {
+      out.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  out.push(cur);
+  return out;
+}
+
+/** One row of the batch interactions CSV (DESIGN.md › Command line). */
+export interface CsvEvent {
+  userId: string;
+  itemId: string;
+  timestamp: number;
+  type: EventType;
+  quantity: number;
+  receiverId?: string;
+}
+
+function parseTime(s: string): number {
+  const n = Number(s);
+  if (Number.isFinite(n) && s.trim() !== '') return n < 1e11 ? n * 1000 : n; // seconds or ms
+  const d = Date.parse(s);
+  if (Number.isNaN(d)) throw new InvalidInput(`invalid timestamp "${s}"`);
+  return d;
+}
+
+/**
+ * `user_id,item_id,timestamp,event_type[,quantity][,receiver_id]` with a header line. Timestamps
+ * are epoch seconds, epoch ms or ISO-8601. Throws InvalidInput naming the line on bad rows.
+ */
+export function* parseInteractionsCsv(lines: Iterable<string>): Generator<CsvEvent> {
+  let header: string[] | undefined;
+  let col: Record<string, number> = {};
+  let n = 0;
+  for (const raw of lines) {
+    n++;
+    const line = raw.replace(/\r$/, '');
+    if (!line.trim()) continue;
+    const f = splitCsvLine(line);
+    if (!header) {
+      header = f.map((h) => h.trim().toLowerCase());
+      col = Object.fromEntries(header.map((h, k) => [h, k]));
+      for (const need of ['user_id', 'item_id', 'timestamp', 'event_type']) {
+        if (col[need] === undefined) throw new InvalidInput(`CSV header lacks "${need}" (got: ${header.join(',')})`);
+      }
+      continue;
+    }
+    const type = f[col.event_type]?.trim() as EventType;
+    if (!EVENT_TYPES.includes(type)) throw new InvalidInput(`line ${n}: unknown event_type "${f[col.event_type]}"`);
+    const userId = f[col.user_id]?.trim();
+    const itemId = f[col.item_id]?.trim();
+    if (!userId || !itemId) throw new InvalidInput(`line ${n}: empty user_id or item_id`);
+    const q = col.quantity !== undefined && f[col.quantity] ? Number(f[col.quantity]) : 1;
+    const receiver = col.receiver_id !== undefined ? f[col.receiver_id]?.trim() : undefined;
+    let timestamp: number;
+    try {
+      timestamp = parseTime(f[col.timestamp] ?? '');
+    } catch (e) {
+      throw new InvalidInput(`line ${n}: ${(e as Error).message}`, undefined, { cause: e });
+    }
+    yield { userId, itemId, timestamp, type, quantity: Number.isFinite(q) ? q : 1, receiverId: receiver || undefined };
+  }
+}
+
+/** CSV events → interactions credited per DESIGN.md › Gifting (receiver for gift orders). */
+export function csvEventsToInteractions(events: Iterable<CsvEvent>, weights: EventWeights = DEFAULT_EVENT_WEIGHTS): Interaction[] {
+  const out: Interaction[] = [];
+  for (const e of events) {
+    const user = e.type === 'order' && e.receiverId ? e.receiverId : e.userId;
+    out.push({ user, item: e.itemId, value: eventStrength(e.type, e.quantity, weights), timestamp: e.timestamp });
+  }
+  return out;
+}
+
+/**
+ * dunnhumby Complete Journey `transactions*.csv`: each line is a purchase (order, strength 1) by
+ * `household_id` of `product_id` at `transaction_timestamp`. Lines with quantity 0 are kept (the
+ * product was still in the basket).
+ */
+export function parseDunnhumby(text: string): Interaction[] {
+  const lines = text.split('\n');
+  const header = splitCsvLine(lines[0]).map((h) => h.trim());
+  const hu = header.indexOf('household_id');
+  const pi = header.indexOf('product_id');
+  const ts = header.indexOf('transaction_timestamp');
+  if (hu < 0 || pi < 0 || ts < 0) throw new InvalidInput('not a dunnhumby transactions file (header)');
+  const out: Interaction[] = [];
+  for (let k = 1; k < lines.length; k++) {
+    if (!lines[k].trim()) continue;
+    const f = splitCsvLine(lines[k]);
+    out.push({ user: f[hu], item: f[pi], value: 1, timestamp: Date.parse(f[ts]) });
+  }
+  return out;
+}
