@@ -23,6 +23,23 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
+describe('dotScores, the JS fallback (4 rows per pass)', () => {
+  it('equals the naive double loop bit for bit, for every n mod 4', () => {
+    for (const n of [0, 1, 2, 3, 4, 5, 6, 7, 41]) {
+      const f = 7;
+      const Y = rand(n * f, n + 1);
+      const u = rand(f, 99);
+      const naive = new Float32Array(n);
+      for (let i = 0; i < n; i++) {
+        let s = 0;
+        for (let a = 0; a < f; a++) s += Y[i * f + a] * u[a];
+        naive[i] = s;
+      }
+      expect(Array.from(dotScores(Y, f, u))).toEqual(Array.from(naive));
+    }
+  });
+});
+
 describe('ONNX Runtime ScoreAll', () => {
   const kernels = [createOnnxScoreAll({ minItems: 0 }), createOnnxScoreAll({ minItems: 0, mode: 'initializer', intraOpNumThreads: 2 })];
   afterAll(async () => Promise.all(kernels.map((k) => k.release())));
