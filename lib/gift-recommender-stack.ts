@@ -126,8 +126,8 @@ export const FUNCTION_ACCESS: Record<FunctionName, Access> = {
 
 /**
  * Which Lambdas mount the models layer. A layer is unpacked at every cold start, so only the ones that
- * load something from it get it: embed-image (onnxruntime-node, sharp, the ONNX files), recommend
- * (onnxruntime-node: the catalog is scored by an ONNX Runtime MatMul), status (reads
+ * load something from it get it: embed-image (onnxruntime-node, sharp, the ONNX files), recommend and
+ * retrain (onnxruntime-node: the catalog is scored by an ONNX Runtime MatMul), status (reads
  * `/opt/models/manifest.json` for `GET /model`), catalog (an optional `TEXT_VECTORS_PATH` file lives under
  * `/opt/models`). The infra test fails if a bundle imports onnxruntime-node or sharp without the layer.
  */
@@ -138,7 +138,7 @@ export const USES_MODELS_LAYER: Record<FunctionName, boolean> = {
   users: false,
   status: true,
   'embed-image': true,
-  retrain: false,
+  retrain: true,
 };
 
 /**

@@ -21,12 +21,12 @@ const findings = (r: Report) =>
 let s: Synthesized;
 beforeAll(() => {
   // Bundling is irrelevant to the rules (they read the template), so skip it to keep this file fast.
-  s = synthStack({ bundle: false, nag: true, preferRealLayer: false });
+  s = synthStack({ bundle: false, nag: true, cfnValidate: true, preferRealLayer: false });
 });
 afterAll(() => s?.cleanup());
 
-describe('cdk-nag AwsSolutions', () => {
-  it('reports no unacknowledged finding', () => {
+describe('cdk-nag AwsSolutions (+ aws-cdk-lib CloudFormation validation)', () => {
+  it('reports no unacknowledged finding from either plugin', () => {
     const list = findings(readReport(s.outdir));
     expect(list).toEqual([]);
     expect(s.synthError).toBeUndefined();

@@ -14,7 +14,7 @@ import { REPO_ROOT, synthStack, type Synthesized } from './synth.js';
 const LAMBDA_UNZIPPED_LIMIT = 262_144_000;
 const ADMIN_SCOPE = 'gift-recommender/admin';
 /** The Lambdas that load something from /opt (ONNX, sharp, model files); the rest start without the layer. */
-const WITH_LAYER = new Set<FunctionName>(['catalog', 'status', 'embed-image']);
+const WITH_LAYER = new Set<FunctionName>(['recommend', 'catalog', 'status', 'embed-image', 'retrain']);
 
 let s: Synthesized;
 type Res = { Type: string; Properties?: any; DependsOn?: unknown };
@@ -22,7 +22,7 @@ let resources: Record<string, Res>;
 
 beforeAll(() => {
   // A non-default retrain rate proves the context value is honoured.
-  s = synthStack({ bundle: true, nag: false, preferRealLayer: true, context: { retrainRateMinutes: 30 } });
+  s = synthStack({ bundle: true, nag: false, cfnValidate: false, preferRealLayer: true, context: { retrainRateMinutes: 30 } });
   if (s.synthError) throw s.synthError;
   resources = s.json.Resources;
 });
@@ -383,12 +383,12 @@ describe('deployment package size', () => {
     }
   });
 
-  it('only functions with the layer import onnxruntime-node or sharp, and embed-image does', () => {
+  it('only functions with the layer import onnxruntime-node or sharp, and embed-image, recommend and retrain do', () => {
     for (const name of FUNCTION_NAMES) {
       const code = readFileSync(join(assetDir(resources[fnId(name)].Properties.Code.S3Key), 'index.mjs'), 'utf8');
       const native = /(?:from|import|require\()\s*["'](onnxruntime-node|sharp)["']/.test(code);
       if (native) expect(WITH_LAYER.has(name), `${name} imports a layer module but has no layer`).toBe(true);
-      if (name === 'embed-image') expect(native).toBe(true);
+      if (['embed-image', 'recommend', 'retrain'].includes(name)) expect(native, name).toBe(true);
     }
   });
 
