@@ -83,7 +83,7 @@ export function generateCandidates(input: CandidateInput, options: Partial<Candi
     for (const h of input.recentItems.slice(0, opt.contentHistory)) {
       const q = queryForProduct(input.embeddings, input.itemIds[h]);
       if (!q) continue;
-      for (const nb of similarProducts(q, input.embeddings, opt.contentPerItem + 1, input.itemIds[h])) {
+      for (const nb of similarProducts(q, input.embeddings, opt.contentPerItem, input.itemIds[h])) {
         if (nb.score < opt.contentMinSimilarity) break;
         const i = input.itemIndex.get(nb.id);
         if (i === undefined) continue;

@@ -50,7 +50,7 @@ export interface RankingOptions {
   scoreAll: ScoreAll;
   /** The second-stage scorer; default: the TS forward pass of `snapshot.scorer`. */
   scoreRows?: ScoreRows;
-  /** In ALS order (no promoted scorer), content neighbours get this × similarity added, so unseen look-alikes can surface. */
+  /** In ALS order (no promoted scorer), content neighbours get this × similarity added (never-interacted ones: the full similarity, as ALS cannot score them). */
   contentBoost: number;
   /** MMR diversity over category / embedding, 0 (off) .. 1. */
   diversity: number;
@@ -269,7 +269,12 @@ export async function rankForReceiver(
       // Non-candidates stay below every candidate but keep their order (promoted backfill).
       for (let i = 0; i < n; i++) if (!isCand[i]) scores[i] -= 10;
     } else {
-      for (const c of content.values()) scores[c.index] += opt.contentBoost * (c.similarity ?? 0);
+      // ALS knows nothing of a never-interacted item (zero factors): a close look-alike of what the
+      // receiver bought stands in for it at full scale; known items only get a small nudge.
+      for (const c of content.values()) {
+        const sim = c.similarity ?? 0;
+        scores[c.index] += snapshot.items[c.index].interactionCount === 0 ? sim : opt.contentBoost * sim;
+      }
     }
   }
 

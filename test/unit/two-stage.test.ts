@@ -1,0 +1,156 @@
+/**
+ * The two-stage engine end to end over a trained snapshot: the gate keeps ALS order when the scorer
+ * does not win, a never-bought look-alike reaches the buyers of its neighbours, and the promoted
+ * guarantee survives the scorer and the diversity re-rank.
+ */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { trainModelVersion } from '../../functions/core/train-model.js';
+import { deserializeSnapshot, serializeSnapshot, type ModelSnapshot } from '../../functions/core/model-snapshot.js';
+import { rankForReceiver } from '../../functions/core/recommend.js';
+import { compareOnHoldout, scorerGate, trainAndGate, type LabelledUser } from '../../functions/core/two-stage.js';
+import { FEATURE_COUNT, FEATURE_NAMES, SOURCE } from '../../functions/core/features.js';
+import { mulberry32 } from '../../functions/core/prng.js';
+import type { InteractionEvent, Product } from '../../functions/core/types.js';
+
+const DAY = 86_400_000;
+const NOW = Date.UTC(2025, 0, 1);
+const CATS = ['hat', 'dress', 'shoes'];
+
+/** 45 products in 3 categories whose image embeddings point along their category's axis; p-new is a never-bought hat. */
+function fixture(): { products: Product[]; events: InteractionEvent[] } {
+  const rng = mulberry32(5);
+  const product = (id: string, c: number, extra: Partial<Product> = {}): Product => ({
+    id,
+    name: `${CATS[c]} ${id}`,
+    description: '',
+    price: 10 + Math.floor(rng() * 90),
+    currency: 'EUR',
+    category: CATS[c],
+    promoted: rng() < 0.2,
+    status: 'active',
+    countries: [],
+    images: [],
+    createdAt: new Date(NOW - 200 * DAY).toISOString(),
+    updatedAt: new Date(NOW - 200 * DAY).toISOString(),
+    attributes: {},
+    image_embedding: [0, 1, 2].map((a) => (a === c ? 1 : 0) + 0.15 * (rng() - 0.5)),
+    ...extra,
+  });
+  const products = Array.from({ length: 45 }, (_, i) => product(`p${String(i).padStart(2, '0')}`, i % 3));
+  products.push(product('p-new', 0, { image_embedding: [1, 0.01, 0], promoted: false }));
+  const events: InteractionEvent[] = [];
+  for (let u = 0; u < 60; u++) {
+    const c = u % 3;
+    for (let k = 0; k < 6; k++) {
+      const item = products[3 * Math.floor(rng() * 15) + c];
+      events.push({ eventId: `e${u}-${k}`, userId: `u${u}`, productId: item.id, type: 'order', quantity: 1, timestamp: NOW - Math.floor(rng() * 100) * DAY });
+    }
+  }
+  return { products, events };
+}
+
+function snapshot(): ModelSnapshot {
+  const { products, events } = fixture();
+  const { parts } = trainModelVersion({ events, products, userCountries: new Map(), now: NOW, version: 'v1', als: { factors: 8, iterations: 5 } });
+  return deserializeSnapshot(serializeSnapshot(parts));
+}
+
+describe('scorer gate', () => {
+  /** Users whose relevant items are exactly the ALS top items: ALS order is perfect, nothing can beat it. */
+  function perfectAlsUsers(n: number): LabelledUser[] {
+    return Array.from({ length: n }, (_, u) => {
+      const rows = 30;
+      const x = new Float32Array(rows * FEATURE_COUNT);
+      const rng = mulberry32(u + 1);
+      const candidates = Array.from({ length: rows }, (_, r) => {
+        for (let d = 0; d < FEATURE_COUNT; d++) x[r * FEATURE_COUNT + d] = rng();
+        return { index: r, sources: SOURCE.als, alsScore: rows - r, alsRank: r };
+      });
+      return { f: { candidates, x }, relevant: new Set([0, 1, 2]) };
+    });
+  }
+
+  it('keeps ALS order when the scorer does not beat it, and says why', () => {
+    const { decision } = trainAndGate(perfectAlsUsers(60), { epochs: 2 });
+    expect(decision.figures.alsNdcg).toBeCloseTo(1, 10);
+    expect(decision.promoted).toBe(false);
+    expect(decision.reason).toMatch(/does not beat ALS order/);
+  });
+
+  it('promotes a scorer that wins on held-out users (labels follow a feature ALS ignores)', () => {
+    const users = perfectAlsUsers(60).map((u) => {
+      const promotedCol = FEATURE_NAMES.indexOf('promoted');
+      const rel = new Set<number>();
+      u.f.candidates.forEach((c, r) => {
+        const v = r % 7 === 3 ? 1 : 0;
+        u.f.x[r * FEATURE_COUNT + promotedCol] = v;
+        if (v) rel.add(c.index);
+      });
+      return { ...u, relevant: rel };
+    });
+    const { scorer, decision } = trainAndGate(users, { epochs: 5 });
+    expect(decision.promoted).toBe(true);
+    expect(compareOnHoldout(scorer, users).scorerNdcg).toBeGreaterThan(0.9);
+  });
+
+  it('refuses to judge on too few users', () => {
+    expect(scorerGate({ users: 3, k: 10, alsNdcg: 0.1, scorerNdcg: 0.9, alsPrecision: 0, scorerPrecision: 0, candidateRecall: 1 }).promoted).toBe(false);
+  });
+});
+
+describe('two-stage serving', () => {
+  const snap = snapshot();
+
+  it('records the gate decision in the manifest (GET /model shows it) and ships the feature store', () => {
+    expect(snap.featureStore?.nItems).toBe(snap.items.length);
+    expect(['two-stage', 'als']).toContain(snap.manifest.ranking?.mode);
+    expect(snap.manifest.ranking?.reason.length).toBeGreaterThan(10);
+    expect(snap.manifest.ranking?.features).toEqual([...FEATURE_NAMES]);
+  });
+
+  it('recommends a never-bought product whose image is close to what the receiver bought (similar_image / new_arrival)', async () => {
+    const { events } = fixture();
+    const hatBuyer = events.filter((e) => e.userId === 'u0'); // u0 buys hats
+    const res = await rankForReceiver(snap, { history: hatBuyer, now: NOW }, { userId: 'u0', num: 10, minPromoted: 0 });
+    const hit = res.items.find((r) => r.id === 'p-new');
+    expect(hit, JSON.stringify(res.items.map((r) => [r.id, r.reasons]))).toBeDefined();
+    expect(hit!.reasons.some((r) => r.startsWith('similar_image:') || r === 'new_arrival')).toBe(true);
+    for (const it of res.items) expect(it.reasons.length).toBeGreaterThan(0);
+  });
+
+  it('keeps the promoted guarantee, the budget and the owned-item rule after scoring and diversity re-rank', async () => {
+    const { events } = fixture();
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 59 }), fc.integer({ min: 1, max: 15 }), fc.integer({ min: 0, max: 15 }), fc.double({ min: 0, max: 1, noNaN: true }), fc.integer({ min: 10, max: 100 }), async (u, num, minP, diversity, maxPrice) => {
+        const minPromoted = Math.min(minP, num);
+        const history = events.filter((e) => e.userId === `u${u}`);
+        const res = await rankForReceiver(snap, { history, now: NOW }, { userId: `u${u}`, num, minPromoted, maxPrice }, { diversity });
+        const owned = new Set(history.map((e) => e.productId));
+        const eligiblePromoted = snap.items.filter((it) => it.promoted && it.price <= maxPrice && !owned.has(it.id)).length;
+        const promotedOut = res.items.filter((r) => snap.items[r.index].promoted).length;
+        expect(promotedOut).toBeGreaterThanOrEqual(Math.min(minPromoted, eligiblePromoted));
+        expect(res.promotedShortfall).toBe(Math.max(0, minPromoted - eligiblePromoted));
+        for (const r of res.items) {
+          expect(snap.items[r.index].price).toBeLessThanOrEqual(maxPrice);
+          expect(owned.has(r.id)).toBe(false);
+          expect(r.reasons.length).toBeGreaterThan(0);
+        }
+        expect(new Set(res.items.map((r) => r.id)).size).toBe(res.items.length);
+      }),
+      { numRuns: 40, seed: 42 },
+    );
+  });
+
+  it('applies seed 004 prefilters only when configured', async () => {
+    const history = fixture().events.filter((e) => e.userId === 'u1');
+    const q = { userId: 'u1', num: 20, minPromoted: 0 };
+    const off = await rankForReceiver(snap, { history, now: NOW }, q);
+    expect(off.items.some((r) => snap.items[r.index].price < 30)).toBe(true);
+    const on = await rankForReceiver(snap, { history, now: NOW }, q, { prefilters: { minPrice: 30, notSoldInMonths: 12 } });
+    for (const r of on.items) {
+      expect(snap.items[r.index].price).toBeGreaterThanOrEqual(30);
+      expect(snap.items[r.index].lastSoldAt).toBeGreaterThan(NOW - 360 * DAY);
+    }
+  });
+});
