@@ -1,6 +1,8 @@
 /**
- * Whole-catalog inner-product scoring on ONNX Runtime: `scores[N] = Y[N,F] · u[F]`, one MatMul
- * (MLAS SGEMV), a {@link ScoreAll} for `rankForReceiver`. The scoring is memory-bound (N·F·4 bytes
+ * Whole-catalog inner-product scoring on ONNX Runtime: `scores[N,1] = Y[N,F] · u[F,1]`, one MatMul
+ * (MLAS SGEMM), a {@link ScoreAll} for `rankForReceiver`. The user vector is a [F,1] column on
+ * purpose: MatMul with a 1-D second operand took ~20× longer in onnxruntime-node 1.30 (measured,
+ * bench/recommend.ts). The scoring is memory-bound (N·F·4 bytes
  * read per query, 25.6 MB at 100k × 64), so what matters is touching the factors once, without
  * copying them: the item factors are a graph INPUT whose tensor wraps the snapshot's Float32Array
  * (bench/recommend.ts measures this against baking them into the model as an initializer).
@@ -36,12 +38,12 @@ export interface OnnxScoreOptions {
 
 /** The MatMul graph: items as a dynamic-N input, or as a fixed initializer. */
 export function scoreModelBytes(f: number, items?: { data: Float32Array; n: number }): Uint8Array {
-  const user = { name: 'user', dims: [f] };
+  const user = { name: 'user', dims: [f, 1] };
   const nodes = [{ opType: 'MatMul', inputs: ['items', 'user'], outputs: ['scores'] }];
   if (items) {
     return buildOnnxModel({
       inputs: [user],
-      outputs: [{ name: 'scores', dims: [items.n] }],
+      outputs: [{ name: 'scores', dims: [items.n, 1] }],
       initializers: [{ name: 'items', dims: [items.n, f], data: items.data }],
       nodes,
       graphName: 'item_scores',
@@ -49,7 +51,7 @@ export function scoreModelBytes(f: number, items?: { data: Float32Array; n: numb
   }
   return buildOnnxModel({
     inputs: [{ name: 'items', dims: ['N', f] }, user],
-    outputs: [{ name: 'scores', dims: ['N'] }],
+    outputs: [{ name: 'scores', dims: ['N', 1] }],
     nodes,
     graphName: 'item_scores',
   });
@@ -91,7 +93,7 @@ export function createOnnxScoreAll(options: OnnxScoreOptions = {}): OnnxScoreAll
   const score = async (itemFactors: Float32Array, f: number, userVec: Float32Array): Promise<Float32Array> => {
     const n = (itemFactors.length / f) | 0;
     if (n < minItems || n * f !== itemFactors.length) return dotScores(itemFactors, f, userVec);
-    const user = new ort.Tensor('float32', userVec.length === f ? userVec : userVec.subarray(0, f), [f]);
+    const user = new ort.Tensor('float32', userVec.length === f ? userVec : userVec.subarray(0, f), [f, 1]);
     let out: ort.InferenceSession.ReturnType;
     if (mode === 'input') {
       let session = sharedSessions.get(f);

@@ -1,0 +1,305 @@
+/**
+ * bench:recommend — serving latency of the recommendation path, on synthetic catalogs of
+ * 10k and 100k products × 64 factors (bench/support/synthetic.ts).
+ *
+ *   npm run bench:recommend -- [--sizes 10000,100000] [--iters 500] [--handler-iters 500] [--no-handler] [--no-kernel]
+ *
+ * 1. Kernel: `ScoreAll` alone (JS loop vs ONNX Runtime MatMul with the items as a graph input,
+ *    1 and 2 intra-op threads, vs items baked in as an initializer) over catalog sizes from 1k to
+ *    100k, variants interleaved so machine noise hits them alike; gives the JS/ONNX crossover.
+ * 2. Ranking: `rankForReceiver` (fold-in of ~20 history events, scoring, price range + country +
+ *    min_promoted=3 filters, selection, reasons) with each kernel; ≥ 500 warm iterations over
+ *    200 receivers. Target: p99 ≤ 3 ms at 100k with the ONNX kernel.
+ * 3. Handler: the `recommend` Lambda handler as deployed (ONNX kernel), invoked with API Gateway v2
+ *    events against dynalite + s3rver; the model version is written with serializeSnapshot →
+ *    ModelStore.putVersion → swapPointer and loaded by the handler's ServingModel. Target: p99 ≤ 30 ms.
+ *
+ * Writes bench/results/recommend.json and docs/bench-recommend.svg.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import cliProgress from 'cli-progress';
+import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { barChartSvg } from './plot.js';
+import { latencyStats, machineInfo, syntheticCatalog, type LatencyStats, type SyntheticCatalog } from './support/synthetic.js';
+import { createOnnxScoreAll, DEFAULT_MIN_ITEMS, type OnnxScoreAll } from '../functions/adapters/onnx-score-kernel.js';
+import { serializeSnapshot } from '../functions/core/model-snapshot.js';
+import { jsScoreAll, rankForReceiver, type ScoreAll } from '../functions/core/recommend.js';
+import type { RecommendationQuery } from '../functions/core/types.js';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const F = 64;
+const TARGET_RANK_P99_MS = 3;
+const TARGET_HANDLER_P99_MS = 30;
+
+interface Args {
+  sizes: number[];
+  iters: number;
+  handlerIters: number;
+  handler: boolean;
+  kernel: boolean;
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { sizes: [10_000, 100_000], iters: 500, handlerIters: 500, handler: true, kernel: true };
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i];
+    if (k === '--sizes') a.sizes = argv[++i].split(',').map(Number);
+    else if (k === '--iters') a.iters = Number(argv[++i]);
+    else if (k === '--handler-iters') a.handlerIters = Number(argv[++i]);
+    else if (k === '--no-handler') a.handler = false;
+    else if (k === '--no-kernel') a.kernel = false;
+    else throw new Error(`unknown option ${k}`);
+  }
+  if (!a.sizes.every((n) => Number.isInteger(n) && n > 0)) throw new Error('--sizes must be positive integers');
+  return a;
+}
+
+function bar(label: string, total: number): cliProgress.SingleBar {
+  const b = new cliProgress.SingleBar({ format: `  ${label.padEnd(34)} {bar} {value}/{total}`, clearOnComplete: true, hideCursor: true }, cliProgress.Presets.shades_classic);
+  b.start(total, 0);
+  return b;
+}
+
+const fmt = (s: LatencyStats) => `p50 ${s.p50.toFixed(3).padStart(8)}  p99 ${s.p99.toFixed(3).padStart(8)}  mean ${s.mean.toFixed(3).padStart(8)} ms`;
+
+/** Realistic queries: a price range, the receiver's country, min_promoted=3; a category now and then. */
+function queries(cat: SyntheticCatalog): { query: RecommendationQuery; userIdx: number }[] {
+  return cat.users.map((u, k) => ({
+    userIdx: k,
+    query: {
+      userId: u.id,
+      num: k % 4 === 0 ? 20 : 10,
+      minPrice: 20,
+      maxPrice: k % 3 === 0 ? 80 : 150,
+      minPromoted: 3,
+      country: u.country,
+      category: k % 7 === 0 ? 'bag' : undefined,
+    },
+  }));
+}
+
+// ── 1. kernel ────────────────────────────────────────────────────────────────
+async function benchKernel(): Promise<{ sizes: number[]; variants: Record<string, Record<number, LatencyStats>>; crossover: number | null }> {
+  const sizes = [1_000, 2_500, 5_000, 10_000, 25_000, 100_000];
+  const kernels: Record<string, OnnxScoreAll | ScoreAll> = {
+    js: jsScoreAll,
+    'onnx input t=1': createOnnxScoreAll({ minItems: 0, intraOpNumThreads: 1 }),
+    'onnx input t=2': createOnnxScoreAll({ minItems: 0, intraOpNumThreads: 2 }),
+    'onnx initializer t=1': createOnnxScoreAll({ minItems: 0, intraOpNumThreads: 1, mode: 'initializer' }),
+  };
+  const variants: Record<string, Record<number, LatencyStats>> = Object.fromEntries(Object.keys(kernels).map((k) => [k, {}]));
+  console.log('\n1. ScoreAll kernel alone (f = 64), 300 interleaved runs per variant');
+  for (const n of sizes) {
+    const cat = syntheticCatalog(n, F, { nUsers: 16, seed: n });
+    const Y = cat.snapshot.itemFactors;
+    const users = Array.from({ length: 16 }, (_, u) => cat.snapshot.userFactors.slice(u * F, (u + 1) * F));
+    const names = Object.keys(kernels);
+    for (const k of names) for (let w = 0; w < 20; w++) await kernels[k](Y, F, users[w % 16]); // warm (sessions, JIT)
+    const samples: Record<string, number[]> = Object.fromEntries(names.map((k) => [k, []]));
+    const iters = n >= 100_000 ? 200 : 300;
+    const b = bar(`n = ${n}`, iters);
+    for (let it = 0; it < iters; it++) {
+      for (const k of names) {
+        const t = performance.now();
+        await kernels[k](Y, F, users[it % 16]);
+        samples[k].push(performance.now() - t);
+      }
+      b.increment();
+    }
+    b.stop();
+    for (const k of names) {
+      variants[k][n] = latencyStats(samples[k]);
+      console.log(`  n=${String(n).padStart(6)}  ${k.padEnd(22)} ${fmt(variants[k][n])}`);
+    }
+  }
+  for (const k of Object.values(kernels)) if ('release' in k) await k.release();
+  const crossover = sizes.find((n) => variants['onnx input t=1'][n].p50 < variants.js[n].p50) ?? null;
+  console.log(`  ONNX (input, t=1) beats the JS loop from n = ${crossover ?? 'never'} (p50); kernel falls back to JS below ${DEFAULT_MIN_ITEMS}`);
+  return { sizes, variants, crossover };
+}
+
+// ── 2. ranking ───────────────────────────────────────────────────────────────
+async function benchRanking(cat: SyntheticCatalog, iters: number): Promise<Record<string, LatencyStats>> {
+  const n = cat.snapshot.items.length;
+  const kernels: Record<string, ScoreAll> = {
+    js: jsScoreAll,
+    'onnx t=1': createOnnxScoreAll({ intraOpNumThreads: 1 }),
+    'onnx t=2': createOnnxScoreAll({ intraOpNumThreads: 2 }),
+  };
+  const qs = queries(cat);
+  const now = Date.UTC(2025, 0, 1);
+  const out: Record<string, LatencyStats> = {};
+  console.log(`\n2. rankForReceiver, ${n} products × ${F}, ${iters} warm iterations, ${qs.length} receivers (~20 events each), price range + country + min_promoted=3`);
+  for (const [name, scoreAll] of Object.entries(kernels)) {
+    const run = async (k: number) => {
+      const { query, userIdx } = qs[k % qs.length];
+      const u = cat.users[userIdx];
+      const r = await rankForReceiver(cat.snapshot, { history: cat.history.get(u.id)!, profile: u, now }, query, { scoreAll });
+      if (r.items.length === 0) throw new Error('empty ranking');
+      return r;
+    };
+    for (let w = 0; w < 50; w++) await run(w);
+    const samples: number[] = [];
+    const b = bar(name, iters);
+    for (let it = 0; it < iters; it++) {
+      const t = performance.now();
+      await run(it);
+      samples.push(performance.now() - t);
+      b.increment();
+    }
+    b.stop();
+    out[name] = latencyStats(samples);
+    console.log(`  ${name.padEnd(10)} ${fmt(out[name])}`);
+    if ('release' in scoreAll) await (scoreAll as OnnxScoreAll).release();
+  }
+  return out;
+}
+
+// ── 3. handler ───────────────────────────────────────────────────────────────
+async function benchHandler(sizes: number[], iters: number): Promise<Record<number, { firstRequestMs: number; warm: LatencyStats; errors: number }>> {
+  process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
+  const { startLocalAws } = await import('../test/support/local-aws.js');
+  const { apiEvent, invoke } = await import('../test/support/api-events.js');
+  const aws = await startLocalAws();
+  const results: Record<number, { firstRequestMs: number; warm: LatencyStats; errors: number }> = {};
+  try {
+    const { getDeps } = await import('../functions/adapters/bootstrap.js');
+    const { documentClient } = await import('../functions/adapters/aws-clients.js');
+    const { handler } = await import('../functions/recommend/handler.js');
+    const deps = getDeps();
+    const ddb = documentClient();
+    let pointer: string | undefined;
+    for (const n of sizes) {
+      console.log(`\n3. recommend handler (API Gateway v2 event → DynamoDB history/profile → ranking (ONNX) → BatchGet products), ${n} products`);
+      const cat = syntheticCatalog(n, F, { nUsers: 50, seed: n + 1 });
+      // Products: BatchWrite 25 at a time, 8 in flight.
+      const b = bar('write products to dynalite', n);
+      const chunks: (typeof cat.products)[] = [];
+      for (let i = 0; i < n; i += 25) chunks.push(cat.products.slice(i, i + 25));
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          while (next < chunks.length) {
+            const chunk = chunks[next++];
+            let req: Record<string, any> | undefined = { [deps.config.PRODUCTS_TABLE]: chunk.map((p) => ({ PutRequest: { Item: p } })) };
+            for (let attempt = 0; req && Object.keys(req).length > 0; attempt++) {
+              if (attempt > 8) throw new Error('BatchWrite kept returning unprocessed items');
+              const res: { UnprocessedItems?: Record<string, any> } = await ddb.send(new BatchWriteCommand({ RequestItems: req }));
+              req = res.UnprocessedItems;
+            }
+            b.increment(chunk.length);
+          }
+        }),
+      );
+      b.stop();
+      for (const u of cat.users) await deps.users.put(u);
+      for (const evs of cat.history.values()) await deps.interactions.putEvents(evs);
+      const version = `bench-${n}-${Date.now()}`;
+      await deps.models.putVersion(version, serializeSnapshot({ ...cat.parts, manifest: { ...cat.parts.manifest, version } }));
+      await deps.models.swapPointer(pointer, version);
+      pointer = version;
+
+      const qs = queries(cat);
+      const event = (k: number) => {
+        const { query } = qs[k % qs.length];
+        const q: Record<string, string> = { min_price: String(query.minPrice), max_price: String(query.maxPrice), min_promoted: '3', country: query.country! };
+        if (query.category) q.category = query.category;
+        return apiEvent('GET /recommend/{receiverId}/{num}', { receiverId: query.userId, num: String(query.num) }, q);
+      };
+      let errors = 0;
+      const call = async (k: number) => {
+        const res = await invoke(handler, event(k));
+        if (res.status !== 200 || res.body.model_version !== version) {
+          errors++;
+          if (errors <= 3) console.error(`  unexpected answer: ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
+        }
+      };
+      // The first request after the pointer moved loads the version (S3 → deserialize → YᵀY).
+      let t = performance.now();
+      await call(0);
+      const firstRequestMs = performance.now() - t;
+      while (errors === 0) {
+        // The ServingModel re-reads the pointer at most every MODEL_POINTER_TTL_MS: wait until it serves this version.
+        const res = await invoke(handler, event(1));
+        if (res.body?.model_version === version) break;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      for (let w = 0; w < 50; w++) await call(w);
+      const samples: number[] = [];
+      const pb = bar('warm requests', iters);
+      for (let it = 0; it < iters; it++) {
+        t = performance.now();
+        await call(it);
+        samples.push(performance.now() - t);
+        pb.increment();
+      }
+      pb.stop();
+      results[n] = { firstRequestMs: Math.round(firstRequestMs), warm: latencyStats(samples), errors };
+      console.log(`  first request (loads the version): ${results[n].firstRequestMs} ms`);
+      console.log(`  warm ${fmt(results[n].warm)}  errors ${errors}`);
+    }
+  } finally {
+    await aws.stop();
+  }
+  return results;
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const machine = machineInfo();
+  console.log(`bench:recommend on ${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}, load average ${machine.loadAvg1m}`);
+  const kernel = args.kernel ? await benchKernel() : undefined;
+  const ranking: Record<number, Record<string, LatencyStats>> = {};
+  for (const n of args.sizes) ranking[n] = await benchRanking(syntheticCatalog(n, F, { seed: n }), args.iters);
+  const handler = args.handler ? await benchHandler(args.sizes, args.handlerIters) : undefined;
+
+  console.log('\nSummary (ms)');
+  console.log('  step                      size      p50      p99     mean');
+  for (const n of args.sizes) {
+    for (const [k, s] of Object.entries(ranking[n])) console.log(`  rank ${k.padEnd(20)} ${String(n).padStart(7)} ${s.p50.toFixed(3).padStart(8)} ${s.p99.toFixed(3).padStart(8)} ${s.mean.toFixed(3).padStart(8)}`);
+    if (handler?.[n]) console.log(`  handler (onnx)            ${String(n).padStart(7)} ${handler[n].warm.p50.toFixed(3).padStart(8)} ${handler[n].warm.p99.toFixed(3).padStart(8)} ${handler[n].warm.mean.toFixed(3).padStart(8)}`);
+  }
+  const big = Math.max(...args.sizes);
+  const rankP99 = ranking[big]['onnx t=1'].p99;
+  console.log(`  target ranking p99 ≤ ${TARGET_RANK_P99_MS} ms at ${big}: ${rankP99} ms (onnx t=1) → ${rankP99 <= TARGET_RANK_P99_MS ? 'met' : 'NOT met'}`);
+  if (handler?.[big]) console.log(`  target handler p99 ≤ ${TARGET_HANDLER_P99_MS} ms at ${big}: ${handler[big].warm.p99} ms → ${handler[big].warm.p99 <= TARGET_HANDLER_P99_MS ? 'met' : 'NOT met'}`);
+
+  const result = {
+    benchmark: 'recommend',
+    machine: { ...machine, loadAvg1mAtEnd: machineInfo().loadAvg1m },
+    factors: F,
+    kernel,
+    ranking,
+    handler,
+    targets: { rankingP99Ms: TARGET_RANK_P99_MS, handlerP99Ms: TARGET_HANDLER_P99_MS },
+  };
+  mkdirSync(path.join(repoRoot, 'bench/results'), { recursive: true });
+  writeFileSync(path.join(repoRoot, 'bench/results/recommend.json'), JSON.stringify(result, null, 2) + '\n');
+
+  const names = Object.keys(ranking[args.sizes[0]]);
+  const groups = args.sizes.flatMap((n) => [`rank ${n / 1000}k p50`, `rank ${n / 1000}k p99`]);
+  const series = names.map((k) => ({ name: `ranking, ${k}`, values: args.sizes.flatMap((n) => [ranking[n][k].p50, ranking[n][k].p99]) }));
+  if (handler) {
+    groups.push(...args.sizes.flatMap((n) => [`handler ${n / 1000}k p50`, `handler ${n / 1000}k p99`]));
+    for (const s of series) s.values.push(...args.sizes.flatMap(() => [0, 0]));
+    series.push({ name: 'whole handler (onnx)', values: [...args.sizes.flatMap(() => [0, 0]), ...args.sizes.flatMap((n) => [handler[n].warm.p50, handler[n].warm.p99])] });
+  }
+  const svg = barChartSvg({
+    title: `recommend latency, ms (${machine.cpus} cores, ${F} factors, Node ${machine.node})`,
+    groups,
+    series,
+    width: 980,
+    digits: 1,
+    yMax: Math.ceil(Math.max(...series.flatMap((s) => s.values)) / 5) * 5,
+  });
+  mkdirSync(path.join(repoRoot, 'docs'), { recursive: true });
+  writeFileSync(path.join(repoRoot, 'docs/bench-recommend.svg'), svg);
+  console.log('\nwrote bench/results/recommend.json and docs/bench-recommend.svg');
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
