@@ -1,4 +1,4 @@
-import { Aws, CfnOutput, Fn, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Aws, Fn, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import {
   AccountRecovery,
   Mfa,
@@ -44,6 +44,8 @@ export class ApiAuth extends Construct {
   readonly appClient?: UserPoolClient;
   readonly adminClient?: UserPoolClient;
   readonly domain?: UserPoolDomain;
+  /** OAuth2 token endpoint of the hosted domain (client-credentials grant for the admin client). */
+  readonly tokenUrl?: string;
 
   constructor(scope: Construct, id: string, props: ApiAuthProps) {
     super(scope, id);
@@ -105,13 +107,9 @@ export class ApiAuth extends Construct {
       cognitoDomain: { domainPrefix: props.domainPrefix ?? Fn.join('-', ['gift-rec', Aws.ACCOUNT_ID]) },
     });
     this.userPool = pool;
+    this.tokenUrl = `${this.domain.baseUrl()}/oauth2/token`;
     this.issuer = `https://cognito-idp.${Aws.REGION}.amazonaws.com/${pool.userPoolId}`;
     // Cognito access tokens carry client_id (no aud); HTTP API JWT authorizers accept either claim.
     this.audience = [this.appClient.userPoolClientId, this.adminClient.userPoolClientId];
-
-    new CfnOutput(this, 'UserPoolId', { value: pool.userPoolId });
-    new CfnOutput(this, 'AppClientId', { value: this.appClient.userPoolClientId });
-    new CfnOutput(this, 'AdminClientId', { value: this.adminClient.userPoolClientId });
-    new CfnOutput(this, 'TokenUrl', { value: `${this.domain.baseUrl()}/oauth2/token` });
   }
 }

@@ -259,7 +259,7 @@ export class GiftRecommenderStack extends Stack {
     });
 
     const fns: Record<string, IFunction> = Object.fromEntries(FUNCTION_NAMES.map((n) => [n, this.functions[n].fn]));
-    new Observability(this, 'Observability', {
+    const observability = new Observability(this, 'Observability', {
       functions: fns,
       retrain: retrain.handler.fn,
       retrainRateMinutes: config.retrainRateMinutes,
@@ -268,11 +268,24 @@ export class GiftRecommenderStack extends Stack {
       alarmEmail: config.alarmEmail,
     });
 
+    // Outputs at stack level so their names are stable (docs/deploy.md reads them by name).
+    new CfnOutput(this, 'ApiUrl', { value: api.stage.url });
+    if (auth.userPool && auth.appClient && auth.adminClient && auth.tokenUrl) {
+      new CfnOutput(this, 'UserPoolId', { value: auth.userPool.userPoolId });
+      new CfnOutput(this, 'AppClientId', { value: auth.appClient.userPoolClientId });
+      new CfnOutput(this, 'AdminClientId', { value: auth.adminClient.userPoolClientId });
+      new CfnOutput(this, 'TokenUrl', { value: auth.tokenUrl });
+    }
+    new CfnOutput(this, 'AdminScope', { value: auth.adminScope });
     new CfnOutput(this, 'ImagesBucketName', { value: buckets.images.bucketName });
     new CfnOutput(this, 'ModelsBucketName', { value: buckets.models.bucketName });
     new CfnOutput(this, 'ModelRegistryTableName', { value: tables.modelRegistry.tableName });
     new CfnOutput(this, 'RetrainFunctionName', { value: retrain.handler.fn.functionName });
+    new CfnOutput(this, 'RetrainRuleName', { value: retrain.rule.ruleName });
+    new CfnOutput(this, 'EmbedImageFunctionName', { value: embedding.handler.fn.functionName });
     new CfnOutput(this, 'FailedEmbeddingsQueueUrl', { value: embedding.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'FailedRetrainsQueueUrl', { value: retrain.failures.queueUrl });
+    new CfnOutput(this, 'AlarmTopicArn', { value: observability.topic.topicArn });
   }
 }
 

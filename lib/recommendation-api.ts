@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import {
   CorsHttpMethod,
   HttpApi,
@@ -133,6 +133,5 @@ export class RecommendationApi extends Construct {
         });
       }
     }
-    new CfnOutput(this, 'ApiUrl', { value: this.stage.url });
   }
 }

@@ -414,3 +414,16 @@ describe('deployment package size', () => {
     for (const r of rows) expect(r.total, r.name).toBeLessThanOrEqual(LAMBDA_UNZIPPED_LIMIT);
   });
 });
+
+describe('stack outputs', () => {
+  it('exposes what docs/deploy.md reads, under stable names', () => {
+    const outputs = Object.keys((s.template.toJSON() as { Outputs: Record<string, unknown> }).Outputs);
+    expect(outputs).toEqual(
+      expect.arrayContaining([
+        'ApiUrl', 'UserPoolId', 'AppClientId', 'AdminClientId', 'TokenUrl', 'AdminScope', 'ImagesBucketName',
+        'ModelsBucketName', 'ModelRegistryTableName', 'RetrainFunctionName', 'RetrainRuleName', 'EmbedImageFunctionName',
+        'FailedEmbeddingsQueueUrl', 'FailedRetrainsQueueUrl', 'AlarmTopicArn',
+      ]),
+    );
+  });
+});
