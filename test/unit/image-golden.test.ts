@@ -78,3 +78,26 @@ describe('OnnxImageEmbedder', () => {
     expect(getImageEmbedder({ modelsDir: MODELS })).toBe(getImageEmbedder({ modelsDir: MODELS }));
   });
 });
+
+describe('eval:images metrics (bin/eval-images.ts)', () => {
+  const v = (...x: number[]): Float32Array => Float32Array.from(x);
+  const pts = [v(1, 0), v(0.9, 0.1), v(0, 1), v(0.1, 0.9)];
+
+  it('LOO 1-NN accuracy: perfect, empty and a hand-computed case', async () => {
+    const { looNearestNeighbourAccuracy } = await import('../../bin/eval-images.js');
+    expect(looNearestNeighbourAccuracy(pts, ['a', 'a', 'b', 'b'])).toBe(1);
+    expect(looNearestNeighbourAccuracy([], [])).toBe(0);
+    // Neighbours: 0↔1, 2↔3. Labels a,b,b,b: pair (0,1) disagrees twice, pair (2,3) agrees twice.
+    expect(looNearestNeighbourAccuracy(pts, ['a', 'b', 'b', 'b'])).toBe(0.5);
+    // Cosine ignores length.
+    expect(looNearestNeighbourAccuracy([v(10, 0), v(0.9, 0.1), v(0, 5), v(0.1, 0.9)], ['a', 'a', 'b', 'b'])).toBe(1);
+  });
+
+  it('near-duplicate recall@1: perfect, empty and a hand-computed case', async () => {
+    const { recallAt1 } = await import('../../bin/eval-images.js');
+    expect(recallAt1(pts, [0, 1, 2, 3], pts)).toBe(1);
+    expect(recallAt1([], [], pts)).toBe(0);
+    // Query (0.2,0.8) is nearest to original 3, so it hits for source 3 and misses for source 2.
+    expect(recallAt1([v(0.2, 0.8), v(0.2, 0.8)], [3, 2], pts)).toBe(0.5);
+  });
+});
