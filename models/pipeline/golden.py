@@ -30,15 +30,15 @@ def main(argv):
     feats = torch_onnx.run(args.model, x)['features'].numpy().astype(np.float32)
     with open(args.model, 'rb') as f:
         model_sha = hashlib.sha256(f.read()).hexdigest()
-    doc = {
+    # One image per line; each float32 printed with the fewest digits that round-trip it.
+    lines = [json.dumps({'file': f, 'features': [float(np.format_float_positional(v, unique=True)) for v in row]},
+                        separators=(',', ':')) for f, row in zip(files, feats)]
+    header = {
         'generated_by': 'models/pipeline/golden.py (PIL + libvips-exact NumPy resize + torch evaluation of the ONNX graph)',
         'model_sha256': model_sha,
-        'images': [{'file': f, 'features': [float(repr_f) for repr_f in map(lambda v: np.format_float_positional(v, unique=True), row)]}
-                   for f, row in zip(files, feats)],
     }
     with open(args.out, 'w') as f:
-        json.dump(doc, f, indent=1)
-        f.write('\n')
+        f.write(json.dumps(header, indent=1)[:-2] + ',\n "images": [\n  ' + ',\n  '.join(lines) + '\n ]\n}\n')
     print(f'[golden] {len(files)} images -> {args.out}')
 
 
