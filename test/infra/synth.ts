@@ -60,7 +60,8 @@ function minimalLayer(base: string): string {
 export function synthStack(opts: SynthOptions): Synthesized {
   const base = mkdtempSync(join(tmpdir(), 'gift-infra-'));
   const outdir = join(base, 'cdk.out');
-  const layerIsReal = opts.preferRealLayer && existsSync(REAL_LAYER_DIR);
+  // INFRA_LAYER=stand-in reproduces CI (no layers/build) on a machine that has the real layer.
+  const layerIsReal = opts.preferRealLayer && process.env.INFRA_LAYER !== 'stand-in' && existsSync(REAL_LAYER_DIR);
   const layerDir = layerIsReal ? REAL_LAYER_DIR : minimalLayer(base);
 
   const app = new App({
