@@ -20,6 +20,7 @@ import {
   type ModelResult,
 } from '../functions/core/evaluation.js';
 import { barChartSvg } from '../bench/plot.js';
+import { twoStageFactory } from '../functions/core/two-stage-eval.js';
 import { loadDataset, parseArgs, type DatasetFormat } from './eval-data.js';
 
 /** EASE λ chosen by `npm run tune` (docs/tuning.md). */
@@ -36,6 +37,8 @@ export const MODEL_FACTORIES: ModelFactory[] = [
   alsFactory(DEFAULT_ALS_PARAMS, { binary: true }),
   svdFactory(DEFAULT_SVD_RANK),
   easeFactory(DEFAULT_EASE_LAMBDA),
+  // Validation carve inside train: per-item random like the MovieLens protocol, temporal (seed 004) for retail.
+  twoStageFactory({ carve: process.argv.includes('movielens') ? 'stratified' : 'temporal' }),
 ];
 
 interface EvalReport {
@@ -67,6 +70,10 @@ async function main(): Promise<void> {
   const results: ModelResult[] = [];
   for (const factory of MODEL_FACTORIES) {
     if (wanted && !wanted.has(factory.name)) continue;
+    if (factory.maxItems !== undefined && train.items.size > factory.maxItems) {
+      console.log(`${factory.name}: skipped — ${train.items.size} items exceed its limit of ${factory.maxItems}`);
+      continue;
+    }
     const bar = new cliProgress.SingleBar({ format: `${factory.name.padEnd(12)} [{bar}] {value}/{total} users | {duration_formatted}`, noTTYOutput: true, notTTYSchedule: 5000 }, cliProgress.Presets.shades_classic);
     process.stdout.write(`${factory.name}: fitting (${factory.describe})…\n`);
     let started = false;

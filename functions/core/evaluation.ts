@@ -34,6 +34,8 @@ export interface ModelFactory {
   name: string;
   /** One line on settings, shown in the report. */
   describe: string;
+  /** Largest catalogue the model can handle (EASE is dense n×n); larger ones are skipped. */
+  maxItems?: number;
   fit(train: TrainData): FittedModel;
 }
 
@@ -114,11 +116,15 @@ export function svdFactory(k = 20, options: { seed?: number } = {}): ModelFactor
   };
 }
 
+/** Dense n×n inverse: 6000 items = 288 MB of Float64 and ~7·10¹⁰ flops — the practical limit here. */
+export const EASE_MAX_ITEMS = 6000;
+
 /** EASE (Steck 2019) on the binary R. */
 export function easeFactory(lambda = 500): ModelFactory {
   return {
     name: 'ease',
     describe: `EASE λ=${lambda}`,
+    maxItems: EASE_MAX_ITEMS,
     fit(train) {
       const R = binarize(train.R);
       const m = fitEase(R, lambda);
