@@ -95,9 +95,10 @@ export function twoStageFactory(options: TwoStageEvalOptions = {}): ModelFactory
   const refTime = options.refTime ?? (carve === 'temporal' ? 'global-last' : 'user-last');
   const cand = { ...DEFAULT_CANDIDATE_OPTIONS, ...(options.candidates ?? {}) };
   const progress = options.onProgress ?? (() => undefined);
-  return {
+  const base = `ALS top-${cand.alsTopN} ∪ popular ${cand.popularN} → ${options.scorer?.hidden ?? 16}-unit MLP (pairwise), ${carve} validation carve, gated vs ALS order`;
+  const factory: ModelFactory = {
     name: options.name ?? 'two-stage',
-    describe: `ALS top-${cand.alsTopN} ∪ popular ${cand.popularN} → ${options.scorer?.hidden ?? 16}-unit MLP (pairwise), ${carve} validation carve, gated vs ALS order`,
+    describe: base,
     fit(train) {
       const rows = train.rows;
       const { train: older, test: newer } =
@@ -123,6 +124,8 @@ export function twoStageFactory(options: TwoStageEvalOptions = {}): ModelFactory
       progress('scorer');
       const { scorer, decision } = trainAndGate(labelled, options.scorer ?? {});
       options.onDecision?.(decision);
+      // The report shows which order was evaluated and why (describe is read after fit).
+      factory.describe = `${base}; gate: ${decision.promoted ? 'scorer promoted' : 'ALS order kept'} (${decision.reason})`;
       progress('stage 1 on all training rows');
       const s2 = fitStage(train, rows, als, options.store ?? {});
       const use: ScorerModel | undefined = decision.promoted ? scorer : undefined;
@@ -145,4 +148,5 @@ export function twoStageFactory(options: TwoStageEvalOptions = {}): ModelFactory
       };
     },
   };
+  return factory;
 }
