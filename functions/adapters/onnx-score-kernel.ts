@@ -17,8 +17,8 @@ import type { ScoreAll } from '../core/recommend.js';
 import { dotScores } from '../core/topk.js';
 import { buildOnnxModel } from './onnx-builder.js';
 
-/** Catalog size below which the JS loop is used (measured crossover, see docs/benchmarks.md). */
-export const DEFAULT_MIN_ITEMS = 5_000;
+/** Catalog size below which the JS loop is used: the two tie near 1k items (p50 ≈ 0.1 ms, mostly the run call), ONNX wins clearly from 2.5k (docs/benchmarks.md). */
+export const DEFAULT_MIN_ITEMS = 2_000;
 
 export interface OnnxScoreOptions {
   /**
