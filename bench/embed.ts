@@ -15,6 +15,8 @@
  * onnxruntime-node` + session creation of both models, in a fresh child process each time (so the
  * native library load is counted), median of 3.
  * Targets (issue 4): ≥ 50 images/s at batch 8 on 2 cores; cold load ≤ 500 ms.
+ * Wall-clock figures depend on what else runs on the machine: the 1-min load average is recorded,
+ * and every run also reports images per CPU-second, which contention distorts much less.
  * Writes bench/results/embed.json.
  */
 import { execFileSync } from 'node:child_process';
@@ -98,6 +100,13 @@ interface RunResult {
   images: number;
   seconds: number;
   images_per_s: number;
+  /** User + system CPU time of this process (all its threads) during the run. */
+  cpu_seconds: number;
+  /**
+   * Images per CPU-second: far less sensitive than images/s to other processes on the machine. On an
+   * idle machine images/s ≈ this × the cores the run keeps busy (≤ 2 here).
+   */
+  images_per_cpu_s: number;
 }
 
 async function main(): Promise<void> {
@@ -206,6 +215,7 @@ async function main(): Promise<void> {
       const groups = chunks(images, batch);
       for (const mode of modes) {
         await embed(await preprocessBatch(groups[0])); // warm-up at this batch size
+        const cpu0 = process.cpuUsage();
         t = performance.now();
         if (mode === 'sequential') {
           for (const g of groups) await embed(await preprocessBatch(g));
@@ -219,7 +229,18 @@ async function main(): Promise<void> {
           }
         }
         const seconds = (performance.now() - t) / 1000;
-        runs.push({ threads, batch, mode, images: n, seconds: round(seconds, 3), images_per_s: round(n / seconds) });
+        const cpu = process.cpuUsage(cpu0);
+        const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+        runs.push({
+          threads,
+          batch,
+          mode,
+          images: n,
+          seconds: round(seconds, 3),
+          images_per_s: round(n / seconds),
+          cpu_seconds: round(cpuSeconds, 3),
+          images_per_cpu_s: round(n / cpuSeconds),
+        });
         bar.increment({ step: `t=${threads} b=${batch} ${mode}` });
       }
     }
