@@ -147,7 +147,18 @@ export class OnnxImageEmbedder implements ImageEmbedder {
   async extractFeatures(images: readonly Uint8Array[]): Promise<Float32Array[]> {
     const out: Float32Array[] = [];
     for (let start = 0; start < images.length; start += this.maxBatch) {
-      const batch = await preprocessBatch(images.slice(start, start + this.maxBatch));
+      let batch: Float32Array;
+      try {
+        batch = await preprocessBatch(images.slice(start, start + this.maxBatch));
+      } catch (err) {
+        // Report the index in the caller's array, not in this chunk.
+        const at = (err as InvalidInput).details as { index?: number } | undefined;
+        if (err instanceof InvalidInput && at?.index !== undefined) {
+          const index = start + at.index;
+          throw new InvalidInput(`image ${index}: ${(err.cause as Error).message}`, { index }, { cause: err.cause });
+        }
+        throw err;
+      }
       out.push(...(await this.featuresFromTensor(batch)));
     }
     return out;

@@ -57,6 +57,12 @@ describe('OnnxImageEmbedder', () => {
     const err = await embedder.embedImages([good, new Uint8Array([0xff, 0xd8, 0xff])]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InvalidInput);
     expect((err as InvalidInput).details).toEqual({ index: 1 });
+    // Past the first chunk, the index is still the caller's.
+    const small = new OnnxImageEmbedder({ modelsDir: MODELS, maxBatch: 2 });
+    const err2 = await small.extractFeatures([good, good, good, new Uint8Array(0)]).catch((e: unknown) => e);
+    expect((err2 as InvalidInput).details).toEqual({ index: 3 });
+    expect((err2 as Error).message).toMatch(/^image 3: image is empty/);
+    await small.close();
   });
 
   it('reports a missing model as ModelNotReady, and retries after the files appear', async () => {
