@@ -124,7 +124,9 @@ function writeDocs(): void {
   const reports = readdirSync('bench/results')
     .filter((f) => /^eval-.*\.json$/.test(f))
     .sort()
-    .map((f) => JSON.parse(readFileSync(`bench/results/${f}`, 'utf8')) as EvalReport);
+    .map((f) => JSON.parse(readFileSync(`bench/results/${f}`, 'utf8')) as EvalReport)
+    // Other reports share the eval- prefix (eval-images.json): keep ranking evaluations only.
+    .filter((r) => r.counts !== undefined && Array.isArray(r.results) && r.results.every((m) => m.metrics !== undefined));
   const lines: string[] = [
     '# Offline evaluation',
     '',

@@ -21,7 +21,7 @@ interface Trial {
 
 const args = parseArgs(process.argv.slice(2));
 if (!args.dataset || !args.format) {
-  console.error('usage: npm run tune -- --dataset PATH --format movielens|csv|dunnhumby [--k 10] [--quick]');
+  console.error('usage: npm run tune -- --dataset PATH --format movielens|csv|dunnhumby [--k 10] [--quick | --grid small]');
   process.exit(2);
 }
 const k = Number(args.k ?? 10);
@@ -57,6 +57,8 @@ function tryAls(p: AlsTry): Trial {
 }
 
 const quick = args.quick === 'true';
+// --grid small: a coarser search for large catalogues where each trial's full ranking is expensive.
+const small = args.grid === 'small';
 let best: AlsTry = { factors: 64, iterations: 15, confidence: 'linear', binary: true };
 let bestScore = -1;
 const consider = (p: AlsTry) => {
@@ -66,18 +68,21 @@ const consider = (p: AlsTry) => {
     best = p;
   }
 };
-const regs = quick ? [0.1, 10] : [0.1, 1, 10, 50, 150];
-const alphas = quick ? [1, 10] : [0.5, 2, 5, 15, 40];
+const regs = quick ? [0.1, 10] : small ? [0.1, 5, 50] : [0.1, 1, 10, 50, 150];
+const alphas = quick ? [1, 10] : small ? [1, 5, 20] : [0.5, 2, 5, 15, 40];
 console.log('ALS stage 1: regularization × alpha at 64 factors');
 for (const regularization of regs) for (const alpha of alphas) consider({ ...best, regularization, alpha });
 console.log('ALS stage 2: factors');
-for (const factors of quick ? [32] : [32, 100, 128, 200]) consider({ ...best, factors });
+for (const factors of quick ? [32] : small ? [32, 128] : [32, 100, 128, 200]) consider({ ...best, factors });
 console.log('ALS stage 3: iterations, then log confidence and raw strengths');
 for (const iterations of quick ? [10] : [8, 25]) consider({ ...best, iterations });
-if (!quick) {
+if (!quick && !small) {
   for (const alpha of [best.alpha! / 2, best.alpha! * 2]) consider({ ...best, alpha });
   for (const regularization of [best.regularization! / 2, best.regularization! * 2]) consider({ ...best, regularization });
   consider({ ...best, confidence: 'log', epsilon: 1 });
+  consider({ ...best, binary: false });
+}
+if (!quick && small) {
   consider({ ...best, binary: false });
 }
 console.log('EASE: lambda');

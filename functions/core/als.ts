@@ -44,8 +44,8 @@ export interface AlsParams {
  */
 export const DEFAULT_ALS_PARAMS: AlsParams = {
   factors: 64,
-  regularization: 0.05,
-  alpha: 10,
+  regularization: 50,
+  alpha: 5,
   iterations: 15,
   cgSteps: 3,
   seed: 42,
