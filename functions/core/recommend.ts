@@ -50,8 +50,15 @@ export interface RankingOptions {
   scoreAll: ScoreAll;
   /** The second-stage scorer; default: the TS forward pass of `snapshot.scorer`. */
   scoreRows?: ScoreRows;
-  /** In ALS order (no promoted scorer), content neighbours get this × similarity added (never-interacted ones: the full similarity, as ALS cannot score them). */
+  /** In ALS order (no promoted scorer), content neighbours that have interactions get this × similarity added. */
   contentBoost: number;
+  /**
+   * In ALS order, never-interacted look-alikes (content neighbours with zero factors, which ALS cannot
+   * place) are slotted into the receiver's list: the most similar at this 0-based position, the next
+   * `lookAlikeGap` places further, and so on. They enter the list without pushing out its head.
+   */
+  lookAlikeSlot: number;
+  lookAlikeGap: number;
   /** MMR diversity over category / embedding, 0 (off) .. 1. */
   diversity: number;
   prefilters: Prefilters;
@@ -65,7 +72,9 @@ export const DEFAULT_RANKING_OPTIONS: RankingOptions = {
   newArrivalBoost: 0.05,
   interactions: DEFAULT_INTERACTION_SETTINGS,
   scoreAll: jsScoreAll,
-  contentBoost: 0.3,
+  contentBoost: 0.1,
+  lookAlikeSlot: 3,
+  lookAlikeGap: 3,
   diversity: 0,
   prefilters: {},
   candidates: DEFAULT_CANDIDATE_OPTIONS,
@@ -163,6 +172,32 @@ function userVector(snapshot: ModelSnapshot, summaries: Map<string, UserItemSumm
   }
   if (idx.length === 0) return { known: idx };
   return { vec: foldInUser(snapshot.itemFactors, snapshot.factors, idx, r, snapshot.manifest.als, snapshot.YtY), known: idx };
+}
+
+/**
+ * Gives each never-interacted look-alike (most similar first) a score that puts it at least at
+ * position `slot`, then `gap` places further among the others, … of the eligible list ordered by
+ * `scores`: between its neighbours' scores (a floor: a higher score is kept).
+ * ALS cannot score an item without interactions, and its image similarity is on another scale than
+ * ALS scores, so a rank, not a score, is what can be chosen for it.
+ */
+export function slotLookAlikes(scores: Float32Array, cold: readonly Candidate[], eligible: (i: number) => boolean, slot: number, gap: number): void {
+  if (cold.length === 0) return;
+  const ordered = [...cold].sort((a, b) => (b.similarity ?? 0) - (a.similarity ?? 0) || a.index - b.index);
+  const isCold = new Set(ordered.map((c) => c.index));
+  const need = slot + gap * (ordered.length - 1) + 1;
+  const head = topK(scores, need, (i) => isCold.has(i) || !eligible(i)).indices;
+  const at = (p: number) => scores[head[p]];
+  ordered.forEach((c, j) => {
+    const p = slot + j * gap;
+    let s: number;
+    if (head.length === 0) s = 0;
+    else if (p <= 0) s = at(0) + Math.max(1e-3, Math.abs(at(0)) * 1e-3);
+    else if (p >= head.length) s = at(head.length - 1) - Math.max(1e-3, Math.abs(at(head.length - 1)) * 1e-3) * (p - head.length + 1);
+    else s = (at(p - 1) + at(p)) / 2;
+    // A reserved slot is a floor: a look-alike already ranked higher (by the scorer) stays there.
+    scores[c.index] = Math.max(scores[c.index], s);
+  });
 }
 
 /** The history item whose factors are closest to item i: the "because you bought" explanation. */
@@ -268,13 +303,16 @@ export async function rankForReceiver(
       });
       // Non-candidates stay below every candidate but keep their order (promoted backfill).
       for (let i = 0; i < n; i++) if (!isCand[i]) scores[i] -= 10;
+      // The reserved slots hold for never-interacted look-alikes the scorer ranks lower.
+      const cold = [...content.values()].filter((c) => snapshot.items[c.index].interactionCount === 0);
+      slotLookAlikes(scores, cold, eligible, opt.lookAlikeSlot, opt.lookAlikeGap);
     } else {
-      // ALS knows nothing of a never-interacted item (zero factors): a close look-alike of what the
-      // receiver bought stands in for it at full scale; known items only get a small nudge.
+      const cold: Candidate[] = [];
       for (const c of content.values()) {
-        const sim = c.similarity ?? 0;
-        scores[c.index] += snapshot.items[c.index].interactionCount === 0 ? sim : opt.contentBoost * sim;
+        if (snapshot.items[c.index].interactionCount === 0) cold.push(c);
+        else scores[c.index] += opt.contentBoost * (c.similarity ?? 0);
       }
+      slotLookAlikes(scores, cold, eligible, opt.lookAlikeSlot, opt.lookAlikeGap);
     }
   }
 

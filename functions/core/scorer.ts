@@ -86,7 +86,10 @@ export function trainScorer(data: ScorerDataset, featureNames: readonly string[]
   for (let r = 0; r < n; r++) for (let d = 0; d < F; d++) mean[d] += data.x[r * F + d];
   for (let d = 0; d < F; d++) mean[d] /= Math.max(1, n);
   for (let r = 0; r < n; r++) for (let d = 0; d < F; d++) sq[d] += (data.x[r * F + d] - mean[d]) ** 2;
-  const std = Array.from(sq, (s) => Math.max(1e-6, Math.sqrt(s / Math.max(1, n))));
+  // A feature constant in training (e.g. a candidate source the training window never produces)
+  // carries no signal: std 1 and a zero weight, so a different value at serving cannot blow up x̂.
+  const constant = Array.from(sq, (s) => !(s / Math.max(1, n) > 1e-12));
+  const std = Array.from(sq, (s, d) => (constant[d] ? 1 : Math.max(1e-6, Math.sqrt(s / Math.max(1, n)))));
   const xs = new Float32Array(n * F);
   for (let r = 0; r < n; r++) for (let d = 0; d < F; d++) xs[r * F + d] = (data.x[r * F + d] - mean[d]) / std[d];
 
@@ -190,6 +193,11 @@ export function trainScorer(data: ScorerDataset, featureNames: readonly string[]
     }
   }
   for (const x of theta) if (!Number.isFinite(x)) throw new Error('scorer training diverged (non-finite weight)');
+  for (let d = 0; d < F; d++) {
+    if (!constant[d]) continue;
+    if (H === 0) theta[oW2 + d] = 0;
+    else for (let j = 0; j < H; j++) theta[j * F + d] = 0;
+  }
   return {
     featureNames: [...featureNames],
     layoutVersion,

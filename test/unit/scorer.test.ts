@@ -36,6 +36,18 @@ function pairAccuracy(d: ScorerDataset, z: (r: number) => number): number {
 const names = ['a', 'b', 'c', 'd', 'e'];
 
 describe('trainScorer', () => {
+  it('gives a feature that is constant in training no weight, so another value at serving changes nothing', () => {
+    const d = dataset(3);
+    for (let r = 0; r < d.label.length; r++) d.x[r * 5 + 4] = 0; // e.g. a candidate source training never produces
+    for (const hidden of [16, 0]) {
+      const m = trainScorer(d, names, 1, { hidden, epochs: 2 });
+      const row = Array.from(d.x.subarray(0, 5));
+      const z0 = scorerLogit(m, row);
+      row[4] = 1; // standardised with std 1e-6 this would be x̂ = 10⁶
+      expect(scorerLogit(m, row)).toBe(z0);
+    }
+  });
+
   it('learns to order a held-out set (pairwise accuracy well above chance) and is deterministic', () => {
     const train = dataset(1);
     const test = dataset(2);

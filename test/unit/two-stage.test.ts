@@ -7,10 +7,11 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { trainModelVersion } from '../../functions/core/train-model.js';
 import { deserializeSnapshot, serializeSnapshot, type ModelSnapshot } from '../../functions/core/model-snapshot.js';
-import { rankForReceiver } from '../../functions/core/recommend.js';
+import { DEFAULT_RANKING_OPTIONS, rankForReceiver } from '../../functions/core/recommend.js';
+import { DEMO_CATEGORIES, generateDemoData } from '../../bin/local/demo-data.js';
 import { compareOnHoldout, scorerGate, trainAndGate, type LabelledUser } from '../../functions/core/two-stage.js';
 import { FEATURE_COUNT, FEATURE_NAMES, SOURCE } from '../../functions/core/features.js';
-import { mulberry32 } from '../../functions/core/prng.js';
+import { gaussian, mulberry32 } from '../../functions/core/prng.js';
 import type { InteractionEvent, Product } from '../../functions/core/types.js';
 
 const DAY = 86_400_000;
@@ -152,5 +153,59 @@ describe('two-stage serving', () => {
       expect(snap.items[r.index].price).toBeGreaterThanOrEqual(30);
       expect(snap.items[r.index].lastSoldAt).toBeGreaterThan(NOW - 360 * DAY);
     }
+  });
+});
+
+describe('look-alikes in ALS order (demo catalogue)', () => {
+  // The demo data of `npm start` (bin/local/demo-data.ts) with synthetic image embeddings: each
+  // category has its own direction, all share a common one (clothes look alike), plus noise.
+  // Two never-bought outwear items are made near-copies of dresses user 2 bought: the case where
+  // look-alikes used to take the top of the list above the receiver's own taste (dresses, skirts).
+  const now = Date.UTC(2025, 5, 1);
+  const demo = generateDemoData({ now });
+  const rng = mulberry32(11);
+  const D = 16;
+  const unit = (v: number[]) => {
+    const n = Math.hypot(...v);
+    return v.map((x) => x / n);
+  };
+  const axis = new Map(DEMO_CATEGORIES.map((c) => [c, unit(Array.from({ length: D }, () => gaussian(rng)))]));
+  const shared = unit(Array.from({ length: D }, () => gaussian(rng)));
+  const products: Product[] = demo.products.map((p) => ({
+    ...p,
+    image_embedding: unit(axis.get(p.category as (typeof DEMO_CATEGORIES)[number])!.map((a, d) => 0.6 * a + 0.5 * shared[d] + 0.3 * gaussian(rng) / Math.sqrt(D))),
+  }));
+  const bought = demo.events.filter((e) => e.userId === '2' && e.type === 'order').map((e) => e.productId);
+  const dresses = products.filter((p) => bought.includes(p.id) && p.category === 'dress');
+  const lookAlikes = dresses.slice(0, 2).map((d, k): Product => ({
+    ...d,
+    id: `p-look-${k}`,
+    name: `look-alike ${k}`,
+    category: 'outwear',
+    createdAt: new Date(now - 2 * DAY).toISOString(),
+    image_embedding: unit(d.image_embedding!.map((x) => x + 0.05 * gaussian(rng))),
+  }));
+  const { parts } = trainModelVersion({ events: demo.events, products: [...products, ...lookAlikes], userCountries: new Map(demo.users.map((u) => [u.id, u.country!])), now, version: 'demo' });
+  const snap = deserializeSnapshot(serializeSnapshot(parts));
+  const history = demo.events.filter((e) => (e.receiverId ?? e.userId) === '2');
+
+  const cat = (id: string) => snap.items[snap.itemIndex.get(id)!].category;
+  const alsOnly: ModelSnapshot = { ...snap, manifest: { ...snap.manifest, ranking: { ...snap.manifest.ranking!, mode: 'als' } } };
+
+  it.each([
+    ['ALS order kept', alsOnly],
+    ['as trained (gate decision)', snap],
+  ])('slots never-bought look-alikes into the list without taking its head (%s): user 2 keeps dresses/skirts on top', async (_, s) => {
+    expect(dresses.length).toBeGreaterThanOrEqual(1);
+    const res = await rankForReceiver(s, { history, profile: demo.users[1], now }, { userId: '2', num: 10, minPromoted: 0 });
+    const shown = JSON.stringify(res.items.map((r) => [r.id, cat(r.id), r.score, r.reasons]));
+    const top5 = res.items.slice(0, 5).map((r) => cat(r.id));
+    expect(top5.filter((c) => c === 'dress' || c === 'skirt').length, shown).toBeGreaterThanOrEqual(4);
+    expect(['dress', 'skirt'], shown).toContain(top5[0]);
+    // …and the most similar look-alike still enters the list, with its reason, at its slot or above.
+    const pos = res.items.findIndex((r) => r.id === 'p-look-0' || r.id === 'p-look-1');
+    expect(pos, shown).toBeGreaterThanOrEqual(0);
+    expect(pos, shown).toBeLessThanOrEqual(DEFAULT_RANKING_OPTIONS.lookAlikeSlot);
+    expect(res.items[pos].reasons.some((r) => r.startsWith('similar_image:'))).toBe(true);
   });
 });
