@@ -14,9 +14,9 @@
  *    events against dynalite + s3rver; the model version is written with serializeSnapshot →
  *    ModelStore.putVersion → swapPointer and loaded by the handler's ServingModel. Target: p99 ≤ 30 ms.
  *
- * Writes bench/results/recommend.json and docs/bench-recommend.svg.
+ * Writes bench/results/recommend.json and docs/bench-recommend.svg (`--plot-only` redraws it from the JSON).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import cliProgress from 'cli-progress';
@@ -246,7 +246,63 @@ async function benchHandler(sizes: number[], iters: number): Promise<Record<numb
   return results;
 }
 
+interface RecommendResult {
+  machine: ReturnType<typeof machineInfo>;
+  ranking: Record<number, Record<string, LatencyStats>>;
+  handler?: Record<number, { warm: LatencyStats }>;
+}
+
+/** docs/bench-recommend.svg from a result (also `--plot-only`, from bench/results/recommend.json). */
+function writePlot(result: RecommendResult): void {
+  const { machine, ranking, handler } = result;
+  const args = { sizes: Object.keys(ranking).map(Number) };
+  // Two panels side by side: ranking step per kernel, and the whole handler.
+  const names = Object.keys(ranking[args.sizes[0]]);
+  const rankPanel = barChartSvg({
+    title: `rankForReceiver, ms (${F} factors)`,
+    groups: args.sizes.flatMap((n) => [`${n / 1000}k p50`, `${n / 1000}k p99`]),
+    series: names.map((k) => ({ name: k, values: args.sizes.flatMap((n) => [ranking[n][k].p50, ranking[n][k].p99]) })),
+    width: 560,
+    digits: 1,
+  });
+  const panels = [rankPanel];
+  if (handler) {
+    panels.push(
+      barChartSvg({
+        title: 'whole recommend handler (ONNX), ms',
+        groups: args.sizes.map((n) => `${n / 1000}k products`),
+        series: [
+          { name: 'p50', values: args.sizes.map((n) => handler[n].warm.p50) },
+          { name: 'p99', values: args.sizes.map((n) => handler[n].warm.p99) },
+        ],
+        width: 440,
+        digits: 1,
+      }),
+    );
+  }
+  const widths = [560, 440].slice(0, panels.length);
+  let x = 0;
+  const inner = panels.map((svgDoc, i) => {
+    const out = svgDoc.replace('<svg ', `<svg x="${x}" y="24" `);
+    x += widths[i];
+    return out;
+  });
+  const caption = `${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}, load average ${machine.loadAvg1m}, ${machine.date}`;
+  const svg =
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${x}" height="384" viewBox="0 0 ${x} 384" font-family="sans-serif">\n` +
+    `<rect width="${x}" height="384" fill="#fff"/>\n<text x="${x / 2}" y="16" text-anchor="middle" font-size="12">bench:recommend — ${caption.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</text>\n` +
+    inner.join('') +
+    '</svg>\n';
+  mkdirSync(path.join(repoRoot, 'docs'), { recursive: true });
+  writeFileSync(path.join(repoRoot, 'docs/bench-recommend.svg'), svg);
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes('--plot-only')) {
+    writePlot(JSON.parse(readFileSync(path.join(repoRoot, 'bench/results/recommend.json'), 'utf8')) as RecommendResult);
+    console.log('wrote docs/bench-recommend.svg');
+    return;
+  }
   const args = parseArgs(process.argv.slice(2));
   const machine = machineInfo();
   console.log(`bench:recommend on ${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}, load average ${machine.loadAvg1m}`);
@@ -278,24 +334,7 @@ async function main(): Promise<void> {
   mkdirSync(path.join(repoRoot, 'bench/results'), { recursive: true });
   writeFileSync(path.join(repoRoot, 'bench/results/recommend.json'), JSON.stringify(result, null, 2) + '\n');
 
-  const names = Object.keys(ranking[args.sizes[0]]);
-  const groups = args.sizes.flatMap((n) => [`rank ${n / 1000}k p50`, `rank ${n / 1000}k p99`]);
-  const series = names.map((k) => ({ name: `ranking, ${k}`, values: args.sizes.flatMap((n) => [ranking[n][k].p50, ranking[n][k].p99]) }));
-  if (handler) {
-    groups.push(...args.sizes.flatMap((n) => [`handler ${n / 1000}k p50`, `handler ${n / 1000}k p99`]));
-    for (const s of series) s.values.push(...args.sizes.flatMap(() => [0, 0]));
-    series.push({ name: 'whole handler (onnx)', values: [...args.sizes.flatMap(() => [0, 0]), ...args.sizes.flatMap((n) => [handler[n].warm.p50, handler[n].warm.p99])] });
-  }
-  const svg = barChartSvg({
-    title: `recommend latency, ms (${machine.cpus} cores, ${F} factors, Node ${machine.node})`,
-    groups,
-    series,
-    width: 980,
-    digits: 1,
-    yMax: Math.ceil(Math.max(...series.flatMap((s) => s.values)) / 5) * 5,
-  });
-  mkdirSync(path.join(repoRoot, 'docs'), { recursive: true });
-  writeFileSync(path.join(repoRoot, 'docs/bench-recommend.svg'), svg);
+  writePlot(result);
   console.log('\nwrote bench/results/recommend.json and docs/bench-recommend.svg');
 }
 
