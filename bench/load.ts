@@ -126,8 +126,7 @@ async function main(): Promise<void> {
   console.log(`bench:load on ${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}, load average ${machine.loadAvg1m}`);
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gift-load-'));
   const t0 = performance.now();
-  const logs: string[] = [];
-  const rt = await startLocalRuntime({ port: 0, dataDir, retrainIntervalS: 0, log: (l) => logs.push(l) });
+  const rt = await startLocalRuntime({ port: 0, dataDir, retrainIntervalS: 0, log: (l) => console.log(`  [runtime] ${l}`) });
   const results: LevelResult[] = [];
   try {
     console.log(`  runtime up at ${rt.url} after ${((performance.now() - t0) / 1000).toFixed(1)} s (demo catalog seeded, first model trained)`);
@@ -137,6 +136,9 @@ async function main(): Promise<void> {
       await rt.retrain(); // serialized after the runtime's own follow-up retrain
       console.log(`  background work done after ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     }
+    // A model must be serving before load is meaningful: a 503 model_not_ready here is a setup failure.
+    const probe = await fetch(`${rt.url}/recommend/${encodeURIComponent(generateDemoData({ users: 2 }).users[0].id)}/5`);
+    if (probe.status !== 200) throw new Error(`no model serving before the load test: ${probe.status} ${(await probe.text()).slice(0, 200)}`);
     const demo = generateDemoData({ users: DEMO_DEFAULT_USERS });
     const paths = requestMix(demo.users.map((u) => u.id));
     // Warm the handlers (model load, JIT, ONNX session) before measuring.
