@@ -173,6 +173,14 @@ function writeDocs(): void {
       lines.push(`| ${m.model} | ${f4(x.ndcg)} | ${f4(x.precision)} | ${f4(x.recall)} | ${f4(x.mapAtK)} | ${f4(x.map)} | ${f4(x.coverage)} | ${m.describe} |`);
     }
     lines.push('', `Timings (s): ${r.results.map((m) => `${m.model} fit ${m.fitSeconds.toFixed(1)} + rank ${m.recommendSeconds.toFixed(1)}`).join('; ')}.`, '');
+    if (r.format === 'dunnhumby') {
+      lines.push(
+        'This file is a random *line-level* sample of the Complete Journey (~32 lines per household over',
+        '20k products), so baskets are incomplete and personal signal is thin: popularity is the strongest',
+        'single model here, ALS comes close with several times the catalogue coverage. Precision@5 as seed 004.',
+        '',
+      );
+    }
     if (r.format === 'movielens') {
       lines.push(
         'Published reference on ML-100K under this protocol (Microsoft Recommenders benchmark, k = 10): BPR NDCG@10',

@@ -20,6 +20,11 @@ interface Trial {
 }
 
 const args = parseArgs(process.argv.slice(2));
+if (args['docs-only'] === 'true') {
+  // Regenerate docs/tuning.md from the stored results (e.g. after editing docs/tuning-notes.md).
+  writeTuningDoc();
+  process.exit(0);
+}
 if (!args.dataset || !args.format) {
   console.error('usage: npm run tune -- --dataset PATH --format movielens|csv|dunnhumby [--k 10] [--quick | --grid small]');
   process.exit(2);
