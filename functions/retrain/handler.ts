@@ -1,8 +1,18 @@
 /** EventBridge scheduled retrain (also invokable by hand with any payload). */
 import type { EventBridgeEvent } from 'aws-lambda';
 import { getDeps } from '../adapters/bootstrap.js';
+import type { AlsParams } from '../core/als.js';
 import { retrainModel, type RetrainOutcome } from './retrain-model.js';
 
 export async function handler(_event?: EventBridgeEvent<'Scheduled Event', unknown>): Promise<RetrainOutcome> {
-  return retrainModel(getDeps());
+  const deps = getDeps();
+  const c = deps.config;
+  const overrides: Partial<AlsParams> = {
+    factors: c.ALS_FACTORS,
+    regularization: c.ALS_REGULARIZATION,
+    alpha: c.ALS_ALPHA,
+    iterations: c.ALS_ITERATIONS,
+  };
+  const als = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) as Partial<AlsParams>;
+  return retrainModel(deps, { als });
 }

@@ -65,10 +65,11 @@ describe('retrain Lambda', () => {
     expect(await deps.models.readPointer()).toEqual(before);
   });
 
-  it('the gate refuses a version worse than popularity and keeps the serving one', async () => {
+  it('the gate refuses a version worse than the serving one, and always lets the first version serve', async () => {
     const { gateDecision } = await import('../../functions/retrain/retrain-model.js');
-    const worse = gateDecision({ users: 100, alsHitRate10: 0.1, alsNdcg10: 0.05, popularityHitRate10: 0.2, popularityNdcg10: 0.1 }, 0.2);
-    expect(worse.passed).toBe(false);
+    const first = gateDecision({ users: 100, alsHitRate10: 0.1, alsNdcg10: 0.05, popularityHitRate10: 0.2, popularityNdcg10: 0.1 }, undefined);
+    expect(first.passed).toBe(true);
+    expect(first.reason).toContain('popularity 0.1000');
     const regressed = gateDecision({ users: 100, alsHitRate10: 0.3, alsNdcg10: 0.15, popularityHitRate10: 0.2, popularityNdcg10: 0.1 }, 0.2);
     expect(regressed.passed).toBe(false);
     const fine = gateDecision({ users: 100, alsHitRate10: 0.3, alsNdcg10: 0.19, popularityHitRate10: 0.2, popularityNdcg10: 0.1 }, 0.2);
