@@ -18,9 +18,10 @@ export interface ImageEmbeddingProps {
 
 /**
  * Flow 4 (Embed): S3 `ObjectCreated:*` under `images/` → `embed-image` Lambda (async invoke).
- * One retry absorbs a transient failure (throttle, cold DynamoDB); an image that still fails — a corrupt
- * upload, an unknown product — lands on the dead-letter queue with the S3 event and the error, to be
- * re-driven by hand after the cause is fixed.
+ * A bad object (corrupt, empty, oversized, non-image, unknown product) is logged with its reason and
+ * skipped by the handler, so it is never retried. One retry absorbs a transient infrastructure failure
+ * (throttle, missing model file); an event that still fails lands on the dead-letter queue with the
+ * S3 event and the error, to be re-driven by hand after the cause is fixed.
  */
 export class ImageEmbedding extends Construct {
   readonly handler: EngineFunction;

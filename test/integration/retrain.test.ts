@@ -24,6 +24,7 @@ const scheduledEvent: EventBridgeEvent<'Scheduled Event', Record<string, never>>
 
 beforeAll(async () => {
   process.env.POWERTOOLS_LOG_LEVEL = 'CRITICAL';
+  process.env.ALS_REGULARIZATION = '10'; // the small synthetic catalog, run as the local runtime runs it
   aws = await startLocalAws();
   const { getDeps } = await import('../../functions/adapters/bootstrap.js');
   const deps = getDeps();
