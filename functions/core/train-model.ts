@@ -313,7 +313,9 @@ export function trainModelVersion(input: TrainInput): { parts: SnapshotParts; ho
       reason: d.reason,
       figures: 'figures' in d ? { ...d.figures } : undefined,
       features: [...FEATURE_NAMES],
-      scorer: scorer ? { hidden: scorer.hidden, layoutVersion: scorer.layoutVersion } : undefined,
+      scorer: scorer
+        ? { kind: scorer.hidden ? `${scorer.hidden}-unit MLP` : 'logistic ranker', objective: 'pairwise (RankNet)', hidden: scorer.hidden, layoutVersion: scorer.layoutVersion, serving: d.promoted }
+        : undefined,
     };
     progress('second stage', 1);
   }

@@ -90,7 +90,7 @@ describe('scorer gate', () => {
       });
       return { ...u, relevant: rel };
     });
-    const { scorer, decision } = trainAndGate(users, { epochs: 5 });
+    const { scorer, decision } = trainAndGate(users, { epochs: 40 });
     expect(decision.promoted).toBe(true);
     expect(compareOnHoldout(scorer, users).scorerNdcg).toBeGreaterThan(0.9);
   });
@@ -108,6 +108,11 @@ describe('two-stage serving', () => {
     expect(['two-stage', 'als']).toContain(snap.manifest.ranking?.mode);
     expect(snap.manifest.ranking?.reason.length).toBeGreaterThan(10);
     expect(snap.manifest.ranking?.features).toEqual([...FEATURE_NAMES]);
+    // Whether the scorer serves or ALS order is kept, why, and the figures behind it.
+    const r = snap.manifest.ranking!;
+    expect(r.reason).toMatch(r.mode === 'two-stage' ? /^scorer serves: NDCG@10 [\d.]+ beats ALS order [\d.]+/ : /ALS order kept/);
+    expect(r.figures).toMatchObject({ alsNdcg: expect.any(Number), scorerNdcg: expect.any(Number), users: expect.any(Number) });
+    expect(r.scorer).toMatchObject({ serving: r.mode === 'two-stage' });
   });
 
   it('recommends a never-bought product whose image is close to what the receiver bought (similar_image / new_arrival)', async () => {
