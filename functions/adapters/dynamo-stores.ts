@@ -160,42 +160,38 @@ export class DynamoInteractionStore implements InteractionStore {
     return { accepted, duplicates: results.length - accepted };
   }
 
-  async listForUser(userId: string, limit = 500): Promise<InteractionEvent[]> {
-    const items: InteractionItem[] = [];
+  /** Pages of one user's partition; `count` asks DynamoDB for counts only. */
+  private async *userPages(userId: string, count = false): AsyncIterable<{ items: InteractionItem[]; count: number }> {
     let startKey: Record<string, unknown> | undefined;
-    // The sort key is the eventId, not time: read the partition (bounded), then order by timestamp.
     do {
       const page = await this.client.send(
         new QueryCommand({
           TableName: this.table,
           KeyConditionExpression: 'userId = :u',
           ExpressionAttributeValues: { ':u': userId },
+          Select: count ? 'COUNT' : undefined,
           ExclusiveStartKey: startKey,
         }),
       );
-      items.push(...((page.Items ?? []) as InteractionItem[]));
+      yield { items: (page.Items ?? []) as InteractionItem[], count: page.Count ?? 0 };
       startKey = page.LastEvaluatedKey;
-    } while (startKey && items.length < limit * 4);
+    } while (startKey);
+  }
+
+  async listForUser(userId: string, limit = 500): Promise<InteractionEvent[]> {
+    const items: InteractionItem[] = [];
+    // The sort key is the eventId, not time: read the partition (bounded), then order by timestamp.
+    for await (const page of this.userPages(userId)) {
+      items.push(...page.items);
+      if (items.length >= limit * 4) break;
+    }
     items.sort((a, b) => b.timestamp - a.timestamp || (a.eventId < b.eventId ? -1 : 1));
     return items.slice(0, limit).map(toEvent);
   }
 
   async countForUser(userId: string): Promise<number> {
     let count = 0;
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'userId = :u',
-          ExpressionAttributeValues: { ':u': userId },
-          Select: 'COUNT',
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      count += page.Count ?? 0;
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    for await (const page of this.userPages(userId, true)) count += page.count;
     return count;
   }
 
