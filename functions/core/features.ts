@@ -42,7 +42,7 @@ export const FEATURE_NAMES = [
   'pop_log_count', // log(1 + distinct users) / log(1 + max)
   'price_rel', // log(price / median price of the user's purchases), 0 when unknown
   'promoted', // 1 if promoted
-  'category_affinity', // share of the user's history in the item's category
+  'category_affinity', // recency-weighted share of the user's history in the item's category
   'item_age', // log(1 + days since creation / first interaction) at the reference time
   'user_activity', // log(1 + distinct items in the user's history)
   'src_als',
@@ -53,7 +53,7 @@ export const FEATURE_NAMES = [
 ] as const;
 export const FEATURE_COUNT = FEATURE_NAMES.length;
 /** Bumped whenever the meaning of a component changes. */
-export const FEATURE_LAYOUT_VERSION = 1;
+export const FEATURE_LAYOUT_VERSION = 2;
 
 /**
  * Item features written by the retrain job (serialised with the model version). All arrays are
@@ -256,7 +256,7 @@ export interface UserFeatureContext {
   medianTime: number;
   /** Median log-price of priced history items (NaN when none). */
   medianLogPrice: number;
-  /** Category id → share of the history. */
+  /** Category id → recency-weighted share of the history (weights 2^(−age / halfLife)). */
   categoryShare: Map<number, number>;
   /** item → Σ_{j∈H} sim(j, item) / √|H| (sparse: only items that are some history item's neighbour). */
   knn: Map<number, number>;
@@ -280,11 +280,15 @@ export function buildUserContext(
   const medianTime = times.length ? times[(times.length - 1) >> 1] : NaN;
   const logPrices = hist.map((h) => store.price[h.item]).filter((p) => p > 0).map(Math.log).sort((a, b) => a - b);
   const medianLogPrice = logPrices.length ? logPrices[(logPrices.length - 1) >> 1] : NaN;
+  // Recency-weighted: a category the user turned to this week outweighs last season's browsing.
   const categoryShare = new Map<number, number>();
-  for (const h of hist) {
+  const halfLifeMs = store.halfLifeDays * DAY_MS;
+  const recency = hist.map((h) => (Number.isFinite(refTime) ? 2 ** (-Math.max(0, refTime - h.timestamp) / halfLifeMs) : 1));
+  const totalRecency = recency.reduce((a, b) => a + b, 0);
+  hist.forEach((h, k) => {
     const c = store.category[h.item];
-    if (c >= 0) categoryShare.set(c, (categoryShare.get(c) ?? 0) + 1 / hist.length);
-  }
+    if (c >= 0 && totalRecency > 0) categoryShare.set(c, (categoryShare.get(c) ?? 0) + recency[k] / totalRecency);
+  });
   const knn = new Map<number, number>();
   const norm = hist.length ? 1 / Math.sqrt(hist.length) : 0;
   const k = store.knnK;

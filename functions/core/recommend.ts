@@ -11,7 +11,7 @@
  * Pure: the caller fetches the receiver's events and profile, and the fresh product objects.
  */
 import { foldInUser } from './als.js';
-import { summarizeUserEvents, type InteractionSettings, DEFAULT_INTERACTION_SETTINGS, type UserItemSummary } from './interactions.js';
+import { decayedStrengths, summarizeUserEvents, type InteractionSettings, DEFAULT_INTERACTION_SETTINGS } from './interactions.js';
 import type { ModelSnapshot, SnapshotItem } from './model-snapshot.js';
 import { dotScores, topK } from './topk.js';
 import type { InteractionEvent, RecommendationQuery, UserProfile } from './types.js';
@@ -40,6 +40,8 @@ export interface Prefilters {
 }
 
 export interface RankingOptions {
+  /** Half-life of the time decay on the receiver's events at fold-in: fresh intent counts most. */
+  foldInHalfLifeDays: number;
   /** Added to the (max-normalised) score of wishlist / cart items: they are the best gifts. */
   wishlistBoost: number;
   /** Items created within this many days with few interactions get the `new_arrival` reason and a small boost. */
@@ -66,6 +68,7 @@ export interface RankingOptions {
 }
 
 export const DEFAULT_RANKING_OPTIONS: RankingOptions = {
+  foldInHalfLifeDays: 14,
   wishlistBoost: 0.5,
   newArrivalDays: 14,
   newArrivalMaxInteractions: 2,
@@ -161,14 +164,14 @@ export function selectWithPromotedMinimum(
   return { indices, promotedShortfall };
 }
 
-function userVector(snapshot: ModelSnapshot, summaries: Map<string, UserItemSummary>): { vec?: Float32Array; known: number[] } {
+function userVector(snapshot: ModelSnapshot, strengths: ReadonlyMap<string, number>): { vec?: Float32Array; known: number[] } {
   const idx: number[] = [];
   const r: number[] = [];
-  for (const [id, s] of summaries) {
+  for (const [id, strength] of strengths) {
     const i = snapshot.itemIndex.get(id);
-    if (i === undefined || !(s.strength > 0)) continue;
+    if (i === undefined || !(strength > 0)) continue;
     idx.push(i);
-    r.push(s.strength);
+    r.push(strength);
   }
   if (idx.length === 0) return { known: idx };
   return { vec: foldInUser(snapshot.itemFactors, snapshot.factors, idx, r, snapshot.manifest.als, snapshot.YtY), known: idx };
@@ -235,7 +238,7 @@ export async function rankForReceiver(
   const blocked = new Set(receiver.profile?.blacklist ?? []);
   for (const [id, s] of summaries) if (s.owned) blocked.add(id);
 
-  const { vec, known } = userVector(snapshot, summaries);
+  const { vec, known } = userVector(snapshot, decayedStrengths(receiver.history, receiver.now, opt.foldInHalfLifeDays, opt.interactions));
   const personalized = vec !== undefined;
   const scores = new Float32Array(n);
   let raw: Float32Array | undefined;
