@@ -81,6 +81,53 @@ export interface ModelSnapshot {
   scorer?: ScorerModel;
   /** `scorer.onnx` bytes, for the ONNX Runtime session. */
   scorerOnnx?: Uint8Array;
+  /** Item attributes as typed columns, built once per load: the per-request filters read these. */
+  columns: ItemColumns;
+}
+
+/** Column layout of the per-item facts the hot path reads (one pass per request, no object access). */
+export interface ItemColumns {
+  ids: string[];
+  price: Float64Array;
+  /** 1 when status is `active`. */
+  active: Uint8Array;
+  promoted: Uint8Array;
+  /** 1 when the item is sold only in listed countries. */
+  restricted: Uint8Array;
+  createdAt: Float64Array;
+  interactionCount: Int32Array;
+  /** Item indices by createdAt, newest first (new arrivals without a full scan). */
+  newestFirst: Int32Array;
+  /** The 200 most popular items (cold candidates without a per-request top-K). */
+  popularTop: number[];
+}
+
+export function buildItemColumns(items: readonly SnapshotItem[], popularity: Float32Array): ItemColumns {
+  const n = items.length;
+  const c: ItemColumns = {
+    ids: items.map((it) => it.id),
+    price: new Float64Array(n),
+    active: new Uint8Array(n),
+    promoted: new Uint8Array(n),
+    restricted: new Uint8Array(n),
+    createdAt: new Float64Array(n),
+    interactionCount: new Int32Array(n),
+    newestFirst: new Int32Array(n),
+    popularTop: [],
+  };
+  items.forEach((it, i) => {
+    c.price[i] = it.price;
+    c.active[i] = it.status === 'active' ? 1 : 0;
+    c.promoted[i] = it.promoted ? 1 : 0;
+    c.restricted[i] = it.countries.length > 0 ? 1 : 0;
+    c.createdAt[i] = it.createdAt;
+    c.interactionCount[i] = it.interactionCount;
+  });
+  c.newestFirst = Int32Array.from(items.keys()).sort((a, b) => c.createdAt[b] - c.createdAt[a] || a - b);
+  c.popularTop = Array.from(popularity.keys())
+    .sort((a, b) => popularity[b] - popularity[a] || a - b)
+    .slice(0, 200);
+  return c;
 }
 
 export interface SnapshotEmbeddingRow {
@@ -196,5 +243,6 @@ export function deserializeSnapshot(files: Record<string, Uint8Array>): ModelSna
     popularity,
     popularByCountry,
     embeddings: buildEmbeddingIndex(embeddingRows),
+    columns: buildItemColumns(items, popularity),
   };
 }

@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { isEligible, selectWithPromotedMinimum } from '../../functions/core/recommend.js';
+import { eligibilityMask, isEligible, selectWithPromotedMinimum } from '../../functions/core/recommend.js';
+import { buildItemColumns } from '../../functions/core/model-snapshot.js';
 import type { SnapshotItem } from '../../functions/core/model-snapshot.js';
 
 const itemArb = fc.record({
@@ -41,6 +42,26 @@ describe('isEligible', () => {
         },
       ),
       { numRuns: 2000, seed: 7 },
+    );
+  });
+
+  it('the one-pass catalog mask equals isEligible item by item', () => {
+    fc.assert(
+      fc.property(
+        fc.array(itemArb, { minLength: 1, maxLength: 60 }),
+        fc.option(fc.double({ min: 0, max: 100_000, noNaN: true }), { nil: undefined }),
+        fc.option(fc.double({ min: 0, max: 100_000, noNaN: true }), { nil: undefined }),
+        fc.option(fc.constantFrom('hat', 'dress'), { nil: undefined }),
+        fc.option(fc.constantFrom('CL', 'MX'), { nil: undefined }),
+        (raw, minPrice, maxPrice, category, country) => {
+          const items = raw.map((it, i) => ({ ...it, id: `i${i}` }));
+          const blocked = new Set(items.filter((_, i) => i % 7 === 3).map((it) => it.id));
+          const snapshot = { items, itemIndex: new Map(items.map((it, i) => [it.id, i])), columns: buildItemColumns(items, new Float32Array(items.length)) };
+          const mask = eligibilityMask(snapshot, { minPrice, maxPrice, category }, country, blocked);
+          items.forEach((it, i) => expect(mask[i] === 1).toBe(isEligible(it, { minPrice, maxPrice, category }, country, blocked)));
+        },
+      ),
+      { numRuns: 500, seed: 5 },
     );
   });
 
