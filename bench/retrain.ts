@@ -8,7 +8,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import cliProgress from 'cli-progress';
 import { DEFAULT_ALS_PARAMS, fitImplicitAls, type AlsParams } from '../functions/core/als.js';
-import { syntheticMatrix } from '../functions/core/synthetic.js';
+import { syntheticMatrix, syntheticTriplets } from '../functions/core/synthetic.js';
+import { trainModelVersion } from '../functions/core/train-model.js';
+import type { InteractionEvent, Product } from '../functions/core/types.js';
 
 function arg(name: string, def: string): string {
   const k = process.argv.indexOf(`--${name}`);
@@ -19,6 +21,8 @@ const sizes = arg('sizes', '100000,1000000').split(',').map(Number);
 const factors = Number(arg('factors', '64'));
 const iterations = Number(arg('iterations', '15'));
 const solver = arg('solver', 'auto') as AlsParams['solver'];
+/** Sizes for the whole retrain job (trainModelVersion: ALS + holdout + feature store + scorer + gate). */
+const jobSizes = arg('job-sizes', '100000,1000000').split(',').filter(Boolean).map(Number);
 
 interface Row {
   interactions: number;
@@ -80,9 +84,72 @@ for (const n of sizes) {
     `${n} interactions (nnz ${row.nnz}, ${users} users × ${items} items, f=${factors}, ${iterations} it): fit ${row.fitSeconds.toFixed(1)} s wall / ${row.fitCpuSeconds.toFixed(1)} s CPU, peak RSS ${row.peakRssMb.toFixed(0)} MB (load avg ${row.loadAverage1m.toFixed(1)})`,
   );
 }
+
+/** The retrain job as the Lambda runs it, minus storage I/O: events and products in, a model version out. */
+interface JobRow {
+  interactions: number;
+  seconds: number;
+  cpuSeconds: number;
+  peakRssMb: number;
+  stages: Record<string, number>;
+  rankingMode: string;
+  loadAverage1m: number;
+}
+const jobs: JobRow[] = [];
+for (const n of jobSizes) {
+  (globalThis as { gc?: () => void }).gc?.();
+  const users = Math.round(n / 10);
+  const items = Math.max(1000, Math.round(n / 50));
+  const { rows: ru, cols: ci } = syntheticTriplets({ nUsers: users, nItems: items, nnz: n, seed: 7 });
+  const now = Date.parse('2026-11-01T00:00:00Z');
+  const types: InteractionEvent['type'][] = ['view', 'view', 'view', 'cart', 'wishlist', 'order'];
+  const events: InteractionEvent[] = Array.from(ru, (u, k) => ({
+    eventId: `e${k}`,
+    userId: `u${u}`,
+    productId: `p${ci[k]}`,
+    type: types[k % types.length],
+    quantity: 1,
+    // Spread over 90 days so the temporal windows of the scorer have data on both sides.
+    timestamp: now - ((k * 2654435761) % 90) * 86_400_000 - (k % 86_400_000),
+  }));
+  const products: Product[] = Array.from({ length: items }, (_, i) => ({
+    id: `p${i}`, name: `Product ${i}`, description: '', price: 1000 + ((i * 7919) % 99_000), currency: 'EUR', category: `c${i % 12}`,
+    promoted: i % 3 === 0, status: 'active', countries: [], images: [], createdAt: new Date(now - (i % 180) * 86_400_000).toISOString(),
+    updatedAt: new Date(now).toISOString(), attributes: {},
+  }));
+  let peak = process.memoryUsage().rss;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+  const stages: Record<string, number> = {};
+  let stage = 'start';
+  let stageStart = performance.now();
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const result = trainModelVersion({
+    events, products, userCountries: new Map(), now, version: 'bench', als: { factors, iterations },
+    onProgress: (name) => {
+      if (name === stage) return;
+      stages[stage] = (stages[stage] ?? 0) + (performance.now() - stageStart) / 1000;
+      stage = name;
+      stageStart = performance.now();
+      peak = Math.max(peak, process.memoryUsage().rss);
+    },
+  });
+  stages[stage] = (stages[stage] ?? 0) + (performance.now() - stageStart) / 1000;
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  clearInterval(sampler);
+  peak = Math.max(peak, process.memoryUsage().rss);
+  const job: JobRow = {
+    interactions: n, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, peakRssMb: peak / 2 ** 20,
+    stages, rankingMode: String(result.parts.manifest.ranking?.mode ?? 'als'), loadAverage1m: os.loadavg()[0],
+  };
+  jobs.push(job);
+  console.log(`retrain job, ${n} events: ${seconds.toFixed(1)} s wall / ${job.cpuSeconds.toFixed(1)} s CPU, peak RSS ${job.peakRssMb.toFixed(0)} MB, stages ${JSON.stringify(Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, +v.toFixed(1)])))}`);
+}
+
 mkdirSync('bench/results', { recursive: true });
 writeFileSync(
   'bench/results/retrain.json',
-  JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, results: rows }, null, 2) + '\n',
+  JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, results: rows, retrainJob: jobs }, null, 2) + '\n',
 );
 console.log('wrote bench/results/retrain.json');

@@ -8,7 +8,7 @@
  */
 import { SOURCE, type CandidateInfo } from './features.js';
 import { similarProducts, queryForProduct, type EmbeddingIndex } from './similarity.js';
-import { topK } from './topk.js';
+import { topK, topKAllowed } from './topk.js';
 
 export interface Candidate extends CandidateInfo {
   /** For content candidates: the history item whose embedding is closest (reason `similar_image:<id>`). */
@@ -55,6 +55,8 @@ export interface CandidateInput {
   itemIds?: readonly string[];
   itemIndex?: ReadonlyMap<string, number>;
   exclude: (i: number) => boolean;
+  /** Optional: the same exclusion as a mask (1 = allowed), so the catalog-wide ALS pass needs no callback. */
+  allowed?: Uint8Array;
 }
 
 /**
@@ -72,7 +74,9 @@ export function generateCandidates(input: CandidateInput, options: Partial<Candi
     return c;
   };
   if (input.alsScores) {
-    const top = topK(input.alsScores, opt.alsTopN, input.exclude).indices;
+    const top = input.allowed
+      ? topKAllowed(input.alsScores, opt.alsTopN, input.allowed).indices
+      : topK(input.alsScores, opt.alsTopN, input.exclude).indices;
     top.forEach((i, r) => {
       const c = add(i, SOURCE.als)!;
       c.alsRank = r;

@@ -100,6 +100,8 @@ export interface ItemColumns {
   newestFirst: Int32Array;
   /** The 200 most popular items (cold candidates without a per-request top-K). */
   popularTop: number[];
+  /** Per country, 1 where the item is sold there; filled on first use by the ranking. */
+  countryAllowed: Map<string, Uint8Array>;
 }
 
 export function buildItemColumns(items: readonly SnapshotItem[], popularity: Float32Array): ItemColumns {
@@ -114,6 +116,7 @@ export function buildItemColumns(items: readonly SnapshotItem[], popularity: Flo
     interactionCount: new Int32Array(n),
     newestFirst: new Int32Array(n),
     popularTop: [],
+    countryAllowed: new Map(),
   };
   items.forEach((it, i) => {
     c.price[i] = it.price;

@@ -19,6 +19,8 @@ export interface UserCase {
   history: readonly { item: number; timestamp: number }[];
   refTime: number;
   exclude: (i: number) => boolean;
+  /** Optional mask form of `exclude` (1 = allowed), for the catalog-wide pass. */
+  allowed?: Uint8Array;
   popular: readonly number[];
   newItems?: readonly number[];
   wishlist?: readonly number[];
@@ -56,6 +58,7 @@ export function featurize(
       itemIds: content?.itemIds,
       itemIndex: content?.itemIndex,
       exclude: user.exclude,
+      allowed: user.allowed,
     },
     candidateOptions,
   );
