@@ -10,6 +10,7 @@ import { deserializeSnapshot, serializeSnapshot, type ModelSnapshot, type Snapsh
 import { gaussian, mulberry32, randInt } from '../../functions/core/prng.js';
 import { topK } from '../../functions/core/topk.js';
 import type { EventType, InteractionEvent, Product, UserProfile } from '../../functions/core/types.js';
+import { snapshotItem } from '../../functions/core/train-model.js';
 
 export const CATEGORIES = ['scarf', 'shirt', 'dress', 'shoes', 'bag', 'hat', 'jacket', 'watch', 'toy', 'book', 'mug', 'candle'];
 export const COUNTRIES = ['ES', 'FR', 'DE', 'IT', 'PT', 'GB', 'US', 'MX'];
@@ -99,16 +100,7 @@ export function syntheticCatalog(n: number, f = 64, opts: { nUsers?: number; eve
       metrics: { synthetic: true },
     },
     userIds,
-    items: products.map((p, i) => ({
-      id: p.id,
-      price: p.price,
-      category: p.category,
-      promoted: p.promoted,
-      status: p.status,
-      countries: p.countries,
-      createdAt: Date.parse(p.createdAt),
-      interactionCount: Math.round(popularity[i] * 50),
-    })),
+    items: products.map((p, i) => snapshotItem(p, Math.round(popularity[i] * 50))),
     userFactors,
     itemFactors,
     popularity,

@@ -174,6 +174,21 @@ function productMeta(p: Product): { price: number; promoted: boolean; category: 
   return { price: p.price, promoted: p.promoted, category: p.category, createdAt: Date.parse(p.createdAt) || 0 };
 }
 
+/** The slice of a product the ranking keeps in memory (model-snapshot.ts › SnapshotItem). */
+export function snapshotItem(p: Product, interactionCount: number, lastSoldAt = 0): SnapshotItem {
+  return {
+    id: p.id,
+    price: p.price,
+    category: p.category,
+    promoted: p.promoted,
+    status: p.status,
+    countries: p.countries,
+    createdAt: Date.parse(p.createdAt) || 0,
+    interactionCount,
+    ...(lastSoldAt > 0 ? { lastSoldAt } : {}),
+  };
+}
+
 export function trainModelVersion(input: TrainInput): { parts: SnapshotParts; holdout: HoldoutFigures; scorer?: ScorerModel } {
   const settings = input.interactions ?? DEFAULT_INTERACTION_SETTINGS;
   const als: AlsParams = { ...DEFAULT_ALS_PARAMS, ...(input.als ?? {}) };
@@ -278,17 +293,7 @@ export function trainModelVersion(input: TrainInput): { parts: SnapshotParts; ho
     if (i !== undefined && e.type === 'order') lastSoldAt[i] = Math.max(lastSoldAt[i], e.timestamp);
   }
 
-  const snapshotItems: SnapshotItem[] = products.map((p, i) => ({
-    id: p.id,
-    price: p.price,
-    category: p.category,
-    promoted: p.promoted,
-    status: p.status,
-    countries: p.countries,
-    createdAt: Date.parse(p.createdAt) || 0,
-    interactionCount: interactionCount[i],
-    ...(lastSoldAt[i] > 0 ? { lastSoldAt: lastSoldAt[i] } : {}),
-  }));
+  const snapshotItems: SnapshotItem[] = products.map((p, i) => snapshotItem(p, interactionCount[i], lastSoldAt[i]));
   const embeddings: SnapshotEmbeddingRow[] = products
     .filter((p) => p.image_embedding || p.text_embedding)
     .map((p) => ({ id: p.id, image_embedding: p.image_embedding, text_embedding: p.text_embedding }));
