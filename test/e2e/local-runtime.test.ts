@@ -137,6 +137,32 @@ describe('local runtime over HTTP', () => {
     expect((await get('/health')).status).toBe(200);
   });
 
+  it('embeds a photo uploaded through the presigned URL: a re-encoded copy finds its original first; bad uploads keep it', async () => {
+    const sharp = (await import('sharp')).default;
+    const { readFile } = await import('node:fs/promises');
+    const demo = (await import('../../bin/local/demo-data.js')).generateDemoData();
+    const original = demo.images.find((img) => img.productId === 'p-0007')!;
+    const copy = await sharp(await readFile(path.join(process.cwd(), original.file))).resize({ width: 220 }).jpeg({ quality: 70 }).toBuffer();
+    expect((await send('PUT', '/products/copy-1', { name: 'Copia de prueba', price: 9990 })).status).toBe(201);
+    const upload = async (bytes: Uint8Array) => {
+      const { body } = await send('POST', '/products/copy-1/image', { content_type: 'image/jpeg' });
+      const put = await fetch(body.upload_url, { method: 'PUT', body: bytes, headers: { 'content-type': 'image/jpeg' } });
+      expect(put.status).toBe(200);
+      await runtime.embeddingsIdle();
+    };
+    await upload(copy);
+    const similar = (await get('/products/copy-1/similar?k=5')).body;
+    expect(similar.similar_products[0].id).toBe('p-0007');
+    const embedded = (await get('/products/copy-1')).body.embedding_version;
+    expect(embedded).toBeTruthy();
+
+    // Corrupt, empty and non-image uploads: logged and skipped; the embedding stays, the runtime serves.
+    for (const bad of [copy.subarray(0, 200), new Uint8Array(0), new TextEncoder().encode('not an image at all')]) await upload(bad);
+    expect((await get('/products/copy-1')).body.embedding_version).toBe(embedded);
+    expect((await get('/products/copy-1/similar?k=5')).body.similar_products[0].id).toBe('p-0007');
+    expect((await get('/health')).status).toBe(200);
+  });
+
   it('survives a thousand malformed paths, queries and bodies without a 5xx', async () => {
     const segment = fc.oneof(
       fc.string({ maxLength: 12 }),
