@@ -20,6 +20,7 @@ import type { ScorerModel, ScorerParams } from './scorer.js';
 import { buildEmbeddingIndex } from './similarity.js';
 import { featurize, trainAndGate, type LabelledUser, type ScorerDecision } from './two-stage.js';
 import type { RankingManifest } from './model-snapshot.js';
+import { ndcgAtK, precisionAtK } from './metrics.js';
 
 export interface TrainInput {
   events: readonly InteractionEvent[];
@@ -84,10 +85,12 @@ export function recencyPopularity(
   return Float32Array.from(pop, (v) => (max > 0 ? v / max : 0));
 }
 
-function holdoutRank(scores: Float32Array, target: number, seen: Int32Array): number {
+/** Top-K of `scores` without the user's seen items, scored against the one held-out item. */
+function holdoutFigures(scores: Float32Array, target: number, seen: Int32Array): { hit: number; ndcg: number } {
   const seenSet = new Set(seen);
   const best = topK(scores, K, (i) => seenSet.has(i)).indices;
-  return best.indexOf(target);
+  const relevant = new Set([target]);
+  return { hit: precisionAtK(best, relevant, K) * K, ndcg: ndcgAtK(best, relevant, K) };
 }
 
 function indexed(events: readonly InteractionEvent[], users: Map<string, number>, itemIndex: ReadonlyMap<string, number>, settings: InteractionSettings): IndexedInteraction[] {
@@ -242,16 +245,12 @@ export function trainModelVersion(input: TrainInput): { parts: SnapshotParts; ho
     if (seen.includes(target)) continue; // also reached through another event type: not a fair test
     n++;
     const scores = dotScores(model.itemFactors, f, model.userFactors.subarray(ui * f, (ui + 1) * f));
-    const ra = holdoutRank(scores, target, seen);
-    if (ra >= 0) {
-      alsHits++;
-      alsNdcg += 1 / Math.log2(ra + 2);
-    }
-    const rp = holdoutRank(popularity, target, seen);
-    if (rp >= 0) {
-      popHits++;
-      popNdcg += 1 / Math.log2(rp + 2);
-    }
+    const a = holdoutFigures(scores, target, seen);
+    alsHits += a.hit;
+    alsNdcg += a.ndcg;
+    const p = holdoutFigures(popularity, target, seen);
+    popHits += p.hit;
+    popNdcg += p.ndcg;
   }
   const holdout: HoldoutFigures = {
     users: n,
