@@ -258,13 +258,19 @@ export function slotLookAlikes(scores: Float32Array, cold: readonly Candidate[],
 function closestHistoryItem(snapshot: ModelSnapshot, i: number, historyIdx: readonly number[]): number | undefined {
   const f = snapshot.factors;
   const Y = snapshot.itemFactors;
+  // Cosine, not the raw dot product: a popular item's long vector would otherwise explain everything.
   let best: number | undefined;
   let bestSim = 0;
   for (const h of historyIdx) {
     let dot = 0;
-    for (let a = 0; a < f; a++) dot += Y[i * f + a] * Y[h * f + a];
-    if (dot > bestSim) {
-      bestSim = dot;
+    let nh = 0;
+    for (let a = 0; a < f; a++) {
+      dot += Y[i * f + a] * Y[h * f + a];
+      nh += Y[h * f + a] * Y[h * f + a];
+    }
+    const sim = nh > 0 ? dot / Math.sqrt(nh) : 0; // |y_i| is the same for every h
+    if (sim > bestSim) {
+      bestSim = sim;
       best = h;
     }
   }

@@ -163,6 +163,18 @@ describe('local runtime over HTTP', () => {
     expect((await get('/health')).status).toBe(200);
   });
 
+  it('GET /model names the backbone weights, the VAE figures and the ranking decision', async () => {
+    const { status, body } = await get('/model');
+    expect(status).toBe(200);
+    const backbone = body.image_models.models.efficientnet_b0;
+    expect(backbone.weights.description).toContain('tensorflow/efficientnet/b0/classification/1');
+    expect(JSON.stringify(body.image_models.models.vae_encoder)).toMatch(/kl/i);
+    expect(body.recommender.version).toBe(body.model_version);
+    expect(body.recommender.gate.passed).toBe(true);
+    expect(['two-stage', 'als']).toContain(body.recommender.ranking.mode);
+    expect(body.recommender.ranking.reason.length).toBeGreaterThan(10);
+  });
+
   it('survives a thousand malformed paths, queries and bodies without a 5xx', async () => {
     const segment = fc.oneof(
       fc.string({ maxLength: 12 }),
