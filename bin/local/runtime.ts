@@ -45,6 +45,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   // MovieLens/Dunnhumby (λ = 50) over-regularize it. λ = 10 won on the demo's own retrain holdout
   // (NDCG@10 0.176 vs 0.031 at λ = 50; popularity 0.054). Any ALS_* set by the caller wins.
   process.env.ALS_REGULARIZATION ??= '10';
+  // The demo catalog is priced in Chilean pesos; new products default to the same currency.
+  process.env.CURRENCY ??= 'CLP';
   // Handlers read their configuration at import: load them only once the environment points here.
   const [{ getDeps }, { s3Client }, recommend, events, catalog, users, status, embedImage, retrain] = await Promise.all([
     import('../../functions/adapters/bootstrap.js'),
