@@ -115,7 +115,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         }
         await writeFile(marker, JSON.stringify({ seededAt: new Date().toISOString(), products: demo.products.length, users: demo.users.length }));
         log(`uploaded ${demo.images.length} demo photos; embedding them in the background`);
-      })();
+      })().catch((err) => log(`demo photo upload failed (the next start retries): ${err instanceof Error ? err.message : String(err)}`));
     }
   }
   if (!seeded && !(await deps.models.readPointer())) await runRetrain();
