@@ -13,7 +13,7 @@
 import { foldInUser } from './als.js';
 import { decayedStrengths, summarizeUserEvents, type InteractionSettings, DEFAULT_INTERACTION_SETTINGS } from './interactions.js';
 import type { ModelSnapshot, SnapshotItem } from './model-snapshot.js';
-import { dotScores, topK, topKAllowed } from './topk.js';
+import { dotScores, topK, topKAllowedPair } from './topk.js';
 import type { InteractionEvent, RecommendationQuery, UserProfile } from './types.js';
 import { DEFAULT_CANDIDATE_OPTIONS, type Candidate, type CandidateOptions } from './candidates.js';
 import { contentCosine, SOURCE } from './features.js';
@@ -193,8 +193,10 @@ export function selectWithPromotedMinimum(
   const eligibleMask = asMask(eligible);
   const promotedMask = asMask(promoted);
   const isPromoted = (i: number) => promotedMask[i] === 1;
-  const best = Array.from(topKAllowed(scores, num, eligibleMask).indices);
-  const bestPromoted = Array.from(topKAllowed(scores, Math.max(minPromoted, 0), eligibleMask, promotedMask).indices);
+  // Both heads (overall, promoted) in one catalog-wide pass.
+  const [bestTop, promotedTop] = topKAllowedPair(scores, num, Math.max(minPromoted, 0), eligibleMask, promotedMask);
+  const best = Array.from(bestTop.indices);
+  const bestPromoted = Array.from(promotedTop.indices);
   const promotedShortfall = Math.max(0, minPromoted - bestPromoted.length);
   const chosen = new Set(best);
   let have = best.filter(isPromoted).length;

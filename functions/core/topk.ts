@@ -148,3 +148,102 @@ export function topKAllowed(scores: Float32Array, k: number, allowed: Uint8Array
   while (m > 0 && top.scores[m - 1] === -Infinity) m--;
   return { indices: top.indices.subarray(0, m), scores: top.scores.subarray(0, m) };
 }
+
+/** Size-k min-heap on (score, index) whose root is the worst kept; "worse" = lower score, or equal score and higher index. */
+class BoundedHeap {
+  readonly hi: Int32Array;
+  readonly hs: Float64Array;
+  size = 0;
+  constructor(readonly cap: number) {
+    this.hi = new Int32Array(cap);
+    this.hs = new Float64Array(cap);
+  }
+
+  /** Offers (s, i); indices must arrive in increasing order, so an equal score never displaces a kept one. */
+  offer(s: number, i: number): void {
+    const { hi, hs } = this;
+    if (this.size < this.cap) {
+      let pos = this.size++;
+      while (pos > 0) {
+        const parent = (pos - 1) >> 1;
+        const ps = hs[parent];
+        if (!(s < ps || (s === ps && i > hi[parent]))) break;
+        hs[pos] = ps;
+        hi[pos] = hi[parent];
+        pos = parent;
+      }
+      hs[pos] = s;
+      hi[pos] = i;
+    } else {
+      hs[0] = s;
+      hi[0] = i;
+      this.siftDown(0);
+    }
+  }
+
+  private siftDown(pos: number): void {
+    const { hi, hs, size } = this;
+    const s = hs[pos];
+    const id = hi[pos];
+    for (;;) {
+      const l = 2 * pos + 1;
+      if (l >= size) break;
+      let c = l;
+      const r = l + 1;
+      if (r < size && (hs[r] < hs[l] || (hs[r] === hs[l] && hi[r] > hi[l]))) c = r;
+      if (!(hs[c] < s || (hs[c] === s && hi[c] > id))) break;
+      hs[pos] = hs[c];
+      hi[pos] = hi[c];
+      pos = c;
+    }
+    hs[pos] = s;
+    hi[pos] = id;
+  }
+
+  /** Empties the heap into (score desc, index asc) order. */
+  drain(): { indices: Int32Array; scores: Float32Array } {
+    const outI = new Int32Array(this.size);
+    const outS = new Float32Array(this.size);
+    for (let n = this.size - 1; n >= 0; n--) {
+      outI[n] = this.hi[0];
+      outS[n] = this.hs[0];
+      this.size--;
+      if (this.size > 0) {
+        this.hs[0] = this.hs[this.size];
+        this.hi[0] = this.hi[this.size];
+        this.siftDown(0);
+      }
+    }
+    return { indices: outI, scores: outS };
+  }
+}
+
+/**
+ * `[topKAllowed(scores, k, allowed), topKAllowed(scores, kAlso, allowed, also)]` in one pass over
+ * the catalog, with no masked copies: at 100k items each catalog-wide pass costs ~1 ms, so the
+ * serving path selects its overall and promoted heads together. Same results (tested equal).
+ */
+export function topKAllowedPair(
+  scores: Float32Array,
+  k: number,
+  kAlso: number,
+  allowed: Uint8Array,
+  also: Uint8Array,
+): [{ indices: Int32Array; scores: Float32Array }, { indices: Int32Array; scores: Float32Array }] {
+  const n = scores.length;
+  const a = new BoundedHeap(Math.max(0, Math.min(k | 0, n)));
+  const b = new BoundedHeap(Math.max(0, Math.min(kAlso | 0, n)));
+  const capA = a.cap;
+  const capB = b.cap;
+  if (capA > 0 || capB > 0) {
+    for (let i = 0; i < n; i++) {
+      if (allowed[i] === 0) continue;
+      const s = scores[i];
+      // topKAllowed drops NaN and −∞ (a masked item's score), so only finite-or-+∞ scores compete.
+      if (!(s > -Infinity)) continue;
+      if (capA > 0 && (a.size < capA || s > a.hs[0])) a.offer(s, i);
+      if (capB > 0 && also[i] !== 0 && (b.size < capB || s > b.hs[0])) b.offer(s, i);
+    }
+  }
+  return [a.drain(), b.drain()];
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { dotScores, topK, topKBySort } from '../../functions/core/topk.js';
+import { dotScores, topK, topKAllowed, topKAllowedPair, topKBySort } from '../../functions/core/topk.js';
 
 describe('topK', () => {
   it('returns descending scores with ties broken by lower index', () => {
@@ -42,5 +42,31 @@ describe('dotScores', () => {
     const Y = Float32Array.of(1, 2, 3, 4, 5, 6);
     expect(Array.from(dotScores(Y, 2, Float32Array.of(1, -1)))).toEqual([-1, -1, -1]);
     expect(Array.from(dotScores(Y, 3, Float32Array.of(1, 0, 1)))).toEqual([4, 10]);
+  });
+});
+
+describe('topKAllowedPair', () => {
+  it('equals two topKAllowed calls (NaN, ±∞, ties, masks)', () => {
+    const score = fc.oneof(fc.constantFrom(NaN, Infinity, -Infinity, 0, 1, 1), fc.float({ noNaN: true, min: -5, max: 5 }));
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(score, fc.boolean(), fc.boolean()), { maxLength: 60 }),
+        fc.integer({ min: -1, max: 70 }),
+        fc.integer({ min: -1, max: 70 }),
+        (rows, k, kAlso) => {
+          const s = Float32Array.from(rows.map((r) => r[0]));
+          const allowed = Uint8Array.from(rows.map((r) => (r[1] ? 1 : 0)));
+          const also = Uint8Array.from(rows.map((r) => (r[2] ? 1 : 0)));
+          const [a, b] = topKAllowedPair(s, k, kAlso, allowed, also);
+          const ra = topKAllowed(s, k, allowed);
+          const rb = topKAllowed(s, kAlso, allowed, also);
+          expect(Array.from(a.indices)).toEqual(Array.from(ra.indices));
+          expect(Array.from(a.scores)).toEqual(Array.from(ra.scores));
+          expect(Array.from(b.indices)).toEqual(Array.from(rb.indices));
+          expect(Array.from(b.scores)).toEqual(Array.from(rb.scores));
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });
