@@ -160,13 +160,23 @@ export function eligibilityMask(
   const { active, price } = c;
   const countryOk = country === undefined ? undefined : countryMask(snapshot, country);
   const anyPrefilter = Object.values(prefilters).some((v) => v !== undefined);
-  for (let i = 0; i < n; i++) {
-    const p = price[i];
-    if (active[i] === 0 || p < lo || p > hi || (countryOk !== undefined && countryOk[i] === 0)) continue;
-    // Object reads only where a rarer filter needs them.
-    if (query.category !== undefined && snapshot.items[i].category !== query.category) continue;
-    if (anyPrefilter && !passesPrefilters(snapshot.items[i], prefilters, now)) continue;
-    mask[i] = 1;
+  if (query.category === undefined && !anyPrefilter) {
+    // The common case, branch-free (random prices defeat the branch predictor): 0/1 columns ANDed.
+    // `1 − (p < lo | p > hi)` keeps the branchy test's semantics (a NaN price passes).
+    const ok = countryOk ?? active;
+    for (let i = 0; i < n; i++) {
+      const p = price[i];
+      mask[i] = active[i] & ok[i] & (1 - (Number(p < lo) | Number(p > hi)));
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      const p = price[i];
+      if (active[i] === 0 || p < lo || p > hi || (countryOk !== undefined && countryOk[i] === 0)) continue;
+      // Object reads only where a rarer filter needs them.
+      if (query.category !== undefined && snapshot.items[i].category !== query.category) continue;
+      if (anyPrefilter && !passesPrefilters(snapshot.items[i], prefilters, now)) continue;
+      mask[i] = 1;
+    }
   }
   for (const id of blocked) {
     const i = snapshot.itemIndex.get(id);
@@ -280,6 +290,19 @@ function closestHistoryItem(snapshot: ModelSnapshot, i: number, historyIdx: read
 }
 
 /**
+ * out[i] = raw[i] / max(raw) + 1e-3 · popularity[i] (raw as is when no score is positive).
+ * A function of its own so the two catalog-wide loops read locals, not the caller's closure context.
+ */
+function normalizeScores(raw: Float32Array, popularity: Float32Array, out: Float32Array): void {
+  const n = out.length;
+  let max = 0;
+  for (let i = 0; i < n; i++) max = Math.max(max, raw[i]);
+  const scale = max > 0 ? 1 / max : 1;
+  // Popularity breaks ties among items the factors know nothing about (zero vectors).
+  for (let i = 0; i < n; i++) out[i] = raw[i] * scale + 1e-3 * popularity[i];
+}
+
+/**
  * Ranks the catalog for one receiver. Known receivers are scored by fold-in against the serving
  * item factors (so events since the last retrain count at once); cold ones by popularity in their
  * country when known, else global popularity.
@@ -304,12 +327,7 @@ export async function rankForReceiver(
   const countryRank = country ? snapshot.popularByCountry[country] : undefined;
   if (personalized) {
     raw = await opt.scoreAll(snapshot.itemFactors, snapshot.factors, vec);
-    let max = 0;
-    for (let i = 0; i < n; i++) max = Math.max(max, raw[i]);
-    const scale = max > 0 ? 1 / max : 1;
-    const r = raw;
-    // Popularity breaks ties among items the factors know nothing about (zero vectors).
-    for (let i = 0; i < n; i++) scores[i] = r[i] * scale + 1e-3 * snapshot.popularity[i];
+    normalizeScores(raw, snapshot.popularity, scores);
   } else if (countryRank && countryRank.length > 0) {
     for (let i = 0; i < n; i++) scores[i] = 0.5 * snapshot.popularity[i];
     countryRank.forEach((i, r) => (scores[i] = 1 + 1 / (r + 1)));

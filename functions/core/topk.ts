@@ -233,16 +233,22 @@ export function topKAllowedPair(
   const n = scores.length;
   const a = new BoundedHeap(Math.max(0, Math.min(k | 0, n)));
   const b = new BoundedHeap(Math.max(0, Math.min(kAlso | 0, n)));
-  const capA = a.cap;
-  const capB = b.cap;
-  if (capA > 0 || capB > 0) {
+  // Entry thresholds: −∞ while a heap fills (topKAllowed drops NaN and −∞, a masked item's score),
+  // then its root's score (an equal score loses to the kept lower index); +∞ for k = 0.
+  // Tested first, the mostly-false threshold keeps the unpredictable mask reads off the hot path.
+  let thrA = a.cap > 0 ? -Infinity : Infinity;
+  let thrB = b.cap > 0 ? -Infinity : Infinity;
+  if (a.cap > 0 || b.cap > 0) {
     for (let i = 0; i < n; i++) {
-      if (allowed[i] === 0) continue;
       const s = scores[i];
-      // topKAllowed drops NaN and −∞ (a masked item's score), so only finite-or-+∞ scores compete.
-      if (!(s > -Infinity)) continue;
-      if (capA > 0 && (a.size < capA || s > a.hs[0])) a.offer(s, i);
-      if (capB > 0 && also[i] !== 0 && (b.size < capB || s > b.hs[0])) b.offer(s, i);
+      if (s > thrA && allowed[i] !== 0) {
+        a.offer(s, i);
+        if (a.size === a.cap) thrA = a.hs[0];
+      }
+      if (s > thrB && allowed[i] !== 0 && also[i] !== 0) {
+        b.offer(s, i);
+        if (b.size === b.cap) thrB = b.hs[0];
+      }
     }
   }
   return [a.drain(), b.drain()];
