@@ -143,6 +143,7 @@ function countryMask(snapshot: Pick<ModelSnapshot, 'items' | 'columns'>, country
 /**
  * {@link isEligible} (and the prefilters) for the whole catalog in one pass over the snapshot's
  * typed columns: the per-request filter cost at 100k items. Tested equal to isEligible.
+ * `out` (same length as the catalog), when given, is overwritten and returned instead of a new array.
  */
 export function eligibilityMask(
   snapshot: Pick<ModelSnapshot, 'items' | 'itemIndex' | 'columns'>,
@@ -151,10 +152,11 @@ export function eligibilityMask(
   blocked: ReadonlySet<string>,
   prefilters: Prefilters = {},
   now = Date.now(),
+  out?: Uint8Array,
 ): Uint8Array {
   const c = snapshot.columns;
   const n = c.price.length;
-  const mask = new Uint8Array(n);
+  const mask = out?.length === n ? out : new Uint8Array(n);
   const lo = query.minPrice ?? -Infinity;
   const hi = query.maxPrice ?? Infinity;
   const { active, price } = c;
@@ -169,6 +171,7 @@ export function eligibilityMask(
       mask[i] = active[i] & ok[i] & (1 - (Number(p < lo) | Number(p > hi)));
     }
   } else {
+    if (mask === out) mask.fill(0);
     for (let i = 0; i < n; i++) {
       const p = price[i];
       if (active[i] === 0 || p < lo || p > hi || (countryOk !== undefined && countryOk[i] === 0)) continue;
@@ -290,6 +293,19 @@ function closestHistoryItem(snapshot: ModelSnapshot, i: number, historyIdx: read
 }
 
 /**
+ * Per-snapshot buffers for one request's catalog-wide scores and eligibility mask: allocating (and
+ * later collecting) 100k-item arrays per request costs about as much as a pass over them. Safe only
+ * for a request that does not await between taking them and returning, since another request on the
+ * same snapshot may run at any await and take the same buffers.
+ */
+const scratchBuffers = new WeakMap<ModelSnapshot, { scores: Float32Array; mask: Uint8Array }>();
+function scratchFor(snapshot: ModelSnapshot, n: number): { scores: Float32Array; mask: Uint8Array } {
+  let b = scratchBuffers.get(snapshot);
+  if (!b || b.scores.length !== n) scratchBuffers.set(snapshot, (b = { scores: new Float32Array(n), mask: new Uint8Array(n) }));
+  return b;
+}
+
+/**
  * out[i] = raw[i] / max(raw) + 1e-3 · popularity[i] (raw as is when no score is positive).
  * A function of its own so the two catalog-wide loops read locals, not the caller's closure context.
  */
@@ -322,16 +338,21 @@ export async function rankForReceiver(
 
   const { vec, known } = userVector(snapshot, decayedStrengths(receiver.history, receiver.now, opt.foldInHalfLifeDays, opt.interactions));
   const personalized = vec !== undefined;
-  const scores = new Float32Array(n);
   let raw: Float32Array | undefined;
+  if (personalized) raw = await opt.scoreAll(snapshot.itemFactors, snapshot.factors, vec);
+  // From here on the ALS path never awaits, so it may use the snapshot's scratch buffers (see scratchFor).
+  const store = snapshot.featureStore;
+  const mayAwait = store !== undefined && store.nItems === n && snapshot.manifest.ranking?.mode === 'two-stage' && snapshot.scorer !== undefined;
+  const scratch = mayAwait ? undefined : scratchFor(snapshot, n);
+  const scores = scratch?.scores ?? new Float32Array(n);
   const countryRank = country ? snapshot.popularByCountry[country] : undefined;
-  if (personalized) {
-    raw = await opt.scoreAll(snapshot.itemFactors, snapshot.factors, vec);
+  if (raw !== undefined) {
     normalizeScores(raw, snapshot.popularity, scores);
   } else if (countryRank && countryRank.length > 0) {
     for (let i = 0; i < n; i++) scores[i] = 0.5 * snapshot.popularity[i];
     countryRank.forEach((i, r) => (scores[i] = 1 + 1 / (r + 1)));
   } else {
+    if (scratch && snapshot.popularity.length < n) scores.fill(0);
     scores.set(snapshot.popularity);
   }
 
@@ -346,21 +367,22 @@ export async function rankForReceiver(
   const newSince = receiver.now - opt.newArrivalDays * DAY_MS;
   // New arrivals, newest first, read off the per-snapshot order instead of scanning the catalog.
   const newItems: number[] = [];
-  for (const i of cols.newestFirst) {
-    if (cols.createdAt[i] < newSince) break;
-    if (cols.interactionCount[i] <= opt.newArrivalMaxInteractions) newItems.push(i);
+  const { newestFirst, createdAt, interactionCount } = cols;
+  for (let k = 0; k < newestFirst.length; k++) {
+    const i = newestFirst[k];
+    if (createdAt[i] < newSince) break;
+    if (interactionCount[i] <= opt.newArrivalMaxInteractions) newItems.push(i);
   }
-  const newSet = new Set(newItems);
-  const isNew = (i: number) => newSet.has(i);
+  // Asked only for the returned items: a linear scan beats building a Set of thousands of new arrivals.
+  const isNew = (i: number) => newItems.includes(i);
   for (const i of newItems) scores[i] += opt.newArrivalBoost;
 
-  const mask = eligibilityMask(snapshot, query, country, blocked, opt.prefilters, receiver.now);
+  const mask = eligibilityMask(snapshot, query, country, blocked, opt.prefilters, receiver.now, scratch?.mask);
   const eligible = (i: number) => mask[i] === 1;
 
   // Second stage: candidates → features → scorer (or ALS order with boosts when no scorer passed the gate).
   let mode: 'two-stage' | 'als' = 'als';
   const content = new Map<number, Candidate>();
-  const store = snapshot.featureStore;
   if (store && store.nItems === n) {
     const history: { item: number; timestamp: number }[] = [];
     for (const [id, s] of summaries) {

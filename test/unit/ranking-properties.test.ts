@@ -4,7 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { eligibilityMask, isEligible, selectWithPromotedMinimum } from '../../functions/core/recommend.js';
+import { eligibilityMask, isEligible, rankForReceiver, selectWithPromotedMinimum, type ScoreAll } from '../../functions/core/recommend.js';
+import { dotScores } from '../../functions/core/topk.js';
+import { syntheticCatalog } from '../../bench/support/synthetic.js';
 import { buildItemColumns } from '../../functions/core/model-snapshot.js';
 import type { SnapshotItem } from '../../functions/core/model-snapshot.js';
 
@@ -58,6 +60,9 @@ describe('isEligible', () => {
           const blocked = new Set(items.filter((_, i) => i % 7 === 3).map((it) => it.id));
           const snapshot = { items, itemIndex: new Map(items.map((it, i) => [it.id, i])), columns: buildItemColumns(items, new Float32Array(items.length)) };
           const mask = eligibilityMask(snapshot, { minPrice, maxPrice, category }, country, blocked);
+          // A reused (dirty) output buffer gives the same mask.
+          const reused = eligibilityMask(snapshot, { minPrice, maxPrice, category }, country, blocked, {}, Date.now(), new Uint8Array(items.length).fill(1));
+          expect(Array.from(reused)).toEqual(Array.from(mask));
           items.forEach((it, i) => expect(mask[i] === 1).toBe(isEligible(it, { minPrice, maxPrice, category }, country, blocked)));
         },
       ),
@@ -132,5 +137,28 @@ describe('selectWithPromotedMinimum', () => {
     const got = selectWithPromotedMinimum(scores, 4, 3, () => true, (i) => i === 4);
     expect(got.promotedShortfall).toBe(2);
     expect(got.indices).toEqual([0, 1, 2, 4]);
+  });
+});
+
+describe('rankForReceiver scratch buffers', () => {
+  it('interleaved requests on one snapshot return what they return one at a time', async () => {
+    const cat = syntheticCatalog(3000, 8, { seed: 11, nUsers: 12 });
+    const now = Date.UTC(2025, 0, 1);
+    // Yields before answering, so concurrent requests interleave at the scoring await.
+    const scoreAll: ScoreAll = async (y, f, u) => {
+      await new Promise((r) => setTimeout(r, 1));
+      return dotScores(y, f, u);
+    };
+    const rank = (k: number) => {
+      const u = cat.users[k];
+      const query = { userId: u.id, num: 10, minPrice: 20, maxPrice: 150, minPromoted: 3, country: k % 3 === 0 ? undefined : u.country };
+      return rankForReceiver(cat.snapshot, { history: k % 4 === 1 ? [] : cat.history.get(u.id)!, profile: u, now }, query, { scoreAll });
+    };
+    const users = cat.users.map((_, k) => k);
+    const sequential = [];
+    for (const k of users) sequential.push(await rank(k));
+    const concurrent = await Promise.all(users.map(rank));
+    expect(concurrent).toEqual(sequential);
+    expect(sequential.some((r) => r.personalized) && sequential.some((r) => !r.personalized)).toBe(true);
   });
 });

@@ -8,6 +8,8 @@ import fc from 'fast-check';
 import { trainModelVersion } from '../../functions/core/train-model.js';
 import { deserializeSnapshot, serializeSnapshot, type ModelSnapshot } from '../../functions/core/model-snapshot.js';
 import { DEFAULT_RANKING_OPTIONS, rankForReceiver } from '../../functions/core/recommend.js';
+import { dotScores } from '../../functions/core/topk.js';
+import { scoreRows as tsScoreRows } from '../../functions/core/scorer.js';
 import { DEMO_CATEGORIES, generateDemoData } from '../../bin/local/demo-data.js';
 import { compareOnHoldout, scorerGate, trainAndGate, type LabelledUser } from '../../functions/core/two-stage.js';
 import { FEATURE_COUNT, FEATURE_NAMES, SOURCE } from '../../functions/core/features.js';
@@ -102,6 +104,25 @@ describe('scorer gate', () => {
 
 describe('two-stage serving', () => {
   const snap = snapshot();
+
+  it('interleaved requests on one snapshot (scorer served or not) return what they return one at a time', async () => {
+    const { events } = fixture();
+    expect(snap.scorer).toBeDefined();
+    const withMode = (mode: 'two-stage' | 'als'): ModelSnapshot => ({ ...snap, manifest: { ...snap.manifest, ranking: { ...snap.manifest.ranking!, mode } } });
+    // Both stages yield before answering, so concurrent requests interleave at every await.
+    const tick = () => new Promise((r) => setTimeout(r, 1));
+    const options = {
+      scoreAll: async (y: Float32Array, f: number, u: Float32Array) => (await tick(), dotScores(y, f, u)),
+      scoreRows: async (x: Float32Array, _rows: number, s: ModelSnapshot) => (await tick(), tsScoreRows(s.scorer!, x)),
+    };
+    for (const s of [withMode('two-stage'), withMode('als')]) {
+      const rank = (u: number) => rankForReceiver(s, { history: events.filter((e) => e.userId === `u${u}`), now: NOW }, { userId: `u${u}`, num: 8, minPromoted: 2, maxPrice: 80 }, options);
+      const users = Array.from({ length: 12 }, (_, u) => u * 5);
+      const sequential = [];
+      for (const u of users) sequential.push(await rank(u));
+      expect(await Promise.all(users.map(rank))).toEqual(sequential);
+    }
+  });
 
   it('records the gate decision in the manifest (GET /model shows it) and ships the feature store', () => {
     expect(snap.featureStore?.nItems).toBe(snap.items.length);
