@@ -146,7 +146,9 @@ export function topKAllowed(scores: Float32Array, k: number, allowed: Uint8Array
   const top = topK(masked, k);
   let m = top.indices.length;
   while (m > 0 && top.scores[m - 1] === -Infinity) m--;
-  return { indices: top.indices.subarray(0, m), scores: top.scores.subarray(0, m) };
+  const indices = top.indices.subarray(0, m);
+  // The caller's own values (masking added 0, which turns −0 into +0).
+  return { indices, scores: Float32Array.from(indices, (i) => scores[i]) };
 }
 
 /** Size-k min-heap on (score, index) whose root is the worst kept; "worse" = lower score, or equal score and higher index. */

@@ -32,7 +32,7 @@ describe('topK', () => {
           expect(Array.from(a.scores)).toEqual(Array.from(b.scores));
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 300, seed: 20261123 },
     );
   });
 });
@@ -66,7 +66,7 @@ describe('topKAllowedPair', () => {
           expect(Array.from(b.scores)).toEqual(Array.from(rb.scores));
         },
       ),
-      { numRuns: 500 },
+      { numRuns: Number(process.env.FC_RUNS ?? 500), seed: process.env.FC_SEED ? Number(process.env.FC_SEED) : 20261123 },
     );
   });
 });
