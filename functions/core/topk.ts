@@ -3,6 +3,75 @@
  * min-heap gives O(n log k); the slow reference is a full sort (tested against each other).
  */
 
+/** Size-k min-heap on (score, index) whose root is the worst kept; "worse" = lower score, or equal score and higher index. */
+class BoundedHeap {
+  readonly hi: Int32Array;
+  readonly hs: Float64Array;
+  size = 0;
+  constructor(readonly cap: number) {
+    this.hi = new Int32Array(cap);
+    this.hs = new Float64Array(cap);
+  }
+
+  /** Offers (s, i); indices must arrive in increasing order, so an equal score never displaces a kept one. */
+  offer(s: number, i: number): void {
+    const { hi, hs } = this;
+    if (this.size < this.cap) {
+      let pos = this.size++;
+      while (pos > 0) {
+        const parent = (pos - 1) >> 1;
+        const ps = hs[parent];
+        if (!(s < ps || (s === ps && i > hi[parent]))) break;
+        hs[pos] = ps;
+        hi[pos] = hi[parent];
+        pos = parent;
+      }
+      hs[pos] = s;
+      hi[pos] = i;
+    } else {
+      hs[0] = s;
+      hi[0] = i;
+      this.siftDown(0);
+    }
+  }
+
+  private siftDown(pos: number): void {
+    const { hi, hs, size } = this;
+    const s = hs[pos];
+    const id = hi[pos];
+    for (;;) {
+      const l = 2 * pos + 1;
+      if (l >= size) break;
+      let c = l;
+      const r = l + 1;
+      if (r < size && (hs[r] < hs[l] || (hs[r] === hs[l] && hi[r] > hi[l]))) c = r;
+      if (!(hs[c] < s || (hs[c] === s && hi[c] > id))) break;
+      hs[pos] = hs[c];
+      hi[pos] = hi[c];
+      pos = c;
+    }
+    hs[pos] = s;
+    hi[pos] = id;
+  }
+
+  /** Empties the heap into (score desc, index asc) order. */
+  drain(): { indices: Int32Array; scores: Float32Array } {
+    const outI = new Int32Array(this.size);
+    const outS = new Float32Array(this.size);
+    for (let n = this.size - 1; n >= 0; n--) {
+      outI[n] = this.hi[0];
+      outS[n] = this.hs[0];
+      this.size--;
+      if (this.size > 0) {
+        this.hs[0] = this.hs[this.size];
+        this.hi[0] = this.hi[this.size];
+        this.siftDown(0);
+      }
+    }
+    return { indices: outI, scores: outS };
+  }
+}
+
 /**
  * The k best indices by score, descending; ties go to the lower index. NaN scores and indices for
  * which `skip(i)` is true are never returned. Returns fewer than k when fewer are eligible.
@@ -12,68 +81,17 @@ export function topK(
   k: number,
   skip?: (i: number) => boolean,
 ): { indices: Int32Array; scores: Float32Array } {
-  const cap = Math.max(0, Math.min(k | 0, scores.length));
-  const hi = new Int32Array(cap); // heap of indices; root = worst kept
-  const hs = new Float64Array(cap);
-  let size = 0;
-  // a is "worse" than b: lower score, or equal score and higher index.
-  const worse = (sa: number, ia: number, sb: number, ib: number): boolean => sa < sb || (sa === sb && ia > ib);
-  const siftDown = (pos: number): void => {
-    const s = hs[pos];
-    const id = hi[pos];
-    for (;;) {
-      const l = 2 * pos + 1;
-      if (l >= size) break;
-      let c = l;
-      const r = l + 1;
-      if (r < size && worse(hs[r], hi[r], hs[l], hi[l])) c = r;
-      if (!worse(hs[c], hi[c], s, id)) break;
-      hs[pos] = hs[c];
-      hi[pos] = hi[c];
-      pos = c;
-    }
-    hs[pos] = s;
-    hi[pos] = id;
-  };
-  if (cap > 0) {
+  const heap = new BoundedHeap(Math.max(0, Math.min(k | 0, scores.length)));
+  if (heap.cap > 0) {
     for (let i = 0; i < scores.length; i++) {
       const s = scores[i];
       if (s !== s) continue; // NaN
-      if (size === cap && !(s > hs[0])) continue; // cheap reject: equal scores lose to the kept lower index
+      if (heap.size === heap.cap && !(s > heap.hs[0])) continue; // cheap reject: equal scores lose to the kept lower index
       if (skip !== undefined && skip(i)) continue;
-      if (size < cap) {
-        // sift up
-        let pos = size++;
-        while (pos > 0) {
-          const parent = (pos - 1) >> 1;
-          if (!worse(s, i, hs[parent], hi[parent])) break;
-          hs[pos] = hs[parent];
-          hi[pos] = hi[parent];
-          pos = parent;
-        }
-        hs[pos] = s;
-        hi[pos] = i;
-      } else {
-        hs[0] = s;
-        hi[0] = i;
-        siftDown(0);
-      }
+      heap.offer(s, i);
     }
   }
-  // Pop worst-first into the tail of the output.
-  const outI = new Int32Array(size);
-  const outS = new Float32Array(size);
-  for (let n = size - 1; n >= 0; n--) {
-    outI[n] = hi[0];
-    outS[n] = hs[0];
-    size--;
-    if (size > 0) {
-      hs[0] = hs[size];
-      hi[0] = hi[size];
-      siftDown(0);
-    }
-  }
-  return { indices: outI, scores: outS };
+  return heap.drain();
 }
 
 /** Slow reference for tests: full sort by (score desc, index asc). */
@@ -149,75 +167,6 @@ export function topKAllowed(scores: Float32Array, k: number, allowed: Uint8Array
   const indices = top.indices.subarray(0, m);
   // The caller's own values (masking added 0, which turns −0 into +0).
   return { indices, scores: Float32Array.from(indices, (i) => scores[i]) };
-}
-
-/** Size-k min-heap on (score, index) whose root is the worst kept; "worse" = lower score, or equal score and higher index. */
-class BoundedHeap {
-  readonly hi: Int32Array;
-  readonly hs: Float64Array;
-  size = 0;
-  constructor(readonly cap: number) {
-    this.hi = new Int32Array(cap);
-    this.hs = new Float64Array(cap);
-  }
-
-  /** Offers (s, i); indices must arrive in increasing order, so an equal score never displaces a kept one. */
-  offer(s: number, i: number): void {
-    const { hi, hs } = this;
-    if (this.size < this.cap) {
-      let pos = this.size++;
-      while (pos > 0) {
-        const parent = (pos - 1) >> 1;
-        const ps = hs[parent];
-        if (!(s < ps || (s === ps && i > hi[parent]))) break;
-        hs[pos] = ps;
-        hi[pos] = hi[parent];
-        pos = parent;
-      }
-      hs[pos] = s;
-      hi[pos] = i;
-    } else {
-      hs[0] = s;
-      hi[0] = i;
-      this.siftDown(0);
-    }
-  }
-
-  private siftDown(pos: number): void {
-    const { hi, hs, size } = this;
-    const s = hs[pos];
-    const id = hi[pos];
-    for (;;) {
-      const l = 2 * pos + 1;
-      if (l >= size) break;
-      let c = l;
-      const r = l + 1;
-      if (r < size && (hs[r] < hs[l] || (hs[r] === hs[l] && hi[r] > hi[l]))) c = r;
-      if (!(hs[c] < s || (hs[c] === s && hi[c] > id))) break;
-      hs[pos] = hs[c];
-      hi[pos] = hi[c];
-      pos = c;
-    }
-    hs[pos] = s;
-    hi[pos] = id;
-  }
-
-  /** Empties the heap into (score desc, index asc) order. */
-  drain(): { indices: Int32Array; scores: Float32Array } {
-    const outI = new Int32Array(this.size);
-    const outS = new Float32Array(this.size);
-    for (let n = this.size - 1; n >= 0; n--) {
-      outI[n] = this.hi[0];
-      outS[n] = this.hs[0];
-      this.size--;
-      if (this.size > 0) {
-        this.hs[0] = this.hs[this.size];
-        this.hi[0] = this.hi[this.size];
-        this.siftDown(0);
-      }
-    }
-    return { indices: outI, scores: outS };
-  }
 }
 
 /**
