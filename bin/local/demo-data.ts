@@ -487,14 +487,8 @@ const SPECIAL_USERS: Record<string, SpecialUser> = {
 
 type Stage = 'view' | 'wishlist' | 'cart' | 'order';
 
-interface Draft {
-  userId: string;
-  productId: string;
-  type: EventType;
-  receiverId?: string;
-  quantity: number;
-  timestamp: number;
-}
+/** An event before it gets its stable, time-ordered eventId. */
+type Draft = Omit<InteractionEvent, 'eventId'>;
 
 const isVisible = (p: Product, country: string): boolean =>
   p.status !== 'draft' && (p.countries.length === 0 || p.countries.includes(country));
