@@ -40,14 +40,24 @@ interface Row {
   loadAverage1m: number;
 }
 
+/** Retail-like shape for n interactions: ~10 events per user, ~50 per item; starts from a collected heap. */
+function shapeFor(n: number): { users: number; items: number } {
+  (globalThis as { gc?: () => void }).gc?.();
+  return { users: Math.round(n / 10), items: Math.max(1000, Math.round(n / 50)) };
+}
+
+/** Peak RSS, sampled every 50 ms and on demand (`sample()` from progress callbacks). */
+function peakRss(): { sample: () => void; stop: () => number } {
+  let peak = process.memoryUsage().rss;
+  const sample = () => void (peak = Math.max(peak, process.memoryUsage().rss));
+  const timer = setInterval(sample, 50);
+  return { sample, stop: () => (clearInterval(timer), sample(), peak / 2 ** 20) };
+}
+
 const rows: Row[] = [];
 for (const n of sizes) {
-  (globalThis as { gc?: () => void }).gc?.();
-  // Retail-like shape: ~10 events per user, ~50 per item.
-  const users = Math.round(n / 10);
-  const items = Math.max(1000, Math.round(n / 50));
-  let peak = process.memoryUsage().rss;
-  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+  const { users, items } = shapeFor(n);
+  const rss = peakRss();
   const t0 = performance.now();
   const R = syntheticMatrix({ nUsers: users, nItems: items, nnz: n, seed: 7 });
   const t1 = performance.now();
@@ -56,14 +66,13 @@ for (const n of sizes) {
   const cpu0 = process.cpuUsage();
   const t2 = performance.now();
   fitImplicitAls(R, { ...DEFAULT_ALS_PARAMS, factors, iterations, solver }, (it) => {
-    peak = Math.max(peak, process.memoryUsage().rss);
+    rss.sample();
     bar.update(it);
   });
   const t3 = performance.now();
   const cpu = process.cpuUsage(cpu0);
   bar.stop();
-  clearInterval(sampler);
-  peak = Math.max(peak, process.memoryUsage().rss);
+  const peakRssMb = rss.stop();
   const row: Row = {
     interactions: n,
     nnz: R.data.length,
@@ -76,7 +85,7 @@ for (const n of sizes) {
     fitSeconds: (t3 - t2) / 1000,
     fitCpuSeconds: (cpu.user + cpu.system) / 1e6,
     secondsPerIteration: (t3 - t2) / 1000 / Math.max(1, iterations),
-    peakRssMb: peak / 2 ** 20,
+    peakRssMb,
     loadAverage1m: os.loadavg()[0],
   };
   rows.push(row);
@@ -97,9 +106,7 @@ interface JobRow {
 }
 const jobs: JobRow[] = [];
 for (const n of jobSizes) {
-  (globalThis as { gc?: () => void }).gc?.();
-  const users = Math.round(n / 10);
-  const items = Math.max(1000, Math.round(n / 50));
+  const { users, items } = shapeFor(n);
   const { rows: ru, cols: ci } = syntheticTriplets({ nUsers: users, nItems: items, nnz: n, seed: 7 });
   const now = Date.parse('2026-11-01T00:00:00Z');
   const types: InteractionEvent['type'][] = ['view', 'view', 'view', 'cart', 'wishlist', 'order'];
@@ -117,8 +124,7 @@ for (const n of jobSizes) {
     promoted: i % 3 === 0, status: 'active', countries: [], images: [], createdAt: new Date(now - (i % 180) * 86_400_000).toISOString(),
     updatedAt: new Date(now).toISOString(), attributes: {},
   }));
-  let peak = process.memoryUsage().rss;
-  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+  const rss = peakRss();
   const stages: Record<string, number> = {};
   let stage = 'start';
   let stageStart = performance.now();
@@ -131,16 +137,14 @@ for (const n of jobSizes) {
       stages[stage] = (stages[stage] ?? 0) + (performance.now() - stageStart) / 1000;
       stage = name;
       stageStart = performance.now();
-      peak = Math.max(peak, process.memoryUsage().rss);
+      rss.sample();
     },
   });
   stages[stage] = (stages[stage] ?? 0) + (performance.now() - stageStart) / 1000;
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
-  clearInterval(sampler);
-  peak = Math.max(peak, process.memoryUsage().rss);
   const job: JobRow = {
-    interactions: n, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, peakRssMb: peak / 2 ** 20,
+    interactions: n, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, peakRssMb: rss.stop(),
     stages, rankingMode: String(result.parts.manifest.ranking?.mode ?? 'als'), loadAverage1m: os.loadavg()[0],
   };
   jobs.push(job);
