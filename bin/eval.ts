@@ -5,9 +5,9 @@
  * bench/results/eval-<dataset>.json, then regenerates docs/evaluation.md + docs/evaluation.svg from all
  * eval-*.json results.
  */
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import cliProgress from 'cli-progress';
-import { DEFAULT_ALS_PARAMS } from '../functions/core/als.js';
+import { DEFAULT_ALS_PARAMS, type AlsParams } from '../functions/core/als.js';
 import {
   alsFactory,
   buildTrainData,
@@ -28,18 +28,49 @@ export const DEFAULT_EASE_LAMBDA = 500;
 /** SVD rank as seed 003 (TruncatedSVD n_components=20). */
 export const DEFAULT_SVD_RANK = 20;
 
+/** What `npm run tune` chose on the validation split of a dataset's training rows (bench/results/tune-<name>.json). */
+export interface TunedParams {
+  source: string;
+  als: Partial<AlsParams>;
+  binary: boolean;
+  easeLambda?: number;
+}
+
+/**
+ * Reads the tuner's choice for this dataset, if it was run. The tuner only ever sees a split of
+ * the training rows, so using its choice here keeps the test split unseen — the protocol of the
+ * Recommenders benchmark (each model tuned per dataset). The engine's shipped defaults
+ * (DEFAULT_ALS_PARAMS) are one compromise across datasets and are reported as their own row.
+ */
+export function readTuned(dataset: string, sha256: string): TunedParams | undefined {
+  const file = `bench/results/tune-${dataset}.json`;
+  if (!existsSync(file)) return undefined;
+  const t = JSON.parse(readFileSync(file, 'utf8')) as { sha256: string; bestAls: Partial<AlsParams> & { binary?: boolean; ndcg?: number }; bestEase?: { lambda: number } };
+  if (t.sha256 !== sha256) return undefined; // tuned on another file
+  const { binary = true, ndcg: _ndcg, ...als } = t.bestAls;
+  return { source: file, als, binary, easeLambda: t.bestEase?.lambda || undefined };
+}
+
 /**
  * The models compared. Later models (the two-stage engine) register here: each is a factory
  * `fit(train) → recommend(user, k, exclude)`; see functions/core/evaluation.ts › ModelFactory.
+ * `als` and the engine's stage 1 use the dataset's validation-tuned ALS when `npm run tune` was
+ * run on it; `als-defaults` is the engine's shipped defaults.
  */
-export const MODEL_FACTORIES: ModelFactory[] = [
-  popularityFactory(),
-  alsFactory(DEFAULT_ALS_PARAMS, { binary: true }),
-  svdFactory(DEFAULT_SVD_RANK),
-  easeFactory(DEFAULT_EASE_LAMBDA),
-  // Validation carve inside train: per-item random like the MovieLens protocol, temporal (seed 004) for retail.
-  twoStageFactory({ carve: process.argv.includes('movielens') ? 'stratified' : 'temporal' }),
-];
+export function modelFactories(format: DatasetFormat, tuned?: TunedParams): ModelFactory[] {
+  const als = { ...DEFAULT_ALS_PARAMS, ...(tuned?.als ?? {}) };
+  const tunedAls = alsFactory(als, { binary: tuned?.binary ?? true, cap: 5 });
+  if (tuned) tunedAls.describe += `, tuned on validation (${tuned.source})`;
+  return [
+    popularityFactory(),
+    tunedAls,
+    ...(tuned ? [alsFactory(DEFAULT_ALS_PARAMS, { binary: true, name: 'als-defaults' })] : []),
+    svdFactory(DEFAULT_SVD_RANK),
+    easeFactory(tuned?.easeLambda ?? DEFAULT_EASE_LAMBDA),
+    // Validation carve inside train: per-item random like the MovieLens protocol, temporal (seed 004) for retail.
+    twoStageFactory({ carve: format === 'movielens' ? 'stratified' : 'temporal', als: tuned?.als }),
+  ];
+}
 
 interface EvalReport {
   dataset: string;
@@ -67,8 +98,11 @@ async function main(): Promise<void> {
   const train = buildTrainData(ds.train);
   const relevant = relevantSets(train, ds.test);
   console.log(`${ds.name}: ${ds.rows.length} rows → train ${ds.train.length} / test ${ds.test.length}; ${relevant.size} users evaluated, ${train.items.size} items, k=${k}`);
+  const tuned = readTuned(ds.name, ds.sha256);
+  console.log(tuned ? `ALS / EASE settings from ${tuned.source}: ${JSON.stringify(tuned.als)}` : 'no tune result for this file: ALS / EASE use the shipped defaults');
+  const factories = modelFactories(format, tuned);
   const results: ModelResult[] = [];
-  for (const factory of MODEL_FACTORIES) {
+  for (const factory of factories) {
     if (wanted && !wanted.has(factory.name)) continue;
     if (factory.maxItems !== undefined && train.items.size > factory.maxItems) {
       console.log(`${factory.name}: skipped — ${train.items.size} items exceed its limit of ${factory.maxItems}`);
@@ -107,7 +141,7 @@ async function main(): Promise<void> {
     const prev = JSON.parse(readFileSync(out, 'utf8')) as EvalReport;
     if (prev.sha256 === report.sha256 && prev.k === k) {
       for (const p of prev.results) if (!results.some((r) => r.model === p.model)) results.push(p);
-      const order = MODEL_FACTORIES.map((f) => f.name);
+      const order = factories.map((f) => f.name);
       results.sort((a, b) => (order.indexOf(a.model) + 1 || 99) - (order.indexOf(b.model) + 1 || 99));
     }
   } catch {
@@ -156,10 +190,13 @@ function writeDocs(): void {
     '  Precision@k, Recall@k, NDCG@k (binary gain), **MAP@k = Recommenders `map_at_k`** (sum of precision at',
     '  each hit ÷ min(|relevant|, k)); the older `map` (÷ |relevant|) is in the JSON as `map`. Coverage =',
     '  distinct recommended items / training items.',
-    '- Models: `popularity` (distinct users per item), `als` (implicit ALS, CG solver, `DEFAULT_ALS_PARAMS`',
-    '  chosen by `npm run tune` on a validation split of the training data — docs/tuning.md), `svd`',
-    '  (randomized truncated SVD, seed 003\'s TruncatedSVD), `ease` (Steck 2019). ALS, SVD and EASE train on',
-    '  binary r (1 for any interaction). The two-stage engine joins through `MODEL_FACTORIES` in bin/eval.ts.',
+    '- Models: `popularity` (distinct users per item); `als` (implicit ALS, CG solver) with the settings',
+    '  `npm run tune` chose on a validation split carved from this dataset\'s **training** rows',
+    '  (bench/results/tune-<dataset>.json, docs/tuning.md; the test split is never read by the tuner);',
+    '  `als-defaults` = the engine\'s shipped `DEFAULT_ALS_PARAMS` (one compromise across datasets); `svd`',
+    '  (randomized truncated SVD, seed 003\'s TruncatedSVD); `ease` (Steck 2019, tuned λ); `two-stage` = the',
+    '  engine (stage 1 = the tuned ALS). Binary r (1 for any interaction) unless the tuner chose raw',
+    '  strengths. Models join through `modelFactories` in bin/eval.ts.',
     '',
   ];
   for (const r of reports) {

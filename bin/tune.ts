@@ -82,8 +82,11 @@ for (const factors of quick ? [32] : small ? [32, 128] : [32, 100, 128, 200]) co
 console.log('ALS stage 3: iterations, then log confidence and raw strengths');
 for (const iterations of quick ? [10] : [8, 25]) consider({ ...best, iterations });
 if (!quick && !small) {
+  // The optimum in (λ, α) is narrow on MovieLens: halving/doubling, then ±20 %.
   for (const alpha of [best.alpha! / 2, best.alpha! * 2]) consider({ ...best, alpha });
   for (const regularization of [best.regularization! / 2, best.regularization! * 2]) consider({ ...best, regularization });
+  for (const alpha of [best.alpha! * 0.8, best.alpha! * 1.2]) consider({ ...best, alpha });
+  for (const regularization of [best.regularization! * 0.8, best.regularization! * 1.2]) consider({ ...best, regularization });
   consider({ ...best, confidence: 'log', epsilon: 1 });
   consider({ ...best, binary: false });
 }

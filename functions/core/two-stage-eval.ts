@@ -1,5 +1,5 @@
 /**
- * The two-stage engine as an offline-evaluation model (bin/eval.ts › MODEL_FACTORIES): the same
+ * The two-stage engine as an offline-evaluation model (bin/eval.ts › modelFactories): the same
  * candidates → features → scorer → gate code as the retrain job, on a dataset's training rows.
  *
  * fit(train): a validation split is carved from the TRAINING rows only (never the test split):
