@@ -1,6 +1,7 @@
 /**
  * Offline batch recommendations (a batch-inference job):
  *   npm run batch -- --interactions F.csv[.gz] --users U.txt --k 10 --out R.csv [--exclude seen|owned]
+ *                    [--factors N --regularization L --alpha A --iterations I]
  * Trains implicit ALS on F (event weights and gift crediting of functions/core/interactions.ts) and
  * writes `user_id,item_id,rank,score` for every user listed in U (one id per line). Users unknown to
  * F get the most popular items (strength-weighted). Excluded from each user's list: every item they
@@ -142,7 +143,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchSummary> {
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const a = parseArgs(process.argv.slice(2));
   if (!a.interactions || !a.users || !a.out) {
-    console.error('usage: npm run batch -- --interactions F.csv --users U.txt --k 10 --out R.csv [--exclude seen|owned]');
+    console.error('usage: npm run batch -- --interactions F.csv --users U.txt --k 10 --out R.csv [--exclude seen|owned] [--factors N --regularization L --alpha A --iterations I]');
     process.exit(2);
   }
   const exclude = (a.exclude ?? 'seen') as 'seen' | 'owned';
@@ -150,7 +151,18 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     console.error(`--exclude must be seen or owned, got ${exclude}`);
     process.exit(2);
   }
-  runBatch({ interactions: a.interactions, users: a.users, out: a.out, k: Number(a.k ?? 10), exclude }).catch((e) => {
+  // ALS overrides (default: the engine's DEFAULT_ALS_PARAMS), e.g. the values `npm run tune` chose.
+  const als: Partial<AlsParams> = {};
+  for (const key of ['factors', 'regularization', 'alpha', 'iterations'] as const) {
+    if (a[key] === undefined) continue;
+    const v = Number(a[key]);
+    if (!Number.isFinite(v) || v < 0) {
+      console.error(`--${key} must be a non-negative number, got ${a[key]}`);
+      process.exit(2);
+    }
+    als[key] = v;
+  }
+  runBatch({ interactions: a.interactions, users: a.users, out: a.out, k: Number(a.k ?? 10), exclude, als }).catch((e) => {
     console.error(e instanceof Error ? e.message : e);
     process.exit(1);
   });

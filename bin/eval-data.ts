@@ -3,10 +3,11 @@
  * splits it by the protocol of its format. Shared so tune and eval see the same train split.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { csvEventsToInteractions, parseDunnhumby, parseInteractionsCsv, parseMovielens } from '../functions/core/datasets.js';
+import type { TrainData } from '../functions/core/evaluation.js';
 import { stratifiedSplit, temporalSplit, type Interaction } from '../functions/core/split.js';
 
 export type DatasetFormat = 'movielens' | 'csv' | 'dunnhumby';
@@ -83,4 +84,18 @@ export function parseArgs(argv: string[]): Record<string, string> {
     }
   }
   return out;
+}
+
+/**
+ * The split as files: train.csv (`user_id,item_id,timestamp,event_type` — every interaction an
+ * `order`, weight 1, i.e. the binary matrix the models train on), test.csv (`user_id,item_id`) and
+ * users.txt (the evaluated users, in evaluation order).
+ */
+export function writeSplit(dir: string, trainRows: readonly Interaction[], testRows: readonly Interaction[], train: TrainData, relevant: Map<number, Set<string>>): void {
+  mkdirSync(dir, { recursive: true });
+  const csv = (rows: string[]) => rows.join('\n') + '\n';
+  writeFileSync(join(dir, 'train.csv'), csv(['user_id,item_id,timestamp,event_type', ...trainRows.map((r) => `${r.user},${r.item},${r.timestamp},order`)]));
+  writeFileSync(join(dir, 'test.csv'), csv(['user_id,item_id', ...testRows.map((r) => `${r.user},${r.item}`)]));
+  writeFileSync(join(dir, 'users.txt'), csv([...relevant.keys()].map((u) => train.users.ids[u])));
+  console.log(`wrote the split to ${dir}/{train.csv,test.csv,users.txt}`);
 }

@@ -1,6 +1,8 @@
 /**
  * Offline evaluation: `npm run eval -- --dataset PATH --format movielens|csv|dunnhumby [--k 10]
- * [--models popularity,als,svd,ease] [--no-docs]`. Splits by the format's protocol (docs/evaluation.md),
+ * [--models popularity,als,svd,ease] [--no-docs] [--write-split DIR]`. `--write-split` also writes the
+ * split as files (DIR/train.csv in `npm run batch`'s event format, DIR/test.csv, DIR/users.txt) so
+ * batch output can be scored independently with `npm run score`. Splits by the format's protocol (docs/evaluation.md),
  * fits every model factory on train, ranks all unseen items for each test user, and writes
  * bench/results/eval-<dataset>.json, then regenerates docs/evaluation.md + docs/evaluation.svg from all
  * eval-*.json results.
@@ -21,7 +23,7 @@ import {
 } from '../functions/core/evaluation.js';
 import { barChartSvg } from '../bench/plot.js';
 import { twoStageFactory } from '../functions/core/two-stage-eval.js';
-import { loadDataset, parseArgs, type DatasetFormat } from './eval-data.js';
+import { loadDataset, parseArgs, writeSplit, type DatasetFormat } from './eval-data.js';
 
 /** EASE λ chosen by `npm run tune` (docs/tuning.md). */
 export const DEFAULT_EASE_LAMBDA = 500;
@@ -98,6 +100,7 @@ async function main(): Promise<void> {
   const train = buildTrainData(ds.train);
   const relevant = relevantSets(train, ds.test);
   console.log(`${ds.name}: ${ds.rows.length} rows → train ${ds.train.length} / test ${ds.test.length}; ${relevant.size} users evaluated, ${train.items.size} items, k=${k}`);
+  if (args['write-split']) writeSplit(args['write-split'], ds.train, ds.test, train, relevant);
   const tuned = readTuned(ds.name, ds.sha256);
   console.log(tuned ? `ALS / EASE settings from ${tuned.source}: ${JSON.stringify(tuned.als)}` : 'no tune result for this file: ALS / EASE use the shipped defaults');
   const factories = modelFactories(format, tuned);
@@ -153,6 +156,7 @@ async function main(): Promise<void> {
 }
 
 const f4 = (x: number) => x.toFixed(4);
+
 
 function writeDocs(): void {
   const reports = readdirSync('bench/results')

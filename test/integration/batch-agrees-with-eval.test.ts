@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runBatch } from '../../bin/batch.js';
+import { loadDataset, writeSplit } from '../../bin/eval-data.js';
+import { scoreFiles } from '../../bin/score.js';
+import { DEFAULT_ALS_PARAMS } from '../../functions/core/als.js';
+import { alsFactory, buildTrainData, evaluateModel, relevantSets } from '../../functions/core/evaluation.js';
+import { mulberry32 } from '../../functions/core/prng.js';
+
+/**
+ * Issue 5's check "the batch recommendations of `npm run batch` scored independently under the same
+ * protocol agree with the eval table": the split written by `npm run eval -- --write-split`, fed to
+ * runBatch with the same ALS settings and scored from files by `npm run score`, gives the metrics
+ * the evaluation computed in memory.
+ */
+async function agree(datasetPath: string, dir: string) {
+  const ds = loadDataset(datasetPath, 'movielens');
+  const train = buildTrainData(ds.train);
+  const relevant = relevantSets(train, ds.test);
+  const evalMetrics = evaluateModel(alsFactory(DEFAULT_ALS_PARAMS, { binary: true }), train, relevant, 10).metrics;
+  writeSplit(dir, ds.train, ds.test, train, relevant);
+  await runBatch({ interactions: join(dir, 'train.csv'), users: join(dir, 'users.txt'), out: join(dir, 'recs.csv'), k: 10, progress: false, als: DEFAULT_ALS_PARAMS });
+  const scored = scoreFiles({ recs: join(dir, 'recs.csv'), test: join(dir, 'test.csv'), train: join(dir, 'train.csv'), users: join(dir, 'users.txt'), k: 10 });
+  return { evalMetrics, scored };
+}
+
+describe('npm run batch + npm run score agree with npm run eval', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'agree-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('on a synthetic MovieLens-format file (u.data: two taste groups plus noise)', async () => {
+    const rng = mulberry32(5);
+    const lines: string[] = [];
+    for (let u = 1; u <= 120; u++) {
+      const group = u % 2;
+      for (let i = 1; i <= 150; i++) {
+        const inGroup = (i % 2 === group ? 0.25 : 0.03) * (1 + 40 / (i + 10));
+        if (rng() < inGroup) lines.push(`${u}\t${i}\t${1 + Math.floor(rng() * 5)}\t${880000000 + u * 1000 + i}`);
+      }
+    }
+    const data = join(dir, 'ml');
+    rmSync(data, { recursive: true, force: true });
+    mkdirSync(data);
+    writeFileSync(join(data, 'u.data'), lines.join('\n') + '\n');
+    const { evalMetrics, scored } = await agree(data, join(dir, 'split-synthetic'));
+    expect(scored.users).toBe(evalMetrics.users);
+    expect(evalMetrics.ndcg).toBeGreaterThan(0.1); // the structure is learnable: a non-trivial comparison
+    expect(scored.ndcg).toBeCloseTo(evalMetrics.ndcg, 6);
+    expect(scored.precision).toBeCloseTo(evalMetrics.precision, 6);
+    expect(scored.recall).toBeCloseTo(evalMetrics.recall, 6);
+    expect(scored.mapAtK).toBeCloseTo(evalMetrics.mapAtK, 6);
+  });
+
+  const ML100K = join(__dirname, '../../../shared/data/movielens-100k/ml-100k');
+  it.skipIf(!existsSync(ML100K))('on MovieLens-100K (skipped when ../shared/data/movielens-100k is absent)', async () => {
+    const { evalMetrics, scored } = await agree(ML100K, join(dir, 'split-ml'));
+    expect(scored.users).toBe(941);
+    expect(scored.ndcg).toBeCloseTo(evalMetrics.ndcg, 6);
+    expect(scored.precision).toBeCloseTo(evalMetrics.precision, 6);
+    expect(evalMetrics.ndcg).toBeGreaterThan(0.47);
+  }, 120_000);
+});
