@@ -157,7 +157,6 @@ async function main(): Promise<void> {
 
 const f4 = (x: number) => x.toFixed(4);
 
-
 function writeDocs(): void {
   const reports = readdirSync('bench/results')
     .filter((f) => /^eval-.*\.json$/.test(f))

@@ -18,7 +18,7 @@ import type { ScorerParams, ScorerModel } from './scorer.js';
 import { csrFromTriplets } from './sparse.js';
 import { stratifiedSplit, temporalSplit, type Interaction } from './split.js';
 import { dotScores, topK } from './topk.js';
-import { alsOrder, compareOnHoldout, featurize, scorerGate, scorerOrder, trainAndGate, type LabelledUser, type ScorerDecision, type UserCase } from './two-stage.js';
+import { alsOrder, featurize, scorerOrder, trainAndGate, trainAndGateForward, type LabelledUser, type ScorerDecision, type UserCase } from './two-stage.js';
 
 /**
  * Stage-1 ALS of the two-stage engine: the pure-ALS defaults chosen by `npm run tune` on a validation
@@ -138,27 +138,17 @@ export function twoStageFactory(options: TwoStageEvalOptions = {}): ModelFactory
         return out;
       };
       progress('scorer');
-      let scorer: ScorerModel | undefined;
-      let decision: ScorerDecision;
+      let fitted: { scorer?: ScorerModel; decision: ScorerDecision };
       if (carve === 'temporal') {
-        // Forward-chained (time-series) validation: the scorer is trained on the window before the
-        // last one and gated on the last window, so the gate sees the drift a retail test period
-        // brings. Cross-validation over users of one window cannot: on dunnhumby it promoted a
-        // scorer (CV NDCG@10 0.0352 vs 0.0341) that then lost on the test period (docs/tuning-notes.md).
+        // Forward-chained: scorer trained on the second-to-last 20 % window, gated on the last 20 %.
         const { train: older, test: last } = temporalSplit(rows, 0.2);
         const { train: oldest, test: previous } = temporalSplit(older, 0.2);
-        const fitted = trainAndGate(labelledFor(oldest, previous), scorerParams);
-        scorer = fitted.scorer;
-        const held = labelledFor(older, last);
-        const figures = compareOnHoldout(scorer, held);
-        if (scorer) {
-          const gate = scorerGate(figures);
-          decision = { ...gate, reason: `forward-chained, trained on the previous window and gated on the last: ${gate.reason}`, figures };
-        } else decision = fitted.decision;
+        fitted = trainAndGateForward(labelledFor(oldest, previous), labelledFor(older, last), scorerParams);
       } else {
         const { train: older, test: newer } = stratifiedSplit(rows, { ratio: 0.75, filterBy: 'item', seed: options.seed ?? 4242 });
-        ({ scorer, decision } = trainAndGate(labelledFor(older, newer), scorerParams));
+        fitted = trainAndGate(labelledFor(older, newer), scorerParams);
       }
+      const { scorer, decision } = fitted;
       options.onDecision?.(decision);
       // The report shows which order was evaluated and why (describe is read after fit).
       factory.describe = `${base}; gate: ${decision.promoted ? 'scorer promoted' : 'ALS order kept'} (${decision.reason})`;

@@ -212,3 +212,25 @@ export function trainAndGate(
   const scorer = trainScorer(all, FEATURE_NAMES, FEATURE_LAYOUT_VERSION, params);
   return { scorer, decision: { ...scorerGate(figures, folds), figures } };
 }
+
+/**
+ * Forward-chained gate for time-ordered data: the scorer is trained on the users labelled by one
+ * window and gated on the users labelled by the LATER window, so the gate sees the drift the next
+ * period brings (cross-validation over users of one window cannot — on dunnhumby it promoted a
+ * scorer that then lost on the test period; docs/tuning-notes.md). Deterministic.
+ */
+export function trainAndGateForward(
+  earlier: readonly LabelledUser[],
+  later: readonly LabelledUser[],
+  params: Partial<ScorerParams> = {},
+): { scorer?: ScorerModel; decision: ScorerDecision } {
+  const data = toDataset(earlier);
+  if (!data.label.some((l) => l === 1)) {
+    return { decision: { promoted: false, reason: 'no positive candidates in the training window; ALS order kept', figures: compareOnHoldout(undefined, later) } };
+  }
+  const scorer = trainScorer(data, FEATURE_NAMES, FEATURE_LAYOUT_VERSION, params);
+  const figures = compareOnHoldout(scorer, later);
+  const gate = scorerGate(figures);
+  return { scorer, decision: { ...gate, reason: `forward-chained, trained on the previous window and gated on the last: ${gate.reason}`, figures } };
+}
+

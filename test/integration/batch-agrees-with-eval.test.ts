@@ -44,7 +44,6 @@ describe('npm run batch + npm run score agree with npm run eval', () => {
       }
     }
     const data = join(dir, 'ml');
-    rmSync(data, { recursive: true, force: true });
     mkdirSync(data);
     writeFileSync(join(data, 'u.data'), lines.join('\n') + '\n');
     const { evalMetrics, scored } = await agree(data, join(dir, 'split-synthetic'));
