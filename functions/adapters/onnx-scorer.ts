@@ -92,8 +92,12 @@ export class ScorerSessionCache {
     if (this.version !== version || !this.current) {
       const previous = this.current;
       this.version = version;
-      this.current = OnnxScorer.create(bytes, featureCount);
-      this.current.catch(() => (this.current = undefined));
+      const created = OnnxScorer.create(bytes, featureCount);
+      this.current = created;
+      // Forget only this attempt: a later version's session may already have replaced it.
+      created.catch(() => {
+        if (this.current === created) this.current = undefined;
+      });
       if (previous) void previous.then((s) => s.release()).catch(() => undefined);
     }
     return this.current;

@@ -27,7 +27,7 @@ let cached: { key: string; embedder: TextEmbedder } | undefined;
 
 /**
  * The container-wide text embedder for `env` (see the module comment). A missing or malformed
- * `TEXT_VECTORS_PATH` file fails loudly at cold start rather than silently changing the vectors.
+ * `TEXT_VECTORS_PATH` file fails loudly on first use rather than silently changing the vectors.
  */
 export function getTextEmbedder(env: NodeJS.ProcessEnv = process.env): TextEmbedder {
   const key = env.TEXT_VECTORS_PATH ?? '';

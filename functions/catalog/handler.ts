@@ -13,6 +13,7 @@ import { similarProducts } from '../core/similarity.js';
 import type { Product } from '../core/types.js';
 
 const Path = z.object({ productId: idString });
+const SimilarQuery = z.object({ k: intString.pipe(z.number().min(1).max(100)).default(10) });
 
 const ProductBody = z.object({
   name: z.string().trim().min(1).max(300),
@@ -86,7 +87,7 @@ export const handler = apiHandler(
     },
     'GET /products/{productId}/similar': async (event: ApiEvent) => {
       const { productId } = parseInput(Path, event.pathParameters ?? {}, 'path');
-      const { k } = parseInput(z.object({ k: intString.pipe(z.number().min(1).max(100)).default(10) }), event.queryStringParameters ?? {}, 'query');
+      const { k } = parseInput(SimilarQuery, event.queryStringParameters ?? {}, 'query');
       const { catalog, serving } = getDeps();
       const product = await existing(productId);
       const snapshot = await serving.get();

@@ -1,6 +1,6 @@
 /**
  * The core's error hierarchy. Adapters translate SDK errors into these; the HTTP error
- * middleware maps them to status codes in one place (functions/http/errors-middleware.ts).
+ * middleware maps them to status codes in one place (`errorResponse` in functions/http/api.ts).
  */
 export class DomainError extends Error {
   constructor(message: string, readonly details?: unknown, options?: { cause?: unknown }) {

@@ -38,12 +38,12 @@ export function errorResponse(err: unknown, logger?: Logger): ApiResult {
   return json(500, errorBody('internal', message));
 }
 
+const bodyParser = httpJsonBodyParser({ disableContentTypeCheck: true } as Parameters<typeof httpJsonBodyParser>[0]);
+
 /**
  * Builds a Lambda handler for a set of routes keyed by API Gateway v2 routeKey
  * (e.g. `GET /products/{productId}`).
  */
-const bodyParser = httpJsonBodyParser({ disableContentTypeCheck: true } as Parameters<typeof httpJsonBodyParser>[0]);
-
 export function apiHandler(routes: Record<string, RouteHandler>, logger?: Logger) {
   const dispatch = async (event: ApiEvent, context: Context): Promise<ApiResult> => {
     const route = routes[event.routeKey];
@@ -87,13 +87,16 @@ export const decimalString = z
   .transform(Number)
   .pipe(z.number().finite());
 
-/** A non-negative integer given as a string. */
+/** An integer given as a string (bounds are the caller's `.pipe(z.number().min…)`). */
 export const intString = z
   .string()
   .trim()
   .regex(/^-?\d+$/, 'must be an integer')
   .transform(Number)
   .pipe(z.number().int().safe());
+
+/** ISO 3166 alpha-2 country code, any case in, upper case out. */
+export const countryCode = z.string().trim().regex(/^[A-Za-z]{2}$/, 'must be a 2-letter country code').transform((c) => c.toUpperCase());
 
 /** Path ids: printable, bounded, no slashes (they come from path segments anyway). */
 export const idString = z.string().trim().min(1).max(128).regex(/^[\w.:@-]+$/, 'must contain only letters, digits and . _ : @ -');

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { getDeps } from '../adapters/bootstrap.js';
-import { apiHandler, decimalString, idString, intString, json, parseInput, type ApiEvent } from '../http/api.js';
+import { apiHandler, countryCode, decimalString, idString, intString, json, parseInput, type ApiEvent } from '../http/api.js';
 import { InvalidInput } from '../core/errors.js';
 import type { RecommendationQuery } from '../core/types.js';
 import { recommendForReceiver } from './recommend-for-receiver.js';
@@ -17,10 +17,16 @@ const filters = {
   min_price: decimalString.pipe(z.number().min(0, 'must be ≥ 0')).optional(),
   max_price: decimalString.pipe(z.number().min(0, 'must be ≥ 0')).optional(),
   min_promoted: intString.pipe(z.number().min(0, 'must be ≥ 0').max(MAX_NUM)).optional(),
-  country: z.string().trim().regex(/^[A-Za-z]{2}$/, 'must be a 2-letter country code').transform((c) => c.toUpperCase()).optional(),
+  country: countryCode.optional(),
   category: z.string().trim().min(1).max(64).optional(),
 };
 const count = intString.pipe(z.number().min(1, `must be between 1 and ${MAX_NUM}`).max(MAX_NUM, `must be between 1 and ${MAX_NUM}`));
+// Built once per container: zod compiles a schema on first use, so a schema built per request
+// would be compiled on every request.
+const RecommendPath = z.object({ receiverId: idString, num: count });
+const RecommendQuery = z.object(filters);
+const RecommendationsPath = z.object({ userId: idString });
+const RecommendationsQuery = z.object({ ...filters, top_k: count.optional() });
 
 function toQuery(userId: string, num: number, q: { min_price?: number; max_price?: number; min_promoted?: number; country?: string; category?: string }): RecommendationQuery {
   if (q.min_price !== undefined && q.max_price !== undefined && q.min_price > q.max_price) {
@@ -43,13 +49,13 @@ async function respond(query: RecommendationQuery) {
 export const handler = apiHandler(
   {
     'GET /recommend/{receiverId}/{num}': async (event: ApiEvent) => {
-      const path = parseInput(z.object({ receiverId: idString, num: count }), event.pathParameters ?? {}, 'path');
-      const q = parseInput(z.object(filters), event.queryStringParameters ?? {}, 'query');
+      const path = parseInput(RecommendPath, event.pathParameters ?? {}, 'path');
+      const q = parseInput(RecommendQuery, event.queryStringParameters ?? {}, 'query');
       return respond(toQuery(path.receiverId, path.num, q));
     },
     'GET /recommendations/{userId}': async (event: ApiEvent) => {
-      const path = parseInput(z.object({ userId: idString }), event.pathParameters ?? {}, 'path');
-      const q = parseInput(z.object({ ...filters, top_k: count.optional() }), event.queryStringParameters ?? {}, 'query');
+      const path = parseInput(RecommendationsPath, event.pathParameters ?? {}, 'path');
+      const q = parseInput(RecommendationsQuery, event.queryStringParameters ?? {}, 'query');
       return respond(toQuery(path.userId, q.top_k ?? 5, q));
     },
   },

@@ -1,11 +1,11 @@
 /** `PUT /users/{userId}` (country, blacklist) and `GET /users/{userId}` (+ interaction_count). */
 import { z } from 'zod';
 import { getDeps } from '../adapters/bootstrap.js';
-import { apiHandler, idString, json, parseInput, type ApiEvent } from '../http/api.js';
+import { apiHandler, countryCode, idString, json, parseInput, type ApiEvent } from '../http/api.js';
 import { NotFound } from '../core/errors.js';
 
 const UserBody = z.object({
-  country: z.string().trim().regex(/^[A-Za-z]{2}$/, 'must be a 2-letter country code').transform((c) => c.toUpperCase()).optional(),
+  country: countryCode.optional(),
   blacklist: z.array(idString).max(1000).default([]),
 });
 const Path = z.object({ userId: idString });
