@@ -80,7 +80,7 @@ function readInfo(modelsDir: string): ImageEmbedderInfo {
 
 /** Image embedder over two ONNX sessions, each created on first use and then reused. */
 export class OnnxImageEmbedder implements ImageEmbedder {
-  readonly info: ImageEmbedderInfo;
+  private infoRead: ImageEmbedderInfo;
   private readonly sessionOptions: ort.InferenceSession.SessionOptions;
   private readonly maxBatch: number;
   private backbone?: Promise<ort.InferenceSession>;
@@ -88,7 +88,7 @@ export class OnnxImageEmbedder implements ImageEmbedder {
 
   constructor(options: ImageEmbedderOptions = {}) {
     const modelsDir = options.modelsDir ? path.resolve(options.modelsDir) : resolveModelsDir();
-    this.info = readInfo(modelsDir);
+    this.infoRead = readInfo(modelsDir);
     const threads = options.intraOpNumThreads ?? threadsFromEnv(process.env);
     this.sessionOptions = {
       graphOptimizationLevel: 'all',
@@ -98,11 +98,19 @@ export class OnnxImageEmbedder implements ImageEmbedder {
     this.maxBatch = Math.max(1, options.maxBatch ?? 8);
   }
 
+  /** Version and latent size from the models dir's manifest (re-read once the models have appeared). */
+  get info(): ImageEmbedderInfo {
+    return this.infoRead;
+  }
+
   private open(file: string): Promise<ort.InferenceSession> {
-    const full = path.join(this.info.modelsDir, file);
+    const full = path.join(this.infoRead.modelsDir, file);
     if (!existsSync(full)) {
       return Promise.reject(new ModelNotReady(`model file missing: ${full} (run npm run models:build or set MODELS_DIR)`));
     }
+    // The files may have been missing when this embedder was built: stamp embeddings with the
+    // version of the models actually loaded, not 'unversioned'.
+    if (this.infoRead.version === 'unversioned') this.infoRead = readInfo(this.infoRead.modelsDir);
     return ort.InferenceSession.create(full, this.sessionOptions);
   }
 
