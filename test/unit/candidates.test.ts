@@ -30,6 +30,8 @@ describe('generateCandidates', () => {
   it('gives every candidate its exact rank in the eligible ALS ordering', () => {
     const exclude = (i: number) => i === 0 || i === 5;
     const cands = generateCandidates({ ...base, exclude }, { alsTopN: 2 });
+    // ALS top-2 plus every other source's candidates, so ranks are checked beyond the ALS list.
+    expect(cands.map((c) => c.index).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 7, 8, 9, 10, 11]);
     const eligible = ids.map((_, i) => i).filter((i) => !exclude(i)).sort((a, b) => als[b] - als[a]);
     for (const c of cands) expect(c.alsRank).toBe(eligible.indexOf(c.index));
   });

@@ -174,11 +174,17 @@ describe('two-stage serving', () => {
     const q = { userId: 'u1', num: 20, minPromoted: 0 };
     const off = await rankForReceiver(snap, { history, now: NOW }, q);
     expect(off.items.some((r) => snap.items[r.index].price < 30)).toBe(true);
+    expect(off.items.map((r) => r.id)).toContain('p-new'); // never sold
     const on = await rankForReceiver(snap, { history, now: NOW }, q, { prefilters: { minPrice: 30, notSoldInMonths: 12 } });
+    expect(on.items).toHaveLength(20);
     for (const r of on.items) {
       expect(snap.items[r.index].price).toBeGreaterThanOrEqual(30);
       expect(snap.items[r.index].lastSoldAt).toBeGreaterThan(NOW - 360 * DAY);
     }
+    // The sales-recency prefilter on its own removes the never-sold item (the price one cannot be why).
+    const recentOnly = await rankForReceiver(snap, { history, now: NOW }, q, { prefilters: { notSoldInMonths: 12 } });
+    expect(recentOnly.items).toHaveLength(20);
+    expect(recentOnly.items.map((r) => r.id)).not.toContain('p-new');
   });
 });
 
