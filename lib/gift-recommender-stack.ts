@@ -16,6 +16,7 @@ import { ModelsLayer } from './models-layer.js';
 import { Observability } from './observability.js';
 import { RecommendationApi, type ApiFunctionName } from './recommendation-api.js';
 import { RetrainSchedule } from './retrain-schedule.js';
+import { API_LAMBDAS } from '../functions/http/routes.js';
 import { readStackConfig, type StackConfig } from './stack-config.js';
 
 /** The seven Lambda folders under `functions/`. */
@@ -190,8 +191,10 @@ export class GiftRecommenderStack extends Stack {
     });
 
     const apiFns = {} as Record<ApiFunctionName, EngineFunction>;
-    for (const name of ['recommend', 'events', 'catalog', 'users', 'status'] as const) {
+    const apiLambdas = {} as Record<ApiFunctionName, IFunction>;
+    for (const name of API_LAMBDAS) {
       apiFns[name] = new EngineFunction(this, pascal(name), functionProps(name));
+      apiLambdas[name] = apiFns[name].fn;
     }
     const embedding = new ImageEmbedding(this, 'ImageEmbedding', {
       bucket: buckets.images,
@@ -242,13 +245,7 @@ export class GiftRecommenderStack extends Stack {
       retainData: config.retainData,
     });
     const api = new RecommendationApi(this, 'Api', {
-      functions: {
-        recommend: apiFns.recommend.fn,
-        events: apiFns.events.fn,
-        catalog: apiFns.catalog.fn,
-        users: apiFns.users.fn,
-        status: apiFns.status.fn,
-      },
+      functions: apiLambdas,
       jwtIssuer: auth.issuer,
       jwtAudience: auth.audience,
       adminScope: auth.adminScope,

@@ -13,36 +13,21 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { ROUTES, type LambdaName, type RouteSpec } from '../functions/http/routes.js';
 
 /** The Lambdas behind HTTP routes (docs/architecture.md › Folders). */
-export type ApiFunctionName = 'recommend' | 'events' | 'catalog' | 'users' | 'status';
+export type ApiFunctionName = LambdaName;
 
-/** Who may call a route: anyone, any signed-in app user, or a token carrying the admin scope. */
-export type RouteAccess = 'open' | 'app' | 'admin';
-
-/** One route of DESIGN.md › API. */
+/** One route of DESIGN.md › API, in CDK terms. */
 export interface ApiRoute {
   readonly method: HttpMethod;
   readonly path: string;
   readonly fn: ApiFunctionName;
-  readonly access: RouteAccess;
+  readonly access: RouteSpec['access'];
 }
 
-/** Every route of DESIGN.md › API (contract), the Lambda it goes to and who may call it. */
-export const API_ROUTES: readonly ApiRoute[] = [
-  { method: HttpMethod.GET, path: '/recommend/{receiverId}/{num}', fn: 'recommend', access: 'app' },
-  { method: HttpMethod.GET, path: '/recommendations/{userId}', fn: 'recommend', access: 'app' },
-  { method: HttpMethod.POST, path: '/events', fn: 'events', access: 'app' },
-  { method: HttpMethod.GET, path: '/products/{productId}', fn: 'catalog', access: 'app' },
-  { method: HttpMethod.PUT, path: '/products/{productId}', fn: 'catalog', access: 'admin' },
-  { method: HttpMethod.GET, path: '/products/{productId}/similar', fn: 'catalog', access: 'app' },
-  { method: HttpMethod.GET, path: '/products/{productId}/image', fn: 'catalog', access: 'app' },
-  { method: HttpMethod.POST, path: '/products/{productId}/image', fn: 'catalog', access: 'admin' },
-  { method: HttpMethod.GET, path: '/users/{userId}', fn: 'users', access: 'app' },
-  { method: HttpMethod.PUT, path: '/users/{userId}', fn: 'users', access: 'admin' },
-  { method: HttpMethod.GET, path: '/model', fn: 'status', access: 'admin' },
-  { method: HttpMethod.GET, path: '/health', fn: 'status', access: 'open' },
-];
+/** Every route of DESIGN.md › API (functions/http/routes.ts, shared with the local gateway). */
+export const API_ROUTES: readonly ApiRoute[] = ROUTES.map((r) => ({ method: HttpMethod[r.method], path: r.path, fn: r.lambda, access: r.access }));
 
 /** Options for {@link RecommendationApi}. */
 export interface RecommendationApiProps {

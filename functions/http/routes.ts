@@ -1,30 +1,33 @@
 /**
  * Every HTTP route of DESIGN.md › API and the Lambda (folder under functions/) that serves it.
- * The single source for the CDK HTTP API and the local gateway.
+ * The single source for the CDK HTTP API (lib/recommendation-api.ts) and the local gateway.
+ * No imports, so the CDK app can read it without pulling in handler code.
  */
-export type LambdaName = 'recommend' | 'events' | 'catalog' | 'users' | 'status';
+export const API_LAMBDAS = ['recommend', 'events', 'catalog', 'users', 'status'] as const;
+export type LambdaName = (typeof API_LAMBDAS)[number];
 
 export interface RouteSpec {
   method: 'GET' | 'PUT' | 'POST';
   path: string;
   lambda: LambdaName;
-  /** Who may call it on AWS: the app's signed-in users, admins (catalog/user writes), or anyone. */
-  access: 'app' | 'admin' | 'public';
+  /** Who may call it on AWS: anyone, the app's signed-in users, or admins (catalog/user writes). */
+  access: 'open' | 'app' | 'admin';
 }
 
+// Order matters to the CDK only: a Lambda's integration is created with its first route.
 export const ROUTES: readonly RouteSpec[] = [
   { method: 'GET', path: '/recommend/{receiverId}/{num}', lambda: 'recommend', access: 'app' },
   { method: 'GET', path: '/recommendations/{userId}', lambda: 'recommend', access: 'app' },
   { method: 'POST', path: '/events', lambda: 'events', access: 'app' },
-  { method: 'PUT', path: '/products/{productId}', lambda: 'catalog', access: 'admin' },
   { method: 'GET', path: '/products/{productId}', lambda: 'catalog', access: 'app' },
-  { method: 'POST', path: '/products/{productId}/image', lambda: 'catalog', access: 'admin' },
-  { method: 'GET', path: '/products/{productId}/image', lambda: 'catalog', access: 'app' },
+  { method: 'PUT', path: '/products/{productId}', lambda: 'catalog', access: 'admin' },
   { method: 'GET', path: '/products/{productId}/similar', lambda: 'catalog', access: 'app' },
-  { method: 'PUT', path: '/users/{userId}', lambda: 'users', access: 'admin' },
+  { method: 'GET', path: '/products/{productId}/image', lambda: 'catalog', access: 'app' },
+  { method: 'POST', path: '/products/{productId}/image', lambda: 'catalog', access: 'admin' },
   { method: 'GET', path: '/users/{userId}', lambda: 'users', access: 'app' },
-  { method: 'GET', path: '/health', lambda: 'status', access: 'public' },
+  { method: 'PUT', path: '/users/{userId}', lambda: 'users', access: 'admin' },
   { method: 'GET', path: '/model', lambda: 'status', access: 'admin' },
+  { method: 'GET', path: '/health', lambda: 'status', access: 'open' },
 ];
 
 export const routeKey = (r: Pick<RouteSpec, 'method' | 'path'>): string => `${r.method} ${r.path}`;

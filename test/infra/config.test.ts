@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { ApiAuth } from '../../lib/api-auth.js';
 import { RecommendationApi, type ApiFunctionName } from '../../lib/recommendation-api.js';
 import { readStackConfig } from '../../lib/stack-config.js';
+import { API_LAMBDAS } from '../../functions/http/routes.js';
 
 const configOf = (context: Record<string, unknown>) => readStackConfig(new App({ context }).node);
 
@@ -57,7 +58,7 @@ describe('external JWT issuer', () => {
     adminScope: 'gifts:admin',
   });
   const fn = (name: string) => LambdaFunction.fromFunctionArn(stack, name, `arn:aws:lambda:eu-west-1:111111111111:function:${name}`);
-  const functions = Object.fromEntries(['recommend', 'events', 'catalog', 'users', 'status'].map((n) => [n, fn(n)])) as Record<ApiFunctionName, ReturnType<typeof fn>>;
+  const functions = Object.fromEntries(API_LAMBDAS.map((n) => [n, fn(n)])) as Record<ApiFunctionName, ReturnType<typeof fn>>;
   new RecommendationApi(stack, 'Api', {
     functions,
     jwtIssuer: auth.issuer,
