@@ -21,12 +21,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { BUNDLE_TARGET, EXTERNAL_MODULES, MAIN_FIELDS, REQUIRE_BANNER } from '../lib/bundle-options.js';
 import { copyPackages, dirSize, LAMBDA_UNZIPPED_LIMIT_BYTES, LAMBDA_X64, mb, selectPackages } from './layer.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-/** Kept equal to lib/engine-function.ts (not imported, to keep aws-cdk-lib out of this script). */
-const EXTERNAL_MODULES = ['@aws-sdk/*', 'onnxruntime-node', 'sharp'];
-const REQUIRE_BANNER = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
 const LAYER_PACKAGES = ['onnxruntime-node', 'sharp'];
 
 interface Args {
@@ -72,8 +70,8 @@ async function bundleHandlers(): Promise<Record<string, number>> {
         bundle: true,
         platform: 'node',
         format: 'esm',
-        target: 'node22',
-        mainFields: ['module', 'main'],
+        target: BUNDLE_TARGET,
+        mainFields: MAIN_FIELDS,
         banner: { js: REQUIRE_BANNER },
         external: EXTERNAL_MODULES,
         minify: true,

@@ -14,11 +14,7 @@ import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
-/** Modules the bundle must not contain: the runtime provides the SDK, the layer the native ones. */
-export const EXTERNAL_MODULES = ['@aws-sdk/*', 'onnxruntime-node', 'sharp'];
-
-/** esbuild's ESM output has no `require`; CJS dependencies (and the externals) need one. */
-const REQUIRE_BANNER = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
+import { BUNDLE_TARGET, EXTERNAL_MODULES, MAIN_FIELDS, REQUIRE_BANNER } from './bundle-options.js';
 
 /** Options for {@link EngineFunction}. */
 export interface EngineFunctionProps {
@@ -82,9 +78,9 @@ export class EngineFunction extends Construct {
       systemLogLevelV2: SystemLogLevel.WARN,
       bundling: {
         format: OutputFormat.ESM,
-        target: 'node22',
+        target: BUNDLE_TARGET,
         platform: 'node',
-        mainFields: ['module', 'main'],
+        mainFields: MAIN_FIELDS,
         banner: REQUIRE_BANNER,
         externalModules: EXTERNAL_MODULES,
         minify: true,

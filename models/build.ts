@@ -19,7 +19,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
-import { IMAGENET_MEAN, IMAGENET_STD, CROP_FRACTION, IMAGE_SIZE, MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS } from '../functions/adapters/image-preprocess.js';
+import { IMAGENET_MEAN, IMAGENET_STD, CROP_FRACTION, IMAGE_SIZE, MAX_IMAGE_PIXELS } from '../functions/adapters/image-preprocess.js';
+import { MAX_IMAGE_BYTES } from '../functions/core/product-images.js';
 import { extractFeatures } from './extract-features.js';
 import { readImageDataset } from './lib/image-dataset.js';
 

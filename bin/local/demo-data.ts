@@ -14,6 +14,7 @@
  */
 import type { EventType, InteractionEvent, Product, ProductStatus, UserProfile } from '../../functions/core/types.js';
 import { mulberry32 } from '../../functions/core/prng.js';
+import { imageKey } from '../../functions/core/product-images.js';
 
 /** Currency of the demo catalogue (CLP-like magnitudes, as in the seed's example query). */
 export const DEMO_CURRENCY = 'CLP';
@@ -447,7 +448,7 @@ function buildProducts(rng: Rng, now: number): { products: Product[]; images: De
       promoted: d.slot.promoted,
       status: d.slot.status,
       countries,
-      images: [`images/${id}/${d.photo}.jpg`],
+      images: [imageKey(id, `${d.photo}.jpg`)],
       createdAt: new Date(created).toISOString(),
       updatedAt: new Date(updated).toISOString(),
       attributes: { colour: naming.colour, material: naming.material, language: naming.language },

@@ -14,6 +14,7 @@ import { startEmbeddedAws } from './embedded-aws.js';
 import { createGateway, type LambdaHandler } from './gateway.js';
 import type { LambdaName } from '../../functions/http/routes.js';
 import { toAwsS3Event } from '../../functions/embed-image/s3-event.js';
+import { IMAGES_PREFIX } from '../../functions/core/product-images.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -67,7 +68,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   aws.onS3Event((event: S3Event) => {
     // The same filter the CDK notification has: ObjectCreated on the images bucket under images/.
     const wanted = event.Records?.some(
-      (r) => r.eventName?.startsWith('ObjectCreated') && r.s3.bucket.name === deps.config.IMAGES_BUCKET && r.s3.object.key.startsWith('images/'),
+      (r) => r.eventName?.startsWith('ObjectCreated') && r.s3.bucket.name === deps.config.IMAGES_BUCKET && r.s3.object.key.startsWith(IMAGES_PREFIX),
     );
     if (!wanted) return;
     pendingEmbeds++;

@@ -11,6 +11,7 @@
  */
 import sharp, { type Metadata, type SharpOptions } from 'sharp';
 import { InvalidInput } from '../core/errors.js';
+import { MAX_IMAGE_BYTES } from '../core/product-images.js';
 
 /** Side of the square network input. */
 export const IMAGE_SIZE = 224;
@@ -22,8 +23,6 @@ export const IMAGENET_MEAN = [0.485, 0.456, 0.406] as const;
 export const IMAGENET_STD = [0.229, 0.224, 0.225] as const;
 /** Centre-crop fraction: 224 / (224 + 32), as in TF EfficientNet's eval preprocessing. */
 export const CROP_FRACTION = 0.875;
-/** Largest accepted encoded image: 10 MB. */
-export const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
 /** Largest accepted decoded image: 40 megapixels (also bounds decode memory to ~160 MB RGBA). */
 export const MAX_IMAGE_PIXELS = 40_000_000;
 /** Formats accepted; others (SVG, GIF, TIFF, HEIF, …) are refused before decoding. */

@@ -8,6 +8,7 @@ import { getDeps } from '../adapters/bootstrap.js';
 import { getTextEmbedder } from '../adapters/text-vectors-file.js';
 import { apiHandler, idString, intString, json, parseInput, type ApiEvent } from '../http/api.js';
 import { NotFound } from '../core/errors.js';
+import { imageKey } from '../core/product-images.js';
 import { publicProduct } from '../core/product-view.js';
 import { similarProducts } from '../core/similarity.js';
 import type { Product } from '../core/types.js';
@@ -72,7 +73,7 @@ export const handler = apiHandler(
       const { productId } = parseInput(Path, event.pathParameters ?? {}, 'path');
       const { content_type } = parseInput(ImageRequest, event.body ?? {}, 'body');
       const product = await existing(productId);
-      const key = `images/${productId}/${randomUUID()}.${EXTENSIONS[content_type]}`;
+      const key = imageKey(productId, `${randomUUID()}.${EXTENSIONS[content_type]}`);
       const { catalog, images } = getDeps();
       // The new photo becomes the product's main image; embed-image embeds it when it lands.
       await catalog.put({ ...product, images: [key, ...product.images], updatedAt: new Date().toISOString() });

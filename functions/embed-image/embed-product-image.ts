@@ -12,16 +12,7 @@
 import { InvalidInput, NotFound } from '../core/errors.js';
 import type { CatalogStore, ImageEmbedder, ImageStore } from '../core/ports.js';
 import type { TextEmbedder } from '../core/text-embedding.js';
-
-/**
- * Largest image embedded: 10 MB (10·1024·1024 bytes). Product photos are far smaller (the demo
- * photos average 25 KB); the bound keeps one bad upload from exhausting the function's memory.
- * The preprocessor enforces the same bound (functions/adapters/image-preprocess.ts) on the bytes.
- */
-export const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
-
-/** Key layout of product images: `images/{productId}/{file}`. */
-const IMAGE_KEY = /^images\/([^/]+)\/(.+)$/;
+import { MAX_IMAGE_BYTES, productIdFromKey } from '../core/product-images.js';
 
 /** Why an object was not embedded (logged, and returned for tests / the local runtime). */
 export type SkipReason =
@@ -61,12 +52,6 @@ export interface CreatedObject {
   key: string;
   /** Size from the event; undefined if the event had none (then the object's size is used). */
   size?: number;
-}
-
-/** `images/{productId}/{file}` → productId, or undefined for any other key. */
-export function productIdFromKey(key: string): string | undefined {
-  const m = IMAGE_KEY.exec(key);
-  return m && m[1].trim() !== '' ? m[1] : undefined;
 }
 
 /**

@@ -16,7 +16,8 @@ import { getImageEmbedder, OnnxImageEmbedder } from '../../functions/adapters/on
 import { HashedNgramEmbedder } from '../../functions/core/text-embedding.js';
 import type { Product } from '../../functions/core/types.js';
 import { handler } from '../../functions/embed-image/handler.js';
-import { embedProductImage, MAX_IMAGE_BYTES, type EmbedOutcome } from '../../functions/embed-image/embed-product-image.js';
+import { embedProductImage, type EmbedOutcome } from '../../functions/embed-image/embed-product-image.js';
+import { MAX_IMAGE_BYTES } from '../../functions/core/product-images.js';
 import { toAwsS3Event } from '../../functions/embed-image/s3-event.js';
 import { startLocalAws, type LocalAws } from '../support/local-aws.js';
 

@@ -8,13 +8,13 @@ import {
   IMAGE_TENSOR_LENGTH,
   IMAGENET_MEAN,
   IMAGENET_STD,
-  MAX_IMAGE_BYTES,
   centreCrop,
   preprocessBatch,
   preprocessImage,
   preprocessToRgb,
   rgbToTensor,
 } from '../../functions/adapters/image-preprocess.js';
+import { MAX_IMAGE_BYTES } from '../../functions/core/product-images.js';
 
 const FIXTURES = path.resolve(__dirname, '../fixtures/images');
 const fixture = (i: number): Buffer =>
