@@ -59,6 +59,31 @@ export interface CandidateInput {
   allowed?: Uint8Array;
 }
 
+/** What {@link contentNeighbours} needs: the user's recent items and the snapshot's embeddings. */
+export type ContentInput = Pick<CandidateInput, 'nItems' | 'recentItems' | 'embeddings' | 'itemIds' | 'itemIndex' | 'exclude'>;
+
+/**
+ * Content neighbours of the user's most recent items (image/text embeddings): each eligible
+ * neighbour with the history item it is most similar to, in discovery order. Empty without embeddings.
+ */
+export function contentNeighbours(input: ContentInput, options: Partial<CandidateOptions> = {}): Map<number, { similarTo: number; similarity: number }> {
+  const opt = { ...DEFAULT_CANDIDATE_OPTIONS, ...options };
+  const out = new Map<number, { similarTo: number; similarity: number }>();
+  if (!input.embeddings || !input.itemIds || !input.itemIndex) return out;
+  for (const h of input.recentItems.slice(0, opt.contentHistory)) {
+    const q = queryForProduct(input.embeddings, input.itemIds[h]);
+    if (!q) continue;
+    for (const nb of similarProducts(q, input.embeddings, opt.contentPerItem, input.itemIds[h])) {
+      if (nb.score < opt.contentMinSimilarity) break;
+      const i = input.itemIndex.get(nb.id);
+      if (i === undefined || i < 0 || i >= input.nItems || input.exclude(i)) continue;
+      const seen = out.get(i);
+      if (!seen || seen.similarity < nb.score) out.set(i, { similarTo: h, similarity: nb.score });
+    }
+  }
+  return out;
+}
+
 /**
  * Generates the candidate set. Order: ALS candidates by ALS rank, then the others in source order;
  * `alsRank` is each candidate's rank among the eligible items by ALS score (Infinity without ALS).
@@ -83,22 +108,7 @@ export function generateCandidates(input: CandidateInput, options: Partial<Candi
     });
   }
   for (const i of input.wishlist) add(i, SOURCE.wishlist);
-  if (input.embeddings && input.itemIds && input.itemIndex) {
-    for (const h of input.recentItems.slice(0, opt.contentHistory)) {
-      const q = queryForProduct(input.embeddings, input.itemIds[h]);
-      if (!q) continue;
-      for (const nb of similarProducts(q, input.embeddings, opt.contentPerItem, input.itemIds[h])) {
-        if (nb.score < opt.contentMinSimilarity) break;
-        const i = input.itemIndex.get(nb.id);
-        if (i === undefined) continue;
-        const c = add(i, SOURCE.content);
-        if (c && !(c.similarity !== undefined && c.similarity >= nb.score)) {
-          c.similarTo = h;
-          c.similarity = nb.score;
-        }
-      }
-    }
-  }
+  for (const [i, near] of contentNeighbours(input, opt)) Object.assign(add(i, SOURCE.content)!, near);
   for (const i of input.popular.slice(0, opt.popularN)) add(i, SOURCE.popular);
   for (const i of input.newItems.slice(0, opt.newN)) add(i, SOURCE.new);
   const out = [...byIndex.values()];

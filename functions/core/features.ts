@@ -262,10 +262,20 @@ export interface UserFeatureContext {
   knn: Map<number, number>;
   /** Embedding rows of the most recent embedded history items (for content_sim). */
   contentRows: number[];
+  /** Popularity time weights at `refTime` and at `medianTime` (see {@link timeWeights}). */
+  refWeights?: TimeWeights;
+  medianWeights?: TimeWeights;
 }
 
 /** How many recent history items take part in content_sim (bounds the per-request cost). */
 export const CONTENT_HISTORY = 20;
+
+/** Distinct items of a history with their last timestamp, most recent first (ties: lower index); indices outside [0, nItems) dropped. */
+export function distinctRecentFirst(history: readonly { item: number; timestamp: number }[], nItems: number): { item: number; timestamp: number }[] {
+  const last = new Map<number, number>();
+  for (const h of history) if (h.item >= 0 && h.item < nItems) last.set(h.item, Math.max(last.get(h.item) ?? -Infinity, h.timestamp));
+  return [...last.entries()].map(([item, timestamp]) => ({ item, timestamp })).sort((a, b) => b.timestamp - a.timestamp || a.item - b.item);
+}
 
 /** Builds the user context from their history (dense item indices; duplicates allowed). */
 export function buildUserContext(
@@ -273,9 +283,7 @@ export function buildUserContext(
   history: readonly { item: number; timestamp: number }[],
   refTime: number,
 ): UserFeatureContext {
-  const last = new Map<number, number>();
-  for (const h of history) if (h.item >= 0 && h.item < store.nItems) last.set(h.item, Math.max(last.get(h.item) ?? -Infinity, h.timestamp));
-  const hist = [...last.entries()].map(([item, timestamp]) => ({ item, timestamp })).sort((a, b) => b.timestamp - a.timestamp || a.item - b.item);
+  const hist = distinctRecentFirst(history, store.nItems);
   const times = hist.map((h) => h.timestamp).sort((a, b) => a - b);
   const medianTime = times.length ? times[(times.length - 1) >> 1] : NaN;
   const logPrices = hist.map((h) => store.price[h.item]).filter((p) => p > 0).map(Math.log).sort((a, b) => a - b);
@@ -305,23 +313,43 @@ export function buildUserContext(
     const r = store.embeddingRow[h.item];
     if (r >= 0) contentRows.push(r);
   }
-  return { history: hist, refTime, medianTime, medianLogPrice, categoryShare, knn, contentRows };
+  return { history: hist, refTime, medianTime, medianLogPrice, categoryShare, knn, contentRows, refWeights: timeWeights(store, refTime), medianWeights: timeWeights(store, medianTime) };
+}
+
+/**
+ * The item-independent half of {@link popularityAt} at time t: the decay weight of every time bin,
+ * w_b = 2^(−|t−c_b|/T), and the normaliser Σ_b H_b w_b. Computed once per user, not per candidate.
+ */
+export interface TimeWeights {
+  w: Float64Array;
+  den: number;
+}
+
+export function timeWeights(store: ItemFeatureStore, t: number): TimeWeights | undefined {
+  if (!Number.isFinite(t)) return undefined;
+  const T = store.halfLifeDays * DAY_MS;
+  const w = new Float64Array(store.bins);
+  let den = 0;
+  for (let b = 0; b < store.bins; b++) {
+    const c = store.timeStart + (b + 0.5) * store.binMs;
+    w[b] = 2 ** (-Math.abs(t - c) / T);
+    den += store.binTotal[b] * w[b];
+  }
+  return { w, den };
+}
+
+/** Σ_b h_ib w_b / Σ_b H_b w_b for precomputed weights (0 when t was not finite). */
+export function popularityWith(store: ItemFeatureStore, i: number, tw: TimeWeights | undefined): number {
+  if (!tw) return 0;
+  let num = 0;
+  const o = i * store.bins;
+  for (let b = 0; b < store.bins; b++) num += store.itemTime[o + b] * tw.w[b];
+  return tw.den > 0 ? num / tw.den : 0;
 }
 
 /** Recency-weighted popularity share of item i at time t: Σ_b h_ib 2^(−|t−c_b|/T) / Σ_b H_b 2^(−|t−c_b|/T). */
 export function popularityAt(store: ItemFeatureStore, i: number, t: number): number {
-  if (!Number.isFinite(t)) return 0;
-  const T = store.halfLifeDays * DAY_MS;
-  let num = 0;
-  let den = 0;
-  const o = i * store.bins;
-  for (let b = 0; b < store.bins; b++) {
-    const c = store.timeStart + (b + 0.5) * store.binMs;
-    const w = 2 ** (-Math.abs(t - c) / T);
-    num += store.itemTime[o + b] * w;
-    den += store.binTotal[b] * w;
-  }
-  return den > 0 ? num / den : 0;
+  return popularityWith(store, i, timeWeights(store, t));
 }
 
 /** Weighted image+text cosine between two rows of the embedding index (the similarity module's score). */
@@ -374,8 +402,8 @@ export function buildFeatureVector(
     Number.isFinite(cand.alsRank) ? Math.log1p(cand.alsRank) : Math.log1p(n),
     user.knn.get(i) ?? 0,
     contentSim,
-    Math.log1p(n * popularityAt(store, i, user.refTime)),
-    Math.log1p(n * popularityAt(store, i, user.medianTime)),
+    Math.log1p(n * popularityWith(store, i, user.refWeights)),
+    Math.log1p(n * popularityWith(store, i, user.medianWeights)),
     store.logCount[i],
     price > 0 && Number.isFinite(user.medianLogPrice) ? Math.log(price) - user.medianLogPrice : 0,
     store.promoted[i],

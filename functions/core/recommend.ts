@@ -15,8 +15,8 @@ import { decayedStrengths, summarizeUserEvents, type InteractionSettings, DEFAUL
 import type { ModelSnapshot, SnapshotItem } from './model-snapshot.js';
 import { dotScores, topK, topKAllowedPair } from './topk.js';
 import type { InteractionEvent, RecommendationQuery, UserProfile } from './types.js';
-import { DEFAULT_CANDIDATE_OPTIONS, type Candidate, type CandidateOptions } from './candidates.js';
-import { contentCosine, SOURCE } from './features.js';
+import { contentNeighbours, DEFAULT_CANDIDATE_OPTIONS, type CandidateOptions } from './candidates.js';
+import { contentCosine, distinctRecentFirst, SOURCE } from './features.js';
 import { scoreRows as tsScoreRows } from './scorer.js';
 import { featurize } from './two-stage.js';
 import { mmrOrder } from './diversity.js';
@@ -250,7 +250,7 @@ function userVector(snapshot: ModelSnapshot, strengths: ReadonlyMap<string, numb
  * ALS cannot score an item without interactions, and its image similarity is on another scale than
  * ALS scores, so a rank, not a score, is what can be chosen for it.
  */
-export function slotLookAlikes(scores: Float32Array, cold: readonly Candidate[], eligible: (i: number) => boolean, slot: number, gap: number): void {
+export function slotLookAlikes(scores: Float32Array, cold: readonly { index: number; similarity?: number }[], eligible: (i: number) => boolean, slot: number, gap: number): void {
   if (cold.length === 0) return;
   const ordered = [...cold].sort((a, b) => (b.similarity ?? 0) - (a.similarity ?? 0) || a.index - b.index);
   const isCold = new Set(ordered.map((c) => c.index));
@@ -298,6 +298,13 @@ function closestHistoryItem(snapshot: ModelSnapshot, i: number, historyIdx: read
  * for a request that does not await between taking them and returning, since another request on the
  * same snapshot may run at any await and take the same buffers.
  */
+/** A content neighbour of the receiver's history: the reason `similar_image:<id>` and the look-alike slots. */
+interface ContentCandidate {
+  index: number;
+  similarTo: number;
+  similarity: number;
+}
+
 const scratchBuffers = new WeakMap<ModelSnapshot, { scores: Float32Array; mask: Uint8Array }>();
 function scratchFor(snapshot: ModelSnapshot, n: number): { scores: Float32Array; mask: Uint8Array } {
   let b = scratchBuffers.get(snapshot);
@@ -340,10 +347,12 @@ export async function rankForReceiver(
   const personalized = vec !== undefined;
   let raw: Float32Array | undefined;
   if (personalized) raw = await opt.scoreAll(snapshot.itemFactors, snapshot.factors, vec);
-  // From here on the ALS path never awaits, so it may use the snapshot's scratch buffers (see scratchFor).
-  const store = snapshot.featureStore;
-  const mayAwait = store !== undefined && store.nItems === n && snapshot.manifest.ranking?.mode === 'two-stage' && snapshot.scorer !== undefined;
-  const scratch = mayAwait ? undefined : scratchFor(snapshot, n);
+  // The second stage runs when the version carries a feature store; the scorer serves only when
+  // it passed the gate. From here on only the scorer path awaits, so every other request may use
+  // the snapshot's scratch buffers (see scratchFor).
+  const store = snapshot.featureStore?.nItems === n ? snapshot.featureStore : undefined;
+  const scorer = store && snapshot.manifest.ranking?.mode === 'two-stage' ? snapshot.scorer : undefined;
+  const scratch = scorer ? undefined : scratchFor(snapshot, n);
   const scores = scratch?.scores ?? new Float32Array(n);
   const countryRank = country ? snapshot.popularByCountry[country] : undefined;
   if (raw !== undefined) {
@@ -380,25 +389,33 @@ export async function rankForReceiver(
   const mask = eligibilityMask(snapshot, query, country, blocked, opt.prefilters, receiver.now, scratch?.mask);
   const eligible = (i: number) => mask[i] === 1;
 
-  // Second stage: candidates → features → scorer (or ALS order with boosts when no scorer passed the gate).
+  // Second stage: candidates → features → scorer, or ALS order with boosts plus content neighbours
+  // when no scorer passed the gate (then no feature vector is built: only the neighbours are used).
   let mode: 'two-stage' | 'als' = 'als';
-  const content = new Map<number, Candidate>();
-  if (store && store.nItems === n) {
+  const content = new Map<number, ContentCandidate>();
+  if (store) {
     const history: { item: number; timestamp: number }[] = [];
     for (const [id, s] of summaries) {
       const i = snapshot.itemIndex.get(id);
       if (i !== undefined && s.strength > 0) history.push({ item: i, timestamp: s.lastTimestamp });
     }
-    const popular = countryRank && countryRank.length ? countryRank : cols.popularTop;
-    const f = featurize(
-      store,
-      { alsScores: raw, history, refTime: receiver.now, exclude: (i) => !eligible(i), allowed: mask, popular, newItems, wishlist: [...boosted.keys()] },
-      opt.candidates,
-      { embeddings: snapshot.embeddings, itemIds: cols.ids, itemIndex: snapshot.itemIndex },
-    );
-    for (const c of f.candidates) if (c.sources & SOURCE.content && c.similarTo !== undefined) content.set(c.index, c);
-    const scorer = snapshot.scorer;
-    if (snapshot.manifest.ranking?.mode === 'two-stage' && scorer && f.candidates.length > 0) {
+    const exclude = (i: number) => !eligible(i);
+    const embeddings = { embeddings: snapshot.embeddings, itemIds: cols.ids, itemIndex: snapshot.itemIndex };
+    const f = scorer
+      ? featurize(
+          store,
+          { alsScores: raw, history, refTime: receiver.now, exclude, allowed: mask, popular: countryRank && countryRank.length ? countryRank : cols.popularTop, newItems, wishlist: [...boosted.keys()] },
+          opt.candidates,
+          embeddings,
+        )
+      : undefined;
+    if (f) {
+      for (const c of f.candidates) if (c.sources & SOURCE.content && c.similarTo !== undefined) content.set(c.index, { index: c.index, similarTo: c.similarTo, similarity: c.similarity! });
+    } else {
+      const recentItems = distinctRecentFirst(history, n).map((h) => h.item);
+      for (const [i, near] of contentNeighbours({ nItems: n, recentItems, exclude, ...embeddings }, opt.candidates)) content.set(i, { index: i, ...near });
+    }
+    if (scorer && f && f.candidates.length > 0) {
       mode = 'two-stage';
       const probs = await (opt.scoreRows ?? ((x: Float32Array) => tsScoreRows(scorer, x)))(f.x, f.candidates.length, snapshot);
       const isCand = new Uint8Array(n);
@@ -412,10 +429,10 @@ export async function rankForReceiver(
       const cold = [...content.values()].filter((c) => snapshot.items[c.index].interactionCount === 0);
       slotLookAlikes(scores, cold, eligible, opt.lookAlikeSlot, opt.lookAlikeGap);
     } else {
-      const cold: Candidate[] = [];
+      const cold: ContentCandidate[] = [];
       for (const c of content.values()) {
         if (snapshot.items[c.index].interactionCount === 0) cold.push(c);
-        else scores[c.index] += opt.contentBoost * (c.similarity ?? 0);
+        else scores[c.index] += opt.contentBoost * c.similarity;
       }
       slotLookAlikes(scores, cold, eligible, opt.lookAlikeSlot, opt.lookAlikeGap);
     }
