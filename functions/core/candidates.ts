@@ -119,31 +119,28 @@ export function generateCandidates(input: CandidateInput, options: Partial<Candi
     if (late.length) {
       const sorted = Float32Array.from(late, (c) => s[c.index]).sort();
       const above = new Int32Array(late.length);
+      const { allowed, exclude } = input;
       for (let i = 0; i < s.length; i++) {
-        if (input.exclude(i)) continue;
-        // binary search: how many late candidates score strictly below s[i]
-        let lo = 0;
-        let hi = sorted.length;
-        while (lo < hi) {
-          const m = (lo + hi) >> 1;
-          if (sorted[m] < s[i]) lo = m + 1;
-          else hi = m;
-        }
-        if (lo > 0) above[lo - 1]++;
+        if (allowed ? allowed[i] === 0 : exclude(i)) continue;
+        const below = lowerBound(sorted, s[i]); // late candidates scoring strictly below s[i]
+        if (below > 0) above[below - 1]++;
       }
       // above[k] counts items beating exactly the k+1 smallest; suffix sums give "items above"
       for (let k = above.length - 2; k >= 0; k--) above[k] += above[k + 1];
-      late.forEach((c) => {
-        let lo = 0;
-        let hi = sorted.length;
-        while (lo < hi) {
-          const m = (lo + hi) >> 1;
-          if (sorted[m] < s[c.index]) lo = m + 1;
-          else hi = m;
-        }
-        c.alsRank = above[lo] ?? 0;
-      });
+      late.forEach((c) => (c.alsRank = above[lowerBound(sorted, s[c.index])] ?? 0));
     }
   }
   return out;
+}
+
+/** Number of entries of the ascending array strictly below x (binary search). */
+function lowerBound(sorted: Float32Array, x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const m = (lo + hi) >> 1;
+    if (sorted[m] < x) lo = m + 1;
+    else hi = m;
+  }
+  return lo;
 }

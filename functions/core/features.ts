@@ -9,7 +9,7 @@
  * user's own history at request time (so events since the last retrain count at once), and from the
  * older window's history at training time.
  */
-import type { EmbeddingIndex } from './similarity.js';
+import { DEFAULT_SIMILARITY_WEIGHTS, rowOf, type EmbeddingIndex } from './similarity.js';
 
 /** Candidate-source bit flags (a candidate may come from several sources). */
 export const SOURCE = { als: 1, content: 2, wishlist: 4, popular: 8, new: 16 } as const;
@@ -175,9 +175,8 @@ export function buildItemFeatureStore(
 
   const embeddingRow = new Int32Array(nItems).fill(-1);
   if (embedding) {
-    const row = new Map(embedding.index.ids.map((id, r) => [id, r]));
     embedding.itemIds.forEach((id, i) => {
-      const r = row.get(id);
+      const r = rowOf(embedding.index, id);
       if (r !== undefined && (embedding.index.hasImage[r] || embedding.index.hasText[r])) embeddingRow[i] = r;
     });
   }
@@ -352,20 +351,29 @@ export function popularityAt(store: ItemFeatureStore, i: number, t: number): num
   return popularityWith(store, i, timeWeights(store, t));
 }
 
-/** Weighted image+text cosine between two rows of the embedding index (the similarity module's score). */
-export function contentCosine(index: EmbeddingIndex, a: number, b: number, wImage = 0.7, wText = 0.3): number {
+/** Dot product of rows a and b of a row-major matrix with `dim` columns. */
+function rowDot(m: Float32Array, dim: number, a: number, b: number): number {
+  let d = 0;
+  for (let k = 0, oa = a * dim, ob = b * dim; k < dim; k++) d += m[oa + k] * m[ob + k];
+  return d;
+}
+
+/**
+ * Weighted image+text cosine between two rows of the embedding index, over the modalities BOTH rows
+ * have (weights {@link DEFAULT_SIMILARITY_WEIGHTS}). Unlike `similarProducts`, a modality only one
+ * side has is left out rather than counted as cosine 0: this compares two catalogue items, not a
+ * query against the catalogue.
+ */
+export function contentCosine(index: EmbeddingIndex, a: number, b: number): number {
+  const { image: wImage, text: wText } = DEFAULT_SIMILARITY_WEIGHTS;
   let s = 0;
   let w = 0;
   if (index.hasImage[a] && index.hasImage[b]) {
-    let d = 0;
-    for (let k = 0, oa = a * index.imageDim, ob = b * index.imageDim; k < index.imageDim; k++) d += index.image[oa + k] * index.image[ob + k];
-    s += wImage * d;
+    s += wImage * rowDot(index.image, index.imageDim, a, b);
     w += wImage;
   }
   if (index.hasText[a] && index.hasText[b]) {
-    let d = 0;
-    for (let k = 0, oa = a * index.textDim, ob = b * index.textDim; k < index.textDim; k++) d += index.text[oa + k] * index.text[ob + k];
-    s += wText * d;
+    s += wText * rowDot(index.text, index.textDim, a, b);
     w += wText;
   }
   return w > 0 ? s / w : 0;

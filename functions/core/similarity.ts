@@ -16,6 +16,7 @@
  * Exact search: one pass over the rows (O(n·(d_img+d_txt))) with a size-k min-heap; ties broken by
  * row order, so results are deterministic.
  */
+import { BoundedHeap } from './topk.js';
 
 /** Relative weights of the two cosines. */
 export interface SimilarityWeights {
@@ -104,10 +105,19 @@ export function buildEmbeddingIndex(items: readonly EmbeddedItem[]): EmbeddingIn
   return { ids: items.map((it) => it.id), imageDim, textDim, image, text, hasImage, hasText };
 }
 
+const rowMaps = new WeakMap<EmbeddingIndex, Map<string, number>>();
+
+/** Row of a product id in the index (a map built once per index: a scan of 100k ids per lookup is not). */
+export function rowOf(index: EmbeddingIndex, id: string): number | undefined {
+  let rows = rowMaps.get(index);
+  if (!rows) rowMaps.set(index, (rows = new Map(index.ids.map((x, r) => [x, r]))));
+  return rows.get(id);
+}
+
 /** The stored vectors of one indexed product, as a query ("more like this"); undefined if unknown. */
 export function queryForProduct(index: EmbeddingIndex, id: string): SimilarityQuery | undefined {
-  const i = index.ids.indexOf(id);
-  if (i < 0) return undefined;
+  const i = rowOf(index, id);
+  if (i === undefined) return undefined;
   return {
     image: index.hasImage[i] ? index.image.subarray(i * index.imageDim, (i + 1) * index.imageDim) : undefined,
     text: index.hasText[i] ? index.text.subarray(i * index.textDim, (i + 1) * index.textDim) : undefined,
@@ -123,57 +133,6 @@ function prepareQuerySide(v: ArrayLike<number> | undefined, dim: number): Float3
   if (!v || dim === 0 || v.length !== dim) return undefined;
   const out = new Float32Array(dim);
   return normInto(v, out, 0, dim) ? out : undefined;
-}
-
-/** Min-heap on (score, then larger row index = worse) holding the best k so far. */
-class TopK {
-  readonly scores: number[] = [];
-  readonly rows: number[] = [];
-  constructor(private readonly k: number) {}
-  /** a is worse than b. */
-  private worse(i: number, j: number): boolean {
-    const d = this.scores[i] - this.scores[j];
-    return d < 0 || (d === 0 && this.rows[i] > this.rows[j]);
-  }
-  private swap(i: number, j: number): void {
-    [this.scores[i], this.scores[j]] = [this.scores[j], this.scores[i]];
-    [this.rows[i], this.rows[j]] = [this.rows[j], this.rows[i]];
-  }
-  push(score: number, row: number): void {
-    if (this.scores.length < this.k) {
-      this.scores.push(score);
-      this.rows.push(row);
-      let c = this.scores.length - 1;
-      while (c > 0) {
-        const p = (c - 1) >> 1;
-        if (!this.worse(c, p)) break;
-        this.swap(c, p);
-        c = p;
-      }
-      return;
-    }
-    // Not better than the current worst (ties keep the earlier row).
-    if (score < this.scores[0] || (score === this.scores[0] && row > this.rows[0])) return;
-    this.scores[0] = score;
-    this.rows[0] = row;
-    let p = 0;
-    for (;;) {
-      const l = 2 * p + 1;
-      const r = l + 1;
-      let m = p;
-      if (l < this.scores.length && this.worse(l, m)) m = l;
-      if (r < this.scores.length && this.worse(r, m)) m = r;
-      if (m === p) break;
-      this.swap(p, m);
-      p = m;
-    }
-  }
-  /** Best first. */
-  sorted(): Array<{ score: number; row: number }> {
-    return this.scores
-      .map((score, i) => ({ score, row: this.rows[i] }))
-      .sort((a, b) => b.score - a.score || a.row - b.row);
-  }
 }
 
 function dotRow(q: Float32Array, m: Float32Array, row: number, dim: number): number {
@@ -204,7 +163,7 @@ export function similarProducts(
   const total = wi + wt;
   if (k <= 0 || total === 0) return [];
   const excluded = typeof exclude === 'string' ? new Set([exclude]) : exclude;
-  const heap = new TopK(Math.floor(k));
+  const heap = new BoundedHeap(Math.floor(k));
   const n = index.ids.length;
   for (let i = 0; i < n; i++) {
     const img = wi > 0 && index.hasImage[i] === 1;
@@ -214,9 +173,12 @@ export function similarProducts(
     let s = 0;
     if (img) s += wi * dotRow(qi!, index.image, i, index.imageDim);
     if (txt) s += wt * dotRow(qt!, index.text, i, index.textDim);
-    heap.push(s / total, i);
+    const score = s / total;
+    // Rows arrive in increasing order, so an equal score never displaces a kept (earlier) row.
+    if (heap.size < heap.cap || score > heap.hs[0]) heap.offer(score, i);
   }
-  return heap.sorted().map(({ score, row }) => {
+  const best = Array.from({ length: heap.size }, (_, j) => ({ score: heap.hs[j], row: heap.hi[j] })).sort((a, b) => b.score - a.score || a.row - b.row);
+  return best.map(({ score, row }) => {
     const out: SimilarProduct = { id: index.ids[row], score };
     if (qi && index.hasImage[row]) out.imageScore = dotRow(qi, index.image, row, index.imageDim);
     if (qt && index.hasText[row]) out.textScore = dotRow(qt, index.text, row, index.textDim);

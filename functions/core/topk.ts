@@ -4,7 +4,7 @@
  */
 
 /** Size-k min-heap on (score, index) whose root is the worst kept; "worse" = lower score, or equal score and higher index. */
-class BoundedHeap {
+export class BoundedHeap {
   readonly hi: Int32Array;
   readonly hs: Float64Array;
   size = 0;
