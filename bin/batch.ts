@@ -14,11 +14,10 @@ import { pathToFileURL } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import cliProgress from 'cli-progress';
 import { DEFAULT_ALS_PARAMS, fitImplicitAls, type AlsParams } from '../functions/core/als.js';
-import { buildInteractionMatrix } from '../functions/core/interactions.js';
 import { parseInteractionsCsv, type CsvEvent } from '../functions/core/datasets.js';
 import { dotScores, topK } from '../functions/core/topk.js';
 import { popularityScores } from '../functions/core/popularity.js';
-import { eventStrength, DEFAULT_EVENT_WEIGHTS } from '../functions/core/interactions.js';
+import { buildInteractionMatrix, creditedUser, eventStrength, DEFAULT_EVENT_WEIGHTS } from '../functions/core/interactions.js';
 import { parseArgs } from './eval-data.js';
 
 export interface BatchOptions {
@@ -66,7 +65,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchSummary> {
   const owned = new Map<number, Set<number>>();
   for (const e of events) {
     if (e.type !== 'order') continue;
-    const u = users.get(e.receiverId ?? e.userId)!;
+    const u = users.get(creditedUser(e))!;
     let s = owned.get(u);
     if (!s) owned.set(u, (s = new Set()));
     s.add(items.get(e.itemId)!);

@@ -368,20 +368,16 @@ function solveAllRows(Y: Float32Array, nY: number, f: number, Ginv: Float64Array
  */
 function woodburyPlan(indptr: Int32Array, nRows: number, nY: number, f: number, cgSteps: number): number {
   // CG row: (1 + s) f² for the Gram products + 2 (1 + s) n f for the nonzeros.
+  const cgCost = (n: number) => (1 + cgSteps) * f * f + 2 * (1 + cgSteps) * n * f;
   // Woodbury row: n² f / 2 for M + 3 n f + n³ / 6.
+  const woodCost = (n: number) => (n * n * f) / 2 + 3 * n * f + (n * n * n) / 6;
   let threshold = 0;
-  while (threshold < 256) {
-    const n = threshold + 1;
-    const wood = (n * n * f) / 2 + 3 * n * f + (n * n * n) / 6;
-    const cg = (1 + cgSteps) * f * f + 2 * (1 + cgSteps) * n * f;
-    if (wood > cg) break;
-    threshold = n;
-  }
+  while (threshold < 256 && woodCost(threshold + 1) <= cgCost(threshold + 1)) threshold++;
   let saved = 0;
   for (let r = 0; r < nRows; r++) {
     const n = indptr[r + 1] - indptr[r];
     if (n === 0 || n > threshold) continue;
-    saved += (1 + cgSteps) * f * f + 2 * (1 + cgSteps) * n * f - ((n * n * f) / 2 + 3 * n * f + (n * n * n) / 6);
+    saved += cgCost(n) - woodCost(n);
   }
   return saved > nY * f * f + f * f * f ? threshold : 0;
 }

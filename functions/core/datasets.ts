@@ -3,7 +3,7 @@
  */
 import type { EventType } from './types.js';
 import { EVENT_TYPES } from './types.js';
-import { eventStrength, DEFAULT_EVENT_WEIGHTS, type EventWeights } from './interactions.js';
+import { creditedUser, eventStrength, DEFAULT_EVENT_WEIGHTS, type EventWeights } from './interactions.js';
 import type { Interaction } from './split.js';
 import { InvalidInput } from './errors.js';
 
@@ -102,8 +102,7 @@ export function* parseInteractionsCsv(lines: Iterable<string>): Generator<CsvEve
 export function csvEventsToInteractions(events: Iterable<CsvEvent>, weights: EventWeights = DEFAULT_EVENT_WEIGHTS): Interaction[] {
   const out: Interaction[] = [];
   for (const e of events) {
-    const user = e.type === 'order' && e.receiverId ? e.receiverId : e.userId;
-    out.push({ user, item: e.itemId, value: eventStrength(e.type, e.quantity, weights), timestamp: e.timestamp });
+    out.push({ user: creditedUser(e), item: e.itemId, value: eventStrength(e.type, e.quantity, weights), timestamp: e.timestamp });
   }
   return out;
 }

@@ -14,17 +14,16 @@ export interface EaseModel {
   B: Float32Array;
 }
 
-/** Gram matrix XᵀX + λI of R (users × items) as dense Float64. `binary` uses 1[r > 0] instead of r. */
-export function itemGram(R: CsrMatrix, lambda: number, binary = true): Float64Array {
+/** Gram matrix XᵀX + λI of the binary R (users × items; 1 for every stored entry) as dense Float64. */
+export function itemGram(R: CsrMatrix, lambda: number): Float64Array {
   const n = R.nCols;
   const G = new Float64Array(n * n);
   for (let u = 0; u < R.nRows; u++) {
     const s = R.indptr[u];
     const e = R.indptr[u + 1];
     for (let a = s; a < e; a++) {
-      const va = binary ? 1 : R.data[a];
       const ra = R.indices[a] * n;
-      for (let b = s; b < e; b++) G[ra + R.indices[b]] += va * (binary ? 1 : R.data[b]);
+      for (let b = s; b < e; b++) G[ra + R.indices[b]] += 1;
     }
   }
   for (let i = 0; i < n; i++) G[i * n + i] += lambda;
@@ -32,10 +31,10 @@ export function itemGram(R: CsrMatrix, lambda: number, binary = true): Float64Ar
 }
 
 /** Fits EASE with regularisation λ (Steck uses a few hundred on ML-20M; tuned in docs/tuning.md). */
-export function fitEase(R: CsrMatrix, lambda: number, binary = true): EaseModel {
+export function fitEase(R: CsrMatrix, lambda: number): EaseModel {
   if (!(lambda > 0)) throw new RangeError(`lambda must be > 0, got ${lambda}`);
   const n = R.nCols;
-  const P = invertSpd(itemGram(R, lambda, binary), n);
+  const P = invertSpd(itemGram(R, lambda), n);
   const B = new Float32Array(n * n);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) B[i * n + j] = i === j ? 0 : -P[i * n + j] / P[j * n + j];
@@ -43,14 +42,13 @@ export function fitEase(R: CsrMatrix, lambda: number, binary = true): EaseModel 
   return { nItems: n, B };
 }
 
-/** s = x_u B for a user's (item, value) pairs. */
-export function easeScores(m: EaseModel, items: ArrayLike<number>, values?: ArrayLike<number>, out?: Float32Array): Float32Array {
+/** s = x_u B for a user's items (binary x_u). */
+export function easeScores(m: EaseModel, items: ArrayLike<number>, out?: Float32Array): Float32Array {
   const n = m.nItems;
   const acc = new Float64Array(n);
   for (let k = 0; k < items.length; k++) {
-    const w = values ? values[k] : 1;
     const o = items[k] * n;
-    for (let i = 0; i < n; i++) acc[i] += w * m.B[o + i];
+    for (let i = 0; i < n; i++) acc[i] += m.B[o + i];
   }
   const res = out ?? new Float32Array(n);
   for (let i = 0; i < n; i++) res[i] = acc[i];

@@ -39,8 +39,8 @@ export interface ModelFactory {
   fit(train: TrainData): FittedModel;
 }
 
-/** Builds indices and R from training rows; `binary` sets every r_ui to 1. */
-export function buildTrainData(rows: readonly Interaction[], binary = false): TrainData {
+/** Builds indices and R (summed strengths) from training rows; models binarise R themselves where they need to. */
+export function buildTrainData(rows: readonly Interaction[]): TrainData {
   const users = new IdIndex();
   const items = new IdIndex();
   const r = new Int32Array(rows.length);
@@ -52,7 +52,6 @@ export function buildTrainData(rows: readonly Interaction[], binary = false): Tr
     v[k] = row.value;
   });
   const R = csrFromTriplets(users.size, items.size, r, c, v);
-  if (binary) R.data.fill(1);
   return { users, items, R, rows };
 }
 
@@ -133,7 +132,7 @@ export function easeFactory(lambda = 500): ModelFactory {
         recommend(u, k, exclude) {
           const s = R.indptr[u];
           const e = R.indptr[u + 1];
-          easeScores(m, R.indices.subarray(s, e), undefined, scores);
+          easeScores(m, R.indices.subarray(s, e), scores);
           return topK(scores, k, exclude).indices;
         },
       };

@@ -50,7 +50,8 @@ export interface UserItemSummary {
 
 /**
  * Aggregates the events credited to one user into per-item summaries (capped strengths).
- * Used at serving time for fold-in, owned-item exclusion and wishlist boosts.
+ * Used at serving time for owned-item exclusion, wishlist/cart boosts and the second stage's
+ * history (fold-in uses {@link decayedStrengths}).
  */
 export function summarizeUserEvents(
   events: Iterable<Pick<InteractionEvent, 'productId' | 'type' | 'quantity' | 'timestamp'>>,

@@ -14,6 +14,7 @@ import { gramian } from './als.js';
 import { CorruptArtifact } from './errors.js';
 import { buildEmbeddingIndex, type EmbeddingIndex } from './similarity.js';
 import type { ProductStatus } from './types.js';
+import { topK } from './topk.js';
 import { deserializeFeatureStore, serializeFeatureStore, type ItemFeatureStore } from './features.js';
 import type { ScorerModel } from './scorer.js';
 
@@ -127,9 +128,7 @@ export function buildItemColumns(items: readonly SnapshotItem[], popularity: Flo
     c.interactionCount[i] = it.interactionCount;
   });
   c.newestFirst = Int32Array.from(items.keys()).sort((a, b) => c.createdAt[b] - c.createdAt[a] || a - b);
-  c.popularTop = Array.from(popularity.keys())
-    .sort((a, b) => popularity[b] - popularity[a] || a - b)
-    .slice(0, 200);
+  c.popularTop = Array.from(topK(popularity, 200).indices); // best first, ties by lower index
   return c;
 }
 
@@ -157,9 +156,6 @@ export interface SnapshotParts {
   /** Further files stored as is (e.g. `scorer.onnx`, exported by the retrain adapter). */
   extraFiles?: Record<string, Uint8Array>;
 }
-
-/** Files a version may carry beyond {@link SNAPSHOT_FILES}. */
-export const OPTIONAL_SNAPSHOT_FILES = ['feature_store.bin', 'scorer.json', 'scorer.onnx'] as const;
 
 /** Serializes a version to named files; the manifest carries every other file's sha256. */
 export function serializeSnapshot(parts: SnapshotParts): Record<string, Uint8Array> {

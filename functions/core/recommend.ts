@@ -269,20 +269,29 @@ export function slotLookAlikes(scores: Float32Array, cold: readonly { index: num
   });
 }
 
+/** ‖y_h‖² of each history item's factors (once per request, for {@link closestHistoryItem}). */
+function squaredNorms(snapshot: ModelSnapshot, historyIdx: readonly number[]): Float64Array {
+  const f = snapshot.factors;
+  const Y = snapshot.itemFactors;
+  return Float64Array.from(historyIdx, (h) => {
+    let nh = 0;
+    for (let a = 0; a < f; a++) nh += Y[h * f + a] * Y[h * f + a];
+    return nh;
+  });
+}
+
 /** The history item whose factors are closest to item i: the "because you bought" explanation. */
-function closestHistoryItem(snapshot: ModelSnapshot, i: number, historyIdx: readonly number[]): number | undefined {
+function closestHistoryItem(snapshot: ModelSnapshot, i: number, historyIdx: readonly number[], norms: Float64Array): number | undefined {
   const f = snapshot.factors;
   const Y = snapshot.itemFactors;
   // Cosine, not the raw dot product: a popular item's long vector would otherwise explain everything.
   let best: number | undefined;
   let bestSim = 0;
-  for (const h of historyIdx) {
+  for (let k = 0; k < historyIdx.length; k++) {
+    const h = historyIdx[k];
     let dot = 0;
-    let nh = 0;
-    for (let a = 0; a < f; a++) {
-      dot += Y[i * f + a] * Y[h * f + a];
-      nh += Y[h * f + a] * Y[h * f + a];
-    }
+    for (let a = 0; a < f; a++) dot += Y[i * f + a] * Y[h * f + a];
+    const nh = norms[k];
     const sim = nh > 0 ? dot / Math.sqrt(nh) : 0; // |y_i| is the same for every h
     if (sim > bestSim) {
       bestSim = sim;
@@ -457,13 +466,14 @@ export async function rankForReceiver(
   const { indices, promotedShortfall } = selectWithPromotedMinimum(selectScores, query.num, query.minPromoted, mask, cols.promoted);
 
   const countrySet = new Set(countryRank ?? []);
+  let knownNorms: Float64Array | undefined;
   const items = indices.map((i): RankedItem => {
     const it = snapshot.items[i];
     const reasons: string[] = [...(boosted.get(i) ?? [])];
     const similar = content.get(i);
     if (similar?.similarTo !== undefined && !boosted.has(i)) reasons.push(`similar_image:${snapshot.items[similar.similarTo].id}`);
     if (personalized && raw !== undefined && raw[i] > 0 && !boosted.has(i) && !similar) {
-      const h = closestHistoryItem(snapshot, i, known);
+      const h = closestHistoryItem(snapshot, i, known, (knownNorms ??= squaredNorms(snapshot, known)));
       if (h !== undefined) reasons.push(`because_you_bought:${snapshot.items[h].id}`);
     }
     if (!personalized && countrySet.has(i)) reasons.push('popular_in_country');

@@ -3,7 +3,7 @@
  * Item popularity follows a Zipf-like law (p_i ∝ 1/(i+1)^s) and user activity a heavy tail, so the
  * matrix looks like retail data: a few hot items and many users with one or two events.
  */
-import { mulberry32 } from './prng.js';
+import { mulberry32, shuffle } from './prng.js';
 import { csrFromTriplets, type CsrMatrix } from './sparse.js';
 
 export interface SyntheticOptions {
@@ -46,12 +46,8 @@ export function syntheticTriplets(o: SyntheticOptions): { rows: Int32Array; cols
   // Shuffle ranks so index order does not correlate with popularity.
   const itemPerm = new Int32Array(o.nItems).map((_, i) => i);
   const userPerm = new Int32Array(o.nUsers).map((_, i) => i);
-  for (const perm of [itemPerm, userPerm]) {
-    for (let i = perm.length - 1; i > 0; i--) {
-      const j = Math.floor(rng() * (i + 1));
-      const t = perm[i]; perm[i] = perm[j]; perm[j] = t;
-    }
-  }
+  shuffle(itemPerm, rng);
+  shuffle(userPerm, rng);
   const weights = [1, 0.5, 0.3, 0.1];
   const rows = new Int32Array(o.nnz);
   const cols = new Int32Array(o.nnz);

@@ -17,7 +17,7 @@ import { dotScores, topK } from './topk.js';
 import type { InteractionEvent, Product } from './types.js';
 import { buildItemFeatureStore, FEATURE_NAMES, type FeatureStoreOptions, type IndexedInteraction, type ItemFeatureStore } from './features.js';
 import type { ScorerModel, ScorerParams } from './scorer.js';
-import { buildEmbeddingIndex } from './similarity.js';
+import { buildEmbeddingIndex, type EmbeddingIndex } from './similarity.js';
 import { featurize, trainAndGate, type LabelledUser, type ScorerDecision } from './two-stage.js';
 import type { RankingManifest } from './model-snapshot.js';
 import { ndcgAtK, precisionAtK } from './metrics.js';
@@ -77,12 +77,17 @@ export function recencyPopularity(
   for (const e of events) {
     const i = itemIndex.get(e.productId);
     if (i === undefined || !include(e)) continue;
-    const ageDays = Math.max(0, now - e.timestamp) / DAY_MS;
-    pop[i] += eventStrength(e.type, e.quantity, settings.weights) * 2 ** (-ageDays / halfLifeDays);
+    pop[i] += decayedWeight(e, now, halfLifeDays, settings);
   }
   let max = 0;
   for (const v of pop) max = Math.max(max, v);
   return Float32Array.from(pop, (v) => (max > 0 ? v / max : 0));
+}
+
+/** An event's strength, halved every `halfLifeDays` of age at `now`. */
+function decayedWeight(e: InteractionEvent, now: number, halfLifeDays: number, settings: InteractionSettings): number {
+  const ageDays = Math.max(0, now - e.timestamp) / DAY_MS;
+  return eventStrength(e.type, e.quantity, settings.weights) * 2 ** (-ageDays / halfLifeDays);
 }
 
 /** Top-K of `scores` without the user's seen items, scored against the one held-out item. */
@@ -114,6 +119,7 @@ export function trainSecondStage(
   events: readonly InteractionEvent[],
   products: readonly Product[],
   itemIndex: ReadonlyMap<string, number>,
+  embeddings: EmbeddingIndex,
   settings: InteractionSettings,
   als: AlsParams,
   opt: SecondStageOptions,
@@ -129,7 +135,6 @@ export function trainSecondStage(
   const model = fitImplicitAls(R, { ...als, ...(opt.als ?? {}) });
   const userMap = new Map(users.ids.map((id, k) => [id, k]));
   const inter = indexed(older, userMap, itemIndex, settings);
-  const embeddings = buildEmbeddingIndex(products.filter((p) => p.image_embedding || p.text_embedding));
   const store = buildItemFeatureStore(catalogIds.length, inter, (i) => productMeta(products[i]), opt.store ?? {}, { itemIds: catalogIds, index: embeddings });
   const history = new Map<number, { item: number; timestamp: number }[]>();
   for (const e of inter) {
@@ -230,7 +235,8 @@ export function trainModelVersion(input: TrainInput): { parts: SnapshotParts; ho
   const model = fitImplicitAls(R, als, (it) => progress('als', (it + 1) / als.iterations));
 
   // Holdout figures, ALS vs popularity, on exactly the same users and exclusions.
-  const popularity = recencyPopularity(input.events, new Map(catalogIds.map((id, i) => [id, i])), catalogIds.length, input.now, halfLife, settings, (e) => !isHeld(e));
+  const itemIndex = new Map(catalogIds.map((id, i) => [id, i]));
+  const popularity = recencyPopularity(input.events, itemIndex, catalogIds.length, input.now, halfLife, settings, (e) => !isHeld(e));
   let n = 0;
   let alsHits = 0;
   let alsNdcg = 0;
@@ -261,7 +267,6 @@ export function trainModelVersion(input: TrainInput): { parts: SnapshotParts; ho
   };
 
   // Per-country popularity over all events, for cold users whose country is known.
-  const itemIndex = new Map(catalogIds.map((id, i) => [id, i]));
   const byCountry = new Map<string, Float64Array>();
   for (const e of input.events) {
     const c = input.userCountries.get(creditedUser(e));
@@ -269,7 +274,7 @@ export function trainModelVersion(input: TrainInput): { parts: SnapshotParts; ho
     if (!c || i === undefined) continue;
     let v = byCountry.get(c);
     if (!v) byCountry.set(c, (v = new Float64Array(catalogIds.length)));
-    v[i] += eventStrength(e.type, e.quantity, settings.weights) * 2 ** (-Math.max(0, input.now - e.timestamp) / DAY_MS / halfLife);
+    v[i] += decayedWeight(e, input.now, halfLife, settings);
   }
   const popularByCountry: Record<string, number[]> = {};
   for (const [c, v] of [...byCountry.entries()].sort()) {
@@ -309,7 +314,7 @@ export function trainModelVersion(input: TrainInput): { parts: SnapshotParts; ho
       itemIds: catalogIds,
       index: emb,
     });
-    const trained = trainSecondStage(input.events, products, itemIndex, settings, als, opt);
+    const trained = trainSecondStage(input.events, products, itemIndex, emb, settings, als, opt);
     scorer = trained.scorer;
     const d = trained.decision;
     ranking = {

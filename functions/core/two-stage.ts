@@ -184,7 +184,7 @@ export function trainAndGate(
     const reason = positives === 0 ? 'no positive candidates in the label window; ALS order kept' : `too few labelled users (${users.length}); ALS order kept`;
     return { decision: { promoted: false, reason, figures } };
   }
-  const sum = { alsNdcg: 0, scorerNdcg: 0, alsPrecision: 0, scorerPrecision: 0, hits: 0 };
+  const sum = { alsNdcg: 0, scorerNdcg: 0, alsPrecision: 0, scorerPrecision: 0 };
   let k = 10;
   for (let f = 0; f < folds; f++) {
     const train = users.filter((_, u) => u % folds !== f);
