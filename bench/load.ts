@@ -137,9 +137,9 @@ async function main(): Promise<void> {
       console.log(`  background work done after ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     }
     // A model must be serving before load is meaningful: a 503 model_not_ready here is a setup failure.
-    const probe = await fetch(`${rt.url}/recommend/${encodeURIComponent(generateDemoData({ users: 2 }).users[0].id)}/5`);
-    if (probe.status !== 200) throw new Error(`no model serving before the load test: ${probe.status} ${(await probe.text()).slice(0, 200)}`);
     const demo = generateDemoData({ users: DEMO_DEFAULT_USERS });
+    const probe = await fetch(`${rt.url}/recommend/${encodeURIComponent(demo.users[0].id)}/5`);
+    if (probe.status !== 200) throw new Error(`no model serving before the load test: ${probe.status} ${(await probe.text()).slice(0, 200)}`);
     const paths = requestMix(demo.users.map((u) => u.id));
     // Warm the handlers (model load, JIT, ONNX session) before measuring.
     for (const p of paths.slice(0, 40)) await (await fetch(rt.url + p)).text();

@@ -1,12 +1,14 @@
 /**
- * ALS retrain benchmark: `npm run bench:retrain [-- --sizes 100000,1000000 --factors 64 --iterations 15]`.
- * Synthetic power-law interactions (functions/core/synthetic.ts), implicit ALS with the default
- * solver; reports wall and CPU seconds and peak RSS per size, and writes bench/results/retrain.json.
+ * ALS retrain benchmark: `npm run bench:retrain [-- --sizes 100000,1000000 --factors 64 --iterations 15
+ * --solver auto|cg|woodbury --job-sizes 100000,1000000]`. Synthetic power-law interactions
+ * (functions/core/synthetic.ts), implicit ALS; reports wall and CPU seconds and peak RSS per size,
+ * then the same for the whole retrain job (trainModelVersion incl. the second stage) at --job-sizes,
+ * and writes bench/results/retrain.json.
  * Run with --expose-gc (the npm script does) so each size starts from a collected heap.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import cliProgress from 'cli-progress';
+import { progressBar } from '../bin/progress.js';
 import { DEFAULT_ALS_PARAMS, fitImplicitAls, type AlsParams } from '../functions/core/als.js';
 import { syntheticMatrix, syntheticTriplets } from '../functions/core/synthetic.js';
 import { trainModelVersion } from '../functions/core/train-model.js';
@@ -20,7 +22,7 @@ function arg(name: string, def: string): string {
 const sizes = arg('sizes', '100000,1000000').split(',').map(Number);
 const factors = Number(arg('factors', '64'));
 const iterations = Number(arg('iterations', '15'));
-const solver = arg('solver', 'auto') as AlsParams['solver'];
+const solver = arg('solver', 'auto') as NonNullable<AlsParams['solver']>;
 /** Sizes for the whole retrain job (trainModelVersion: ALS + holdout + feature store + scorer + gate). */
 const jobSizes = arg('job-sizes', '100000,1000000').split(',').filter(Boolean).map(Number);
 
@@ -61,7 +63,7 @@ for (const n of sizes) {
   const t0 = performance.now();
   const R = syntheticMatrix({ nUsers: users, nItems: items, nnz: n, seed: 7 });
   const t1 = performance.now();
-  const bar = new cliProgress.SingleBar({ format: `${String(n).padStart(8)} interactions [{bar}] {value}/{total} iterations | {duration_formatted}`, noTTYOutput: true, notTTYSchedule: 2000 }, cliProgress.Presets.shades_classic);
+  const bar = progressBar(`${String(n).padStart(8)} interactions [{bar}] {value}/{total} iterations | {duration_formatted}`, { notTTYScheduleMs: 2000 });
   bar.start(iterations, 0);
   const cpu0 = process.cpuUsage();
   const t2 = performance.now();
@@ -80,7 +82,7 @@ for (const n of sizes) {
     items,
     factors,
     iterations,
-    solver: solver ?? 'auto',
+    solver,
     buildSeconds: (t1 - t0) / 1000,
     fitSeconds: (t3 - t2) / 1000,
     fitCpuSeconds: (cpu.user + cpu.system) / 1e6,

@@ -8,17 +8,16 @@
  * interacted with (`seen`, default, as seed 003) or only the items they own (`owned`: ordered by or
  * given to them — wishlist/cart items stay eligible, as the gifting API does).
  */
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { pathToFileURL } from 'node:url';
-import { gunzipSync } from 'node:zlib';
-import cliProgress from 'cli-progress';
+import { progressBar } from './progress.js';
 import { DEFAULT_ALS_PARAMS, fitImplicitAls, type AlsParams } from '../functions/core/als.js';
 import { parseInteractionsCsv, type CsvEvent } from '../functions/core/datasets.js';
 import { dotScores, topK } from '../functions/core/topk.js';
 import { popularityScores } from '../functions/core/popularity.js';
 import { buildInteractionMatrix, creditedUser, eventStrength, DEFAULT_EVENT_WEIGHTS } from '../functions/core/interactions.js';
-import { parseArgs } from './eval-data.js';
+import { parseArgs, readText, readUserIds } from './eval-data.js';
 
 export interface BatchOptions {
   interactions: string;
@@ -39,11 +38,6 @@ export interface BatchSummary {
   coldUsers: number;
   rowsWritten: number;
   seconds: { read: number; fit: number; recommend: number };
-}
-
-function readText(file: string): string {
-  const buf = readFileSync(file);
-  return (file.endsWith('.gz') ? gunzipSync(buf) : buf).toString('utf8');
 }
 
 function fmt(x: number): string {
@@ -74,18 +68,15 @@ export async function runBatch(o: BatchOptions): Promise<BatchSummary> {
     events.map((e) => ({ item: items.get(e.itemId)!, weight: eventStrength(e.type, e.quantity, DEFAULT_EVENT_WEIGHTS) })),
     items.size,
   );
-  const wanted = readText(o.users)
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l, i) => l && !(i === 0 && l === 'user_id'));
+  const wanted = readUserIds(o.users);
   const t1 = performance.now();
   log(`read ${events.length} events: ${users.size} users × ${items.size} items (${R.data.length} nonzeros) in ${((t1 - t0) / 1000).toFixed(1)} s`);
 
   const params = { ...DEFAULT_ALS_PARAMS, ...(o.als ?? {}) };
-  const fitBar = new cliProgress.SingleBar({ format: 'ALS fit   [{bar}] {value}/{total} iterations | {duration_formatted}', noTTYOutput: true, notTTYSchedule: 5000 }, cliProgress.Presets.shades_classic);
-  if (o.progress !== false) fitBar.start(params.iterations, 0);
-  const model = fitImplicitAls(R, params, (it) => o.progress !== false && fitBar.update(it));
-  if (o.progress !== false) fitBar.stop();
+  const fitBar = progressBar('ALS fit   [{bar}] {value}/{total} iterations | {duration_formatted}', { enabled: o.progress });
+  fitBar.start(params.iterations, 0);
+  const model = fitImplicitAls(R, params, (it) => fitBar.update(it));
+  fitBar.stop();
   const t2 = performance.now();
 
   const out = createWriteStream(o.out);
@@ -93,8 +84,8 @@ export async function runBatch(o: BatchOptions): Promise<BatchSummary> {
   const f = model.factors;
   const scores = new Float32Array(items.size);
   const seen = new Uint8Array(items.size);
-  const bar = new cliProgress.SingleBar({ format: 'recommend [{bar}] {value}/{total} users | {duration_formatted}', noTTYOutput: true, notTTYSchedule: 5000 }, cliProgress.Presets.shades_classic);
-  if (o.progress !== false) bar.start(wanted.length, 0);
+  const bar = progressBar('recommend [{bar}] {value}/{total} users | {duration_formatted}', { enabled: o.progress });
+  bar.start(wanted.length, 0);
   let cold = 0;
   let rows = 0;
   const exclude = o.exclude ?? 'seen';
@@ -120,9 +111,9 @@ export async function runBatch(o: BatchOptions): Promise<BatchSummary> {
       rows++;
     }
     if (!out.write(chunk)) await once(out, 'drain');
-    if (o.progress !== false && (n % 500 === 0 || n === wanted.length - 1)) bar.update(n + 1);
+    if (n % 500 === 0 || n === wanted.length - 1) bar.update(n + 1);
   }
-  if (o.progress !== false) bar.stop();
+  bar.stop();
   out.end();
   await once(out, 'finish');
   const t3 = performance.now();

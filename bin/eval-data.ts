@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { basename, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { csvEventsToInteractions, parseDunnhumby, parseInteractionsCsv, parseMovielens } from '../functions/core/datasets.js';
+import type { AlsParams } from '../functions/core/als.js';
 import type { TrainData } from '../functions/core/evaluation.js';
 import { stratifiedSplit, temporalSplit, type Interaction } from '../functions/core/split.js';
 
@@ -26,11 +27,26 @@ export interface LoadedDataset {
 
 export const SPLIT_SEED = 42;
 
+function decode(file: string, buf: Buffer): string {
+  return (file.endsWith('.gz') ? gunzipSync(buf) : buf).toString('utf8');
+}
+
+/** A text file, gunzipped when its name ends in .gz. */
+export function readText(file: string): string {
+  return decode(file, readFileSync(file));
+}
+
+/** A user-id list: one id per line, an optional `user_id` header line, blank lines ignored (.gz allowed). */
+export function readUserIds(file: string): string[] {
+  return readText(file)
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l, i) => l && !(i === 0 && l === 'user_id'));
+}
+
 function readMaybeGz(file: string): { text: string; sha256: string } {
   const buf = readFileSync(file);
-  const sha256 = createHash('sha256').update(buf).digest('hex');
-  const text = (file.endsWith('.gz') ? gunzipSync(buf) : buf).toString('utf8');
-  return { text, sha256 };
+  return { text: decode(file, buf), sha256: createHash('sha256').update(buf).digest('hex') };
 }
 
 /** Resolves a MovieLens folder to its ratings file. */
@@ -98,4 +114,27 @@ export function writeSplit(dir: string, trainRows: readonly Interaction[], testR
   writeFileSync(join(dir, 'test.csv'), csv(['user_id,item_id', ...testRows.map((r) => `${r.user},${r.item}`)]));
   writeFileSync(join(dir, 'users.txt'), csv([...relevant.keys()].map((u) => train.users.ids[u])));
   console.log(`wrote the split to ${dir}/{train.csv,test.csv,users.txt}`);
+}
+
+/** What `npm run tune` chose on the validation split of a dataset's training rows (bench/results/tune-<name>.json). */
+export interface TunedParams {
+  source: string;
+  als: Partial<AlsParams>;
+  binary: boolean;
+  easeLambda?: number;
+}
+
+/**
+ * Reads the tuner's choice for this dataset, if it was run. The tuner only ever sees a split of
+ * the training rows, so using its choice here keeps the test split unseen — the protocol of the
+ * Recommenders benchmark (each model tuned per dataset). The engine's shipped defaults
+ * (DEFAULT_ALS_PARAMS) are one compromise across datasets and are reported as their own row.
+ */
+export function readTuned(dataset: string, sha256: string): TunedParams | undefined {
+  const file = `bench/results/tune-${dataset}.json`;
+  if (!existsSync(file)) return undefined;
+  const t = JSON.parse(readFileSync(file, 'utf8')) as { sha256: string; bestAls: Partial<AlsParams> & { binary?: boolean; ndcg?: number }; bestEase?: { lambda: number } };
+  if (t.sha256 !== sha256) return undefined; // tuned on another file
+  const { binary = true, ndcg: _ndcg, ...als } = t.bestAls;
+  return { source: file, als, binary, easeLambda: t.bestEase?.lambda || undefined };
 }

@@ -15,7 +15,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import cliProgress from 'cli-progress';
+import { progressBar } from './progress.js';
 import sharp from 'sharp';
 import { OnnxImageEmbedder } from '../functions/adapters/onnx-image-embedder.js';
 import { hasImageDataset, readImageDataset } from '../models/lib/image-dataset.js';
@@ -111,10 +111,7 @@ export async function evaluateImages(
   const dataset = readImageDataset(imagesDir);
   const embedder = new OnnxImageEmbedder({ modelsDir: opts.modelsDir, intraOpNumThreads: opts.threads });
   const started = Date.now();
-  const bar = new cliProgress.SingleBar(
-    { format: '[eval:images] {bar} {value}/{total} photos (+{copies} copies each)', noTTYOutput: true, notTTYSchedule: 5000 },
-    cliProgress.Presets.shades_classic,
-  );
+  const bar = progressBar('[eval:images] {bar} {value}/{total} photos (+{copies} copies each)');
   bar.start(dataset.records.length, 0, { copies: TRANSFORMS.length });
   const originals = { features: [] as Float32Array[], mu: [] as Float32Array[] };
   const copies = { features: [] as Float32Array[], mu: [] as Float32Array[], source: [] as number[], transform: [] as string[] };

@@ -1,15 +1,15 @@
 /**
  * Offline evaluation: `npm run eval -- --dataset PATH --format movielens|csv|dunnhumby [--k 10]
- * [--models popularity,als,svd,ease] [--no-docs] [--write-split DIR]`. `--write-split` also writes the
+ * [--models popularity,als,als-defaults,svd,ease,two-stage] [--no-docs] [--write-split DIR]`. `--write-split` also writes the
  * split as files (DIR/train.csv in `npm run batch`'s event format, DIR/test.csv, DIR/users.txt) so
  * batch output can be scored independently with `npm run score`. Splits by the format's protocol (docs/evaluation.md),
  * fits every model factory on train, ranks all unseen items for each test user, and writes
  * bench/results/eval-<dataset>.json, then regenerates docs/evaluation.md + docs/evaluation.svg from all
  * eval-*.json results.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import cliProgress from 'cli-progress';
-import { DEFAULT_ALS_PARAMS, type AlsParams } from '../functions/core/als.js';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { progressBar } from './progress.js';
+import { DEFAULT_ALS_PARAMS } from '../functions/core/als.js';
 import {
   alsFactory,
   buildTrainData,
@@ -23,35 +23,12 @@ import {
 } from '../functions/core/evaluation.js';
 import { barChartSvg } from '../bench/plot.js';
 import { twoStageFactory } from '../functions/core/two-stage-eval.js';
-import { loadDataset, parseArgs, writeSplit, type DatasetFormat } from './eval-data.js';
+import { loadDataset, parseArgs, readTuned, writeSplit, type DatasetFormat, type TunedParams } from './eval-data.js';
 
 /** EASE λ chosen by `npm run tune` (docs/tuning.md). */
-export const DEFAULT_EASE_LAMBDA = 500;
+const DEFAULT_EASE_LAMBDA = 500;
 /** SVD rank as seed 003 (TruncatedSVD n_components=20). */
-export const DEFAULT_SVD_RANK = 20;
-
-/** What `npm run tune` chose on the validation split of a dataset's training rows (bench/results/tune-<name>.json). */
-export interface TunedParams {
-  source: string;
-  als: Partial<AlsParams>;
-  binary: boolean;
-  easeLambda?: number;
-}
-
-/**
- * Reads the tuner's choice for this dataset, if it was run. The tuner only ever sees a split of
- * the training rows, so using its choice here keeps the test split unseen — the protocol of the
- * Recommenders benchmark (each model tuned per dataset). The engine's shipped defaults
- * (DEFAULT_ALS_PARAMS) are one compromise across datasets and are reported as their own row.
- */
-export function readTuned(dataset: string, sha256: string): TunedParams | undefined {
-  const file = `bench/results/tune-${dataset}.json`;
-  if (!existsSync(file)) return undefined;
-  const t = JSON.parse(readFileSync(file, 'utf8')) as { sha256: string; bestAls: Partial<AlsParams> & { binary?: boolean; ndcg?: number }; bestEase?: { lambda: number } };
-  if (t.sha256 !== sha256) return undefined; // tuned on another file
-  const { binary = true, ndcg: _ndcg, ...als } = t.bestAls;
-  return { source: file, als, binary, easeLambda: t.bestEase?.lambda || undefined };
-}
+const DEFAULT_SVD_RANK = 20;
 
 /**
  * The models compared. Later models (the two-stage engine) register here: each is a factory
@@ -59,7 +36,7 @@ export function readTuned(dataset: string, sha256: string): TunedParams | undefi
  * `als` and the engine's stage 1 use the dataset's validation-tuned ALS when `npm run tune` was
  * run on it; `als-defaults` is the engine's shipped defaults.
  */
-export function modelFactories(format: DatasetFormat, tuned?: TunedParams): ModelFactory[] {
+function modelFactories(format: DatasetFormat, tuned?: TunedParams): ModelFactory[] {
   const als = { ...DEFAULT_ALS_PARAMS, ...(tuned?.als ?? {}) };
   const tunedAls = alsFactory(als, { binary: tuned?.binary ?? true, cap: 5 });
   if (tuned) tunedAls.describe += `, tuned on validation (${tuned.source})`;
@@ -89,7 +66,7 @@ interface EvalReport {
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (!args.dataset || !args.format) {
-    console.error('usage: npm run eval -- --dataset PATH --format movielens|csv|dunnhumby [--k 10] [--models a,b] [--no-docs]');
+    console.error('usage: npm run eval -- --dataset PATH --format movielens|csv|dunnhumby [--k 10] [--models a,b] [--no-docs] [--write-split DIR]');
     process.exit(2);
   }
   const format = args.format as DatasetFormat;
@@ -111,7 +88,7 @@ async function main(): Promise<void> {
       console.log(`${factory.name}: skipped — ${train.items.size} items exceed its limit of ${factory.maxItems}`);
       continue;
     }
-    const bar = new cliProgress.SingleBar({ format: `${factory.name.padEnd(12)} [{bar}] {value}/{total} users | {duration_formatted}`, noTTYOutput: true, notTTYSchedule: 5000 }, cliProgress.Presets.shades_classic);
+    const bar = progressBar(`${factory.name.padEnd(12)} [{bar}] {value}/{total} users | {duration_formatted}`);
     process.stdout.write(`${factory.name}: fitting (${factory.describe})…\n`);
     let started = false;
     const r = evaluateModel(factory, train, relevant, k, (done, total) => {

@@ -7,18 +7,18 @@
  * test items not seen in train (as docs/evaluation.md); users listed in users.txt are scored (a user
  * with no recommendations counts as all-zero). Prints Precision, Recall, NDCG, MAP@k and coverage.
  */
-import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { evaluateRanking, type RankingMetrics } from '../functions/core/metrics.js';
-import { parseArgs } from './eval-data.js';
+import { splitCsvLine } from '../functions/core/datasets.js';
+import { parseArgs, readText, readUserIds } from './eval-data.js';
 
-/** Rows of a headered CSV as string arrays (header dropped; no quoted fields in these files). */
+/** Rows of a headered CSV as string arrays (header dropped; quoted fields as `npm run batch` writes them). */
 function csvRows(path: string): string[][] {
-  return readFileSync(path, 'utf8')
+  return readText(path)
     .split('\n')
     .slice(1)
     .filter((l) => l.trim() !== '')
-    .map((l) => l.split(',').map((f) => f.trim()));
+    .map((l) => splitCsvLine(l).map((f) => f.trim()));
 }
 
 export function scoreFiles(o: { recs: string; test: string; train: string; users: string; k: number }): RankingMetrics {
@@ -43,7 +43,7 @@ export function scoreFiles(o: { recs: string; test: string; train: string; users
     if (!l) lists.set(u, (l = []));
     l.push({ rank: Number(rank), item: i });
   }
-  const users = readFileSync(o.users, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && l !== 'user_id');
+  const users = readUserIds(o.users);
   const cases = users.map((u) => ({
     rec: (lists.get(u) ?? []).sort((a, b) => a.rank - b.rank).map((x) => x.item),
     relevant: relevant.get(u) ?? new Set<string>(),

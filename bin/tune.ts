@@ -26,7 +26,7 @@ if (args['docs-only'] === 'true') {
   process.exit(0);
 }
 if (!args.dataset || !args.format) {
-  console.error('usage: npm run tune -- --dataset PATH --format movielens|csv|dunnhumby [--k 10] [--quick | --grid small]');
+  console.error('usage: npm run tune -- --dataset PATH --format movielens|csv|dunnhumby [--k 10] [--quick | --grid small]  (or: npm run tune -- --docs-only)');
   process.exit(2);
 }
 const k = Number(args.k ?? 10);

@@ -2,9 +2,10 @@ import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { EventType, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EngineFunction, type EngineFunctionProps } from './engine-function.js';
+import { failureQueue } from './failure-queue.js';
 
 /** Options for {@link ImageEmbedding}. */
 export interface ImageEmbeddingProps {
@@ -30,15 +31,7 @@ export class ImageEmbedding extends Construct {
   constructor(scope: Construct, id: string, props: ImageEmbeddingProps) {
     super(scope, id);
     this.handler = new EngineFunction(this, 'EmbedImage', props.function);
-    this.deadLetterQueue = new Queue(this, 'FailedEmbeddings', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter (on-failure) destination of embed-image; nothing consumes it automatically.',
-    });
+    this.deadLetterQueue = failureQueue(this, 'FailedEmbeddings', 'This queue is itself the dead-letter (on-failure) destination of embed-image; nothing consumes it automatically.');
     this.handler.fn.configureAsyncInvoke({
       retryAttempts: 1,
       maxEventAge: Duration.hours(6),

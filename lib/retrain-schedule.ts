@@ -1,10 +1,11 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EngineFunction, type EngineFunctionProps } from './engine-function.js';
+import { failureQueue } from './failure-queue.js';
 
 /** Options for {@link RetrainSchedule}. */
 export interface RetrainScheduleProps {
@@ -27,15 +28,7 @@ export class RetrainSchedule extends Construct {
   constructor(scope: Construct, id: string, props: RetrainScheduleProps) {
     super(scope, id);
     this.handler = new EngineFunction(this, 'Retrain', props.function);
-    this.failures = new Queue(this, 'FailedRetrains', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.failures).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter (on-failure) destination of retrain and of the schedule target.',
-    });
+    this.failures = failureQueue(this, 'FailedRetrains', 'This queue is itself the dead-letter (on-failure) destination of retrain and of the schedule target.');
     this.handler.fn.configureAsyncInvoke({
       retryAttempts: 0,
       maxEventAge: Duration.minutes(Math.max(1, Math.min(props.rateMinutes, 360))),

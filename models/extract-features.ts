@@ -9,7 +9,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import cliProgress from 'cli-progress';
+import { progressBar } from '../bin/progress.js';
 import { OnnxImageEmbedder } from '../functions/adapters/onnx-image-embedder.js';
 import { readImageDataset } from './lib/image-dataset.js';
 
@@ -28,7 +28,7 @@ export async function extractFeatures(opts: ExtractOptions): Promise<{ features:
   const embedder = new OnnxImageEmbedder({ modelsDir: opts.modelsDir, intraOpNumThreads: opts.intraOpNumThreads ?? 1 });
   const batch = opts.batch ?? 8;
   const rows: string[] = [];
-  const bar = new cliProgress.SingleBar({ format: '[features] {bar} {value}/{total} images  eta {eta}s', noTTYOutput: true, notTTYSchedule: 5000 }, cliProgress.Presets.shades_classic);
+  const bar = progressBar('[features] {bar} {value}/{total} images  eta {eta}s');
   bar.start(dataset.records.length, 0);
   try {
     for (let i = 0; i < dataset.records.length; i += batch) {

@@ -13,7 +13,7 @@
  * generated, not read from the photo.
  */
 import type { EventType, InteractionEvent, Product, ProductStatus, UserProfile } from '../../functions/core/types.js';
-import { mulberry32 } from '../../functions/core/prng.js';
+import { mulberry32, shuffle } from '../../functions/core/prng.js';
 import { imageKey } from '../../functions/core/product-images.js';
 
 /** Currency of the demo catalogue (CLP-like magnitudes, as in the seed's example query). */
@@ -101,10 +101,7 @@ class Rng {
   }
   shuffle<T>(xs: readonly T[]): T[] {
     const out = xs.slice();
-    for (let i = out.length - 1; i > 0; i--) {
-      const j = Math.floor(this.next() * (i + 1));
-      [out[i], out[j]] = [out[j], out[i]];
-    }
+    shuffle(out, this.next);
     return out;
   }
   /** `k` distinct elements, in random order. */

@@ -28,15 +28,12 @@ export interface EmbeddedAws {
 }
 
 export interface EmbeddedAwsOptions {
-  /** Persist data here (survives restarts); omitted = dynalite in memory, s3rver under a temp dir. */
+  /** s3rver's objects live under `dataDir/s3`, and dynalite's tables too unless `persistDynamo` is false (in memory). */
   dataDir: string;
   persistDynamo?: boolean;
-  dynamoPort?: number;
-  s3Port?: number;
 }
 
-function tableDefinitions(env: Record<string, string>): CreateTableCommandInput[] {
-  const cfg = loadConfig(env);
+function tableDefinitions(cfg: ReturnType<typeof loadConfig>): CreateTableCommandInput[] {
   const onDemand = { BillingMode: 'PAY_PER_REQUEST' as const };
   return [
     { TableName: cfg.PRODUCTS_TABLE, KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }], ...onDemand },
@@ -72,8 +69,9 @@ export async function startEmbeddedAws(options: EmbeddedAwsOptions): Promise<Emb
   if (options.persistDynamo !== false) mkdirSync(dynamoDir, { recursive: true });
 
   const dynamoServer = dynalite({ path: options.persistDynamo === false ? undefined : dynamoDir, createTableMs: 0, deleteTableMs: 0 });
-  const dynamoPort = await listen(dynamoServer, options.dynamoPort ?? 0);
-  const s3rver = new S3rver({ port: options.s3Port ?? 0, address: '127.0.0.1', silent: true, directory: s3Dir });
+  // Port 0: the OS picks free ports, so several runtimes (tests, a dev server) can run at once.
+  const dynamoPort = await listen(dynamoServer, 0);
+  const s3rver = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: s3Dir });
   const { port: s3Port } = await s3rver.run();
 
   const env: Record<string, string> = {
@@ -92,7 +90,7 @@ export async function startEmbeddedAws(options: EmbeddedAwsOptions): Promise<Emb
   const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
   const ddb = new DynamoDBClient({ region: env.AWS_REGION, endpoint: env.AWS_ENDPOINT_URL_DYNAMODB, credentials });
   const existing = new Set((await ddb.send(new ListTablesCommand({}))).TableNames ?? []);
-  for (const def of tableDefinitions(env)) {
+  for (const def of tableDefinitions(cfg)) {
     if (existing.has(def.TableName!)) continue;
     await ddb.send(new CreateTableCommand(def));
     await waitUntilTableExists({ client: ddb, maxWaitTime: 30, minDelay: 1 }, { TableName: def.TableName });

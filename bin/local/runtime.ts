@@ -23,9 +23,6 @@ export interface LocalRuntimeOptions {
   dataDir: string;
   /** 0 disables the periodic retrain. */
   retrainIntervalS: number;
-  /** Seed the demo catalog when the products table is empty. */
-  seedDemo?: boolean;
-  demoUsers?: number;
   log?: (line: string) => void;
 }
 
@@ -92,32 +89,31 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
   let seeded = false;
   let uploading: Promise<void> = Promise.resolve();
-  if (options.seedDemo !== false) {
-    // A marker written once seeding completed: an interrupted first start seeds again (all writes are idempotent).
-    const marker = path.join(options.dataDir, 'demo-seeded.json');
-    if (!existsSync(marker)) {
-      seeded = true;
-      const { generateDemoData } = await import('./demo-data.js');
-      const demo = generateDemoData({ users: options.demoUsers });
-      log(`seeding demo catalog: ${demo.products.length} products, ${demo.users.length} users, ${demo.events.length} events`);
-      const { getTextEmbedder } = await import('../../functions/adapters/text-vectors-file.js');
-      const text = getTextEmbedder();
-      for (const p of demo.products) await deps.catalog.put({ ...p, text_embedding: Array.from(text.embed(p.name)) });
-      for (const u of demo.users) await deps.users.put(u);
-      for (let i = 0; i < demo.events.length; i += 100) await deps.interactions.putEvents(demo.events.slice(i, i + 100));
-      await runRetrain();
-      // Upload the photos in the background; s3rver's ObjectCreated events embed them exactly as S3 → Lambda would.
-      const s3 = s3Client();
-      const byId = new Map(demo.products.map((p) => [p.id, p]));
-      uploading = (async () => {
-        for (const img of demo.images) {
-          const key = byId.get(img.productId)!.images[0];
-          await s3.send(new PutObjectCommand({ Bucket: deps.config.IMAGES_BUCKET, Key: key, Body: await readFile(path.join(repoRoot, img.file)), ContentType: 'image/jpeg' }));
-        }
-        await writeFile(marker, JSON.stringify({ seededAt: new Date().toISOString(), products: demo.products.length, users: demo.users.length }));
-        log(`uploaded ${demo.images.length} demo photos; embedding them in the background`);
-      })().catch((err) => log(`demo photo upload failed (the next start retries): ${err instanceof Error ? err.message : String(err)}`));
-    }
+  // The demo catalog is seeded on first start. A marker is written once seeding completed: an
+  // interrupted first start seeds again (all writes are idempotent).
+  const marker = path.join(options.dataDir, 'demo-seeded.json');
+  if (!existsSync(marker)) {
+    seeded = true;
+    const { generateDemoData } = await import('./demo-data.js');
+    const demo = generateDemoData();
+    log(`seeding demo catalog: ${demo.products.length} products, ${demo.users.length} users, ${demo.events.length} events`);
+    const { getTextEmbedder } = await import('../../functions/adapters/text-vectors-file.js');
+    const text = getTextEmbedder();
+    for (const p of demo.products) await deps.catalog.put({ ...p, text_embedding: Array.from(text.embed(p.name)) });
+    for (const u of demo.users) await deps.users.put(u);
+    for (let i = 0; i < demo.events.length; i += 100) await deps.interactions.putEvents(demo.events.slice(i, i + 100));
+    await runRetrain();
+    // Upload the photos in the background; s3rver's ObjectCreated events embed them exactly as S3 → Lambda would.
+    const s3 = s3Client();
+    const byId = new Map(demo.products.map((p) => [p.id, p]));
+    uploading = (async () => {
+      for (const img of demo.images) {
+        const key = byId.get(img.productId)!.images[0];
+        await s3.send(new PutObjectCommand({ Bucket: deps.config.IMAGES_BUCKET, Key: key, Body: await readFile(path.join(repoRoot, img.file)), ContentType: 'image/jpeg' }));
+      }
+      await writeFile(marker, JSON.stringify({ seededAt: new Date().toISOString(), products: demo.products.length, users: demo.users.length }));
+      log(`uploaded ${demo.images.length} demo photos; embedding them in the background`);
+    })().catch((err) => log(`demo photo upload failed (the next start retries): ${err instanceof Error ? err.message : String(err)}`));
   }
   if (!seeded && !(await deps.models.readPointer())) await runRetrain();
 

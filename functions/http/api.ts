@@ -19,7 +19,8 @@ export function json(statusCode: number, body: unknown): ApiResult {
   return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
 }
 
-function errorBody(code: string, message: string, details?: unknown) {
+/** The API's error body: `{ error: { code, message, details } }` (DESIGN.md › API › Errors). */
+export function errorBody(code: string, message: string, details?: unknown) {
   return { error: { code, message, details: details ?? null } };
 }
 
