@@ -18,17 +18,26 @@ export class ServingModel {
 
   /** The snapshot to serve now; throws ModelNotReady before the first successful retrain. */
   async get(now = Date.now()): Promise<ModelSnapshot> {
-    if (now - this.checkedAt >= this.ttlMs) {
-      this.inflight ??= this.refresh(now).finally(() => (this.inflight = undefined));
-      await this.inflight;
-    }
+    const due = now - this.checkedAt >= this.ttlMs;
+    if (due) this.inflight ??= this.refresh(now).finally(() => (this.inflight = undefined));
+    // The request that triggered a check waits for it; so does any request while nothing is loaded
+    // yet (a concurrent first request must not get a 503 while the first version is loading).
+    if (this.inflight && (due || !this.current)) await this.inflight;
     if (!this.current) throw new ModelNotReady('No model version has been trained yet');
     return this.current;
   }
 
   private async refresh(now: number): Promise<void> {
     this.checkedAt = now;
-    const pointer = await this.store.readPointer();
+    let pointer: Awaited<ReturnType<ModelStore['readPointer']>>;
+    try {
+      pointer = await this.store.readPointer();
+    } catch (err) {
+      // A throttled or failed pointer read must not fail requests a loaded version can answer.
+      if (!this.current) throw err;
+      this.logger.warn('model pointer read failed; loaded version keeps serving', { serving: this.current.manifest.version, error: err instanceof Error ? err.message : String(err) });
+      return;
+    }
     const version = pointer?.version;
     if (!version || version === this.current?.manifest.version || version === this.refusedVersion) return;
     try {

@@ -56,6 +56,34 @@ describe('retrain Lambda', () => {
     expect(snapshot.items.length).toBe(400);
   });
 
+  it('a fresh container loads once for concurrent first requests, and a failed pointer read keeps the loaded version serving', async () => {
+    const { getDeps } = await import('../../functions/adapters/bootstrap.js');
+    const { ServingModel } = await import('../../functions/adapters/model-cache.js');
+    const deps = getDeps();
+    const version = (await deps.models.readPointer())!.version;
+    let pointerReads = 0;
+    let pointerFails = false;
+    const store = {
+      ...deps.models,
+      getFile: deps.models.getFile.bind(deps.models),
+      readPointer: async () => {
+        pointerReads++;
+        if (pointerFails) throw new Error('ThrottlingException');
+        return deps.models.readPointer();
+      },
+    };
+    const serving = new ServingModel(store, 1000, deps.logger);
+    const now = Date.now();
+    // Three requests arrive before the first load finishes: all are answered by the one load.
+    const snapshots = await Promise.all([serving.get(now), serving.get(now), serving.get(now)]);
+    expect(snapshots.map((s) => s.manifest.version)).toEqual([version, version, version]);
+    expect(pointerReads).toBe(1);
+    // Past the TTL the pointer is re-read; when that read fails, the loaded version answers.
+    pointerFails = true;
+    expect((await serving.get(now + 5000)).manifest.version).toBe(version);
+    expect(pointerReads).toBe(2);
+  });
+
   it('a retrain that fails midway leaves the pointer where it was', async () => {
     const { retrainModel } = await import('../../functions/retrain/retrain-model.js');
     const { getDeps } = await import('../../functions/adapters/bootstrap.js');
