@@ -5,7 +5,7 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { ModelStore } from '../core/ports.js';
-import { deserializeSnapshot, SNAPSHOT_FILES, type ModelSnapshot } from '../core/model-snapshot.js';
+import { deserializeSnapshot, parseManifest, SNAPSHOT_FILES, type ModelSnapshot } from '../core/model-snapshot.js';
 import { ModelNotReady } from '../core/errors.js';
 
 export class ServingModel {
@@ -43,7 +43,7 @@ export class ServingModel {
     try {
       // The manifest lists every file of the version (optional ones such as scorer.onnx included).
       const manifestBytes = await this.store.getFile(version, 'manifest.json');
-      const listed = Object.keys((JSON.parse(new TextDecoder().decode(manifestBytes)) as { files?: Record<string, unknown> }).files ?? {});
+      const listed = Object.keys(parseManifest(manifestBytes).files ?? {});
       const names = [...new Set([...SNAPSHOT_FILES.filter((n) => n !== 'manifest.json'), ...listed])];
       const files: Record<string, Uint8Array> = { 'manifest.json': manifestBytes };
       await Promise.all(names.map(async (name) => (files[name] = await this.store.getFile(version, name))));

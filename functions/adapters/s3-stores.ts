@@ -2,7 +2,7 @@
  * S3 adapters: immutable model versions (with the serving pointer in DynamoDB, swapped by a
  * conditional write) and the product images bucket (presigned URLs, reads for embedding).
  */
-import { GetObjectCommand, HeadObjectCommand, NoSuchKey, NotFound as S3NotFound, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
@@ -89,16 +89,6 @@ export class S3ImageStore implements ImageStore {
       return { bytes, size: bytes.byteLength };
     } catch (err) {
       if (err instanceof NoSuchKey) throw new NotFound(`image ${key} does not exist`, undefined, { cause: err });
-      throw err;
-    }
-  }
-
-  async headObject(key: string): Promise<{ size: number } | undefined> {
-    try {
-      const res = await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
-      return { size: res.ContentLength ?? 0 };
-    } catch (err) {
-      if (err instanceof S3NotFound || (err as { name?: string }).name === 'NotFound') return undefined;
       throw err;
     }
   }

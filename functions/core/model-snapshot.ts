@@ -17,6 +17,7 @@ import type { ProductStatus } from './types.js';
 import { topK } from './topk.js';
 import { deserializeFeatureStore, serializeFeatureStore, type ItemFeatureStore } from './features.js';
 import type { ScorerModel } from './scorer.js';
+import type { ModelStore } from './ports.js';
 
 /** The slice of a product the ranking needs, kept in memory for the whole catalog. */
 export interface SnapshotItem {
@@ -175,6 +176,16 @@ export function serializeSnapshot(parts: SnapshotParts): Record<string, Uint8Arr
     files: Object.fromEntries(Object.entries(files).map(([n, b]) => [n, { bytes: b.byteLength, sha256: sha256(b) }])),
   };
   return { ...files, 'manifest.json': jsonBytes(manifest) };
+}
+
+/** A version's manifest from its bytes (plain JSON: what a malformed one means is the caller's call). */
+export function parseManifest(bytes: Uint8Array): SnapshotManifest {
+  return JSON.parse(new TextDecoder().decode(bytes)) as SnapshotManifest;
+}
+
+/** Reads and parses the manifest of a stored version. */
+export async function readManifest(store: Pick<ModelStore, 'getFile'>, version: string): Promise<SnapshotManifest> {
+  return parseManifest(await store.getFile(version, 'manifest.json'));
 }
 
 export const SNAPSHOT_FILES = ['manifest.json', 'user_factors.f32', 'item_factors.f32', 'users.json', 'items.json', 'popularity.f32', 'embeddings.json'] as const;

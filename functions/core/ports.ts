@@ -63,5 +63,4 @@ export interface ImageStore {
   presignUpload(key: string, contentType?: string): Promise<string>;
   presignDownload(key: string): Promise<string>;
   getObject(key: string): Promise<{ bytes: Uint8Array; size: number }>;
-  headObject(key: string): Promise<{ size: number } | undefined>;
 }

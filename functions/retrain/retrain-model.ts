@@ -5,7 +5,7 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { CatalogStore, InteractionStore, ModelStore, UserStore } from '../core/ports.js';
-import { serializeSnapshot } from '../core/model-snapshot.js';
+import { readManifest, serializeSnapshot } from '../core/model-snapshot.js';
 import { trainModelVersion, type HoldoutFigures } from '../core/train-model.js';
 import type { AlsParams } from '../core/als.js';
 import type { InteractionEvent, Product } from '../core/types.js';
@@ -71,7 +71,7 @@ export async function retrainModel(
   let servingNdcg: number | undefined;
   if (pointer) {
     try {
-      const manifest = JSON.parse(new TextDecoder().decode(await deps.models.getFile(pointer.version, 'manifest.json')));
+      const manifest = await readManifest(deps.models, pointer.version);
       servingNdcg = typeof manifest.metrics?.alsNdcg10 === 'number' ? manifest.metrics.alsNdcg10 : undefined;
     } catch (err) {
       deps.logger.warn('serving manifest unreadable; gating on popularity only', { error: String(err) });

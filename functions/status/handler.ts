@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { getDeps } from '../adapters/bootstrap.js';
 import { apiHandler, json } from '../http/api.js';
+import { readManifest } from '../core/model-snapshot.js';
 
 async function imageModelsManifest(modelsDir: string): Promise<unknown> {
   try {
@@ -21,7 +22,7 @@ export const handler = apiHandler(
     'GET /model': async () => {
       const { models, config } = getDeps();
       const pointer = await models.readPointer();
-      const manifest = pointer ? JSON.parse(new TextDecoder().decode(await models.getFile(pointer.version, 'manifest.json'))) : null;
+      const manifest = pointer ? await readManifest(models, pointer.version) : null;
       return json(200, {
         model_version: pointer?.version ?? null,
         previous_version: pointer?.previous ?? null,

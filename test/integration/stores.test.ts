@@ -65,7 +65,7 @@ describe('DynamoDB and S3 adapters against dynalite + s3rver', () => {
     expect(put.status).toBe(200);
     const get = await fetch(await images.presignDownload('images/a/photo.jpg'));
     expect(new Uint8Array(await get.arrayBuffer())).toEqual(new Uint8Array([9, 8, 7]));
-    expect(await images.headObject('images/a/photo.jpg')).toEqual({ size: 3 });
-    expect(await images.headObject('images/a/none.jpg')).toBeUndefined();
+    expect(await images.getObject('images/a/photo.jpg')).toEqual({ bytes: new Uint8Array([9, 8, 7]), size: 3 });
+    await expect(images.getObject('images/a/none.jpg')).rejects.toBeInstanceOf(NotFound);
   });
 });
