@@ -8,6 +8,16 @@ import path from 'node:path';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
+/**
+ * The ONNX models dir: env `MODELS_DIR`; else `/opt/models` inside Lambda (the layer); else
+ * `<repo>/models/artifacts`. The one rule, used by the config and by the image embedder.
+ */
+export function resolveModelsDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.MODELS_DIR) return path.resolve(env.MODELS_DIR);
+  if (env.AWS_LAMBDA_FUNCTION_NAME) return '/opt/models';
+  return path.join(repoRoot, 'models', 'artifacts');
+}
+
 const ConfigSchema = z.object({
   PRODUCTS_TABLE: z.string().min(1).default('gift-products'),
   INTERACTIONS_TABLE: z.string().min(1).default('gift-interactions'),
@@ -15,8 +25,8 @@ const ConfigSchema = z.object({
   MODEL_REGISTRY_TABLE: z.string().min(1).default('gift-model-registry'),
   IMAGES_BUCKET: z.string().min(1).default('gift-images'),
   MODELS_BUCKET: z.string().min(1).default('gift-models'),
-  /** Directory holding the ONNX artifacts: `/opt/models` from the layer on Lambda. */
-  MODELS_DIR: z.string().min(1).default(path.join(repoRoot, 'models', 'artifacts')),
+  /** Directory holding the ONNX artifacts (see {@link resolveModelsDir}; loadConfig fills it in). */
+  MODELS_DIR: z.string().min(1),
   CURRENCY: z.string().length(3).default('EUR'),
   /** How long a container trusts its cached model pointer before re-reading it. */
   MODEL_POINTER_TTL_MS: z.coerce.number().int().min(0).default(5000),
@@ -35,7 +45,7 @@ export type Config = z.infer<typeof ConfigSchema>;
 let cached: Config | undefined;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = ConfigSchema.safeParse(env);
+  const parsed = ConfigSchema.safeParse({ ...env, MODELS_DIR: resolveModelsDir(env) });
   if (!parsed.success) {
     throw new Error(`Invalid configuration: ${z.prettifyError(parsed.error)}`);
   }

@@ -5,11 +5,11 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { CorruptArtifact, InvalidInput, ModelNotReady } from '../core/errors.js';
 import type { ImageEmbedder } from '../core/ports.js';
 import { IMAGE_SIZE, IMAGE_TENSOR_LENGTH, preprocessBatch } from './image-preprocess.js';
+import { resolveModelsDir } from '../config.js';
 
 /** Width of the backbone's pooled penultimate layer. */
 export const FEATURE_SIZE = 1280;
@@ -44,15 +44,8 @@ export interface ImageEmbedderInfo {
   latentSize?: number;
 }
 
-/**
- * The models dir: env `MODELS_DIR`; else `/opt/models` inside Lambda; else `<repo>/models/artifacts`.
- */
-export function resolveModelsDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.MODELS_DIR) return path.resolve(env.MODELS_DIR);
-  if (env.AWS_LAMBDA_FUNCTION_NAME) return '/opt/models';
-  // This file sits at <repo>/functions/adapters/.
-  return fileURLToPath(new URL('../../models/artifacts/', import.meta.url));
-}
+/** Re-exported: where the embedder looks by default (functions/config.ts). */
+export { resolveModelsDir };
 
 function threadsFromEnv(env: NodeJS.ProcessEnv): number | undefined {
   const raw = env.ORT_INTRA_OP_THREADS;
