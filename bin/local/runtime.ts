@@ -15,6 +15,7 @@ import { createGateway, type LambdaHandler } from './gateway.js';
 import type { LambdaName } from '../../functions/http/routes.js';
 import { toAwsS3Event } from '../../functions/embed-image/s3-event.js';
 import { IMAGES_PREFIX } from '../../functions/core/product-images.js';
+import { storedEmbedding } from '../../functions/core/similarity.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -99,7 +100,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     log(`seeding demo catalog: ${demo.products.length} products, ${demo.users.length} users, ${demo.events.length} events`);
     const { getTextEmbedder } = await import('../../functions/adapters/text-vectors-file.js');
     const text = getTextEmbedder();
-    for (const p of demo.products) await deps.catalog.put({ ...p, text_embedding: Array.from(text.embed(p.name)) });
+    for (const p of demo.products) await deps.catalog.put({ ...p, text_embedding: storedEmbedding(text.embed(p.name)) });
     for (const u of demo.users) await deps.users.put(u);
     for (let i = 0; i < demo.events.length; i += 100) await deps.interactions.putEvents(demo.events.slice(i, i + 100));
     await runRetrain();

@@ -10,7 +10,7 @@ import { apiHandler, idString, intString, json, parseInput, type ApiEvent } from
 import { NotFound } from '../core/errors.js';
 import { imageKey } from '../core/product-images.js';
 import { publicProduct } from '../core/product-view.js';
-import { similarProducts } from '../core/similarity.js';
+import { similarProducts, storedEmbedding } from '../core/similarity.js';
 import type { Product } from '../core/types.js';
 
 const Path = z.object({ productId: idString });
@@ -57,7 +57,7 @@ export const handler = apiHandler(
         images: body.images.length > 0 ? body.images : (before?.images ?? []),
         createdAt: before?.createdAt ?? now,
         updatedAt: now,
-        text_embedding: Array.from(text.embed(body.name)),
+        text_embedding: storedEmbedding(text.embed(body.name)),
         // The image embedding follows the image: kept while the first image is unchanged.
         image_embedding: sameImage ? before?.image_embedding : undefined,
         embedding_version: sameImage ? before?.embedding_version : undefined,

@@ -105,6 +105,15 @@ export function buildEmbeddingIndex(items: readonly EmbeddedItem[]): EmbeddingIn
   return { ids: items.map((it) => it.id), imageDim, textDim, image, text, hasImage, hasText };
 }
 
+/**
+ * An embedding as stored on a product (DynamoDB number list), by every path that writes one: float32
+ * values carry ~7 significant digits, and storing more only grows the item (each number is a
+ * decimal string).
+ */
+export function storedEmbedding(v: Float32Array): number[] {
+  return Array.from(v, (x) => Number(x.toPrecision(7)));
+}
+
 const rowMaps = new WeakMap<EmbeddingIndex, Map<string, number>>();
 
 /** Row of a product id in the index (a map built once per index: a scan of 100k ids per lookup is not). */

@@ -13,6 +13,7 @@ import { InvalidInput, NotFound } from '../core/errors.js';
 import type { CatalogStore, ImageEmbedder, ImageStore } from '../core/ports.js';
 import type { TextEmbedder } from '../core/text-embedding.js';
 import { MAX_IMAGE_BYTES, productIdFromKey } from '../core/product-images.js';
+import { storedEmbedding } from '../core/similarity.js';
 
 /** Why an object was not embedded (logged, and returned for tests / the local runtime). */
 export type SkipReason =
@@ -52,14 +53,6 @@ export interface CreatedObject {
   key: string;
   /** Size from the event; undefined if the event had none (then the object's size is used). */
   size?: number;
-}
-
-/**
- * Float32 values carry ~7 significant digits; storing more only grows the DynamoDB item
- * (each number is stored as a decimal string).
- */
-function toStored(v: Float32Array): number[] {
-  return Array.from(v, (x) => Number(x.toPrecision(7)));
 }
 
 /**
@@ -126,8 +119,8 @@ export async function embedProductImage(deps: EmbedDeps, object: CreatedObject):
 
   try {
     await deps.catalog.setEmbeddings(productId, {
-      image_embedding: toStored(mu),
-      text_embedding: toStored(text),
+      image_embedding: storedEmbedding(mu),
+      text_embedding: storedEmbedding(text),
       embedding_version,
     });
   } catch (err) {
