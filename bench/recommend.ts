@@ -22,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 import cliProgress from 'cli-progress';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { barChartSvg } from './plot.js';
-import { latencyStats, machineInfo, syntheticCatalog, type LatencyStats, type SyntheticCatalog } from './support/synthetic.js';
+import { latencyStats, machineInfo, syntheticCatalog, withFeatureStore, type LatencyStats, type SyntheticCatalog } from './support/synthetic.js';
 import { createOnnxScoreAll, DEFAULT_MIN_ITEMS, type OnnxScoreAll } from '../functions/adapters/onnx-score-kernel.js';
 import { serializeSnapshot } from '../functions/core/model-snapshot.js';
 import { jsScoreAll, rankForReceiver, type ScoreAll } from '../functions/core/recommend.js';
@@ -127,7 +127,10 @@ async function benchRanking(cat: SyntheticCatalog, iters: number): Promise<Recor
     js: jsScoreAll,
     'onnx t=1': createOnnxScoreAll({ intraOpNumThreads: 1 }),
     'onnx t=2': createOnnxScoreAll({ intraOpNumThreads: 2 }),
+    'onnx t=1 + store': createOnnxScoreAll({ intraOpNumThreads: 1 }),
   };
+  // The last variant ranks against a snapshot carrying a feature store, as retrained versions do.
+  const stored = withFeatureStore(cat);
   const qs = queries(cat);
   const now = Date.UTC(2025, 0, 1);
   const out: Record<string, LatencyStats> = {};
@@ -136,7 +139,8 @@ async function benchRanking(cat: SyntheticCatalog, iters: number): Promise<Recor
     const run = async (k: number) => {
       const { query, userIdx } = qs[k % qs.length];
       const u = cat.users[userIdx];
-      const r = await rankForReceiver(cat.snapshot, { history: cat.history.get(u.id)!, profile: u, now }, query, { scoreAll });
+      const snapshot = name.endsWith('+ store') ? stored : cat.snapshot;
+      const r = await rankForReceiver(snapshot, { history: cat.history.get(u.id)!, profile: u, now }, query, { scoreAll });
       if (r.items.length === 0) throw new Error('empty ranking');
       return r;
     };

@@ -11,6 +11,7 @@ import { gaussian, mulberry32, randInt } from '../../functions/core/prng.js';
 import { topK } from '../../functions/core/topk.js';
 import type { EventType, InteractionEvent, Product, UserProfile } from '../../functions/core/types.js';
 import { snapshotItem } from '../../functions/core/train-model.js';
+import { buildItemFeatureStore, type IndexedInteraction } from '../../functions/core/features.js';
 
 export const CATEGORIES = ['scarf', 'shirt', 'dress', 'shoes', 'bag', 'hat', 'jacket', 'watch', 'toy', 'book', 'mug', 'candle'];
 export const COUNTRIES = ['ES', 'FR', 'DE', 'IT', 'PT', 'GB', 'US', 'MX'];
@@ -149,4 +150,23 @@ export function machineInfo(): Record<string, unknown> {
     memoryGb: Math.round(os.totalmem() / 2 ** 30),
     loadAvg1m: Math.round(os.loadavg()[0] * 100) / 100,
   };
+}
+
+/**
+ * The same snapshot with the second stage's feature store built from the receivers' histories, as
+ * every retrained version carries one (ranking mode 'als': no scorer passed the gate). Serving then
+ * also looks up content neighbours; without it the benchmark would miss that per-request work.
+ */
+export function withFeatureStore(cat: SyntheticCatalog): ModelSnapshot {
+  const n = cat.snapshot.items.length;
+  const users = new Map(cat.users.map((u, k) => [u.id, k]));
+  const interactions: IndexedInteraction[] = [];
+  for (const [id, events] of cat.history) {
+    for (const e of events) {
+      const i = cat.snapshot.itemIndex.get(e.productId);
+      if (i !== undefined) interactions.push({ user: users.get(id)!, item: i, weight: 1, timestamp: e.timestamp });
+    }
+  }
+  const store = buildItemFeatureStore(n, interactions, (i) => ({ price: cat.snapshot.items[i].price, category: cat.snapshot.items[i].category }));
+  return { ...cat.snapshot, featureStore: store, manifest: { ...cat.snapshot.manifest, ranking: { mode: 'als', reason: 'benchmark: no scorer' } } };
 }
