@@ -24,9 +24,9 @@ import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { barChartSvg } from './plot.js';
 import { latencyStats, machineInfo, syntheticCatalog, withFeatureStore, type LatencyStats, type SyntheticCatalog } from './support/synthetic.js';
 import { createOnnxScoreAll, DEFAULT_MIN_ITEMS, type OnnxScoreAll } from '../functions/adapters/onnx-score-kernel.js';
-import { serializeSnapshot } from '../functions/core/model-snapshot.js';
-import { jsScoreAll, rankForReceiver, type ScoreAll } from '../functions/core/recommend.js';
-import type { RecommendationQuery } from '../functions/core/types.js';
+import { serializeSnapshot } from '../functions/core/snapshot/model-snapshot.js';
+import { jsScoreAll, rankForReceiver, type ScoreAll } from '../functions/core/ranking/recommend.js';
+import type { RecommendationQuery } from '../functions/core/domain/types.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const F = 64;

@@ -1,7 +1,7 @@
 /**
  * ALS retrain benchmark: `npm run bench:retrain [-- --sizes 100000,1000000 --factors 64 --iterations 15
  * --solver auto|cg|woodbury --job-sizes 100000,1000000]`. Synthetic power-law interactions
- * (functions/core/synthetic.ts), implicit ALS; reports wall and CPU seconds and peak RSS per size,
+ * (bench/support/synthetic-matrix.ts), implicit ALS; reports wall and CPU seconds and peak RSS per size,
  * then the same for the whole retrain job (trainModelVersion incl. the second stage) at --job-sizes,
  * and writes bench/results/retrain.json.
  * Run with --expose-gc (the npm script does) so each size starts from a collected heap.
@@ -9,10 +9,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { progressBar } from '../bin/progress.js';
-import { DEFAULT_ALS_PARAMS, fitImplicitAls, type AlsParams } from '../functions/core/als.js';
-import { syntheticMatrix, syntheticTriplets } from '../functions/core/synthetic.js';
-import { trainModelVersion } from '../functions/core/train-model.js';
-import type { InteractionEvent, Product } from '../functions/core/types.js';
+import { DEFAULT_ALS_PARAMS, fitImplicitAls, type AlsParams } from '../functions/core/factorization/als.js';
+import { syntheticMatrix, syntheticTriplets } from './support/synthetic-matrix.js';
+import { trainModelVersion } from '../functions/core/training/train-model.js';
+import type { InteractionEvent, Product } from '../functions/core/domain/types.js';
 
 function arg(name: string, def: string): string {
   const k = process.argv.indexOf(`--${name}`);

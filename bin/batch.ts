@@ -2,7 +2,7 @@
  * Offline batch recommendations (a batch-inference job):
  *   npm run batch -- --interactions F.csv[.gz] --users U.txt --k 10 --out R.csv [--exclude seen|owned]
  *                    [--factors N --regularization L --alpha A --iterations I]
- * Trains implicit ALS on F (event weights and gift crediting of functions/core/interactions.ts) and
+ * Trains implicit ALS on F (event weights and gift crediting of functions/core/domain/interactions.ts) and
  * writes `user_id,item_id,rank,score` for every user listed in U (one id per line). Users unknown to
  * F get the most popular items (strength-weighted). Excluded from each user's list: every item they
  * interacted with (`seen`, default, as seed 003) or only the items they own (`owned`: ordered by or
@@ -12,11 +12,11 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { pathToFileURL } from 'node:url';
 import { progressBar } from './progress.js';
-import { DEFAULT_ALS_PARAMS, fitImplicitAls, type AlsParams } from '../functions/core/als.js';
-import { parseInteractionsCsv, type CsvEvent } from '../functions/core/datasets.js';
-import { dotScores, topK } from '../functions/core/topk.js';
-import { popularityScores } from '../functions/core/popularity.js';
-import { buildInteractionMatrix, creditedUser, eventStrength, DEFAULT_EVENT_WEIGHTS } from '../functions/core/interactions.js';
+import { DEFAULT_ALS_PARAMS, fitImplicitAls, type AlsParams } from '../functions/core/factorization/als.js';
+import { parseInteractionsCsv, type CsvEvent } from '../functions/core/evaluation/datasets.js';
+import { dotScores, topK } from '../functions/core/numeric/topk.js';
+import { popularityScores } from '../functions/core/ranking/popularity.js';
+import { buildInteractionMatrix, creditedUser, eventStrength, DEFAULT_EVENT_WEIGHTS } from '../functions/core/domain/interactions.js';
 import { parseArgs, readText, readUserIds } from './eval-data.js';
 
 export interface BatchOptions {

@@ -6,10 +6,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { csvEventsToInteractions, parseDunnhumby, parseInteractionsCsv, parseMovielens } from '../functions/core/datasets.js';
-import type { AlsParams } from '../functions/core/als.js';
-import type { TrainData } from '../functions/core/evaluation.js';
-import { stratifiedSplit, temporalSplit, type Interaction } from '../functions/core/split.js';
+import { csvEventsToInteractions, parseDunnhumby, parseInteractionsCsv, parseMovielens } from '../functions/core/evaluation/datasets.js';
+import type { AlsParams } from '../functions/core/factorization/als.js';
+import type { TrainData } from '../functions/core/evaluation/evaluation.js';
+import { stratifiedSplit, temporalSplit, type Interaction } from '../functions/core/evaluation/split.js';
 
 export type DatasetFormat = 'movielens' | 'csv' | 'dunnhumby';
 

@@ -9,7 +9,7 @@
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { progressBar } from './progress.js';
-import { DEFAULT_ALS_PARAMS } from '../functions/core/als.js';
+import { DEFAULT_ALS_PARAMS } from '../functions/core/factorization/als.js';
 import {
   alsFactory,
   buildTrainData,
@@ -20,9 +20,9 @@ import {
   svdFactory,
   type ModelFactory,
   type ModelResult,
-} from '../functions/core/evaluation.js';
+} from '../functions/core/evaluation/evaluation.js';
 import { barChartSvg } from '../bench/plot.js';
-import { twoStageFactory } from '../functions/core/two-stage-eval.js';
+import { twoStageFactory } from '../functions/core/evaluation/two-stage-eval.js';
 import { loadDataset, parseArgs, readTuned, writeSplit, type DatasetFormat, type TunedParams } from './eval-data.js';
 
 /** EASE λ chosen by `npm run tune` (docs/tuning.md). */
@@ -32,7 +32,7 @@ const DEFAULT_SVD_RANK = 20;
 
 /**
  * The models compared. Later models (the two-stage engine) register here: each is a factory
- * `fit(train) → recommend(user, k, exclude)`; see functions/core/evaluation.ts › ModelFactory.
+ * `fit(train) → recommend(user, k, exclude)`; see functions/core/evaluation/evaluation.ts › ModelFactory.
  * `als` and the engine's stage 1 use the dataset's validation-tuned ALS when `npm run tune` was
  * run on it; `als-defaults` is the engine's shipped defaults.
  */
@@ -166,7 +166,7 @@ function writeDocs(): void {
     '- Rankings: for each evaluated user (present in train and with ≥ 1 relevant test item), every training item',
     '  they have not interacted with in train is scored; top-k kept. Items that appear only in test are',
     '  unreachable but still count as relevant (as in the benchmark).',
-    '- Metrics (`functions/core/metrics.ts`, Microsoft Recommenders `python_evaluation.py` definitions):',
+    '- Metrics (`functions/core/evaluation/metrics.ts`, Microsoft Recommenders `python_evaluation.py` definitions):',
     '  Precision@k, Recall@k, NDCG@k (binary gain), **MAP@k = Recommenders `map_at_k`** (sum of precision at',
     '  each hit ÷ min(|relevant|, k)); the older `map` (÷ |relevant|) is in the JSON as `map`. Coverage =',
     '  distinct recommended items / training items.',

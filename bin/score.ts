@@ -8,8 +8,8 @@
  * with no recommendations counts as all-zero). Prints Precision, Recall, NDCG, MAP@k and coverage.
  */
 import { pathToFileURL } from 'node:url';
-import { evaluateRanking, type RankingMetrics } from '../functions/core/metrics.js';
-import { splitCsvLine } from '../functions/core/datasets.js';
+import { evaluateRanking, type RankingMetrics } from '../functions/core/evaluation/metrics.js';
+import { splitCsvLine } from '../functions/core/evaluation/datasets.js';
 import { parseArgs, readText, readUserIds } from './eval-data.js';
 
 /** Rows of a headered CSV as string arrays (header dropped; quoted fields as `npm run batch` writes them). */

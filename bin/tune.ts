@@ -5,8 +5,8 @@
  * Writes bench/results/tune-<dataset>.json and regenerates docs/tuning.md from all tune-*.json.
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { DEFAULT_ALS_PARAMS, type AlsParams } from '../functions/core/als.js';
-import { EASE_MAX_ITEMS, alsFactory, buildTrainData, easeFactory, evaluateModel, relevantSets, type ModelFactory } from '../functions/core/evaluation.js';
+import { DEFAULT_ALS_PARAMS, type AlsParams } from '../functions/core/factorization/als.js';
+import { EASE_MAX_ITEMS, alsFactory, buildTrainData, easeFactory, evaluateModel, relevantSets, type ModelFactory } from '../functions/core/evaluation/evaluation.js';
 import { loadDataset, parseArgs, splitByProtocol, type DatasetFormat } from './eval-data.js';
 
 interface Trial {
@@ -128,7 +128,7 @@ function writeTuningDoc(): void {
     '(regularization × alpha) grid at 64 factors, then factors, iterations, a local refinement, log',
     'confidence and raw (non-binary) strengths; EASE λ separately. Metric: NDCG@k on validation.',
     '',
-    'The chosen ALS values are `DEFAULT_ALS_PARAMS` in `functions/core/als.ts`; see the note at the end.',
+    'The chosen ALS values are `DEFAULT_ALS_PARAMS` in `functions/core/factorization/als.ts`; see the note at the end.',
     '',
   ];
   for (const f of files) {

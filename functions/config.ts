@@ -33,7 +33,7 @@ const ConfigSchema = z.object({
   /** Events fetched per user for fold-in and owned-item exclusion. */
   USER_HISTORY_LIMIT: z.coerce.number().int().min(1).max(5000).default(500),
   PRESIGN_EXPIRES_S: z.coerce.number().int().min(60).max(604800).default(900),
-  /** Per-deployment overrides of the tuned ALS defaults (functions/core/als.ts, docs/tuning.md). */
+  /** Per-deployment overrides of the tuned ALS defaults (functions/core/factorization/als.ts, docs/tuning.md). */
   ALS_FACTORS: z.coerce.number().int().min(1).max(512).optional(),
   ALS_REGULARIZATION: z.coerce.number().min(0).optional(),
   ALS_ALPHA: z.coerce.number().min(0).optional(),

@@ -18,7 +18,7 @@ export interface BucketsProps {
 }
 
 /** Key prefix the catalog writes photos under and the embed notification listens to. */
-export { IMAGES_PREFIX } from '../functions/core/product-images.js';
+export { IMAGES_PREFIX } from '../functions/core/domain/product-images.js';
 /** Key prefix of immutable model versions (`models/{version}/…`). */
 export const MODELS_PREFIX = 'models/';
 

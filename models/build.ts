@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { IMAGENET_MEAN, IMAGENET_STD, CROP_FRACTION, IMAGE_SIZE, MAX_IMAGE_PIXELS } from '../functions/adapters/image-preprocess.js';
-import { MAX_IMAGE_BYTES } from '../functions/core/product-images.js';
+import { MAX_IMAGE_BYTES } from '../functions/core/domain/product-images.js';
 import { extractFeatures } from './extract-features.js';
 import { readImageDataset } from './lib/image-dataset.js';
 

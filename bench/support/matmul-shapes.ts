@@ -6,7 +6,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import { buildOnnxModel } from '../../functions/adapters/onnx-builder.js';
-import { dotScores } from '../../functions/core/topk.js';
+import { dotScores } from '../../functions/core/numeric/topk.js';
 const N = Number(process.argv[2] ?? 100000), F = 64;
 const Y = new Float32Array(N * F).map(() => Math.random() - 0.5);
 const u = new Float32Array(F).map(() => Math.random() - 0.5);

@@ -5,7 +5,7 @@
  *   npx tsx bench/support/profile-ranking.ts [N=100000] [iters=200]
  */
 import { createOnnxScoreAll } from '../../functions/adapters/onnx-score-kernel.js';
-import { rankForReceiver, type ScoreAll } from '../../functions/core/recommend.js';
+import { rankForReceiver, type ScoreAll } from '../../functions/core/ranking/recommend.js';
 import { latencyStats, syntheticCatalog } from './synthetic.js';
 
 const n = Number(process.argv[2] ?? 100_000);

@@ -5,13 +5,13 @@
  * Factors are Gaussian (not trained): scoring cost does not depend on their values.
  */
 import os from 'node:os';
-import { DEFAULT_ALS_PARAMS } from '../../functions/core/als.js';
-import { deserializeSnapshot, serializeSnapshot, type ModelSnapshot, type SnapshotParts } from '../../functions/core/model-snapshot.js';
-import { gaussian, mulberry32, randInt } from '../../functions/core/prng.js';
-import { topK } from '../../functions/core/topk.js';
-import type { EventType, InteractionEvent, Product, UserProfile } from '../../functions/core/types.js';
-import { snapshotItem } from '../../functions/core/train-model.js';
-import { buildItemFeatureStore, type IndexedInteraction } from '../../functions/core/features.js';
+import { DEFAULT_ALS_PARAMS } from '../../functions/core/factorization/als.js';
+import { deserializeSnapshot, serializeSnapshot, type ModelSnapshot, type SnapshotParts } from '../../functions/core/snapshot/model-snapshot.js';
+import { gaussian, mulberry32, randInt } from '../../functions/core/numeric/prng.js';
+import { topK } from '../../functions/core/numeric/topk.js';
+import type { EventType, InteractionEvent, Product, UserProfile } from '../../functions/core/domain/types.js';
+import { snapshotItem } from '../../functions/core/training/train-model.js';
+import { buildItemFeatureStore, type IndexedInteraction } from '../../functions/core/ranking/features.js';
 
 export const CATEGORIES = ['scarf', 'shirt', 'dress', 'shoes', 'bag', 'hat', 'jacket', 'watch', 'toy', 'book', 'mug', 'candle'];
 export const COUNTRIES = ['ES', 'FR', 'DE', 'IT', 'PT', 'GB', 'US', 'MX'];

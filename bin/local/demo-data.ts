@@ -12,9 +12,9 @@
  * Photos: `demo/images/<label>/<uuid>.jpg` (CC0, see its README); names, colours and materials are
  * generated, not read from the photo.
  */
-import type { EventType, InteractionEvent, Product, ProductStatus, UserProfile } from '../../functions/core/types.js';
-import { mulberry32, shuffle } from '../../functions/core/prng.js';
-import { imageKey } from '../../functions/core/product-images.js';
+import type { EventType, InteractionEvent, Product, ProductStatus, UserProfile } from '../../functions/core/domain/types.js';
+import { mulberry32, shuffle } from '../../functions/core/numeric/prng.js';
+import { imageKey } from '../../functions/core/domain/product-images.js';
 
 /** Currency of the demo catalogue (CLP-like magnitudes, as in the seed's example query). */
 export const DEMO_CURRENCY = 'CLP';

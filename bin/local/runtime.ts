@@ -14,8 +14,8 @@ import { startEmbeddedAws } from './embedded-aws.js';
 import { createGateway, type LambdaHandler } from './gateway.js';
 import type { LambdaName } from '../../functions/http/routes.js';
 import { toAwsS3Event } from '../../functions/embed-image/s3-event.js';
-import { IMAGES_PREFIX } from '../../functions/core/product-images.js';
-import { storedEmbedding } from '../../functions/core/similarity.js';
+import { IMAGES_PREFIX } from '../../functions/core/domain/product-images.js';
+import { storedEmbedding } from '../../functions/core/content/similarity.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 

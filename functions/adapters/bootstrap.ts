@@ -4,7 +4,7 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { config, type Config } from '../config.js';
-import type { CatalogStore, ImageStore, InteractionStore, ModelStore, UserStore } from '../core/ports.js';
+import type { CatalogStore, ImageStore, InteractionStore, ModelStore, UserStore } from '../core/domain/ports.js';
 import { documentClient, s3Client } from './aws-clients.js';
 import { DynamoCatalogStore, DynamoInteractionStore, DynamoUserStore } from './dynamo-stores.js';
 import { S3ImageStore, S3ModelStore } from './s3-stores.js';

@@ -12,10 +12,10 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import type { CatalogStore, InteractionStore, UserStore } from '../core/ports.js';
-import type { InteractionEvent, Product, UserProfile } from '../core/types.js';
-import { NotFound } from '../core/errors.js';
-import { creditedUser } from '../core/interactions.js';
+import type { CatalogStore, InteractionStore, UserStore } from '../core/domain/ports.js';
+import type { InteractionEvent, Product, UserProfile } from '../core/domain/types.js';
+import { NotFound } from '../core/domain/errors.js';
+import { creditedUser } from '../core/domain/interactions.js';
 
 const BATCH_GET_LIMIT = 100;
 

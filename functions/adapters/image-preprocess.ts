@@ -10,8 +10,8 @@
  * pixels match the Python pipeline in models/ (tested by test/unit/image-golden.test.ts).
  */
 import sharp, { type Metadata, type SharpOptions } from 'sharp';
-import { InvalidInput } from '../core/errors.js';
-import { MAX_IMAGE_BYTES } from '../core/product-images.js';
+import { InvalidInput } from '../core/domain/errors.js';
+import { MAX_IMAGE_BYTES } from '../core/domain/product-images.js';
 
 /** Side of the square network input. */
 export const IMAGE_SIZE = 224;

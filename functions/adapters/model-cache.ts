@@ -4,9 +4,9 @@
  * is logged and skipped: the previously loaded snapshot keeps serving.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { ModelStore } from '../core/ports.js';
-import { deserializeSnapshot, parseManifest, SNAPSHOT_FILES, type ModelSnapshot } from '../core/model-snapshot.js';
-import { ModelNotReady } from '../core/errors.js';
+import type { ModelStore } from '../core/domain/ports.js';
+import { deserializeSnapshot, parseManifest, SNAPSHOT_FILES, type ModelSnapshot } from '../core/snapshot/model-snapshot.js';
+import { ModelNotReady } from '../core/domain/errors.js';
 
 export class ServingModel {
   private current?: ModelSnapshot;

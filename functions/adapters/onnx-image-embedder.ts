@@ -6,8 +6,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { CorruptArtifact, InvalidInput, ModelNotReady } from '../core/errors.js';
-import type { ImageEmbedder } from '../core/ports.js';
+import { CorruptArtifact, InvalidInput, ModelNotReady } from '../core/domain/errors.js';
+import type { ImageEmbedder } from '../core/domain/ports.js';
 import { IMAGE_SIZE, IMAGE_TENSOR_LENGTH, preprocessBatch } from './image-preprocess.js';
 import { resolveModelsDir } from '../config.js';
 

@@ -13,8 +13,8 @@
  * per-run overhead of the native call outweighs the faster kernel.
  */
 import * as ort from 'onnxruntime-node';
-import type { ScoreAll } from '../core/recommend.js';
-import { dotScores } from '../core/topk.js';
+import type { ScoreAll } from '../core/ranking/recommend.js';
+import { dotScores } from '../core/numeric/topk.js';
 import { buildOnnxModel } from './onnx-builder.js';
 
 /** Catalog size below which the JS loop is used: the two tie near 1k items (p50 ≈ 0.1 ms, mostly the run call), ONNX wins clearly from 2.5k (docs/benchmarks.md). */

@@ -1,5 +1,5 @@
 /**
- * `scorer.onnx`: export of the core's second-stage scorer (functions/core/scorer.ts) through the
+ * `scorer.onnx`: export of the core's second-stage scorer (functions/core/ranking/scorer.ts) through the
  * onnx-builder, and its serving session on onnxruntime-node — one session per container and model
  * version (DESIGN.md › Models: `float32[N,F] → float32[N,1]`).
  *
@@ -8,10 +8,10 @@
  */
 import * as ort from 'onnxruntime-node';
 import { buildOnnxModel, floatAttr, type OnnxNode } from './onnx-builder.js';
-import { foldedWeights, scoreRows as tsScoreRows, type ScorerModel } from '../core/scorer.js';
-import { FEATURE_COUNT } from '../core/features.js';
-import { CorruptArtifact } from '../core/errors.js';
-import type { ScoreRows } from '../core/recommend.js';
+import { foldedWeights, scoreRows as tsScoreRows, type ScorerModel } from '../core/ranking/scorer.js';
+import { FEATURE_COUNT } from '../core/ranking/features.js';
+import { CorruptArtifact } from '../core/domain/errors.js';
+import type { ScoreRows } from '../core/ranking/recommend.js';
 
 export const SCORER_INPUT = 'features';
 export const SCORER_OUTPUT = 'score';

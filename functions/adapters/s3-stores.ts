@@ -6,8 +6,8 @@ import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@a
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import type { ImageStore, ModelStore } from '../core/ports.js';
-import { ConflictError, CorruptArtifact, NotFound } from '../core/errors.js';
+import type { ImageStore, ModelStore } from '../core/domain/ports.js';
+import { ConflictError, CorruptArtifact, NotFound } from '../core/domain/errors.js';
 
 const POINTER_NAME = 'serving';
 

@@ -8,8 +8,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { CorruptArtifact } from '../core/errors.js';
-import { HashedNgramEmbedder, parseVec, WordVectorEmbedder, type TextEmbedder } from '../core/text-embedding.js';
+import { CorruptArtifact } from '../core/domain/errors.js';
+import { HashedNgramEmbedder, parseVec, WordVectorEmbedder, type TextEmbedder } from '../core/content/text-embedding.js';
 
 /** Reads and parses a `.vec` file; the embedder's version carries its basename and content hash. */
 export function loadVecFile(file: string): WordVectorEmbedder {

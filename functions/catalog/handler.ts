@@ -7,11 +7,11 @@ import { z } from 'zod';
 import { getDeps } from '../adapters/bootstrap.js';
 import { getTextEmbedder } from '../adapters/text-vectors-file.js';
 import { apiHandler, idString, intString, json, parseInput, type ApiEvent } from '../http/api.js';
-import { NotFound } from '../core/errors.js';
-import { imageKey } from '../core/product-images.js';
-import { publicProduct } from '../core/product-view.js';
-import { similarProducts, storedEmbedding } from '../core/similarity.js';
-import type { Product } from '../core/types.js';
+import { NotFound } from '../core/domain/errors.js';
+import { imageKey } from '../core/domain/product-images.js';
+import { publicProduct } from '../core/domain/product-view.js';
+import { similarProducts, storedEmbedding } from '../core/content/similarity.js';
+import type { Product } from '../core/domain/types.js';
 
 const Path = z.object({ productId: idString });
 const SimilarQuery = z.object({ k: intString.pipe(z.number().min(1).max(100)).default(10) });

@@ -9,11 +9,11 @@
  * the async retry and the failure destination catch them. Re-running on the same object writes the
  * same values (SET of the whole embedding): the use case is idempotent.
  */
-import { InvalidInput, NotFound } from '../core/errors.js';
-import type { CatalogStore, ImageEmbedder, ImageStore } from '../core/ports.js';
-import type { TextEmbedder } from '../core/text-embedding.js';
-import { MAX_IMAGE_BYTES, productIdFromKey } from '../core/product-images.js';
-import { storedEmbedding } from '../core/similarity.js';
+import { InvalidInput, NotFound } from '../core/domain/errors.js';
+import type { CatalogStore, ImageEmbedder, ImageStore } from '../core/domain/ports.js';
+import type { TextEmbedder } from '../core/content/text-embedding.js';
+import { MAX_IMAGE_BYTES, productIdFromKey } from '../core/domain/product-images.js';
+import { storedEmbedding } from '../core/content/similarity.js';
 
 /** Why an object was not embedded (logged, and returned for tests / the local runtime). */
 export type SkipReason =

@@ -5,8 +5,8 @@
 import { z } from 'zod';
 import { getDeps } from '../adapters/bootstrap.js';
 import { apiHandler, idString, json, parseInput, type ApiEvent } from '../http/api.js';
-import { InvalidInput } from '../core/errors.js';
-import { EVENT_TYPES, type InteractionEvent } from '../core/types.js';
+import { InvalidInput } from '../core/domain/errors.js';
+import { EVENT_TYPES, type InteractionEvent } from '../core/domain/types.js';
 
 export const MAX_EVENTS_PER_REQUEST = 100;
 

@@ -8,7 +8,7 @@ import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
-import { DomainError, InvalidInput, ModelNotReady, NotFound } from '../core/errors.js';
+import { DomainError, InvalidInput, ModelNotReady, NotFound } from '../core/domain/errors.js';
 
 /** The event after the body parser: `body` is parsed JSON (or undefined for bodiless requests). */
 export type ApiEvent = Omit<APIGatewayProxyEventV2, 'body'> & { body?: unknown };

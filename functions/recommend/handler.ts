@@ -5,8 +5,8 @@
 import { z } from 'zod';
 import { getDeps } from '../adapters/bootstrap.js';
 import { apiHandler, countryCode, decimalString, idString, intString, json, parseInput, type ApiEvent } from '../http/api.js';
-import { InvalidInput } from '../core/errors.js';
-import type { RecommendationQuery } from '../core/types.js';
+import { InvalidInput } from '../core/domain/errors.js';
+import type { RecommendationQuery } from '../core/domain/types.js';
 import { recommendForReceiver } from './recommend-for-receiver.js';
 import { onnxScoreAll } from '../adapters/onnx-score-kernel.js';
 import { onnxScoreRows } from '../adapters/onnx-scorer.js';

@@ -2,11 +2,11 @@
  * Recommendation use case: receiver's history and profile → ranking over the serving snapshot
  * → fresh product objects (re-checked, since the catalog may have changed since the snapshot).
  */
-import type { CatalogStore, InteractionStore, UserStore } from '../core/ports.js';
-import type { ModelSnapshot } from '../core/model-snapshot.js';
-import { isEligible, rankForReceiver, type RankingOptions } from '../core/recommend.js';
-import { publicProduct } from '../core/product-view.js';
-import type { Product, RecommendationQuery, RecommendationResult } from '../core/types.js';
+import type { CatalogStore, InteractionStore, UserStore } from '../core/domain/ports.js';
+import type { ModelSnapshot } from '../core/snapshot/model-snapshot.js';
+import { isEligible, rankForReceiver, type RankingOptions } from '../core/ranking/recommend.js';
+import { publicProduct } from '../core/domain/product-view.js';
+import type { Product, RecommendationQuery, RecommendationResult } from '../core/domain/types.js';
 
 export interface RecommendDeps {
   catalog: CatalogStore;

@@ -4,13 +4,13 @@
  * step leaves the serving version untouched.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { CatalogStore, InteractionStore, ModelStore, UserStore } from '../core/ports.js';
-import { readManifest, serializeSnapshot } from '../core/model-snapshot.js';
-import { trainModelVersion, type HoldoutFigures } from '../core/train-model.js';
-import type { AlsParams } from '../core/als.js';
-import type { InteractionEvent, Product } from '../core/types.js';
+import type { CatalogStore, InteractionStore, ModelStore, UserStore } from '../core/domain/ports.js';
+import { readManifest, serializeSnapshot } from '../core/snapshot/model-snapshot.js';
+import { trainModelVersion, type HoldoutFigures } from '../core/training/train-model.js';
+import type { AlsParams } from '../core/factorization/als.js';
+import type { InteractionEvent, Product } from '../core/domain/types.js';
 import { exportScorerOnnx } from '../adapters/onnx-scorer.js';
-import type { RankingManifest } from '../core/model-snapshot.js';
+import type { RankingManifest } from '../core/snapshot/model-snapshot.js';
 
 export interface RetrainDeps {
   catalog: CatalogStore;

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { getDeps } from '../adapters/bootstrap.js';
 import { apiHandler, json } from '../http/api.js';
-import { readManifest } from '../core/model-snapshot.js';
+import { readManifest } from '../core/snapshot/model-snapshot.js';
 
 async function imageModelsManifest(modelsDir: string): Promise<unknown> {
   try {

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { getDeps } from '../adapters/bootstrap.js';
 import { apiHandler, countryCode, idString, json, parseInput, type ApiEvent } from '../http/api.js';
-import { NotFound } from '../core/errors.js';
+import { NotFound } from '../core/domain/errors.js';
 
 const UserBody = z.object({
   country: countryCode.optional(),

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { runBatch } from '../../bin/batch.js';
 import { loadDataset, readTuned, writeSplit, type LoadedDataset } from '../../bin/eval-data.js';
 import { scoreFiles } from '../../bin/score.js';
-import { DEFAULT_ALS_PARAMS, type AlsParams } from '../../functions/core/als.js';
-import { alsFactory, buildTrainData, evaluateModel, relevantSets } from '../../functions/core/evaluation.js';
-import { mulberry32 } from '../../functions/core/prng.js';
+import { DEFAULT_ALS_PARAMS, type AlsParams } from '../../functions/core/factorization/als.js';
+import { alsFactory, buildTrainData, evaluateModel, relevantSets } from '../../functions/core/evaluation/evaluation.js';
+import { mulberry32 } from '../../functions/core/numeric/prng.js';
 
 /**
  * Issue 5's check "the batch recommendations of `npm run batch` scored independently under the same

@@ -13,11 +13,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { s3Client } from '../../functions/adapters/aws-clients.js';
 import { getDeps } from '../../functions/adapters/bootstrap.js';
 import { getImageEmbedder, OnnxImageEmbedder } from '../../functions/adapters/onnx-image-embedder.js';
-import { HashedNgramEmbedder } from '../../functions/core/text-embedding.js';
-import type { Product } from '../../functions/core/types.js';
+import { HashedNgramEmbedder } from '../../functions/core/content/text-embedding.js';
+import type { Product } from '../../functions/core/domain/types.js';
 import { handler } from '../../functions/embed-image/handler.js';
 import { embedProductImage, type EmbedOutcome } from '../../functions/embed-image/embed-product-image.js';
-import { MAX_IMAGE_BYTES } from '../../functions/core/product-images.js';
+import { MAX_IMAGE_BYTES } from '../../functions/core/domain/product-images.js';
 import { toAwsS3Event } from '../../functions/embed-image/s3-event.js';
 import { startLocalAws, type LocalAws } from '../support/local-aws.js';
 

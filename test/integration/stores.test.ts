@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalAws, type LocalAws } from '../support/local-aws.js';
 import { getDeps } from '../../functions/adapters/bootstrap.js';
-import { ConflictError, NotFound } from '../../functions/core/errors.js';
-import type { Product } from '../../functions/core/types.js';
+import { ConflictError, NotFound } from '../../functions/core/domain/errors.js';
+import type { Product } from '../../functions/core/domain/types.js';
 
 let aws: LocalAws;
 beforeAll(async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { csrFromTriplets, type CsrMatrix } from '../../functions/core/sparse.js';
+import { csrFromTriplets, type CsrMatrix } from '../../functions/core/numeric/sparse.js';
 import {
   DEFAULT_ALS_PARAMS,
   alsLoss,
@@ -9,9 +9,9 @@ import {
   foldInUser,
   gramian,
   type AlsParams,
-} from '../../functions/core/als.js';
-import { dotScores, topK } from '../../functions/core/topk.js';
-import { mulberry32 } from '../../functions/core/prng.js';
+} from '../../functions/core/factorization/als.js';
+import { dotScores, topK } from '../../functions/core/numeric/topk.js';
+import { mulberry32 } from '../../functions/core/numeric/prng.js';
 
 /** benfred/implicit tests/recommender_base_test.py: even users like even items, odd like odd, diagonal withheld. */
 function checkerboard(n: number): CsrMatrix {

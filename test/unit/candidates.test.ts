@@ -1,8 +1,8 @@
 /** First stage: sources are unioned and remembered, exclusions hold, ranks of late candidates are exact. */
 import { describe, expect, it } from 'vitest';
-import { generateCandidates } from '../../functions/core/candidates.js';
-import { SOURCE } from '../../functions/core/features.js';
-import { buildEmbeddingIndex } from '../../functions/core/similarity.js';
+import { generateCandidates } from '../../functions/core/ranking/candidates.js';
+import { SOURCE } from '../../functions/core/ranking/features.js';
+import { buildEmbeddingIndex } from '../../functions/core/content/similarity.js';
 
 const ids = Array.from({ length: 12 }, (_, i) => `p${i}`);
 const itemIndex = new Map(ids.map((id, i) => [id, i]));

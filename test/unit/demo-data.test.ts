@@ -14,7 +14,7 @@ import {
   generateDemoData,
   type DemoData,
 } from '../../bin/local/demo-data.js';
-import { creditedUser } from '../../functions/core/interactions.js';
+import { creditedUser } from '../../functions/core/domain/interactions.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const EVAL_MANIFEST = join(ROOT, '../shared/data/product-images-clothing/manifest.csv');

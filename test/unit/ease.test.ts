@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { csrFromTriplets } from '../../functions/core/sparse.js';
-import { easeScores, fitEase } from '../../functions/core/ease.js';
-import { invertGaussJordan, invertSpd, solveSpd } from '../../functions/core/linalg.js';
-import { mulberry32 } from '../../functions/core/prng.js';
+import { csrFromTriplets } from '../../functions/core/numeric/sparse.js';
+import { easeScores, fitEase } from '../../functions/core/factorization/ease.js';
+import { invertGaussJordan, invertSpd, solveSpd } from '../../functions/core/numeric/linalg.js';
+import { mulberry32 } from '../../functions/core/numeric/prng.js';
 
 describe('EASE (Steck 2019)', () => {
   it('matches the hand-computed 2-item case', () => {

@@ -7,9 +7,9 @@ import {
   popularityFactory,
   relevantSets,
   svdFactory,
-} from '../../functions/core/evaluation.js';
-import { csvEventsToInteractions, parseDunnhumby, parseInteractionsCsv, parseMovielens } from '../../functions/core/datasets.js';
-import type { Interaction } from '../../functions/core/split.js';
+} from '../../functions/core/evaluation/evaluation.js';
+import { csvEventsToInteractions, parseDunnhumby, parseInteractionsCsv, parseMovielens } from '../../functions/core/evaluation/datasets.js';
+import type { Interaction } from '../../functions/core/evaluation/split.js';
 
 const row = (user: string, item: string, timestamp = 0): Interaction => ({ user, item, value: 1, timestamp });
 

@@ -11,10 +11,10 @@ import {
   popularityAt,
   serializeFeatureStore,
   type IndexedInteraction,
-} from '../../functions/core/features.js';
-import { mulberry32 } from '../../functions/core/prng.js';
-import { buildEmbeddingIndex } from '../../functions/core/similarity.js';
-import { featurize } from '../../functions/core/two-stage.js';
+} from '../../functions/core/ranking/features.js';
+import { mulberry32 } from '../../functions/core/numeric/prng.js';
+import { buildEmbeddingIndex } from '../../functions/core/content/similarity.js';
+import { featurize } from '../../functions/core/ranking/two-stage.js';
 
 const DAY = 86_400_000;
 

@@ -8,7 +8,7 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSyn
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { InvalidInput, ModelNotReady } from '../../functions/core/errors.js';
+import { InvalidInput, ModelNotReady } from '../../functions/core/domain/errors.js';
 import { FEATURE_SIZE, OnnxImageEmbedder, getImageEmbedder, resolveModelsDir } from '../../functions/adapters/onnx-image-embedder.js';
 
 const FIXTURES = path.resolve(__dirname, '../fixtures/images');

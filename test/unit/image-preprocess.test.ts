@@ -2,7 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { InvalidInput } from '../../functions/core/errors.js';
+import { InvalidInput } from '../../functions/core/domain/errors.js';
 import {
   IMAGE_SIZE,
   IMAGE_TENSOR_LENGTH,
@@ -14,7 +14,7 @@ import {
   preprocessToRgb,
   rgbToTensor,
 } from '../../functions/adapters/image-preprocess.js';
-import { MAX_IMAGE_BYTES } from '../../functions/core/product-images.js';
+import { MAX_IMAGE_BYTES } from '../../functions/core/domain/product-images.js';
 
 const FIXTURES = path.resolve(__dirname, '../fixtures/images');
 const fixture = (i: number): Buffer =>

@@ -7,7 +7,7 @@ import {
   ndcgAtK,
   precisionAtK,
   recallAtK,
-} from '../../functions/core/metrics.js';
+} from '../../functions/core/evaluation/metrics.js';
 
 describe('ranking metrics (Microsoft Recommenders definitions)', () => {
   it('are 1 for a perfect list', () => {

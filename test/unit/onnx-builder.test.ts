@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { buildOnnxModel, floatAttr } from '../../functions/adapters/onnx-builder.js';
-import { mulberry32 } from '../../functions/core/prng.js';
+import { mulberry32 } from '../../functions/core/numeric/prng.js';
 
 const rand = (n: number, seed: number): Float32Array => {
   const r = mulberry32(seed);

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createOnnxScoreAll, scoreModelBytes } from '../../functions/adapters/onnx-score-kernel.js';
-import { mulberry32 } from '../../functions/core/prng.js';
-import { dotScores } from '../../functions/core/topk.js';
+import { mulberry32 } from '../../functions/core/numeric/prng.js';
+import { dotScores } from '../../functions/core/numeric/topk.js';
 
 const rand = (n: number, seed: number): Float32Array => {
   const r = mulberry32(seed);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { itemUserCounts, popularityByCountry, popularityScores } from '../../functions/core/popularity.js';
-import { csrFromTriplets } from '../../functions/core/sparse.js';
+import { itemUserCounts, popularityByCountry, popularityScores } from '../../functions/core/ranking/popularity.js';
+import { csrFromTriplets } from '../../functions/core/numeric/sparse.js';
 
 const DAY = 86_400_000;
 

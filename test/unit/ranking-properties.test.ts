@@ -4,11 +4,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { eligibilityMask, isEligible, rankForReceiver, selectWithPromotedMinimum, type ScoreAll } from '../../functions/core/recommend.js';
-import { dotScores } from '../../functions/core/topk.js';
+import { eligibilityMask, isEligible, rankForReceiver, selectWithPromotedMinimum, type ScoreAll } from '../../functions/core/ranking/recommend.js';
+import { dotScores } from '../../functions/core/numeric/topk.js';
 import { syntheticCatalog } from '../../bench/support/synthetic.js';
-import { buildItemColumns } from '../../functions/core/model-snapshot.js';
-import type { SnapshotItem } from '../../functions/core/model-snapshot.js';
+import { buildItemColumns } from '../../functions/core/snapshot/model-snapshot.js';
+import type { SnapshotItem } from '../../functions/core/snapshot/model-snapshot.js';
 
 const itemArb = fc.record({
   id: fc.string({ minLength: 1, maxLength: 4 }),

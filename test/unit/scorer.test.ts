@@ -1,9 +1,10 @@
 /** The second-stage scorer: it learns, it is deterministic, and its ONNX export equals the TS forward pass. */
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
-import { scoreRows, scorerLogit, trainScorer, type ScorerDataset } from '../../functions/core/scorer.js';
+import { scoreRows, scorerLogit } from '../../functions/core/ranking/scorer.js';
+import { trainScorer, type ScorerDataset } from '../../functions/core/training/train-scorer.js';
 import { exportScorerOnnx, OnnxScorer } from '../../functions/adapters/onnx-scorer.js';
-import { mulberry32 } from '../../functions/core/prng.js';
+import { mulberry32 } from '../../functions/core/numeric/prng.js';
 
 /** 40 groups of 30 rows, F = 5; the label is 1 when x0 + 0.5·x1 − x2·x3 is large (non-linear). */
 function dataset(seed: number): ScorerDataset {

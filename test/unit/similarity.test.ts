@@ -7,8 +7,8 @@ import {
   type EmbeddedItem,
   type SimilarityQuery,
   type SimilarityWeights,
-} from '../../functions/core/similarity.js';
-import { cosine } from '../../functions/core/text-embedding.js';
+} from '../../functions/core/content/similarity.js';
+import { cosine } from '../../functions/core/content/text-embedding.js';
 
 /** Slow reference: the module's formula, item by item, on the raw (unnormalised) vectors, full sort. */
 function reference(

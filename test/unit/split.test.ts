@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { roundHalfEven, stratifiedSplit, temporalSplit } from '../../functions/core/split.js';
+import { roundHalfEven, stratifiedSplit, temporalSplit } from '../../functions/core/evaluation/split.js';
 
 function rows(n: number) {
   const out = [];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { csrFromTriplets } from '../../functions/core/sparse.js';
-import { fitTruncatedSvd, symmetricEigen } from '../../functions/core/svd.js';
-import { mulberry32 } from '../../functions/core/prng.js';
+import { csrFromTriplets } from '../../functions/core/numeric/sparse.js';
+import { fitTruncatedSvd, symmetricEigen } from '../../functions/core/evaluation/baselines/svd.js';
+import { mulberry32 } from '../../functions/core/numeric/prng.js';
 
 describe('truncated SVD (randomized, Halko et al. 2011)', () => {
   it('reconstructs an exactly rank-3 matrix', () => {

@@ -11,7 +11,7 @@ import {
   tokenize,
   WordVectorEmbedder,
   wordNgrams,
-} from '../../functions/core/text-embedding.js';
+} from '../../functions/core/content/text-embedding.js';
 import { getTextEmbedder, loadVecFile } from '../../functions/adapters/text-vectors-file.js';
 
 const VEC = 'test/fixtures/text/tiny-es.vec';

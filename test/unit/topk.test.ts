@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { dotScores, topK, topKAllowed, topKAllowedPair, topKBySort } from '../../functions/core/topk.js';
+import { dotScores, topK, topKAllowed, topKAllowedPair, topKBySort } from '../../functions/core/numeric/topk.js';
 
 describe('topK', () => {
   it('returns descending scores with ties broken by lower index', () => {

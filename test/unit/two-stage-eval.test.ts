@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { buildTrainData } from '../../functions/core/evaluation.js';
-import { mulberry32 } from '../../functions/core/prng.js';
-import { temporalSplit, type Interaction } from '../../functions/core/split.js';
-import type { ScorerDecision } from '../../functions/core/two-stage.js';
-import { twoStageFactory } from '../../functions/core/two-stage-eval.js';
+import { buildTrainData } from '../../functions/core/evaluation/evaluation.js';
+import { mulberry32 } from '../../functions/core/numeric/prng.js';
+import { temporalSplit, type Interaction } from '../../functions/core/evaluation/split.js';
+import type { ScorerDecision } from '../../functions/core/training/scorer-gate.js';
+import { twoStageFactory } from '../../functions/core/evaluation/two-stage-eval.js';
 
 /** 120 users over 60 items in two taste groups, one event per user per day for 40 days. */
 function temporalRows(): Interaction[] {

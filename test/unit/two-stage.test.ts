@@ -5,16 +5,16 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { trainModelVersion } from '../../functions/core/train-model.js';
-import { deserializeSnapshot, serializeSnapshot, type ModelSnapshot } from '../../functions/core/model-snapshot.js';
-import { DEFAULT_RANKING_OPTIONS, rankForReceiver } from '../../functions/core/recommend.js';
-import { dotScores } from '../../functions/core/topk.js';
-import { scoreRows as tsScoreRows } from '../../functions/core/scorer.js';
+import { trainModelVersion } from '../../functions/core/training/train-model.js';
+import { deserializeSnapshot, serializeSnapshot, type ModelSnapshot } from '../../functions/core/snapshot/model-snapshot.js';
+import { DEFAULT_RANKING_OPTIONS, rankForReceiver } from '../../functions/core/ranking/recommend.js';
+import { dotScores } from '../../functions/core/numeric/topk.js';
+import { scoreRows as tsScoreRows } from '../../functions/core/ranking/scorer.js';
 import { DEMO_CATEGORIES, generateDemoData } from '../../bin/local/demo-data.js';
-import { compareOnHoldout, scorerGate, trainAndGate, type LabelledUser } from '../../functions/core/two-stage.js';
-import { FEATURE_COUNT, FEATURE_NAMES, SOURCE } from '../../functions/core/features.js';
-import { gaussian, mulberry32 } from '../../functions/core/prng.js';
-import type { InteractionEvent, Product } from '../../functions/core/types.js';
+import { compareOnHoldout, scorerGate, trainAndGate, type LabelledUser } from '../../functions/core/training/scorer-gate.js';
+import { FEATURE_COUNT, FEATURE_NAMES, SOURCE } from '../../functions/core/ranking/features.js';
+import { gaussian, mulberry32 } from '../../functions/core/numeric/prng.js';
+import type { InteractionEvent, Product } from '../../functions/core/domain/types.js';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2025, 0, 1);

@@ -7,8 +7,8 @@
  * Items failing `exclude` (owned, blacklisted, ineligible) never become candidates.
  */
 import { SOURCE, type CandidateInfo } from './features.js';
-import { similarProducts, queryForProduct, type EmbeddingIndex } from './similarity.js';
-import { topK, topKAllowed } from './topk.js';
+import { similarProducts, queryForProduct, type EmbeddingIndex } from '../content/similarity.js';
+import { topK, topKAllowed } from '../numeric/topk.js';
 
 export interface Candidate extends CandidateInfo {
   /** For content candidates: the history item whose embedding is closest (reason `similar_image:<id>`). */

@@ -3,8 +3,8 @@
  * Item popularity follows a Zipf-like law (p_i ∝ 1/(i+1)^s) and user activity a heavy tail, so the
  * matrix looks like retail data: a few hot items and many users with one or two events.
  */
-import { mulberry32, shuffle } from './prng.js';
-import { csrFromTriplets, type CsrMatrix } from './sparse.js';
+import { mulberry32, shuffle } from '../../functions/core/numeric/prng.js';
+import { csrFromTriplets, type CsrMatrix } from '../../functions/core/numeric/sparse.js';
 
 export interface SyntheticOptions {
   nUsers: number;

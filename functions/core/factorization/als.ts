@@ -13,9 +13,9 @@
  * matrix–vector product A p = YᵀY p + Σ_{i∈I(u)} (c_ui − 1)(y_iᵀ p) y_i costs O(f² + n_u f) per step,
  * instead of O(f³ + n_u f²) for building and factorising A.
  */
-import { transpose, type CsrMatrix } from './sparse.js';
-import { mulberry32 } from './prng.js';
-import { cholesky, choleskySolve, invertSpd } from './linalg.js';
+import { transpose, type CsrMatrix } from '../numeric/sparse.js';
+import { mulberry32 } from '../numeric/prng.js';
+import { cholesky, choleskySolve, invertSpd } from '../numeric/linalg.js';
 
 export interface AlsParams {
   factors: number;

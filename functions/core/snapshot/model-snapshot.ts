@@ -9,15 +9,15 @@
  * Loading verifies sizes, checksums and finiteness, so a corrupt version is refused whole.
  */
 import { createHash } from 'node:crypto';
-import type { AlsParams } from './als.js';
-import { gramian } from './als.js';
-import { CorruptArtifact } from './errors.js';
-import { buildEmbeddingIndex, type EmbeddingIndex } from './similarity.js';
-import type { ProductStatus } from './types.js';
-import { topK } from './topk.js';
-import { deserializeFeatureStore, serializeFeatureStore, type ItemFeatureStore } from './features.js';
-import type { ScorerModel } from './scorer.js';
-import type { ModelStore } from './ports.js';
+import type { AlsParams } from '../factorization/als.js';
+import { gramian } from '../factorization/als.js';
+import { CorruptArtifact } from '../domain/errors.js';
+import { buildEmbeddingIndex, type EmbeddingIndex } from '../content/similarity.js';
+import type { ProductStatus } from '../domain/types.js';
+import { topK } from '../numeric/topk.js';
+import { deserializeFeatureStore, serializeFeatureStore, type ItemFeatureStore } from '../ranking/features.js';
+import type { ScorerModel } from '../ranking/scorer.js';
+import type { ModelStore } from '../domain/ports.js';
 
 /** The slice of a product the ranking needs, kept in memory for the whole catalog. */
 export interface SnapshotItem {

@@ -16,7 +16,7 @@
  * Exact search: one pass over the rows (O(n·(d_img+d_txt))) with a size-k min-heap; ties broken by
  * row order, so results are deterministic.
  */
-import { BoundedHeap } from './topk.js';
+import { BoundedHeap } from '../numeric/topk.js';
 
 /** Relative weights of the two cosines. */
 export interface SimilarityWeights {

@@ -4,7 +4,7 @@
  * `receiverId` is evidence about the receiver and makes the item owned by the receiver.
  */
 import type { EventType, InteractionEvent } from './types.js';
-import { csrFromTriplets, type CsrMatrix } from './sparse.js';
+import { csrFromTriplets, type CsrMatrix } from '../numeric/sparse.js';
 
 export interface EventWeights {
   order: number;

@@ -9,18 +9,20 @@
  * popularity on the same holdout. The fitted model is the one served: at request time fold-in
  * re-solves user vectors from every current interaction anyway.
  */
-import { fitImplicitAls, DEFAULT_ALS_PARAMS, type AlsParams } from './als.js';
-import { buildInteractionMatrix, creditedUser, eventStrength, DEFAULT_INTERACTION_SETTINGS, type InteractionSettings } from './interactions.js';
-import type { SnapshotItem, SnapshotParts, SnapshotEmbeddingRow } from './model-snapshot.js';
-import { row } from './sparse.js';
-import { dotScores, topK } from './topk.js';
-import type { InteractionEvent, Product } from './types.js';
-import { buildItemFeatureStore, FEATURE_NAMES, type FeatureStoreOptions, type IndexedInteraction, type ItemFeatureStore } from './features.js';
-import type { ScorerModel, ScorerParams } from './scorer.js';
-import { buildEmbeddingIndex, type EmbeddingIndex } from './similarity.js';
-import { featurize, trainAndGate, type LabelledUser, type ScorerDecision } from './two-stage.js';
-import type { RankingManifest } from './model-snapshot.js';
-import { ndcgAtK, precisionAtK } from './metrics.js';
+import { fitImplicitAls, DEFAULT_ALS_PARAMS, type AlsParams } from '../factorization/als.js';
+import { buildInteractionMatrix, creditedUser, eventStrength, DEFAULT_INTERACTION_SETTINGS, type InteractionSettings } from '../domain/interactions.js';
+import type { SnapshotItem, SnapshotParts, SnapshotEmbeddingRow } from '../snapshot/model-snapshot.js';
+import { row } from '../numeric/sparse.js';
+import { dotScores, topK } from '../numeric/topk.js';
+import type { InteractionEvent, Product } from '../domain/types.js';
+import { buildItemFeatureStore, FEATURE_NAMES, type FeatureStoreOptions, type IndexedInteraction, type ItemFeatureStore } from '../ranking/features.js';
+import type { ScorerModel } from '../ranking/scorer.js';
+import type { ScorerParams } from './train-scorer.js';
+import { buildEmbeddingIndex, type EmbeddingIndex } from '../content/similarity.js';
+import { featurize } from '../ranking/two-stage.js';
+import { trainAndGate, type LabelledUser, type ScorerDecision } from './scorer-gate.js';
+import type { RankingManifest } from '../snapshot/model-snapshot.js';
+import { ndcgAtK, precisionAtK } from '../evaluation/metrics.js';
 
 export interface TrainInput {
   events: readonly InteractionEvent[];

@@ -9,7 +9,7 @@
  * user's own history at request time (so events since the last retrain count at once), and from the
  * older window's history at training time.
  */
-import { DEFAULT_SIMILARITY_WEIGHTS, rowOf, type EmbeddingIndex } from './similarity.js';
+import { DEFAULT_SIMILARITY_WEIGHTS, rowOf, type EmbeddingIndex } from '../content/similarity.js';
 
 /** Candidate-source bit flags (a candidate may come from several sources). */
 export const SOURCE = { als: 1, content: 2, wishlist: 4, popular: 8, new: 16 } as const;

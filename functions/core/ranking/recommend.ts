@@ -10,11 +10,11 @@
  *
  * Pure: the caller fetches the receiver's events and profile, and the fresh product objects.
  */
-import { foldInUser } from './als.js';
-import { decayedStrengths, summarizeUserEvents, type InteractionSettings, DEFAULT_INTERACTION_SETTINGS } from './interactions.js';
-import type { ModelSnapshot, SnapshotItem } from './model-snapshot.js';
-import { dotScores, topK, topKAllowedPair } from './topk.js';
-import type { InteractionEvent, RecommendationQuery, UserProfile } from './types.js';
+import { foldInUser } from '../factorization/als.js';
+import { decayedStrengths, summarizeUserEvents, type InteractionSettings, DEFAULT_INTERACTION_SETTINGS } from '../domain/interactions.js';
+import type { ModelSnapshot, SnapshotItem } from '../snapshot/model-snapshot.js';
+import { dotScores, topK, topKAllowedPair } from '../numeric/topk.js';
+import type { InteractionEvent, RecommendationQuery, UserProfile } from '../domain/types.js';
 import { contentNeighbours, DEFAULT_CANDIDATE_OPTIONS, type CandidateOptions } from './candidates.js';
 import { contentCosine, distinctRecentFirst, SOURCE } from './features.js';
 import { scoreRows as tsScoreRows } from './scorer.js';

@@ -1,11 +1,11 @@
 /**
  * Parsers for the offline datasets (pure: text in, interactions out; the CLIs read the files).
  */
-import type { EventType } from './types.js';
-import { EVENT_TYPES } from './types.js';
-import { creditedUser, eventStrength, DEFAULT_EVENT_WEIGHTS, type EventWeights } from './interactions.js';
+import type { EventType } from '../domain/types.js';
+import { EVENT_TYPES } from '../domain/types.js';
+import { creditedUser, eventStrength, DEFAULT_EVENT_WEIGHTS, type EventWeights } from '../domain/interactions.js';
 import type { Interaction } from './split.js';
-import { InvalidInput } from './errors.js';
+import { InvalidInput } from '../domain/errors.js';
 
 /** MovieLens `u.data`: `user \t item \t rating \t unix seconds`. value = rating (1–5, all positive). */
 export function parseMovielens(text: string): Interaction[] {

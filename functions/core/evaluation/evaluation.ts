@@ -6,13 +6,13 @@
  * ranking, the ranking covers every other training item, every held-out interaction is relevant,
  * and users are averaged over those present in both train and test.
  */
-import { csrFromTriplets, type CsrMatrix } from './sparse.js';
-import { IdIndex } from './interactions.js';
-import { fitImplicitAls, DEFAULT_ALS_PARAMS, type AlsParams } from './als.js';
-import { dotScores, topK } from './topk.js';
-import { itemUserCounts } from './popularity.js';
-import { fitEase, easeScores } from './ease.js';
-import { fitTruncatedSvd } from './svd.js';
+import { csrFromTriplets, type CsrMatrix } from '../numeric/sparse.js';
+import { IdIndex } from '../domain/interactions.js';
+import { fitImplicitAls, DEFAULT_ALS_PARAMS, type AlsParams } from '../factorization/als.js';
+import { dotScores, topK } from '../numeric/topk.js';
+import { itemUserCounts } from '../ranking/popularity.js';
+import { fitEase, easeScores } from '../factorization/ease.js';
+import { fitTruncatedSvd } from './baselines/svd.js';
 import { evaluateRanking, type RankingMetrics } from './metrics.js';
 import type { Interaction } from './split.js';
 

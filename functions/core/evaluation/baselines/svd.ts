@@ -4,8 +4,8 @@
  * Alg. 4.4 + 5.1; sklearn's default algorithm="randomized", n_iter=5). R ≈ U Σ Vᵀ; a user's scores
  * are (U Σ)_u Vᵀ, i.e. the rank-k reconstruction of their row.
  */
-import type { CsrMatrix } from './sparse.js';
-import { mulberry32, gaussian } from './prng.js';
+import type { CsrMatrix } from '../../numeric/sparse.js';
+import { mulberry32, gaussian } from '../../numeric/prng.js';
 
 export interface SvdModel {
   k: number;

@@ -5,8 +5,8 @@
  * and scores s_u = x_u B. Dense in the number of items: O(n³) time and n² memory, so it is a
  * baseline for catalogues of a few thousand items.
  */
-import type { CsrMatrix } from './sparse.js';
-import { invertSpd } from './linalg.js';
+import type { CsrMatrix } from '../numeric/sparse.js';
+import { invertSpd } from '../numeric/linalg.js';
 
 export interface EaseModel {
   nItems: number;

@@ -10,15 +10,17 @@
  * last 20 %. Then stage 1 is refitted on all training rows and, if the gate passed, the scorer
  * re-orders each user's candidates; otherwise the model is ALS order.
  */
-import { fitImplicitAls, DEFAULT_ALS_PARAMS, type AlsParams } from './als.js';
-import { DEFAULT_CANDIDATE_OPTIONS, type CandidateOptions } from './candidates.js';
+import { fitImplicitAls, DEFAULT_ALS_PARAMS, type AlsParams } from '../factorization/als.js';
+import { DEFAULT_CANDIDATE_OPTIONS, type CandidateOptions } from '../ranking/candidates.js';
 import type { ModelFactory, TrainData } from './evaluation.js';
-import { buildItemFeatureStore, type FeatureStoreOptions, type IndexedInteraction } from './features.js';
-import type { ScorerParams, ScorerModel } from './scorer.js';
-import { csrFromTriplets } from './sparse.js';
+import { buildItemFeatureStore, type FeatureStoreOptions, type IndexedInteraction } from '../ranking/features.js';
+import type { ScorerModel } from '../ranking/scorer.js';
+import type { ScorerParams } from '../training/train-scorer.js';
+import { csrFromTriplets } from '../numeric/sparse.js';
 import { stratifiedSplit, temporalSplit, type Interaction } from './split.js';
-import { dotScores, topK } from './topk.js';
-import { alsOrder, featurize, scorerOrder, trainAndGate, trainAndGateForward, type LabelledUser, type ScorerDecision, type UserCase } from './two-stage.js';
+import { dotScores, topK } from '../numeric/topk.js';
+import { alsOrder, featurize, scorerOrder, type UserCase } from '../ranking/two-stage.js';
+import { trainAndGate, trainAndGateForward, type LabelledUser, type ScorerDecision } from '../training/scorer-gate.js';
 
 /**
  * Stage-1 ALS of the two-stage engine: the pure-ALS defaults chosen by `npm run tune` on a validation

@@ -7,7 +7,7 @@
  * round-half-to-even. The random order comes from our seeded PRNG (mulberry32), not numpy's
  * Mersenne Twister, so it is the same protocol with different rows.
  */
-import { mulberry32 } from './prng.js';
+import { mulberry32 } from '../numeric/prng.js';
 
 export interface Interaction {
   user: string;

@@ -2,7 +2,7 @@
  * Popularity baseline and cold-start scorer: per-item counts, optionally recency-weighted
  * (exponential decay with a half-life) and restricted to one country.
  */
-import type { CsrMatrix } from './sparse.js';
+import type { CsrMatrix } from '../numeric/sparse.js';
 
 export interface PopularityEvent {
   /** Dense item index in [0, nItems). */
