@@ -21,6 +21,8 @@ export function resolveModelsDir(env: NodeJS.ProcessEnv = process.env): string {
 const ConfigSchema = z.object({
   PRODUCTS_TABLE: z.string().min(1).default('gift-products'),
   INTERACTIONS_TABLE: z.string().min(1).default('gift-interactions'),
+  /** One claim per eventId: what makes an eventId one event globally (the interactions table is keyed by user). */
+  EVENT_IDS_TABLE: z.string().min(1).default('gift-event-ids'),
   USERS_TABLE: z.string().min(1).default('gift-users'),
   MODEL_REGISTRY_TABLE: z.string().min(1).default('gift-model-registry'),
   IMAGES_BUCKET: z.string().min(1).default('gift-images'),

@@ -9,7 +9,7 @@ export interface DataTablesProps {
 }
 
 /**
- * The engine's four DynamoDB tables (docs/architecture.md › Storage): on-demand billing, point-in-time
+ * The engine's five DynamoDB tables (docs/architecture.md › Storage): on-demand billing, point-in-time
  * recovery, encrypted with the account's AWS-managed KMS key (visible in CloudTrail, no key to manage).
  * No GSIs: every read is by key (`userId` Query, `id` Get) or a retrain Scan.
  */
@@ -18,6 +18,8 @@ export class DataTables extends Construct {
   readonly products: TableV2;
   /** `INTERACTIONS_TABLE`: `userId` (S) + `eventId` (S); one item per event, idempotent by `eventId`. */
   readonly interactions: TableV2;
+  /** `EVENT_IDS_TABLE`: `eventId` (S) → the event's fingerprint and item; one claim per eventId, globally. */
+  readonly eventIds: TableV2;
   /** `USERS_TABLE`: `id` (S) → `country, blacklist`. */
   readonly users: TableV2;
   /** `MODEL_REGISTRY_TABLE`: `name` (S); item `serving` is the model pointer, swapped by conditional write. */
@@ -41,6 +43,10 @@ export class DataTables extends Construct {
       ...common,
       partitionKey: { name: 'userId', type: AttributeType.STRING },
       sortKey: { name: 'eventId', type: AttributeType.STRING },
+    });
+    this.eventIds = new TableV2(this, 'EventIds', {
+      ...common,
+      partitionKey: { name: 'eventId', type: AttributeType.STRING },
     });
     this.users = new TableV2(this, 'Users', {
       ...common,

@@ -46,7 +46,7 @@ export interface GiftRecommenderStackProps extends StackProps {
   readonly config?: StackConfig;
 }
 
-type TableName = 'products' | 'interactions' | 'users' | 'modelRegistry';
+type TableName = 'products' | 'interactions' | 'eventIds' | 'users' | 'modelRegistry';
 type BucketName = 'images' | 'models';
 const PREFIX_OF: Record<BucketName, string> = { images: IMAGES_PREFIX, models: MODELS_PREFIX };
 
@@ -77,10 +77,13 @@ export const FUNCTION_ACCESS: Record<FunctionName, Access> = {
     objects: { models: ['s3:GetObject'] },
     list: ['models'],
   },
-  // catalog.batchGet to reject unknown products, then one conditional PutItem per event (idempotent by eventId).
+  // catalog.batchGet to reject unknown products; one conditional claim per eventId (Get to tell a
+  // duplicate from a conflict, Delete to roll back); the items in one TransactWriteItems (IAM checks
+  // its Puts as PutItem; DeleteItem is the compensation where transactions are missing).
   events: {
     tables: {
-      interactions: ['dynamodb:PutItem'],
+      interactions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
+      eventIds: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem'],
       products: ['dynamodb:BatchGetItem'],
     },
   },
@@ -169,6 +172,7 @@ export class GiftRecommenderStack extends Stack {
     const environment: Record<string, string> = {
       PRODUCTS_TABLE: tables.products.tableName,
       INTERACTIONS_TABLE: tables.interactions.tableName,
+      EVENT_IDS_TABLE: tables.eventIds.tableName,
       USERS_TABLE: tables.users.tableName,
       MODEL_REGISTRY_TABLE: tables.modelRegistry.tableName,
       IMAGES_BUCKET: buckets.images.bucketName,
@@ -210,6 +214,7 @@ export class GiftRecommenderStack extends Stack {
     const tableOf: Record<TableName, ITableV2> = {
       products: tables.products,
       interactions: tables.interactions,
+      eventIds: tables.eventIds,
       users: tables.users,
       modelRegistry: tables.modelRegistry,
     };

@@ -34,7 +34,7 @@ export function getDeps(): Deps {
   deps = {
     config: cfg,
     catalog: new DynamoCatalogStore(ddb, cfg.PRODUCTS_TABLE),
-    interactions: new DynamoInteractionStore(ddb, cfg.INTERACTIONS_TABLE),
+    interactions: new DynamoInteractionStore(ddb, cfg.INTERACTIONS_TABLE, cfg.EVENT_IDS_TABLE),
     users: new DynamoUserStore(ddb, cfg.USERS_TABLE),
     models,
     images: new S3ImageStore(s3, cfg.IMAGES_BUCKET, cfg.PRESIGN_EXPIRES_S),

@@ -2,19 +2,22 @@
  * DynamoDB implementations of the core's CatalogStore, InteractionStore and UserStore.
  * SDK errors are translated here into the core's typed errors; nothing above sees the SDK.
  */
+import { createHash } from 'node:crypto';
 import {
   BatchGetCommand,
+  DeleteCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
   ScanCommand,
+  TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { CatalogStore, InteractionStore, UserStore } from '../core/domain/ports.js';
 import type { InteractionEvent, Product, UserProfile } from '../core/domain/types.js';
-import { NotFound } from '../core/domain/errors.js';
+import { ConflictError, NotFound } from '../core/domain/errors.js';
 import { creditedUser } from '../core/domain/interactions.js';
 
 const BATCH_GET_LIMIT = 100;
@@ -119,6 +122,18 @@ interface InteractionItem {
   timestamp: number;
 }
 
+function toItem(e: InteractionEvent): InteractionItem {
+  return {
+    userId: creditedUser(e),
+    eventId: e.eventId,
+    actorId: e.userId,
+    productId: e.productId,
+    type: e.type,
+    quantity: e.quantity,
+    timestamp: e.timestamp,
+  };
+}
+
 function toEvent(item: InteractionItem): InteractionEvent {
   const gift = item.actorId !== item.userId;
   return {
@@ -132,32 +147,153 @@ function toEvent(item: InteractionItem): InteractionEvent {
   };
 }
 
+/** DynamoDB's TransactWriteItems ceiling: a batch of events is at most this many items. */
+export const TRANSACTION_LIMIT = 100;
+
+/**
+ * What makes two events with one eventId "the same event": who, for whom, what, which kind, how
+ * many. The timestamp is not part of it — when the client leaves it out the server's clock fills
+ * it in, and a retry must still count as the same event.
+ */
+export function eventFingerprint(e: InteractionEvent): string {
+  const identity = [e.userId, e.type === 'order' ? (e.receiverId ?? '') : '', e.productId, e.type, String(e.quantity)];
+  return createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 32);
+}
+
+interface EventClaim {
+  eventId: string;
+  fingerprint: string;
+  /** The interaction item as first written (a retry rewrites exactly this). */
+  item: InteractionItem;
+  claimedAt: string;
+}
+
+/** An event whose eventId is already claimed by a different payload (HTTP 409). */
+export class EventIdConflict extends ConflictError {}
+
+/**
+ * Interactions, one item per event in the user's partition, plus one claim per eventId in the
+ * event-ids table: the claim is what makes an eventId one event globally (the interactions
+ * table is keyed by user, so its own condition only sees one user's partition).
+ *
+ * A batch is written in three steps:
+ * 1. claim every eventId (conditional put). An existing claim with the same fingerprint is a
+ *    duplicate; with another fingerprint the whole batch is refused (EventIdConflict) and the
+ *    claims this batch made are deleted again.
+ * 2. write the interaction items of the new *and* the duplicate events (a duplicate's item is
+ *    rewritten from its claim, byte-identical: this is what completes a batch whose writer died
+ *    between steps 1 and 2) — in one TransactWriteItems where DynamoDB has it (AWS: all or
+ *    nothing, retried idempotently with a ClientRequestToken). dynalite has no transactions: there
+ *    the items are written one by one and, if one fails, the new ones already written are deleted
+ *    (compensation) before the error is rethrown.
+ * 3. on any failure after step 1, the claims this batch made are deleted, so a retry starts clean.
+ * Readers (listForUser, scanAll, retrain) read only the interactions table, so they never see a
+ * claim; on AWS they see a batch whole or not at all.
+ */
 export class DynamoInteractionStore implements InteractionStore {
-  constructor(private readonly client: DynamoDBDocumentClient, private readonly table: string) {}
+  /** Whether TransactWriteItems works here; false after dynalite answered UnknownOperationException. */
+  private transactions: boolean | undefined;
+
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly table: string,
+    private readonly eventIdsTable: string,
+    options: { transactions?: boolean } = {},
+  ) {
+    this.transactions = options.transactions;
+  }
 
   async putEvents(events: readonly InteractionEvent[]): Promise<{ accepted: number; duplicates: number }> {
-    const results = await mapLimited(events, 8, async (e) => {
-      const item: InteractionItem = {
-        userId: creditedUser(e),
-        eventId: e.eventId,
-        actorId: e.userId,
-        productId: e.productId,
-        type: e.type,
-        quantity: e.quantity,
-        timestamp: e.timestamp,
-      };
+    if (events.length > TRANSACTION_LIMIT) throw new RangeError(`at most ${TRANSACTION_LIMIT} events per batch`);
+    const claimedAt = new Date().toISOString();
+    const wanted = events.map((e): EventClaim => ({ eventId: e.eventId, fingerprint: eventFingerprint(e), item: toItem(e), claimedAt }));
+    const made: EventClaim[] = [];
+    const items: InteractionItem[] = [];
+    let duplicates = 0;
+    try {
+      const outcomes = await mapLimited(wanted, 8, (c) => this.claim(c));
+      for (let i = 0; i < wanted.length; i++) {
+        const o = outcomes[i];
+        if (o.status === 'claimed') made.push(wanted[i]);
+      }
+      const conflicts = outcomes.flatMap((o, i) => (o.status === 'conflict' ? [wanted[i].eventId] : []));
+      if (conflicts.length > 0) {
+        throw new EventIdConflict(`eventId already used for a different event: ${conflicts.slice(0, 5).join(', ')}`, conflicts.map((id) => ({ path: 'eventId', message: `${id} was stored with another payload` })));
+      }
+      const byKey = new Map<string, InteractionItem>();
+      for (const o of outcomes) {
+        if (o.status === 'duplicate') duplicates++;
+        byKey.set(`${o.item.userId}\u0000${o.item.eventId}`, o.item);
+      }
+      await this.writeItems([...byKey.values()], made.map((c) => c.item));
+    } catch (err) {
+      await this.releaseClaims(made);
+      throw err;
+    }
+    return { accepted: made.length, duplicates };
+  }
+
+  private async claim(c: EventClaim): Promise<{ status: 'claimed' | 'duplicate' | 'conflict'; item: InteractionItem }> {
+    try {
+      await this.client.send(new PutCommand({ TableName: this.eventIdsTable, Item: c, ConditionExpression: 'attribute_not_exists(eventId)' }));
+      return { status: 'claimed', item: c.item };
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    }
+    const res = await this.client.send(new GetCommand({ TableName: this.eventIdsTable, Key: { eventId: c.eventId }, ConsistentRead: true }));
+    const existing = res.Item as EventClaim | undefined;
+    // Deleted in between (another writer's rollback): claim again.
+    if (!existing) return this.claim(c);
+    return existing.fingerprint === c.fingerprint ? { status: 'duplicate', item: existing.item } : { status: 'conflict', item: existing.item };
+  }
+
+  /** Step 2: all of `items`, atomically where transactions exist; `fresh` are the ones this batch introduced. */
+  private async writeItems(items: InteractionItem[], fresh: InteractionItem[]): Promise<void> {
+    if (items.length === 0) return;
+    if (this.transactions !== false) {
       try {
         await this.client.send(
-          new PutCommand({ TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(eventId)' }),
+          new TransactWriteCommand({
+            TransactItems: items.map((item) => ({ Put: { TableName: this.table, Item: item } })),
+            // Same batch, same token: the SDK's retries of a commit that did land are no-ops.
+            ClientRequestToken: createHash('sha256').update(items.map((i) => `${i.userId}/${i.eventId}`).join('\n')).digest('hex').slice(0, 36),
+          }),
         );
-        return true;
+        this.transactions = true;
+        return;
       } catch (err) {
-        if (err instanceof ConditionalCheckFailedException) return false; // already stored: idempotent
-        throw err;
+        if ((err as { name?: string }).name !== 'UnknownOperationException') throw err;
+        this.transactions = false;
       }
-    });
-    const accepted = results.filter(Boolean).length;
-    return { accepted, duplicates: results.length - accepted };
+    }
+    const written: InteractionItem[] = [];
+    const freshKeys = new Set(fresh.map((i) => `${i.userId}\u0000${i.eventId}`));
+    try {
+      for (const item of items) {
+        await this.client.send(new PutCommand({ TableName: this.table, Item: item }));
+        if (freshKeys.has(`${item.userId}\u0000${item.eventId}`)) written.push(item);
+      }
+    } catch (err) {
+      // Compensation: the items this batch introduced go again (a duplicate's item existed before).
+      await Promise.allSettled(written.map((i) => this.client.send(new DeleteCommand({ TableName: this.table, Key: { userId: i.userId, eventId: i.eventId } }))));
+      throw err;
+    }
+  }
+
+  private async releaseClaims(made: EventClaim[]): Promise<void> {
+    await Promise.allSettled(
+      made.map((c) =>
+        this.client.send(
+          new DeleteCommand({
+            TableName: this.eventIdsTable,
+            Key: { eventId: c.eventId },
+            // Only our own claim (never one another writer made after a rollback).
+            ConditionExpression: 'fingerprint = :f AND claimedAt = :t',
+            ExpressionAttributeValues: { ':f': c.fingerprint, ':t': c.claimedAt },
+          }),
+        ),
+      ),
+    );
   }
 
   /** Pages of one user's partition; `count` asks DynamoDB for counts only. */

@@ -80,27 +80,79 @@ export class OnnxScorer {
   }
 }
 
+/** A borrowed session: `release()` exactly once when the request is done with it. */
+export interface ScorerLease {
+  scorer: OnnxScorer;
+  release(): void;
+}
+
+interface SessionEntry {
+  session: Promise<OnnxScorer>;
+  /** Requests currently holding a lease on it. */
+  leases: number;
+}
+
 /**
- * The container's scorer session, keyed by model version: created on first use for a version,
- * released when the version changes (one session per container).
+ * The container's scorer sessions, keyed by model version and reference-counted: a request leases
+ * the session of the snapshot it ranks with, and a session whose version has been replaced is
+ * released only when its last lease is returned. (Releasing it at the swap disposed sessions that
+ * requests on the old snapshot were still running: "Session already disposed".)
  */
 export class ScorerSessionCache {
-  private version?: string;
-  private current?: Promise<OnnxScorer>;
+  private readonly entries = new Map<string, SessionEntry>();
+  /** The version most recently asked for: the one kept without leases. */
+  private latest?: string;
 
-  async forVersion(version: string, bytes: Uint8Array, featureCount: number): Promise<OnnxScorer> {
-    if (this.version !== version || !this.current) {
-      const previous = this.current;
-      this.version = version;
+  async acquire(version: string, bytes: Uint8Array, featureCount: number): Promise<ScorerLease> {
+    let entry = this.entries.get(version);
+    if (!entry) {
       const created = OnnxScorer.create(bytes, featureCount);
-      this.current = created;
-      // Forget only this attempt: a later version's session may already have replaced it.
+      const fresh: SessionEntry = { session: created, leases: 0 };
+      entry = fresh;
+      this.entries.set(version, fresh);
+      // A failed creation is forgotten (only this attempt: the map may hold a newer one by now).
       created.catch(() => {
-        if (this.current === created) this.current = undefined;
+        if (this.entries.get(version) === fresh) this.entries.delete(version);
       });
-      if (previous) void previous.then((s) => s.release()).catch(() => undefined);
     }
-    return this.current;
+    entry.leases++;
+    if (this.latest !== version) {
+      this.latest = version;
+      for (const [v, e] of this.entries) if (v !== version && e.leases === 0) this.dispose(v, e);
+    }
+    const held = entry;
+    let scorer: OnnxScorer;
+    try {
+      scorer = await held.session;
+    } catch (err) {
+      held.leases--;
+      throw err;
+    }
+    let returned = false;
+    return {
+      scorer,
+      release: () => {
+        if (returned) return;
+        returned = true;
+        held.leases--;
+        if (held.leases === 0 && this.latest !== version && this.entries.get(version) === held) this.dispose(version, held);
+      },
+    };
+  }
+
+  /** Versions with a live session (tests: a replaced version is gone once its leases are back). */
+  liveVersions(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  /** Leases outstanding on a version's session. */
+  leasesOf(version: string): number {
+    return this.entries.get(version)?.leases ?? 0;
+  }
+
+  private dispose(version: string, entry: SessionEntry): void {
+    this.entries.delete(version);
+    void entry.session.then((s) => s.release()).catch(() => undefined);
   }
 }
 
@@ -108,10 +160,18 @@ const containerScorer = new ScorerSessionCache();
 
 /**
  * The {@link ScoreRows} the recommend Lambda passes to the core: `scorer.onnx` of the serving
- * snapshot on the container's session; the TS forward pass for versions without the ONNX file.
+ * snapshot on the container's session (leased for the one run); the TS forward pass for versions
+ * without the ONNX file.
  */
 export const onnxScoreRows: ScoreRows = async (x, rows, snapshot) => {
-  if (snapshot.scorerOnnx) return (await containerScorer.forVersion(snapshot.manifest.version, snapshot.scorerOnnx, FEATURE_COUNT)).score(x, rows);
+  if (snapshot.scorerOnnx) {
+    const lease = await containerScorer.acquire(snapshot.manifest.version, snapshot.scorerOnnx, FEATURE_COUNT);
+    try {
+      return await lease.scorer.score(x, rows);
+    } finally {
+      lease.release();
+    }
+  }
   if (!snapshot.scorer) throw new CorruptArtifact('model version has no scorer');
   return tsScoreRows(snapshot.scorer, x);
 };

@@ -6,10 +6,12 @@ import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@a
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import type { ImageStore, ModelStore } from '../core/domain/ports.js';
+import type { ImageStore, ModelPointer, ModelStore } from '../core/domain/ports.js';
 import { ConflictError, CorruptArtifact, NotFound } from '../core/domain/errors.js';
 
 const POINTER_NAME = 'serving';
+/** Earlier versions kept on the pointer (the fallback chain and what retention keeps). */
+export const POINTER_HISTORY = 5;
 
 export class S3ModelStore implements ModelStore {
   constructor(
@@ -41,20 +43,26 @@ export class S3ModelStore implements ModelStore {
     }
   }
 
-  async readPointer(): Promise<{ version: string; previous?: string; updatedAt: string } | undefined> {
+  async readPointer(): Promise<ModelPointer | undefined> {
     const res = await this.dynamo.send(
       new GetCommand({ TableName: this.registryTable, Key: { name: POINTER_NAME }, ConsistentRead: true }),
     );
     if (!res.Item) return undefined;
-    return { version: res.Item.version as string, previous: res.Item.previous as string | undefined, updatedAt: res.Item.updatedAt as string };
+    const previous = res.Item.previous as string | undefined;
+    const history = Array.isArray(res.Item.history) ? (res.Item.history as string[]) : previous ? [previous] : [];
+    return { version: res.Item.version as string, previous, history, updatedAt: res.Item.updatedAt as string };
   }
 
   async swapPointer(expected: string | undefined, next: string): Promise<void> {
+    // The history rides on the same conditional write: if the pointer moved since this read,
+    // the condition fails and nothing is written.
+    const before = expected === undefined ? undefined : await this.readPointer();
+    const history = expected === undefined ? [] : [expected, ...(before?.history ?? [])].filter((v, i, all) => v !== next && all.indexOf(v) === i).slice(0, POINTER_HISTORY);
     try {
       await this.dynamo.send(
         new PutCommand({
           TableName: this.registryTable,
-          Item: { name: POINTER_NAME, version: next, previous: expected, updatedAt: new Date().toISOString() },
+          Item: { name: POINTER_NAME, version: next, previous: expected, history, updatedAt: new Date().toISOString() },
           ConditionExpression: expected === undefined ? 'attribute_not_exists(#n)' : '#v = :expected',
           ExpressionAttributeNames: expected === undefined ? { '#n': 'name' } : { '#v': 'version' },
           ExpressionAttributeValues: expected === undefined ? undefined : { ':expected': expected },

@@ -8,7 +8,7 @@ import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
-import { DomainError, InvalidInput, ModelNotReady, NotFound } from '../core/domain/errors.js';
+import { ConflictError, DomainError, InvalidInput, ModelNotReady, NotFound } from '../core/domain/errors.js';
 
 /** The event after the body parser: `body` is parsed JSON (or undefined for bodiless requests). */
 export type ApiEvent = Omit<APIGatewayProxyEventV2, 'body'> & { body?: unknown };
@@ -28,6 +28,8 @@ export function errorBody(code: string, message: string, details?: unknown) {
 export function errorResponse(err: unknown, logger?: Logger): ApiResult {
   if (err instanceof InvalidInput) return json(400, errorBody('invalid_input', err.message, err.details));
   if (err instanceof NotFound) return json(404, errorBody('not_found', err.message, err.details));
+  // An eventId reused with another payload (nothing was written).
+  if (err instanceof ConflictError) return json(409, errorBody('conflict', err.message, err.details));
   if (err instanceof ModelNotReady) return json(503, errorBody('model_not_ready', err.message));
   // middy's own HttpErrors (e.g. the JSON body parser's "malformed JSON") are a caller's mistake.
   const status = (err as { statusCode?: number; expose?: boolean }).statusCode;

@@ -15,9 +15,16 @@ async function imageModelsManifest(modelsDir: string): Promise<unknown> {
 
 export const handler = apiHandler(
   {
+    // The version this container actually serves (it may differ from the pointer's: a refused
+    // version, or a cold-start fallback), the pointer's, and whether they differ.
     'GET /health': async () => {
-      const pointer = await getDeps().models.readPointer();
-      return json(200, { status: 'ok', model_version: pointer?.version ?? null });
+      const state = await getDeps().serving.state();
+      return json(200, {
+        status: 'ok',
+        model_version: state.serving,
+        pointer_version: state.pointer,
+        serving_differs_from_pointer: state.serving !== state.pointer,
+      });
     },
     'GET /model': async () => {
       const { models, config } = getDeps();

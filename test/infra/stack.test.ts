@@ -165,6 +165,10 @@ describe('least-privilege IAM per function', () => {
     ],
     events: () => [
       `dynamodb:PutItem ${T('Interactions')}`,
+      `dynamodb:DeleteItem ${T('Interactions')}`,
+      `dynamodb:PutItem ${T('EventIds')}`,
+      `dynamodb:GetItem ${T('EventIds')}`,
+      `dynamodb:DeleteItem ${T('EventIds')}`,
       `dynamodb:BatchGetItem ${T('Products')}`,
     ],
     catalog: () => [

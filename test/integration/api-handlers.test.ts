@@ -124,6 +124,11 @@ describe('recommendations and the model lifecycle', () => {
     const still = await invoke(recommend, apiEvent('GET /recommendations/{userId}', { userId: 'ana' }, { top_k: '2' }));
     expect(still.status).toBe(200);
     expect(still.body.model_version).toBe(first.version);
-    expect((await invoke(status, apiEvent('GET /health'))).body).toEqual({ status: 'ok', model_version: 'broken' });
+    expect((await invoke(status, apiEvent('GET /health'))).body).toEqual({
+      status: 'ok',
+      model_version: first.version,
+      pointer_version: 'broken',
+      serving_differs_from_pointer: true,
+    });
   });
 });

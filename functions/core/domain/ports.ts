@@ -40,14 +40,26 @@ export interface UserStore {
   scanAll(): AsyncIterable<UserProfile>;
 }
 
+/** The serving pointer: the version to serve and the versions it named before. */
+export interface ModelPointer {
+  version: string;
+  previous?: string;
+  /** Versions the pointer named before, newest first (bounded): the cold-start fallback chain. */
+  history?: string[];
+  updatedAt: string;
+}
+
 /** Immutable model versions (bytes) plus the serving pointer. */
 export interface ModelStore {
   /** Writes every file of a version; must complete before the pointer may point at it. */
   putVersion(version: string, files: Record<string, Uint8Array>): Promise<void>;
   getFile(version: string, name: string): Promise<Uint8Array>;
   /** The serving version, or undefined before the first successful retrain. */
-  readPointer(): Promise<{ version: string; previous?: string; updatedAt: string } | undefined>;
-  /** Conditional swap: succeeds only if the pointer still names `expected` (undefined = no pointer yet). */
+  readPointer(): Promise<ModelPointer | undefined>;
+  /**
+   * Conditional swap: succeeds only if the pointer still names `expected` (undefined = no pointer
+   * yet). The replaced version heads the pointer's `history`.
+   */
   swapPointer(expected: string | undefined, next: string): Promise<void>;
 }
 
