@@ -2,7 +2,8 @@
  * The local stand-in for API Gateway (HTTP API, payload v2): matches a request against the route
  * table, builds the same `APIGatewayProxyEventV2` AWS would send, and calls the Lambda handler.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { ROUTES, routeKey, type LambdaName } from '../../functions/http/routes.js';
@@ -47,7 +48,7 @@ export function lambdaContext(functionName: string): Context {
 }
 
 function send(res: ServerResponse, status: number, body: string, headers: Record<string, string | number | boolean> = {}): void {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.writeHead(status, { 'content-type': 'application/json', ...headers, 'content-length': Buffer.byteLength(body) });
   res.end(body);
 }
 
@@ -98,10 +99,56 @@ export function toApiGatewayEvent(
   };
 }
 
+/** Node's HTTP parser errors → the status API Gateway would give, all with the JSON error body. */
+const PARSER_ERRORS: Record<string, [number, string, string]> = {
+  HPE_HEADER_OVERFLOW: [431, 'headers_too_large', 'Request line or headers too large'],
+  HPE_INVALID_METHOD: [400, 'invalid_request', 'Invalid HTTP method (methods are upper case: GET, PUT, POST)'],
+  HPE_INVALID_URL: [400, 'invalid_request', 'Invalid request URL'],
+  HPE_INVALID_VERSION: [400, 'invalid_request', 'Invalid HTTP version'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'request_timeout', 'Request not received in time'],
+  ERR_HTTP_HEADERS_TIMEOUT: [408, 'request_timeout', 'Headers not received in time'],
+};
+
+/**
+ * Answers a request Node's parser refused (`clientError`) with the JSON error shape instead of
+ * Node's default empty `400 Bad Request`, then closes the connection (its framing is unknown).
+ */
+function answerClientError(err: NodeJS.ErrnoException & { bytesParsed?: number }, socket: Duplex, log: (msg: string) => void): void {
+  // A client that went away has nobody left to answer.
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, code, message] = PARSER_ERRORS[err.code ?? ''] ?? [400, 'invalid_request', 'Malformed HTTP request'];
+  const body = errorJson(code, message);
+  log(`gateway: refused malformed request (${err.code ?? err.message}) → ${status}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
+}
+
+/** The client hung up before the answer: not a crash, just logged as an abort. */
+function clientAborted(req: IncomingMessage, err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return req.destroyed || code === 'ECONNRESET' || code === 'ECONNABORTED' || (err as Error | undefined)?.message === 'aborted';
+}
+
+function parseUrl(raw: string | undefined): URL | undefined {
+  try {
+    return new URL(raw ?? '/', 'http://localhost');
+  } catch {
+    return undefined;
+  }
+}
+
 export function createGateway(handlers: Record<LambdaName, LambdaHandler>, log: (msg: string) => void = () => undefined): Server {
-  return createServer(async (req, res) => {
+  const server = createServer(async (req, res) => {
+    res.on('close', () => {
+      if (!res.writableFinished) log(`gateway: client aborted ${req.method} ${req.url} before the answer`);
+    });
     try {
-      const url = new URL(req.url ?? '/', 'http://localhost');
+      const url = parseUrl(req.url);
+      if (!url) return send(res, 400, errorJson('invalid_request', 'Invalid request URL'));
       const method = (req.method ?? 'GET').toUpperCase();
       let matched: { route: CompiledRoute; params: Record<string, string> } | undefined;
       let pathMatchedOtherMethod = false;
@@ -137,9 +184,13 @@ export function createGateway(handlers: Record<LambdaName, LambdaHandler>, log: 
       const result = await handlers[matched.route.lambda](event, lambdaContext(matched.route.lambda));
       send(res, result.statusCode ?? 200, typeof result.body === 'string' ? result.body : '', (result.headers ?? {}) as Record<string, string>);
     } catch (err) {
+      // Logged by the 'close' listener above.
+      if (clientAborted(req, err)) return;
       // A handler that throws past its error middleware is a bug: API Gateway would answer 500 too.
       log(`gateway: handler crashed: ${err instanceof Error ? err.stack : String(err)}`);
       if (!res.headersSent) send(res, 500, errorJson('internal', 'Internal error'));
     }
   });
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => answerClientError(err, socket, log));
+  return server;
 }

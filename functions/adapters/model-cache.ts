@@ -104,7 +104,8 @@ export class ServingModel {
       return true;
     } catch (err) {
       // Only a version that failed its checks is refused for good; a store outage is retried.
-      if (!(err instanceof CorruptArtifact)) {
+      // (A manifest that is not JSON surfaces as the parser's SyntaxError.)
+      if (!(err instanceof CorruptArtifact || err instanceof SyntaxError)) {
         this.checkedAt = -Infinity;
         if (!this.current) throw err;
         this.logger.warn('model version could not be read; loaded version keeps serving', { version, serving: this.current.manifest.version, error: err instanceof Error ? err.message : String(err) });
