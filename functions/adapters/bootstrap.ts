@@ -3,12 +3,13 @@
  * No handler calls `new` on an AWS client.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { config, type Config } from '../config.js';
 import type { CatalogStore, ImageStore, InteractionStore, ModelStore, UserStore } from '../core/domain/ports.js';
 import { documentClient, s3Client } from './aws-clients.js';
 import { DynamoCatalogStore, DynamoInteractionStore, DynamoUserStore } from './dynamo-stores.js';
 import { S3ImageStore, S3ModelStore } from './s3-stores.js';
-import { ServingModel } from './model-cache.js';
+import { ServingModel, type ServingMetrics } from './model-cache.js';
 
 export interface Deps {
   config: Config;
@@ -23,6 +24,19 @@ export interface Deps {
 }
 
 let deps: Deps | undefined;
+
+/** `ModelFallback` (count; the versions as metadata, not dimensions), flushed at once: a fallback is rare and must not wait for a handler's flush. */
+function fallbackMetric(): ServingMetrics {
+  return {
+    fallback(from: string, to: string) {
+      const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'GiftRecommender', serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'gift-recommender' });
+      metrics.addMetadata('pointerVersion', from);
+      metrics.addMetadata('servingVersion', to);
+      metrics.addMetric('ModelFallback', MetricUnit.Count, 1);
+      metrics.publishStoredMetrics();
+    },
+  };
+}
 
 export function getDeps(): Deps {
   if (deps) return deps;
@@ -39,7 +53,7 @@ export function getDeps(): Deps {
     models,
     images: new S3ImageStore(s3, cfg.IMAGES_BUCKET, cfg.PRESIGN_EXPIRES_S),
     logger,
-    serving: new ServingModel(models, cfg.MODEL_POINTER_TTL_MS, logger),
+    serving: new ServingModel(models, cfg.MODEL_POINTER_TTL_MS, logger, fallbackMetric()),
   };
   return deps;
 }
