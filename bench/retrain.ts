@@ -132,7 +132,7 @@ for (const n of jobSizes) {
   let stageStart = performance.now();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const result = trainModelVersion({
+  const result = await trainModelVersion({
     events, products, userCountries: new Map(), now, version: 'bench', als: { factors, iterations },
     onProgress: (name) => {
       if (name === stage) return;

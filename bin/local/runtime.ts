@@ -40,10 +40,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const log = options.log ?? ((line: string) => console.log(line));
   const aws = await startEmbeddedAws({ dataDir: options.dataDir });
   Object.assign(process.env, aws.env);
-  // The demo catalog is small (300 users × 400 items, ~16 events each): the defaults tuned on
-  // MovieLens/Dunnhumby (λ = 50) over-regularize it. λ = 10 won on the demo's own retrain holdout
-  // (NDCG@10 0.176 vs 0.031 at λ = 50; popularity 0.054). Any ALS_* set by the caller wins.
-  process.env.ALS_REGULARIZATION ??= '10';
+  // No model knobs here: each retrain chooses its family and parameters on the demo's own data.
   // The demo catalog is priced in Chilean pesos; new products default to the same currency.
   process.env.CURRENCY ??= 'CLP';
   // Handlers read their configuration at import: load them only once the environment points here.

@@ -9,9 +9,9 @@
  */
 
 /** ONNX `TensorProto.DataType` values this encoder can write. */
-export const OnnxDataType = { FLOAT: 1, INT32: 6, INT64: 7 } as const;
-export type OnnxElemType = 'float32' | 'int32' | 'int64';
-const ELEM: Record<OnnxElemType, number> = { float32: OnnxDataType.FLOAT, int32: OnnxDataType.INT32, int64: OnnxDataType.INT64 };
+export const OnnxDataType = { FLOAT: 1, INT32: 6, INT64: 7, DOUBLE: 11 } as const;
+export type OnnxElemType = 'float32' | 'int32' | 'int64' | 'float64';
+const ELEM: Record<OnnxElemType, number> = { float32: OnnxDataType.FLOAT, int32: OnnxDataType.INT32, int64: OnnxDataType.INT64, float64: OnnxDataType.DOUBLE };
 
 /** A graph input or output: a named tensor whose dims are fixed sizes or symbolic names (dynamic). */
 export interface OnnxValueInfo {
@@ -56,6 +56,8 @@ export interface OnnxModelSpec {
   producer?: string;
   graphName?: string;
   docString?: string;
+  /** Operator sets beyond the default domain, e.g. `{ domain: 'com.microsoft', version: 1 }` for ONNX Runtime's contrib ops. */
+  extraOpsets?: readonly { domain: string; version: number }[];
   /** Written as ModelProto.metadata_props. */
   metadata?: Record<string, string>;
 }
@@ -227,6 +229,7 @@ export function buildOnnxModel(spec: OnnxModelSpec): Uint8Array {
     .string(3, '1')
     .message(7, graph)
     .message(8, new Writer().string(1, '').int(2, spec.opset ?? 13));
+  for (const o of spec.extraOpsets ?? []) model.message(8, new Writer().string(1, o.domain).int(2, o.version));
   for (const [k, v] of Object.entries(spec.metadata ?? {})) model.message(14, new Writer().string(1, k).string(2, v));
   return model.finish();
 }

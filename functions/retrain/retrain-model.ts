@@ -1,6 +1,6 @@
 /**
  * The scheduled retrain: read interactions + catalog, train a version, write it whole, then
- * move the pointer through the gate with a conditional write (STYLE.md rule 6). A failure at any
+ * move the pointer through the gate with a conditional write. A failure at any
  * step leaves the serving version untouched.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
@@ -10,6 +10,8 @@ import { trainModelVersion, type HoldoutFigures } from '../core/training/train-m
 import type { AlsParams } from '../core/factorization/als.js';
 import type { InteractionEvent, Product } from '../core/domain/types.js';
 import { exportScorerOnnx } from '../adapters/onnx-scorer.js';
+import { onnxSpdInverter } from '../adapters/onnx-linalg.js';
+import type { ModelConfig } from '../core/snapshot/model-config.js';
 import type { RankingManifest } from '../core/snapshot/model-snapshot.js';
 
 export interface RetrainDeps {
@@ -34,24 +36,25 @@ export interface RetrainOutcome {
 export const GATE_TOLERANCE = 0.1;
 
 /**
- * The gate (DESIGN.md › Flows 5): a new version must not be worse than the serving one on the
+ * The gate: a new version must not be worse than the serving one on the
  * holdout — at most GATE_TOLERANCE below its recorded NDCG@10, since holdouts move as data grows.
  * The first version always passes (anything beats 503s); its comparison with popularity on the
  * same holdout is recorded in the reason and the manifest, for the operator to read.
  */
 export function gateDecision(h: HoldoutFigures, servingNdcg: number | undefined): { passed: boolean; reason: string } {
-  const vsPopularity = `NDCG@10 ${h.alsNdcg10.toFixed(4)} vs popularity ${h.popularityNdcg10.toFixed(4)} on ${h.users} held-out users`;
+  const ndcg = h.holdoutNdcg10 ?? h.alsNdcg10;
+  const vsPopularity = `NDCG@10 ${ndcg.toFixed(4)} vs popularity ${h.popularityNdcg10.toFixed(4)} on ${h.users} held-out users`;
   if (h.users < 20) return { passed: true, reason: `holdout too small to judge (${h.users} users); integrity checks passed` };
   if (servingNdcg === undefined) return { passed: true, reason: `first version (${vsPopularity})` };
-  if (h.alsNdcg10 < servingNdcg * (1 - GATE_TOLERANCE)) {
-    return { passed: false, reason: `holdout NDCG@10 ${h.alsNdcg10.toFixed(4)} more than ${GATE_TOLERANCE * 100}% below serving ${servingNdcg.toFixed(4)}` };
+  if (ndcg < servingNdcg * (1 - GATE_TOLERANCE)) {
+    return { passed: false, reason: `holdout NDCG@10 ${ndcg.toFixed(4)} more than ${GATE_TOLERANCE * 100}% below serving ${servingNdcg.toFixed(4)}` };
   }
   return { passed: true, reason: `not worse than serving ${servingNdcg.toFixed(4)} (${vsPopularity})` };
 }
 
 export async function retrainModel(
   deps: RetrainDeps,
-  options: { now?: number; als?: Partial<AlsParams>; version?: string } = {},
+  options: { now?: number; als?: Partial<AlsParams>; version?: string; selectionBudgetSeconds?: number } = {},
 ): Promise<RetrainOutcome> {
   const started = Date.now();
   const now = options.now ?? started;
@@ -63,20 +66,35 @@ export async function retrainModel(
   for await (const u of deps.users.scanAll()) if (u.country) userCountries.set(u.id, u.country);
 
   const version = options.version ?? `v${new Date(now).toISOString().replace(/[-:.TZ]/g, '').slice(0, 17)}-${events.length}`;
-  const { parts, holdout, scorer } = trainModelVersion({ events, products, userCountries, now, version, als: options.als });
-  // The scorer travels as ONNX too (served by onnxruntime-node), whether or not it was promoted.
-  if (scorer) parts.extraFiles = { ...(parts.extraFiles ?? {}), 'scorer.onnx': exportScorerOnnx(scorer) };
-
   const pointer = await deps.models.readPointer();
   let servingNdcg: number | undefined;
+  let servingModel: ModelConfig | undefined;
   if (pointer) {
     try {
       const manifest = await readManifest(deps.models, pointer.version);
-      servingNdcg = typeof manifest.metrics?.alsNdcg10 === 'number' ? manifest.metrics.alsNdcg10 : undefined;
+      const m = manifest.metrics ?? {};
+      const figure = typeof m.holdoutNdcg10 === 'number' ? m.holdoutNdcg10 : m.alsNdcg10;
+      servingNdcg = typeof figure === 'number' ? figure : undefined;
+      if (manifest.model) servingModel = { family: manifest.model.family, halfLifeDays: manifest.model.halfLifeDays, ease: manifest.model.ease, als: manifest.model.als, popularityBlend: manifest.model.popularityBlend };
     } catch (err) {
       deps.logger.warn('serving manifest unreadable; gating on popularity only', { error: String(err) });
     }
   }
+  // The serving version's config is a candidate of the selection: the winner is never worse on the same window.
+  const { parts, holdout, scorer } = await trainModelVersion({
+    events,
+    products,
+    userCountries,
+    now,
+    version,
+    als: options.als,
+    servingModel,
+    invert: onnxSpdInverter(),
+    selectionBudgetSeconds: options.selectionBudgetSeconds,
+  });
+  // The scorer travels as ONNX too (served by onnxruntime-node), whether or not it was promoted.
+  if (scorer) parts.extraFiles = { ...(parts.extraFiles ?? {}), 'scorer.onnx': exportScorerOnnx(scorer) };
+
   const gate = gateDecision(holdout, servingNdcg);
   // Artifact first, pointer last: a half-written version is never pointed at.
   await deps.models.putVersion(version, serializeSnapshot({ ...parts, manifest: { ...parts.manifest, gate } }));

@@ -3,7 +3,7 @@
  * does not win, a never-bought look-alike reaches the buyers of its neighbours, and the promoted
  * guarantee survives the scorer and the diversity re-rank.
  */
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { trainModelVersion } from '../../functions/core/training/train-model.js';
 import { deserializeSnapshot, serializeSnapshot, type ModelSnapshot } from '../../functions/core/snapshot/model-snapshot.js';
@@ -53,9 +53,9 @@ function fixture(): { products: Product[]; events: InteractionEvent[] } {
   return { products, events };
 }
 
-function snapshot(): ModelSnapshot {
+async function snapshot(): Promise<ModelSnapshot> {
   const { products, events } = fixture();
-  const { parts } = trainModelVersion({ events, products, userCountries: new Map(), now: NOW, version: 'v1', als: { factors: 8, iterations: 5 } });
+  const { parts } = await trainModelVersion({ events, products, userCountries: new Map(), now: NOW, version: 'v1', als: { factors: 8, iterations: 5 }, model: { family: 'als', halfLifeDays: 14, popularityBlend: 0 } });
   return deserializeSnapshot(serializeSnapshot(parts));
 }
 
@@ -103,7 +103,10 @@ describe('scorer gate', () => {
 });
 
 describe('two-stage serving', () => {
-  const snap = snapshot();
+  let snap: ModelSnapshot;
+  beforeAll(async () => {
+    snap = await snapshot();
+  });
 
   it('interleaved requests on one snapshot (scorer served or not) return what they return one at a time', async () => {
     const { events } = fixture();
@@ -188,7 +191,7 @@ describe('two-stage serving', () => {
   });
 });
 
-describe('look-alikes in ALS order (demo catalogue)', () => {
+describe('look-alikes in ALS order (demo catalogue)', async () => {
   // The demo data of `npm start` (bin/local/demo-data.ts) with synthetic image embeddings: each
   // category has its own direction, all share a common one (clothes look alike), plus noise.
   // Two never-bought outwear items are made near-copies of dresses user 2 bought: the case where
@@ -217,7 +220,7 @@ describe('look-alikes in ALS order (demo catalogue)', () => {
     createdAt: new Date(now - 2 * DAY).toISOString(),
     image_embedding: unit(d.image_embedding!.map((x) => x + 0.05 * gaussian(rng))),
   }));
-  const { parts } = trainModelVersion({ events: demo.events, products: [...products, ...lookAlikes], userCountries: new Map(demo.users.map((u) => [u.id, u.country!])), now, version: 'demo' });
+  const { parts } = await trainModelVersion({ events: demo.events, products: [...products, ...lookAlikes], userCountries: new Map(demo.users.map((u) => [u.id, u.country!])), now, version: 'demo', model: { family: 'als', halfLifeDays: null, popularityBlend: 0 } });
   const snap = deserializeSnapshot(serializeSnapshot(parts));
   const history = demo.events.filter((e) => (e.receiverId ?? e.userId) === '2');
 

@@ -1,6 +1,6 @@
 /**
  * From app events to the implicit-feedback matrix R (Hu, Koren & Volinsky 2008: r_ui is an
- * observation strength, not a rating). Gifting rule (DESIGN.md › Gifting): an order with a
+ * observation strength, not a rating). Gifting rule: an order with a
  * `receiverId` is evidence about the receiver and makes the item owned by the receiver.
  */
 import type { EventType, InteractionEvent } from './types.js';
@@ -73,26 +73,47 @@ export function summarizeUserEvents(
   return out;
 }
 
+/** A half-life in days, or `null` for no decay ("off"). */
+export type HalfLife = number | null;
+
+const DAY_MS = 86_400_000;
+
 /**
- * Per-item strengths with exponential time decay, Σ strength · 2^(−age / halfLife), capped: the
- * receiver's fresh intent (this week's orders) outweighs last quarter's browsing when their vector
- * is folded in (time-decayed implicit feedback, cf. Koren 2009, "Collaborative filtering with
- * temporal dynamics"). The trained factors are untouched; only the fold-in sees the decay.
+ * The one time-decay rule of the engine: an event's weight halves every `halfLifeDays` of age at
+ * `refTime` (1 when the half-life is off; events after `refTime` count as fresh). Training uses the
+ * newest training event (or an explicit as-of time) as `refTime`, never the wall clock, so the same
+ * data always gives the same model; serving uses the request time. Time-decayed implicit feedback,
+ * cf. Koren 2009, "Collaborative filtering with temporal dynamics".
+ */
+export function recencyWeight(timestamp: number, refTime: number, halfLifeDays: HalfLife): number {
+  if (halfLifeDays === null || !(halfLifeDays > 0)) return 1;
+  return 2 ** (-Math.max(0, refTime - timestamp) / (halfLifeDays * DAY_MS));
+}
+
+/**
+ * Per-item strengths with {@link recencyWeight} decay, Σ strength · 2^(−age / halfLife), capped:
+ * the receiver's fresh intent (this week's orders) outweighs last quarter's browsing when their
+ * history is scored (fold-in for ALS, the neighbour sum for EASE).
  */
 export function decayedStrengths(
   events: Iterable<Pick<InteractionEvent, 'productId' | 'type' | 'quantity' | 'timestamp'>>,
   now: number,
-  halfLifeDays: number,
+  halfLifeDays: HalfLife,
   settings: InteractionSettings = DEFAULT_INTERACTION_SETTINGS,
 ): Map<string, number> {
   const out = new Map<string, number>();
-  const halfLifeMs = halfLifeDays * 86_400_000;
   for (const e of events) {
-    const age = Math.max(0, now - e.timestamp);
-    const w = eventStrength(e.type, e.quantity, settings.weights) * 2 ** (-age / halfLifeMs);
+    const w = eventStrength(e.type, e.quantity, settings.weights) * recencyWeight(e.timestamp, now, halfLifeDays);
     out.set(e.productId, Math.min(settings.cap, (out.get(e.productId) ?? 0) + w));
   }
   return out;
+}
+
+/** The newest timestamp of `events` (0 when empty): the training reference time. */
+export function newestTimestamp(events: Iterable<{ timestamp: number }>): number {
+  let t = 0;
+  for (const e of events) if (e.timestamp > t) t = e.timestamp;
+  return t;
 }
 
 /** Dense index for string ids, in first-seen order (deterministic for a deterministic input). */
@@ -138,9 +159,16 @@ export interface InteractionMatrix {
  * items get a column too unless `restrictToCatalog` is set.
  */
 export function buildInteractionMatrix(
-  events: Iterable<Pick<InteractionEvent, 'userId' | 'receiverId' | 'productId' | 'type' | 'quantity'>>,
-  options: { settings?: InteractionSettings; catalogItemIds?: Iterable<string>; restrictToCatalog?: boolean } = {},
+  events: Iterable<Pick<InteractionEvent, 'userId' | 'receiverId' | 'productId' | 'type' | 'quantity'> & { timestamp?: number }>,
+  options: {
+    settings?: InteractionSettings;
+    catalogItemIds?: Iterable<string>;
+    restrictToCatalog?: boolean;
+    /** Recency-weighted confidence: each event's strength × {@link recencyWeight} at `refTime`. Default off. */
+    recency?: { refTime: number; halfLifeDays: HalfLife };
+  } = {},
 ): InteractionMatrix {
+  const recency = options.recency;
   const settings = options.settings ?? DEFAULT_INTERACTION_SETTINGS;
   const users = new IdIndex();
   const items = IdIndex.from(options.catalogItemIds ?? []);
@@ -152,7 +180,8 @@ export function buildInteractionMatrix(
     if (restrict && items.get(e.productId) === undefined) continue;
     rows.push(users.add(creditedUser(e)));
     cols.push(items.add(e.productId));
-    vals.push(eventStrength(e.type, e.quantity, settings.weights));
+    const w = recency ? recencyWeight(e.timestamp ?? recency.refTime, recency.refTime, recency.halfLifeDays) : 1;
+    vals.push(eventStrength(e.type, e.quantity, settings.weights) * w);
   }
   const R = csrFromTriplets(users.size, items.size, rows, cols, vals);
   const cap = settings.cap;

@@ -1,9 +1,9 @@
 /**
- * The recommendation use case over an in-memory model snapshot (DESIGN.md › Flows 1, Gifting):
+ * The recommendation use case over an in-memory model snapshot:
  * fold-in of the receiver's current interactions → scores over the whole catalog → business
  * filters → selection with a guaranteed minimum of promoted items → reasons per item.
  *
- * Two stages (issue 5) when the version carries a feature store: candidates (ALS top-N ∪ content
+ * Two stages when the version carries a feature store: candidates (ALS top-N ∪ content
  * neighbours ∪ wishlist ∪ popular in country ∪ new items) → features → the scorer, if the retrain
  * gate promoted it (`manifest.ranking.mode`), else ALS order with the business boosts → business
  * rules (eligibility, seed 004's prefilters, optional MMR diversity, promoted guarantee) → reasons.
@@ -11,6 +11,7 @@
  * Pure: the caller fetches the receiver's events and profile, and the fresh product objects.
  */
 import { foldInUser } from '../factorization/als.js';
+import { neighbourScores, strongestContributor } from '../factorization/ease.js';
 import { decayedStrengths, summarizeUserEvents, type InteractionSettings, DEFAULT_INTERACTION_SETTINGS } from '../domain/interactions.js';
 import type { ModelSnapshot, SnapshotItem } from '../snapshot/model-snapshot.js';
 import { dotScores, topK, topKAllowedPair } from '../numeric/topk.js';
@@ -29,7 +30,7 @@ export const jsScoreAll: ScoreAll = (itemFactors, f, userVec) => dotScores(itemF
 /** Scores a rows × FEATURE_COUNT matrix with the second-stage scorer: ONNX Runtime in the Lambda, the TS forward pass by default. */
 export type ScoreRows = (x: Float32Array, rows: number, snapshot: ModelSnapshot) => Float32Array | Promise<Float32Array>;
 
-/** Seed 004's business prefilters; every field off (undefined) by default. */
+/** The retail business prefilters; every field off (undefined) by default. */
 export interface Prefilters {
   /** Drop items not sold in the last N months (30-day months; items never sold are dropped too). */
   notSoldInMonths?: number;
@@ -40,7 +41,10 @@ export interface Prefilters {
 }
 
 export interface RankingOptions {
-  /** Half-life of the time decay on the receiver's events at fold-in: fresh intent counts most. */
+  /**
+   * Half-life of the time decay on the receiver's events when their history is scored, for versions
+   * that do not record their own (versions with model selection use the half-life they were trained with).
+   */
   foldInHalfLifeDays: number;
   /** Added to the (max-normalised) score of wishlist / cart items: they are the best gifts. */
   wishlistBoost: number;
@@ -325,13 +329,28 @@ function scratchFor(snapshot: ModelSnapshot, n: number): { scores: Float32Array;
  * out[i] = raw[i] / max(raw) + 1e-3 · popularity[i] (raw as is when no score is positive).
  * A function of its own so the two catalog-wide loops read locals, not the caller's closure context.
  */
-function normalizeScores(raw: Float32Array, popularity: Float32Array, out: Float32Array): void {
+function normalizeScores(raw: Float32Array, popularity: Float32Array, out: Float32Array, blend: number): void {
   const n = out.length;
   let max = 0;
   for (let i = 0; i < n; i++) max = Math.max(max, raw[i]);
   const scale = max > 0 ? 1 / max : 1;
-  // Popularity breaks ties among items the factors know nothing about (zero vectors).
-  for (let i = 0; i < n; i++) out[i] = raw[i] * scale + 1e-3 * popularity[i];
+  // Popularity breaks ties among items the model knows nothing about (β ≥ 1e-3), and is the
+  // trending prior the selection may have chosen (β, `manifest.model.popularityBlend`).
+  const beta = Math.max(1e-3, blend);
+  for (let i = 0; i < n; i++) out[i] = raw[i] * scale + beta * popularity[i];
+}
+
+/** History as item indices and decayed strengths (items the version does not know are skipped). */
+function indexedHistory(snapshot: ModelSnapshot, strengths: ReadonlyMap<string, number>): { idx: number[]; weights: number[] } {
+  const idx: number[] = [];
+  const weights: number[] = [];
+  for (const [id, strength] of strengths) {
+    const i = snapshot.itemIndex.get(id);
+    if (i === undefined || !(strength > 0)) continue;
+    idx.push(i);
+    weights.push(strength);
+  }
+  return { idx, weights };
 }
 
 /**
@@ -352,10 +371,17 @@ export async function rankForReceiver(
   const blocked = new Set(receiver.profile?.blacklist ?? []);
   for (const [id, s] of summaries) if (s.owned) blocked.add(id);
 
-  const { vec, known } = userVector(snapshot, decayedStrengths(receiver.history, receiver.now, opt.foldInHalfLifeDays, opt.interactions));
-  const personalized = vec !== undefined;
+  // The version's own family and recency: EASE neighbours sum the decayed history, ALS folds it in.
+  const family = snapshot.manifest.model?.family ?? 'als';
+  const halfLife = snapshot.manifest.model ? snapshot.manifest.model.halfLifeDays : opt.foldInHalfLifeDays;
+  const strengths = decayedStrengths(receiver.history, receiver.now, halfLife, opt.interactions);
+  const nb = family === 'ease' ? snapshot.neighbours : undefined;
+  const hist = nb ? indexedHistory(snapshot, strengths) : undefined;
+  const { vec, known } = nb || family === 'popularity' ? { vec: undefined, known: hist?.idx ?? [] } : userVector(snapshot, strengths);
+  const personalized = vec !== undefined || (hist !== undefined && hist.idx.length > 0);
   let raw: Float32Array | undefined;
-  if (personalized) raw = await opt.scoreAll(snapshot.itemFactors, snapshot.factors, vec);
+  if (nb && hist && hist.idx.length > 0) raw = neighbourScores(nb, hist.idx, hist.weights);
+  else if (vec) raw = await opt.scoreAll(snapshot.itemFactors, snapshot.factors, vec);
   // The second stage runs when the version carries a feature store; the scorer serves only when
   // it passed the gate. From here on only the scorer path awaits, so every other request may use
   // the snapshot's scratch buffers (see scratchFor).
@@ -365,7 +391,7 @@ export async function rankForReceiver(
   const scores = scratch?.scores ?? new Float32Array(n);
   const countryRank = country ? snapshot.popularByCountry[country] : undefined;
   if (raw !== undefined) {
-    normalizeScores(raw, snapshot.popularity, scores);
+    normalizeScores(raw, snapshot.popularity, scores, snapshot.manifest.model?.popularityBlend ?? 0);
   } else if (countryRank && countryRank.length > 0) {
     for (let i = 0; i < n; i++) scores[i] = 0.5 * snapshot.popularity[i];
     countryRank.forEach((i, r) => (scores[i] = 1 + 1 / (r + 1)));
@@ -473,7 +499,7 @@ export async function rankForReceiver(
     const similar = content.get(i);
     if (similar?.similarTo !== undefined && !boosted.has(i)) reasons.push(`similar_image:${snapshot.items[similar.similarTo].id}`);
     if (personalized && raw !== undefined && raw[i] > 0 && !boosted.has(i) && !similar) {
-      const h = closestHistoryItem(snapshot, i, known, (knownNorms ??= squaredNorms(snapshot, known)));
+      const h = nb && hist ? strongestContributor(nb, i, hist.idx, hist.weights) : closestHistoryItem(snapshot, i, known, (knownNorms ??= squaredNorms(snapshot, known)));
       if (h !== undefined) reasons.push(`because_you_bought:${snapshot.items[h].id}`);
     }
     if (!personalized && countrySet.has(i)) reasons.push('popular_in_country');

@@ -1,9 +1,9 @@
 /**
  * A model version: everything `recommend` keeps in memory, trained by the retrain job and stored
- * as immutable bytes (STYLE.md: models serialize to bytes; storage is someone else's job).
+ * as immutable bytes (models serialize to bytes; storage is someone else's job).
  * Files: `manifest.json` (params, counts, metrics, sha256 of every other file), `user_factors.f32`,
  * `item_factors.f32`, `users.json`, `items.json`, `popularity.f32`, `embeddings.json`.
- * Optional (two-stage ranking, issue 5): `feature_store.bin` (item features), `scorer.json` (weights)
+ * Optional: `neighbours.bin` (EASE item-to-item weights, when the family is `ease`); for the two-stage ranking, `feature_store.bin` (item features), `scorer.json` (weights)
  * and `scorer.onnx` (the same scorer for onnxruntime); `manifest.ranking` says whether the scorer
  * is used and why. A loader fetches exactly the files listed in `manifest.files`.
  * Loading verifies sizes, checksums and finiteness, so a corrupt version is refused whole.
@@ -18,6 +18,8 @@ import { topK } from '../numeric/topk.js';
 import { deserializeFeatureStore, serializeFeatureStore, type ItemFeatureStore } from '../ranking/features.js';
 import type { ScorerModel } from '../ranking/scorer.js';
 import type { ModelStore } from '../domain/ports.js';
+import { deserializeNeighbours, serializeNeighbours, type ItemNeighbours } from '../factorization/ease.js';
+import type { ModelManifest } from './model-config.js';
 
 /** The slice of a product the ranking needs, kept in memory for the whole catalog. */
 export interface SnapshotItem {
@@ -38,6 +40,8 @@ export interface SnapshotManifest {
   version: string;
   createdAt: string;
   als: AlsParams;
+  /** The collaborative family served and how it was chosen (absent in versions before model selection: ALS). */
+  model?: ModelManifest;
   counts: { users: number; items: number; interactions: number };
   /** Training and gate figures (holdout NDCG@10 etc.), as recorded by the retrain job. */
   metrics: Record<string, number | string | boolean | null>;
@@ -79,6 +83,8 @@ export interface ModelSnapshot {
   embeddings: EmbeddingIndex;
   /** Item feature store of the second stage (absent in versions trained before it). */
   featureStore?: ItemFeatureStore;
+  /** EASE item-to-item weights (`neighbours.bin`), when the version's family is `ease`. */
+  neighbours?: ItemNeighbours;
   /** The trained scorer (served only when `manifest.ranking.mode` is `two-stage`). */
   scorer?: ScorerModel;
   /** `scorer.onnx` bytes, for the ONNX Runtime session. */
@@ -153,6 +159,7 @@ export interface SnapshotParts {
   popularByCountry: Record<string, number[]>;
   embeddings: SnapshotEmbeddingRow[];
   featureStore?: ItemFeatureStore;
+  neighbours?: ItemNeighbours;
   scorer?: ScorerModel;
   /** Further files stored as is (e.g. `scorer.onnx`, exported by the retrain adapter). */
   extraFiles?: Record<string, Uint8Array>;
@@ -169,6 +176,7 @@ export function serializeSnapshot(parts: SnapshotParts): Record<string, Uint8Arr
     'embeddings.json': jsonBytes(parts.embeddings),
     ...(parts.featureStore ? { 'feature_store.bin': serializeFeatureStore(parts.featureStore) } : {}),
     ...(parts.scorer ? { 'scorer.json': jsonBytes(parts.scorer) } : {}),
+    ...(parts.neighbours ? { 'neighbours.bin': serializeNeighbours(parts.neighbours) } : {}),
     ...(parts.extraFiles ?? {}),
   };
   const manifest: SnapshotManifest = {
@@ -233,12 +241,23 @@ export function deserializeSnapshot(files: Record<string, Uint8Array>): ModelSna
     }
     if (featureStore.nItems !== items.length) throw new CorruptArtifact('feature_store.bin: item count does not match items.json');
   }
+  let neighbours: ItemNeighbours | undefined;
+  if (files['neighbours.bin']) {
+    try {
+      neighbours = deserializeNeighbours(files['neighbours.bin']);
+    } catch (err) {
+      throw new CorruptArtifact('neighbours.bin: unreadable', undefined, { cause: err });
+    }
+    if (neighbours.nItems !== items.length) throw new CorruptArtifact('neighbours.bin: item count does not match items.json');
+  }
+  if (manifest.model?.family === 'ease' && !neighbours) throw new CorruptArtifact('an EASE version without neighbours.bin');
   const scorer = files['scorer.json'] ? parseJson<ScorerModel>(files['scorer.json'], 'scorer.json') : undefined;
   if (scorer && ![scorer.mean, scorer.std, scorer.W1, scorer.b1, scorer.w2, [scorer.b2]].every((a) => Array.isArray(a) && a.every(Number.isFinite))) {
     throw new CorruptArtifact('scorer.json: non-finite or missing weights');
   }
   return {
     featureStore,
+    neighbours,
     scorer,
     scorerOnnx: files['scorer.onnx'],
     manifest,

@@ -10,7 +10,10 @@
  * re-solves user vectors from every current interaction anyway.
  */
 import { fitImplicitAls, DEFAULT_ALS_PARAMS, type AlsParams } from '../factorization/als.js';
-import { buildInteractionMatrix, creditedUser, eventStrength, DEFAULT_INTERACTION_SETTINGS, type InteractionSettings } from '../domain/interactions.js';
+import { buildInteractionMatrix, creditedUser, eventStrength, newestTimestamp, recencyWeight, DEFAULT_INTERACTION_SETTINGS, type InteractionSettings } from '../domain/interactions.js';
+import { fitEaseNeighbours, neighbourScores, type ItemNeighbours, type SpdInverter } from '../factorization/ease.js';
+import { defaultConfig, describeConfig, selectModel, TRENDING_HALF_LIFE_DAYS, type Selection } from './select-model.js';
+import type { ModelConfig, ModelFamily, ModelManifest, SelectionFacts } from '../snapshot/model-config.js';
 import type { SnapshotItem, SnapshotParts, SnapshotEmbeddingRow } from '../snapshot/model-snapshot.js';
 import { row } from '../numeric/sparse.js';
 import { dotScores, topK } from '../numeric/topk.js';
@@ -29,14 +32,28 @@ export interface TrainInput {
   products: readonly Product[];
   /** userId → country, for per-country popularity. */
   userCountries: ReadonlyMap<string, string>;
+  /** Wall-clock time of the job (the version's createdAt); training itself never reads the clock. */
   now: number;
+  /** Reference time of recency weighting and popularity; default the newest event. */
+  asOf?: number;
   version: string;
+  /** ALS parameters set by the deployment (environment): used by every ALS candidate, reported as overrides. */
   als?: Partial<AlsParams>;
+  /** Families the selection may choose from (default all); a deployment override. */
+  families?: readonly ModelFamily[];
+  /** Skip the search and train this config (tests, pinned deployments). */
+  model?: ModelConfig;
+  /** The serving version's config: always a candidate, so the winner is never worse on the same window. */
+  servingModel?: ModelConfig;
+  /** Budget of the selection search, seconds. */
+  selectionBudgetSeconds?: number;
+  /** Dense inverse for EASE (ONNX Runtime in the retrain job; the JS Cholesky by default). */
+  invert?: SpdInverter;
   interactions?: InteractionSettings;
   holdoutUsers?: number;
   holdoutMinItems?: number;
   /** Popularity half-life: recent interest counts more than last year's. */
-  popularityHalfLifeDays?: number;
+  popularityHalfLifeDays?: number | null;
   onProgress?: (stage: string, fraction: number) => void;
   /** Second stage (issue 5): off only when false. */
   secondStage?: false | SecondStageOptions;
@@ -56,13 +73,14 @@ export interface SecondStageOptions {
 
 export interface HoldoutFigures {
   users: number;
+  /** NDCG@10 of the served family (EASE neighbours or ALS) on the holdout. */
+  holdoutNdcg10?: number;
   alsHitRate10: number;
   alsNdcg10: number;
   popularityHitRate10: number;
   popularityNdcg10: number;
 }
 
-const DAY_MS = 86_400_000;
 const K = 10;
 
 /** Recency-weighted popularity: Σ strength · 2^(−age / halfLife), max-normalised. */
@@ -71,7 +89,7 @@ export function recencyPopularity(
   itemIndex: ReadonlyMap<string, number>,
   nItems: number,
   now: number,
-  halfLifeDays: number,
+  halfLifeDays: number | null,
   settings: InteractionSettings,
   include: (e: InteractionEvent) => boolean = () => true,
 ): Float32Array {
@@ -86,10 +104,9 @@ export function recencyPopularity(
   return Float32Array.from(pop, (v) => (max > 0 ? v / max : 0));
 }
 
-/** An event's strength, halved every `halfLifeDays` of age at `now`. */
-function decayedWeight(e: InteractionEvent, now: number, halfLifeDays: number, settings: InteractionSettings): number {
-  const ageDays = Math.max(0, now - e.timestamp) / DAY_MS;
-  return eventStrength(e.type, e.quantity, settings.weights) * 2 ** (-ageDays / halfLifeDays);
+/** An event's strength with the engine's recency decay at `refTime`. */
+function decayedWeight(e: InteractionEvent, refTime: number, halfLifeDays: number | null, settings: InteractionSettings): number {
+  return eventStrength(e.type, e.quantity, settings.weights) * recencyWeight(e.timestamp, refTime, halfLifeDays);
 }
 
 /** Top-K of `scores` without the user's seen items, scored against the one held-out item. */
@@ -199,19 +216,10 @@ export function snapshotItem(p: Product, interactionCount: number, lastSoldAt = 
   };
 }
 
-export function trainModelVersion(input: TrainInput): { parts: SnapshotParts; holdout: HoldoutFigures; scorer?: ScorerModel } {
-  const settings = input.interactions ?? DEFAULT_INTERACTION_SETTINGS;
-  const als: AlsParams = { ...DEFAULT_ALS_PARAMS, ...(input.als ?? {}) };
-  const halfLife = input.popularityHalfLifeDays ?? 30;
-  const progress = input.onProgress ?? (() => undefined);
-
-  // Deterministic catalog order: by id.
-  const products = [...input.products].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const catalogIds = products.map((p) => p.id);
-
-  // Leave-last-out holdout per eligible user, chosen by a stable order of user ids.
+/** Leave-last-out holdout: each eligible user's most recent item, by a stable order of user ids. */
+function chooseHoldout(events: readonly InteractionEvent[], maxUsers: number, minItems: number): Map<string, string> {
   const lastItem = new Map<string, { productId: string; ts: number; distinct: Set<string> }>();
-  for (const e of input.events) {
+  for (const e of events) {
     const u = creditedUser(e);
     const s = lastItem.get(u) ?? { productId: e.productId, ts: -Infinity, distinct: new Set<string>() };
     s.distinct.add(e.productId);
@@ -221,30 +229,51 @@ export function trainModelVersion(input: TrainInput): { parts: SnapshotParts; ho
     }
     lastItem.set(u, s);
   }
-  const minItems = input.holdoutMinItems ?? 3;
   const held = new Map<string, string>();
   for (const u of [...lastItem.keys()].sort()) {
-    if (held.size >= (input.holdoutUsers ?? 1000)) break;
+    if (held.size >= maxUsers) break;
     const s = lastItem.get(u)!;
     if (s.distinct.size >= minItems) held.set(u, s.productId);
   }
-  const isHeld = (e: InteractionEvent) => held.get(creditedUser(e)) === e.productId;
-  const trainEvents = input.events.filter((e) => !isHeld(e));
+  return held;
+}
 
-  progress('matrix', 0);
-  const { users, items, R } = buildInteractionMatrix(trainEvents, { settings, catalogItemIds: catalogIds, restrictToCatalog: true });
-  progress('als', 0);
-  const model = fitImplicitAls(R, als, (it) => progress('als', (it + 1) / als.iterations));
+/** The search, or the pinned/default config when it is off or the data are too few. */
+async function chooseModel(input: TrainInput, trainEvents: readonly InteractionEvent[], catalogIds: string[], settings: InteractionSettings): Promise<{ config: ModelConfig; selection?: Selection; note?: string }> {
+  const withOverrides = (c: ModelConfig): ModelConfig => (c.family === 'als' && input.als ? { ...c, als: { ...c.als!, ...input.als } } : c);
+  if (input.model) return { config: withOverrides(input.model), note: 'config pinned by the caller' };
+  const families = input.families ?? (input.als && Object.keys(input.als).length ? (['als'] as const) : undefined);
+  const selection = await selectModel({
+    events: trainEvents,
+    catalogIds,
+    settings,
+    invert: input.invert,
+    budgetSeconds: input.selectionBudgetSeconds,
+    families,
+    include: input.servingModel ? [input.servingModel] : [],
+    onProgress: (step) => input.onProgress?.(`select: ${step}`, 0),
+  });
+  if (selection && input.als) {
+    for (const c of selection.candidates) if (c.config.als) c.config = withOverrides(c.config);
+    selection.chosen = withOverrides(selection.chosen);
+  }
+  if (selection) return { config: selection.chosen, selection };
+  const fallback = defaultConfig(catalogIds.length);
+  const config = families && !families.includes(fallback.family) ? withOverrides({ family: 'als', halfLifeDays: null, als: { ...DEFAULT_ALS_PARAMS }, popularityBlend: 0 }) : fallback;
+  return { config, note: 'too few events for a validation window; default config' };
+}
 
-  // Holdout figures, ALS vs popularity, on exactly the same users and exclusions.
-  const itemIndex = new Map(catalogIds.map((id, i) => [id, i]));
-  const popularity = recencyPopularity(input.events, itemIndex, catalogIds.length, input.now, halfLife, settings, (e) => !isHeld(e));
+/** Holdout NDCG@10 / HR@10 of a score function vs popularity, on the same users and exclusions. */
+function holdoutFor(
+  held: ReadonlyMap<string, string>,
+  users: { get(id: string): number | undefined },
+  items: { get(id: string): number | undefined },
+  R: import('../numeric/sparse.js').CsrMatrix,
+  scoresOf: { als: (u: number) => Float32Array; served: (u: number) => Float32Array },
+  popularity: Float32Array,
+): HoldoutFigures {
   let n = 0;
-  let alsHits = 0;
-  let alsNdcg = 0;
-  let popHits = 0;
-  let popNdcg = 0;
-  const f = als.factors;
+  const sum = { alsHits: 0, alsNdcg: 0, popHits: 0, popNdcg: 0, served: 0 };
   for (const [u, productId] of held) {
     const ui = users.get(u);
     const target = items.get(productId);
@@ -252,107 +281,177 @@ export function trainModelVersion(input: TrainInput): { parts: SnapshotParts; ho
     const seen = row(R, ui).indices;
     if (seen.includes(target)) continue; // also reached through another event type: not a fair test
     n++;
-    const scores = dotScores(model.itemFactors, f, model.userFactors.subarray(ui * f, (ui + 1) * f));
-    const a = holdoutFigures(scores, target, seen);
-    alsHits += a.hit;
-    alsNdcg += a.ndcg;
+    const a = holdoutFigures(scoresOf.als(ui), target, seen);
+    sum.alsHits += a.hit;
+    sum.alsNdcg += a.ndcg;
+    sum.served += holdoutFigures(scoresOf.served(ui), target, seen).ndcg;
     const p = holdoutFigures(popularity, target, seen);
-    popHits += p.hit;
-    popNdcg += p.ndcg;
+    sum.popHits += p.hit;
+    sum.popNdcg += p.ndcg;
   }
-  const holdout: HoldoutFigures = {
+  const avg = (x: number) => (n ? x / n : 0);
+  return {
     users: n,
-    alsHitRate10: n ? alsHits / n : 0,
-    alsNdcg10: n ? alsNdcg / n : 0,
-    popularityHitRate10: n ? popHits / n : 0,
-    popularityNdcg10: n ? popNdcg / n : 0,
+    holdoutNdcg10: avg(sum.served),
+    alsHitRate10: avg(sum.alsHits),
+    alsNdcg10: avg(sum.alsNdcg),
+    popularityHitRate10: avg(sum.popHits),
+    popularityNdcg10: avg(sum.popNdcg),
   };
+}
 
-  // Per-country popularity over all events, for cold users whose country is known.
+/** Per-country popularity over all events, for cold users whose country is known. */
+function countryPopularity(input: TrainInput, itemIndex: ReadonlyMap<string, number>, nItems: number, refTime: number, halfLife: number | null, settings: InteractionSettings): Record<string, number[]> {
   const byCountry = new Map<string, Float64Array>();
   for (const e of input.events) {
     const c = input.userCountries.get(creditedUser(e));
     const i = itemIndex.get(e.productId);
     if (!c || i === undefined) continue;
     let v = byCountry.get(c);
-    if (!v) byCountry.set(c, (v = new Float64Array(catalogIds.length)));
-    v[i] += decayedWeight(e, input.now, halfLife, settings);
+    if (!v) byCountry.set(c, (v = new Float64Array(nItems)));
+    v[i] += decayedWeight(e, refTime, halfLife, settings);
   }
-  const popularByCountry: Record<string, number[]> = {};
-  for (const [c, v] of [...byCountry.entries()].sort()) {
-    popularByCountry[c] = Array.from(topK(Float32Array.from(v), 200, (i) => !(v[i] > 0)).indices);
-  }
+  const out: Record<string, number[]> = {};
+  for (const [c, v] of [...byCountry.entries()].sort()) out[c] = Array.from(topK(Float32Array.from(v), 200, (i) => !(v[i] > 0)).indices);
+  return out;
+}
 
-  const interactionCount = new Int32Array(catalogIds.length);
-  const itemsT = new Map<number, Set<string>>();
-  for (const e of input.events) {
+/** Distinct users and last order time per item. */
+function itemStats(events: readonly InteractionEvent[], itemIndex: ReadonlyMap<string, number>, nItems: number): { interactionCount: Int32Array; lastSoldAt: Float64Array } {
+  const interactionCount = new Int32Array(nItems);
+  const lastSoldAt = new Float64Array(nItems);
+  const usersOf = new Map<number, Set<string>>();
+  for (const e of events) {
     const i = itemIndex.get(e.productId);
     if (i === undefined) continue;
-    let s = itemsT.get(i);
-    if (!s) itemsT.set(i, (s = new Set()));
+    let s = usersOf.get(i);
+    if (!s) usersOf.set(i, (s = new Set()));
     s.add(creditedUser(e));
+    if (e.type === 'order') lastSoldAt[i] = Math.max(lastSoldAt[i], e.timestamp);
   }
-  for (const [i, s] of itemsT) interactionCount[i] = s.size;
-  const lastSoldAt = new Float64Array(catalogIds.length);
-  for (const e of input.events) {
-    const i = itemIndex.get(e.productId);
-    if (i !== undefined && e.type === 'order') lastSoldAt[i] = Math.max(lastSoldAt[i], e.timestamp);
+  for (const [i, s] of usersOf) interactionCount[i] = s.size;
+  return { interactionCount, lastSoldAt };
+}
+
+/** The second stage: the feature store over all events (served with this version) and the gated scorer. */
+function secondStage(input: TrainInput, products: Product[], itemIndex: Map<string, number>, embeddings: SnapshotEmbeddingRow[], settings: InteractionSettings, als: AlsParams) {
+  if (input.secondStage === false) return { ranking: { mode: 'als', reason: 'second stage disabled' } as RankingManifest };
+  const catalogIds = products.map((p) => p.id);
+  const opt = input.secondStage ?? {};
+  const emb = buildEmbeddingIndex(embeddings);
+  const featureStore = buildItemFeatureStore(catalogIds.length, indexed(input.events, new Map(), itemIndex, settings), (i) => productMeta(products[i]), opt.store ?? {}, {
+    itemIds: catalogIds,
+    index: emb,
+  });
+  const { scorer, decision: d } = trainSecondStage(input.events, products, itemIndex, emb, settings, als, opt);
+  const ranking: RankingManifest = {
+    mode: d.promoted && scorer ? 'two-stage' : 'als',
+    reason: d.reason,
+    figures: 'figures' in d ? { ...d.figures } : undefined,
+    features: [...FEATURE_NAMES],
+    scorer: scorer
+      ? { kind: scorer.hidden ? `${scorer.hidden}-unit MLP` : 'logistic ranker', objective: 'pairwise (RankNet)', hidden: scorer.hidden, layoutVersion: scorer.layoutVersion, serving: d.promoted }
+      : undefined,
+  };
+  return { featureStore, scorer, ranking };
+}
+
+export async function trainModelVersion(input: TrainInput): Promise<{ parts: SnapshotParts; holdout: HoldoutFigures; scorer?: ScorerModel; model: ModelManifest }> {
+  const settings = input.interactions ?? DEFAULT_INTERACTION_SETTINGS;
+  const halfLife = input.popularityHalfLifeDays === undefined ? TRENDING_HALF_LIFE_DAYS : input.popularityHalfLifeDays;
+  const progress = input.onProgress ?? (() => undefined);
+  const refTime = input.asOf ?? newestTimestamp(input.events);
+  const events = input.asOf === undefined ? input.events : input.events.filter((e) => e.timestamp <= input.asOf!);
+
+  // Deterministic catalog order: by id.
+  const products = [...input.products].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const catalogIds = products.map((p) => p.id);
+  const itemIndex = new Map(catalogIds.map((id, i) => [id, i]));
+  const held = chooseHoldout(events, input.holdoutUsers ?? 1000, input.holdoutMinItems ?? 3);
+  const isHeld = (e: InteractionEvent) => held.get(creditedUser(e)) === e.productId;
+  const trainEvents = events.filter((e) => !isHeld(e));
+
+  progress('select', 0);
+  const { config, selection, note } = await chooseModel(input, trainEvents, catalogIds, settings);
+  const als: AlsParams = { ...DEFAULT_ALS_PARAMS, ...(config.als ?? selection?.candidates.find((c) => c.config.family === 'als')?.config.als ?? {}), ...(input.als ?? {}) };
+
+  progress('matrix', 0);
+  const recency = { refTime, halfLifeDays: config.halfLifeDays };
+  const { users, items, R } = buildInteractionMatrix(trainEvents, { settings, catalogItemIds: catalogIds, restrictToCatalog: true, recency });
+  // ALS factors are fitted whatever the family: candidates, features and explanations use them.
+  progress('als', 0);
+  const model = fitImplicitAls(R, als, (it) => progress('als', (it + 1) / als.iterations));
+  let neighbours: ItemNeighbours | undefined;
+  if (config.family === 'ease') {
+    progress('ease', 0);
+    neighbours = await fitEaseNeighbours(R, config.ease, input.invert);
   }
 
+  const popularity = recencyPopularity(events, itemIndex, catalogIds.length, refTime, halfLife, settings);
+  const f = als.factors;
+  const alsScores = (u: number) => dotScores(model.itemFactors, f, model.userFactors.subarray(u * f, (u + 1) * f));
+  const served = (u: number): Float32Array => {
+    if (config.family === 'popularity') return popularity;
+    const s = neighbours ? neighbourScores(neighbours, R.indices.subarray(R.indptr[u], R.indptr[u + 1]), R.data.subarray(R.indptr[u], R.indptr[u + 1])) : alsScores(u);
+    return blendScores(s, popularity, config.popularityBlend);
+  };
+  const holdoutPopularity = recencyPopularity(events, itemIndex, catalogIds.length, refTime, halfLife, settings, (e) => !isHeld(e));
+  const holdout = holdoutFor(held, users, items, R, { als: alsScores, served }, holdoutPopularity);
+
+  const { interactionCount, lastSoldAt } = itemStats(events, itemIndex, catalogIds.length);
   const snapshotItems: SnapshotItem[] = products.map((p, i) => snapshotItem(p, interactionCount[i], lastSoldAt[i]));
   const embeddings: SnapshotEmbeddingRow[] = products
     .filter((p) => p.image_embedding || p.text_embedding)
     .map((p) => ({ id: p.id, image_embedding: p.image_embedding, text_embedding: p.text_embedding }));
 
-  // Second stage: the feature store over all events (served with this version) and the gated scorer.
-  let featureStore: ItemFeatureStore | undefined;
-  let scorer: ScorerModel | undefined;
-  let ranking: RankingManifest = { mode: 'als', reason: 'second stage disabled' };
-  if (input.secondStage !== false) {
-    progress('second stage', 0);
-    const opt = input.secondStage ?? {};
-    const emb = buildEmbeddingIndex(embeddings);
-    featureStore = buildItemFeatureStore(catalogIds.length, indexed(input.events, new Map(), itemIndex, settings), (i) => productMeta(products[i]), opt.store ?? {}, {
-      itemIds: catalogIds,
-      index: emb,
-    });
-    const trained = trainSecondStage(input.events, products, itemIndex, emb, settings, als, opt);
-    scorer = trained.scorer;
-    const d = trained.decision;
-    ranking = {
-      mode: d.promoted && scorer ? 'two-stage' : 'als',
-      reason: d.reason,
-      figures: 'figures' in d ? { ...d.figures } : undefined,
-      features: [...FEATURE_NAMES],
-      scorer: scorer
-        ? { kind: scorer.hidden ? `${scorer.hidden}-unit MLP` : 'logistic ranker', objective: 'pairwise (RankNet)', hidden: scorer.hidden, layoutVersion: scorer.layoutVersion, serving: d.promoted }
-        : undefined,
-    };
-    progress('second stage', 1);
-  }
-
+  progress('second stage', 0);
+  const stage2 = secondStage({ ...input, events }, products, itemIndex, embeddings, settings, als);
   progress('done', 1);
+  const { chosen: _chosen, ...selectionFacts } = selection ?? { chosen: undefined };
+  const modelManifest: ModelManifest = {
+    ...config,
+    ...(config.family === 'als' ? { als } : {}),
+    description: describeConfig(config.family === 'als' ? { ...config, als } : config),
+    refTime: new Date(refTime).toISOString(),
+    ...(selection ? { selection: selectionFacts as SelectionFacts } : {}),
+    ...(note ? { note } : {}),
+    ...(input.als || input.families ? { overrides: { ...(input.als ? { als: input.als } : {}), ...(input.families ? { families: input.families } : {}) } } : {}),
+  };
   return {
     holdout,
-    scorer,
+    scorer: stage2.scorer,
+    model: modelManifest,
     parts: {
-      featureStore,
-      scorer,
+      featureStore: stage2.featureStore,
+      scorer: stage2.scorer,
+      neighbours,
       manifest: {
         version: input.version,
         createdAt: new Date(input.now).toISOString(),
         als,
-        counts: { users: users.size, items: catalogIds.length, interactions: input.events.length },
-        metrics: { ...holdout },
-        ranking,
+        model: modelManifest,
+        counts: { users: users.size, items: catalogIds.length, interactions: events.length },
+        metrics: { ...holdout, ...(selection ? { validationNdcg10: selection.validationNdcg10 } : {}) },
+        ranking: stage2.ranking,
       },
       userIds: users.ids,
       items: snapshotItems,
       userFactors: model.userFactors,
       itemFactors: model.itemFactors,
-      popularity: recencyPopularity(input.events, itemIndex, catalogIds.length, input.now, halfLife, settings),
-      popularByCountry,
+      popularity,
+      popularByCountry: countryPopularity({ ...input, events }, itemIndex, catalogIds.length, refTime, halfLife, settings),
       embeddings,
     },
   };
+}
+
+/** score / max + β · popularity (β floored at 1e-3: popularity breaks ties among unknown items), as serving does. */
+export function blendScores(scores: Float32Array, popularity: Float32Array, beta: number): Float32Array {
+  let max = 0;
+  for (let i = 0; i < scores.length; i++) if (scores[i] > max) max = scores[i];
+  const scale = max > 0 ? 1 / max : 1;
+  const b = Math.max(1e-3, beta);
+  const out = new Float32Array(scores.length);
+  for (let i = 0; i < scores.length; i++) out[i] = scores[i] * scale + b * popularity[i];
+  return out;
 }

@@ -1,0 +1,270 @@
+/**
+ * Automatic model selection inside every retrain: which collaborative family (EASE item-to-item
+ * neighbours, implicit ALS, or recency-weighted popularity), with which parameters, recency
+ * half-life and popularity blend, serves this shop best *now*.
+ *
+ * Protocol (forward-chained, like the offline evaluation of retail data): the newest
+ * {@link VALIDATION_FRACTION} of the training events by time form the validation window; candidates
+ * are fitted on the older events only, with the recency reference at the window's start, and scored
+ * by nDCG@10 over the whole catalogue on the items each user first interacts with in the window
+ * (orders when enough users ordered there, else any event; items already seen are excluded from the
+ * ranking, as they are not "new" to the user). Why the newest 15 %: the question a retrain answers
+ * is "what predicts the next weeks", so validation must be later in time than what it fits, and
+ * 15 % leaves 85 % of history for fitting while holding enough users to compare candidates.
+ *
+ * Search: coarse to fine and time-bounded. EASE half-lives at a middle λ, then λ around the best,
+ * then ALS at the best half-life and without decay, then the popularity blend of the winner. Each
+ * step is skipped when the time measured for its family says it would not finish before the
+ * deadline, so the search shrinks as data grow. The winner is refitted on all data by the caller.
+ */
+import { DEFAULT_ALS_PARAMS, fitImplicitAls, type AlsParams } from '../factorization/als.js';
+import { DEFAULT_EASE_PARAMS, fitEaseNeighbours, neighbourScores, type EaseParams, type ItemNeighbours, type SpdInverter } from '../factorization/ease.js';
+import { buildInteractionMatrix, creditedUser, eventStrength, recencyWeight, type HalfLife, type InteractionSettings } from '../domain/interactions.js';
+import type { InteractionEvent } from '../domain/types.js';
+import { dotScores, topK } from '../numeric/topk.js';
+import type { CsrMatrix } from '../numeric/sparse.js';
+import { ndcgAtK } from '../evaluation/metrics.js';
+import type { CandidateResult, ModelConfig, ModelFamily, SelectionFacts } from '../snapshot/model-config.js';
+
+export type { CandidateResult, ModelConfig, ModelFamily } from '../snapshot/model-config.js';
+
+/** The search's answer; `validationNdcg10` is the chosen config's figure on the window (fitted without it). */
+export interface Selection extends SelectionFacts {
+  chosen: ModelConfig;
+}
+
+export const VALIDATION_FRACTION = 0.15;
+/** Most validation users scored per candidate (deterministic choice): bounds the search's cost. */
+export const MAX_VALIDATION_USERS = 2000;
+/** Popularity's own half-life (the trending prior): the last weeks count most. */
+export const TRENDING_HALF_LIFE_DAYS = 30;
+const HALF_LIVES: HalfLife[] = [null, 7, 14, 30, 90];
+const BLENDS = [0, 0.05, 0.15, 0.4, 1];
+const K = 10;
+
+export interface SelectionInput {
+  events: readonly InteractionEvent[];
+  catalogIds: readonly string[];
+  settings: InteractionSettings;
+  invert?: SpdInverter;
+  /** Wall-clock budget of the whole search, seconds. */
+  budgetSeconds?: number;
+  /** Configs always scored (e.g. the serving version's): the winner is never worse than them on this window. */
+  include?: readonly ModelConfig[];
+  /** Restrict the families searched (e.g. `['als']` for "ALS tuned on validation"). */
+  families?: readonly ModelFamily[];
+  onProgress?: (step: string) => void;
+  /** Clock for the deadline (tests). */
+  clock?: () => number;
+}
+
+/** The default when selection cannot run (too little data): EASE when the catalogue fits, no decay. */
+export function defaultConfig(nItems: number): ModelConfig {
+  return nItems <= DEFAULT_EASE_PARAMS.maxItems
+    ? { family: 'ease', halfLifeDays: null, ease: { ...DEFAULT_EASE_PARAMS }, popularityBlend: 0 }
+    : { family: 'als', halfLifeDays: null, als: { ...DEFAULT_ALS_PARAMS }, popularityBlend: 0 };
+}
+
+export function describeConfig(c: ModelConfig): string {
+  const hl = c.halfLifeDays === null ? 'no decay' : `half-life ${c.halfLifeDays} d`;
+  const blend = c.popularityBlend > 0 ? `, popularity blend ${c.popularityBlend}` : '';
+  if (c.family === 'ease') return `EASE λ=${c.ease!.lambda} M=${c.ease!.neighbours}, ${hl}${blend}`;
+  if (c.family === 'als') return `ALS f=${c.als!.factors} λ=${c.als!.regularization} α=${c.als!.alpha} it=${c.als!.iterations}, ${hl}${blend}`;
+  return `popularity, ${hl}`;
+}
+
+/** A fitted candidate: scores every catalogue item for one (fit-window) user row. */
+export interface FittedFamily {
+  scores(user: number, out: Float32Array): Float32Array;
+}
+
+/** Fits one config on a matrix already weighted with its half-life. */
+export async function fitFamily(config: ModelConfig, R: CsrMatrix, popularity: Float32Array, invert?: SpdInverter): Promise<FittedFamily & { neighbours?: ItemNeighbours }> {
+  if (config.family === 'ease') {
+    const nb = await fitEaseNeighbours(R, config.ease, invert);
+    return {
+      neighbours: nb,
+      scores: (u, out) => neighbourScores(nb, R.indices.subarray(R.indptr[u], R.indptr[u + 1]), R.data.subarray(R.indptr[u], R.indptr[u + 1]), out),
+    };
+  }
+  if (config.family === 'als') {
+    const m = fitImplicitAls(R, config.als);
+    const f = m.factors;
+    return { scores: (u, out) => dotScores(m.itemFactors, f, m.userFactors.subarray(u * f, (u + 1) * f), out) };
+  }
+  return { scores: (_u, out) => (out.set(popularity), out) };
+}
+
+/** score / max(score) + β · popularity, in place (the blend the ranking applies at serving). */
+export function blendPopularity(scores: Float32Array, popularity: Float32Array, beta: number): Float32Array {
+  let max = 0;
+  for (let i = 0; i < scores.length; i++) if (scores[i] > max) max = scores[i];
+  const scale = max > 0 ? 1 / max : 1;
+  for (let i = 0; i < scores.length; i++) scores[i] = scores[i] * scale + beta * popularity[i];
+  return scores;
+}
+
+/** Recency-weighted popularity Σ strength · 2^(−age/h), max-normalised, over the given events. */
+export function trendingPopularity(events: readonly InteractionEvent[], itemIndex: ReadonlyMap<string, number>, nItems: number, refTime: number, settings: InteractionSettings, halfLifeDays: HalfLife = TRENDING_HALF_LIFE_DAYS): Float32Array {
+  const pop = new Float64Array(nItems);
+  for (const e of events) {
+    const i = itemIndex.get(e.productId);
+    if (i !== undefined) pop[i] += eventStrength(e.type, e.quantity, settings.weights) * recencyWeight(e.timestamp, refTime, halfLifeDays);
+  }
+  let max = 0;
+  for (const v of pop) max = Math.max(max, v);
+  return Float32Array.from(pop, (v) => (max > 0 ? v / max : 0));
+}
+
+interface ValidationWindow {
+  fit: InteractionEvent[];
+  cutoff: number;
+  relevance: 'orders' | 'any event';
+  /** user id → items first seen in the window. */
+  relevant: Map<string, Set<number>>;
+}
+
+/** The forward-chained carve: older events to fit, the newest `fraction` (ties kept together) to validate. */
+export function validationWindow(events: readonly InteractionEvent[], itemIndex: ReadonlyMap<string, number>, fraction = VALIDATION_FRACTION): ValidationWindow | undefined {
+  if (events.length < 20) return undefined;
+  const times = Float64Array.from(events, (e) => e.timestamp).sort();
+  const cutoff = times[Math.floor(times.length * (1 - fraction))];
+  const fit = events.filter((e) => e.timestamp < cutoff);
+  const later = events.filter((e) => e.timestamp >= cutoff);
+  if (fit.length === 0 || later.length === 0) return undefined;
+  const seen = new Map<string, Set<number>>();
+  for (const e of fit) {
+    const i = itemIndex.get(e.productId);
+    if (i === undefined) continue;
+    const u = creditedUser(e);
+    let s = seen.get(u);
+    if (!s) seen.set(u, (s = new Set()));
+    s.add(i);
+  }
+  const orderers = new Set(later.filter((e) => e.type === 'order' && seen.has(creditedUser(e))).map(creditedUser));
+  const relevance = orderers.size >= 20 ? 'orders' : 'any event';
+  const relevant = new Map<string, Set<number>>();
+  for (const e of later) {
+    if (relevance === 'orders' && e.type !== 'order') continue;
+    const u = creditedUser(e);
+    const i = itemIndex.get(e.productId);
+    const s = seen.get(u);
+    if (!s || i === undefined || s.has(i)) continue;
+    let r = relevant.get(u);
+    if (!r) relevant.set(u, (r = new Set()));
+    r.add(i);
+  }
+  return { fit, cutoff, relevance, relevant };
+}
+
+/** Runs the search. Returns undefined when the data are too few to validate on. */
+export async function selectModel(input: SelectionInput): Promise<Selection | undefined> {
+  const clock = input.clock ?? (() => performance.now() / 1000);
+  const started = clock();
+  const deadline = started + (input.budgetSeconds ?? 240);
+  const nItems = input.catalogIds.length;
+  const itemIndex = new Map(input.catalogIds.map((id, i) => [id, i]));
+  const win = validationWindow(input.events, itemIndex);
+  if (!win || win.relevant.size < 5) return undefined;
+  const families = new Set(input.families ?? ['ease', 'als', 'popularity']);
+  const notes: string[] = [];
+
+  // One weighted matrix per half-life, built on demand; users keep one index across them.
+  const matrices = new Map<string, { R: CsrMatrix; users: Map<string, number> }>();
+  const matrixFor = (h: HalfLife) => {
+    const key = String(h);
+    let m = matrices.get(key);
+    if (!m) {
+      const built = buildInteractionMatrix(win.fit, { settings: input.settings, catalogItemIds: input.catalogIds, restrictToCatalog: true, recency: { refTime: win.cutoff, halfLifeDays: h } });
+      m = { R: built.R, users: new Map(built.users.ids.map((id, k) => [id, k])) };
+      matrices.set(key, m);
+    }
+    return m;
+  };
+  const popularity = trendingPopularity(win.fit, itemIndex, nItems, win.cutoff, input.settings);
+  const evalUsers = [...win.relevant.keys()].sort().slice(0, MAX_VALIDATION_USERS);
+
+  const score = (fitted: FittedFamily, users: Map<string, number>, R: CsrMatrix, beta: number): number => {
+    const s = new Float32Array(nItems);
+    let total = 0;
+    for (const id of evalUsers) {
+      const u = users.get(id)!;
+      fitted.scores(u, s);
+      if (beta > 0) blendPopularity(s, popularity, beta);
+      const seen = new Set(R.indices.subarray(R.indptr[u], R.indptr[u + 1]));
+      total += ndcgAtK(topK(s, K, (i) => seen.has(i)).indices, win.relevant.get(id)!, K);
+    }
+    return total / evalUsers.length;
+  };
+
+  const results: CandidateResult[] = [];
+  const fitted = new Map<CandidateResult, FittedFamily>();
+  const lastSeconds = new Map<ModelFamily, number>();
+  const tried = new Set<string>();
+  const run = async (config: ModelConfig): Promise<CandidateResult | undefined> => {
+    const key = JSON.stringify(config);
+    if (tried.has(key) || !families.has(config.family)) return undefined;
+    const estimate = lastSeconds.get(config.family) ?? 0;
+    if (clock() + estimate > deadline) {
+      notes.push(`skipped ${describeConfig(config)}: would pass the ${input.budgetSeconds ?? 240} s budget`);
+      return undefined;
+    }
+    tried.add(key);
+    input.onProgress?.(describeConfig(config));
+    const t0 = clock();
+    const { R, users } = matrixFor(config.halfLifeDays);
+    const model = await fitFamily(config, R, popularity, input.invert);
+    const r: CandidateResult = { config, ndcg10: score(model, users, R, config.popularityBlend), seconds: 0 };
+    r.seconds = clock() - t0;
+    lastSeconds.set(config.family, r.seconds);
+    results.push(r);
+    fitted.set(r, model);
+    return r;
+  };
+  const best = (family?: ModelFamily) =>
+    results.filter((r) => !family || r.config.family === family).reduce<CandidateResult | undefined>((a, r) => (!a || r.ndcg10 > a.ndcg10 ? r : a), undefined);
+
+  for (const c of input.include ?? []) await run(c);
+  await run({ family: 'popularity', halfLifeDays: TRENDING_HALF_LIFE_DAYS, popularityBlend: 0 });
+  // EASE while its inverse fits: half-lives at the middle λ, then λ coarse (×4) and fine (×2).
+  if (nItems > 0) {
+    const ease = (h: HalfLife, lambda: number): ModelConfig => ({ family: 'ease', halfLifeDays: h, ease: { ...DEFAULT_EASE_PARAMS, lambda }, popularityBlend: 0 });
+    for (const h of HALF_LIVES) await run(ease(h, DEFAULT_EASE_PARAMS.lambda));
+    const h = best('ease')?.config.halfLifeDays ?? null;
+    for (const factor of [4, 2]) {
+      const l = best('ease')?.config.ease?.lambda ?? DEFAULT_EASE_PARAMS.lambda;
+      await run(ease(h, l / factor));
+      await run(ease(h, l * factor));
+    }
+  }
+  // ALS at the best half-life found so far and without decay, then a lower-confidence variant.
+  const bestH = best()?.config.halfLifeDays ?? null;
+  const als = (h: HalfLife, p: Partial<AlsParams>): ModelConfig => ({ family: 'als', halfLifeDays: h, als: { ...DEFAULT_ALS_PARAMS, ...p }, popularityBlend: 0 });
+  await run(als(bestH, {}));
+  await run(als(null, {}));
+  // Small shops want less shrinkage than the defaults (tuned on larger data); lower confidence helps dense ones.
+  const alsH = best('als')?.config.halfLifeDays ?? bestH;
+  await run(als(alsH, { regularization: 10 }));
+  await run(als(alsH, { alpha: 1, regularization: 10 }));
+  // The popularity blend of the winner: rescoring only, no refit.
+  const winner = best();
+  if (!winner) return undefined;
+  if (winner.config.family !== 'popularity') {
+    const { R, users } = matrixFor(winner.config.halfLifeDays);
+    const model = fitted.get(winner)!;
+    for (const beta of BLENDS) {
+      if (beta === winner.config.popularityBlend) continue;
+      const t0 = clock();
+      results.push({ config: { ...winner.config, popularityBlend: beta }, ndcg10: score(model, users, R, beta), seconds: clock() - t0 });
+    }
+  }
+  const chosen = best()!;
+  return {
+    chosen: chosen.config,
+    validationNdcg10: chosen.ndcg10,
+    window: { fraction: VALIDATION_FRACTION, cutoff: win.cutoff, users: evalUsers.length, relevance: win.relevance },
+    candidates: results,
+    seconds: clock() - started,
+    notes,
+  };
+}
