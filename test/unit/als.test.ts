@@ -169,3 +169,32 @@ describe('implicit ALS', () => {
     expect(() => fitImplicitAls(R, { factors: 0 })).toThrow(RangeError);
   });
 });
+
+describe('implicit ALS on worker threads', () => {
+  const bytes = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+  // Over 2048 rows, so the Gram matrix is summed from several partials, and rows heavy and light
+  // enough that both the Woodbury and the CG solves run.
+  const R = randomSparse(5000, 300, 30_000, 21);
+
+  it.each(['auto', 'cg', 'woodbury'] as const)('gives identical bytes on 1, 2 and 3 threads (%s solver)', (solver) => {
+    const p = { factors: 16, iterations: 3, seed: 5, solver };
+    const one = fitImplicitAls(R, p, undefined, { threads: 1 });
+    for (const threads of [2, 3]) {
+      let iterations = 0;
+      const many = fitImplicitAls(R, p, () => iterations++, { threads, minNonZerosForThreads: 0 });
+      expect(iterations).toBe(3);
+      expect(bytes(many.userFactors).equals(bytes(one.userFactors))).toBe(true);
+      expect(bytes(many.itemFactors).equals(bytes(one.itemFactors))).toBe(true);
+      // Ordinary arrays come back, not views of the threads' shared memory.
+      expect(many.userFactors.buffer).toBeInstanceOf(ArrayBuffer);
+    }
+    // And the fit is a real one: loss well below the start (same objective the reference minimises).
+    expect(alsLoss(R, one, p)).toBeLessThan(alsLoss(R, fitImplicitAls(R, { ...p, iterations: 1 }, undefined, { threads: 1 }), p));
+  });
+
+  it('an error mid-fit surfaces and ends the threads (the fit returns, no hang)', () => {
+    const bad = csrFromTriplets(3000, 50, Array.from({ length: 3000 }, (_, k) => k), Array.from({ length: 3000 }, (_, k) => k % 50), Array.from({ length: 3000 }, () => 1));
+    // factors too large for λ = 0 and tiny data make G singular: invertSpd/cholesky throws on the calling thread.
+    expect(() => fitImplicitAls(bad, { factors: 64, regularization: 0, iterations: 2, solver: 'woodbury' }, undefined, { threads: 2, minNonZerosForThreads: 0 })).toThrow();
+  });
+});

@@ -13,9 +13,14 @@
  * matrix–vector product A p = YᵀY p + Σ_{i∈I(u)} (c_ui − 1)(y_iᵀ p) y_i costs O(f² + n_u f) per step,
  * instead of O(f³ + n_u f²) for building and factorising A.
  */
+import os from 'node:os';
 import { transpose, type CsrMatrix } from '../numeric/sparse.js';
 import { mulberry32 } from '../numeric/prng.js';
 import { cholesky, choleskySolve, invertSpd } from '../numeric/linalg.js';
+import { gramian, GRAM_BLOCK, Phase, runTask, scratchFor, taskCount, woodburyPlan, type AlsBuffers, type ConfidenceRows, type Scratch, type Side } from './als-solve.js';
+import { AlsThreadPool, shared } from './als-threads.js';
+
+export { gramian } from './als-solve.js';
 
 export interface AlsParams {
   factors: number;
@@ -106,46 +111,6 @@ function dropZeros(R: CsrMatrix): CsrMatrix {
 }
 
 /**
- * YᵀY (f×f, Float64) for a row-major n×f factor matrix. Rows are taken four at a time so each
- * pass over the lower triangle of G does four rank-1 updates (G stays in L1 cache).
- */
-export function gramian(factors: Float32Array, n: number, f: number): Float64Array {
-  const g = new Float64Array(f * f);
-  const r0 = new Float64Array(f);
-  const r1 = new Float64Array(f);
-  const r2 = new Float64Array(f);
-  const r3 = new Float64Array(f);
-  let r = 0;
-  for (; r + 3 < n; r += 4) {
-    const o = r * f;
-    for (let a = 0; a < f; a++) {
-      r0[a] = factors[o + a];
-      r1[a] = factors[o + f + a];
-      r2[a] = factors[o + 2 * f + a];
-      r3[a] = factors[o + 3 * f + a];
-    }
-    for (let a = 0; a < f; a++) {
-      const v0 = r0[a];
-      const v1 = r1[a];
-      const v2 = r2[a];
-      const v3 = r3[a];
-      const ga = a * f;
-      for (let b = 0; b <= a; b++) g[ga + b] += v0 * r0[b] + v1 * r1[b] + v2 * r2[b] + v3 * r3[b];
-    }
-  }
-  for (; r < n; r++) {
-    const o = r * f;
-    for (let a = 0; a < f; a++) {
-      const va = factors[o + a];
-      const ga = a * f;
-      for (let b = 0; b <= a; b++) g[ga + b] += va * factors[o + b];
-    }
-  }
-  for (let a = 0; a < f; a++) for (let b = 0; b < a; b++) g[b * f + a] = g[a * f + b];
-  return g;
-}
-
-/**
  * Seeded init: uniform [0, 1/√f). benfred/implicit starts at [0, 0.01); with the strong λ this
  * engine uses, such tiny factors are first pulled further toward 0 and the alternation spends
  * its first ~20 iterations growing them (MovieLens validation NDCG@10 after 15 iterations:
@@ -157,264 +122,6 @@ function initFactors(n: number, f: number, rng: () => number): Float32Array {
   const scale = 1 / Math.sqrt(f);
   for (let k = 0; k < out.length; k++) out[k] = rng() * scale;
   return out;
-}
-
-/**
- * out = G v for a dense f×f Float64 matrix. Four output rows per pass share each v[b] load: on V8
- * this runs ~2× faster than the plain double loop (measured in bench/retrain.ts).
- */
-function matVec(G: Float64Array, v: Float64Array, out: Float64Array, f: number): void {
-  let a = 0;
-  for (; a + 3 < f; a += 4) {
-    const g0 = a * f;
-    const g1 = g0 + f;
-    const g2 = g1 + f;
-    const g3 = g2 + f;
-    let s0 = 0;
-    let s1 = 0;
-    let s2 = 0;
-    let s3 = 0;
-    for (let b = 0; b < f; b++) {
-      const vb = v[b];
-      s0 += G[g0 + b] * vb;
-      s1 += G[g1 + b] * vb;
-      s2 += G[g2 + b] * vb;
-      s3 += G[g3 + b] * vb;
-    }
-    out[a] = s0;
-    out[a + 1] = s1;
-    out[a + 2] = s2;
-    out[a + 3] = s3;
-  }
-  for (; a < f; a++) {
-    const ga = a * f;
-    let s = 0;
-    for (let b = 0; b < f; b++) s += G[ga + b] * v[b];
-    out[a] = s;
-  }
-}
-
-/** y_iᵀ v for row i of a row-major factor matrix (4 accumulators for instruction-level parallelism). */
-function rowDot(Y: Float32Array, yo: number, v: Float64Array, f: number): number {
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  let a = 0;
-  for (; a + 3 < f; a += 4) {
-    s0 += Y[yo + a] * v[a];
-    s1 += Y[yo + a + 1] * v[a + 1];
-    s2 += Y[yo + a + 2] * v[a + 2];
-    s3 += Y[yo + a + 3] * v[a + 3];
-  }
-  for (; a < f; a++) s0 += Y[yo + a] * v[a];
-  return s0 + s1 + s2 + s3;
-}
-
-/** Dot product of two Float32 rows (4 accumulators). */
-function dot32(A: Float32Array, ao: number, B: Float32Array, bo: number, f: number): number {
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  let a = 0;
-  for (; a + 3 < f; a += 4) {
-    s0 += A[ao + a] * B[bo + a];
-    s1 += A[ao + a + 1] * B[bo + a + 1];
-    s2 += A[ao + a + 2] * B[bo + a + 2];
-    s3 += A[ao + a + 3] * B[bo + a + 3];
-  }
-  for (; a < f; a++) s0 += A[ao + a] * B[bo + a];
-  return s0 + s1 + s2 + s3;
-}
-
-/** out += w · y_i */
-function rowAxpy(Y: Float32Array, yo: number, w: number, out: Float64Array, f: number): void {
-  let a = 0;
-  for (; a + 3 < f; a += 4) {
-    out[a] += w * Y[yo + a];
-    out[a + 1] += w * Y[yo + a + 1];
-    out[a + 2] += w * Y[yo + a + 2];
-    out[a + 3] += w * Y[yo + a + 3];
-  }
-  for (; a < f; a++) out[a] += w * Y[yo + a];
-}
-
-/**
- * CG solve for one row (Takács et al. 2011, Alg. 2; benfred/implicit `_least_squares_cg`),
- * warm-started from X[xo..]: A = YᵀY + λI + Σ (c−1) y yᵀ, b = Σ c y. Kept as its own function
- * (called once per row) so V8 optimises it fully rather than via on-stack replacement.
- */
-function cgRow(
-  indices: Int32Array,
-  c: Float64Array,
-  start: number,
-  end: number,
-  X: Float32Array,
-  xo: number,
-  Y: Float32Array,
-  f: number,
-  YtYreg: Float64Array,
-  cgSteps: number,
-  x: Float64Array,
-  r: Float64Array,
-  p: Float64Array,
-  ap: Float64Array,
-): void {
-  for (let a = 0; a < f; a++) x[a] = X[xo + a];
-  // r = b − A x = −(YᵀY + λI) x + Σ_i [c − (c − 1) y_iᵀx] y_i
-  matVec(YtYreg, x, r, f);
-  for (let a = 0; a < f; a++) r[a] = -r[a];
-  for (let k = start; k < end; k++) {
-    const yo = indices[k] * f;
-    const ck = c[k];
-    rowAxpy(Y, yo, ck - (ck - 1) * rowDot(Y, yo, x, f), r, f);
-  }
-  let rsold = 0;
-  for (let a = 0; a < f; a++) {
-    p[a] = r[a];
-    rsold += r[a] * r[a];
-  }
-  if (rsold < 1e-20) return;
-  for (let step = 0; step < cgSteps; step++) {
-    // Ap = (YᵀY + λI) p + Σ_i (c − 1)(y_iᵀ p) y_i
-    matVec(YtYreg, p, ap, f);
-    for (let k = start; k < end; k++) {
-      const yo = indices[k] * f;
-      const w = (c[k] - 1) * rowDot(Y, yo, p, f);
-      if (w !== 0) rowAxpy(Y, yo, w, ap, f);
-    }
-    let pap = 0;
-    for (let a = 0; a < f; a++) pap += p[a] * ap[a];
-    if (!(pap > 0)) break;
-    const alpha = rsold / pap;
-    let rsnew = 0;
-    for (let a = 0; a < f; a++) {
-      x[a] += alpha * p[a];
-      r[a] -= alpha * ap[a];
-      rsnew += r[a] * r[a];
-    }
-    if (rsnew < 1e-20) break;
-    const beta = rsnew / rsold;
-    for (let a = 0; a < f; a++) p[a] = r[a] + beta * p[a];
-    rsold = rsnew;
-  }
-  for (let a = 0; a < f; a++) X[xo + a] = x[a];
-}
-
-/**
- * Exact solve for a row with few nonzeros by the Woodbury identity. With G = YᵀY + λI,
- * u_i = √(c_i − 1) y_i and w_i = G⁻¹ y_i precomputed for every item:
- *   A⁻¹ b = z − W S (I + S Yᵤ G⁻¹ Yᵤᵀ S)⁻¹ S Yᵤ z,   z = G⁻¹ b = Σ c_i w_i,
- * an n_u × n_u system instead of f × f — O(n_u² f) per row. Exact, so it agrees with the
- * reference solver; used where it is cheaper than CG (light rows in power-law data).
- */
-function woodburyRow(
-  indices: Int32Array,
-  c: Float64Array,
-  start: number,
-  end: number,
-  X: Float32Array,
-  xo: number,
-  Y: Float32Array,
-  W: Float32Array,
-  f: number,
-  z: Float64Array,
-  M: Float64Array,
-  t: Float64Array,
-  sq: Float64Array,
-): void {
-  const n = end - start;
-  z.fill(0);
-  for (let k = start; k < end; k++) rowAxpy(W, indices[k] * f, c[k], z, f);
-  for (let a = 0; a < n; a++) {
-    const ck = c[start + a] - 1;
-    sq[a] = ck > 0 ? Math.sqrt(ck) : 0;
-  }
-  for (let a = 0; a < n; a++) {
-    const ya = indices[start + a] * f;
-    t[a] = sq[a] * rowDot(Y, ya, z, f);
-    for (let b = 0; b <= a; b++) {
-      const v = sq[a] * sq[b] * dot32(Y, ya, W, indices[start + b] * f, f) + (a === b ? 1 : 0);
-      M[a * n + b] = v;
-      M[b * n + a] = v;
-    }
-  }
-  cholesky(M, n);
-  choleskySolve(M, n, t);
-  for (let a = 0; a < n; a++) {
-    const w = sq[a] * t[a];
-    if (w !== 0) rowAxpy(W, indices[start + a] * f, -w, z, f);
-  }
-  for (let a = 0; a < f; a++) X[xo + a] = z[a];
-}
-
-/** Y G⁻¹ for all rows of Y (G symmetric), Float32 like the factors. */
-function solveAllRows(Y: Float32Array, nY: number, f: number, Ginv: Float64Array): Float32Array {
-  const W = new Float32Array(nY * f);
-  const y = new Float64Array(f);
-  const out = new Float64Array(f);
-  for (let r = 0; r < nY; r++) {
-    for (let a = 0; a < f; a++) y[a] = Y[r * f + a];
-    matVec(Ginv, y, out, f);
-    for (let a = 0; a < f; a++) W[r * f + a] = out[a];
-  }
-  return W;
-}
-
-/**
- * Row-count threshold under which a row is solved exactly by {@link woodburyRow} instead of CG,
- * and whether that pays for the nY·f² precomputation of W. Costs in multiply-adds.
- */
-function woodburyPlan(indptr: Int32Array, nRows: number, nY: number, f: number, cgSteps: number): number {
-  // CG row: (1 + s) f² for the Gram products + 2 (1 + s) n f for the nonzeros.
-  const cgCost = (n: number) => (1 + cgSteps) * f * f + 2 * (1 + cgSteps) * n * f;
-  // Woodbury row: n² f / 2 for M + 3 n f + n³ / 6.
-  const woodCost = (n: number) => (n * n * f) / 2 + 3 * n * f + (n * n * n) / 6;
-  let threshold = 0;
-  while (threshold < 256 && woodCost(threshold + 1) <= cgCost(threshold + 1)) threshold++;
-  let saved = 0;
-  for (let r = 0; r < nRows; r++) {
-    const n = indptr[r + 1] - indptr[r];
-    if (n === 0 || n > threshold) continue;
-    saved += cgCost(n) - woodCost(n);
-  }
-  return saved > nY * f * f + f * f * f ? threshold : 0;
-}
-
-/**
- * One fast half-step: every row of C updated given fixed Y. Light rows are solved exactly with
- * Woodbury when that is cheaper overall, the rest by warm-started CG. Rows without evidence get 0.
- */
-function cgHalfStep(
-  C: { indptr: Int32Array; indices: Int32Array; c: Float64Array; nRows: number },
-  X: Float32Array,
-  Y: Float32Array,
-  f: number,
-  YtYreg: Float64Array,
-  cgSteps: number,
-  solver: 'auto' | 'cg' | 'woodbury',
-): void {
-  const x = new Float64Array(f);
-  const r = new Float64Array(f);
-  const p = new Float64Array(f);
-  const ap = new Float64Array(f);
-  const { indptr, indices, c } = C;
-  const nY = Y.length / f;
-  let threshold = solver === 'auto' ? woodburyPlan(indptr, C.nRows, nY, f, cgSteps) : 0;
-  if (solver === 'woodbury') for (let u = 0; u < C.nRows; u++) threshold = Math.max(threshold, indptr[u + 1] - indptr[u]);
-  const W = threshold > 0 ? solveAllRows(Y, nY, f, invertSpd(YtYreg, f)) : new Float32Array(0);
-  const M = new Float64Array(threshold * threshold);
-  const t = new Float64Array(threshold);
-  const sq = new Float64Array(threshold);
-  for (let u = 0; u < C.nRows; u++) {
-    const start = indptr[u];
-    const end = indptr[u + 1];
-    // No evidence: b = 0, so the optimum is exactly 0 (keeps cold rows at zero).
-    if (start === end) X.fill(0, u * f, (u + 1) * f);
-    else if (end - start <= threshold) woodburyRow(indices, c, start, end, X, u * f, Y, W, f, x, M, t, sq);
-    else cgRow(indices, c, start, end, X, u * f, Y, f, YtYreg, cgSteps, x, r, p, ap);
-  }
 }
 
 /**
@@ -484,16 +191,26 @@ function assertFinite(m: AlsModel): void {
   }
 }
 
-function fit(
-  R: CsrMatrix,
-  params: Partial<AlsParams> | undefined,
-  exact: boolean,
-  onIteration?: (it: number, secs: number) => void,
-): AlsModel {
-  const p = resolve(params);
+/** How a fit uses the machine; never changes the result (als-solve.ts). */
+export interface AlsRunOptions {
+  /** Threads including the calling one (default os.availableParallelism()). */
+  threads?: number;
+  /** Below this many non-zeros the fit stays on the calling thread (starting workers costs ~0.1 s each). */
+  minNonZerosForThreads?: number;
+}
+
+/** Non-zeros under which worker threads are not worth their start-up. */
+export const MIN_NONZEROS_FOR_THREADS = 50_000;
+
+function checkStrengths(R: CsrMatrix): void {
   for (let k = 0; k < R.data.length; k++) {
     if (!(R.data[k] >= 0) || !Number.isFinite(R.data[k])) throw new RangeError(`R holds an invalid strength ${R.data[k]} (must be finite and ≥ 0)`);
   }
+}
+
+function fitExact(R: CsrMatrix, params: Partial<AlsParams> | undefined): AlsModel {
+  const p = resolve(params);
+  checkStrengths(R);
   const f = p.factors;
   const rng = mulberry32(p.seed);
   R = dropZeros(R);
@@ -501,36 +218,115 @@ function fit(
   const Ci = confidenceMatrix(transpose(R), p);
   const userFactors = initFactors(R.nRows, f, rng);
   const itemFactors = initFactors(R.nCols, f, rng);
-  const t0 = performance.now();
   for (let it = 0; it < p.iterations; it++) {
-    const YtY = regularizedGramian(itemFactors, R.nCols, f, p.regularization);
-    if (exact) exactHalfStep(Cu, userFactors, itemFactors, f, YtY);
-    else cgHalfStep(Cu, userFactors, itemFactors, f, YtY, p.cgSteps, p.solver ?? 'auto');
-    const XtX = regularizedGramian(userFactors, R.nRows, f, p.regularization);
-    if (exact) exactHalfStep(Ci, itemFactors, userFactors, f, XtX);
-    else cgHalfStep(Ci, itemFactors, userFactors, f, XtX, p.cgSteps, p.solver ?? 'auto');
-    onIteration?.(it + 1, (performance.now() - t0) / 1000);
+    exactHalfStep(Cu, userFactors, itemFactors, f, regularizedGramian(itemFactors, R.nCols, f, p.regularization));
+    exactHalfStep(Ci, itemFactors, userFactors, f, regularizedGramian(userFactors, R.nRows, f, p.regularization));
   }
   const model: AlsModel = { factors: f, nUsers: R.nRows, nItems: R.nCols, userFactors, itemFactors };
   assertFinite(model);
   return model;
 }
 
+/** Woodbury row limit for one side under the chosen solver. */
+function thresholdFor(rows: ConfidenceRows, nY: number, p: AlsParams): number {
+  const solver = p.solver ?? 'auto';
+  if (solver === 'cg') return 0;
+  if (solver === 'auto') return woodburyPlan(rows.indptr, rows.nRows, nY, p.factors, p.cgSteps);
+  let max = 0;
+  for (let u = 0; u < rows.nRows; u++) max = Math.max(max, rows.indptr[u + 1] - rows.indptr[u]);
+  return max;
+}
+
 /**
- * Fits implicit ALS with conjugate-gradient half-steps. Deterministic: the same R, params and seed
- * give identical bytes. Throws if any factor is NaN/∞ after the fit.
+ * One fast half-step (side 0: users against fixed items; 1: items against users): Gram partials in
+ * block order → YᵀY + λI; W = Y G⁻¹ if any row is light enough for Woodbury; then every row, light
+ * ones exactly by Woodbury and the rest by warm-started CG. `run` executes a phase's tasks.
+ */
+function halfStep(b: AlsBuffers, side: Side, threshold: number, lambda: number, run: (phase: Phase, nTasks: number) => void): void {
+  const f = b.f;
+  const nParts = taskCount(b, Phase.Gram, side);
+  run(Phase.Gram, nParts);
+  b.G.fill(0);
+  for (let t = 0; t < nParts; t++) {
+    const o = t * f * f;
+    for (let k = 0; k < f * f; k++) b.G[k] += b.gramParts[o + k];
+  }
+  for (let a = 0; a < f; a++) b.G[a * f + a] += lambda;
+  if (threshold > 0) {
+    b.Ginv.set(invertSpd(b.G, f));
+    run(Phase.Woodbury, taskCount(b, Phase.Woodbury, side));
+  }
+  run(Phase.Solve, taskCount(b, Phase.Solve, side));
+}
+
+function fitFast(R: CsrMatrix, params: Partial<AlsParams> | undefined, onIteration: ((it: number, secs: number) => void) | undefined, run: AlsRunOptions): AlsModel {
+  const p = resolve(params);
+  checkStrengths(R);
+  const f = p.factors;
+  const rng = mulberry32(p.seed);
+  R = dropZeros(R);
+  const threads = Math.max(1, Math.floor(run.threads ?? os.availableParallelism()));
+  const parallel = threads > 1 && R.data.length >= (run.minNonZerosForThreads ?? MIN_NONZEROS_FOR_THREADS);
+  // Workers see the data through SharedArrayBuffers; one thread keeps ordinary arrays (same bytes out).
+  const f32 = (x: ArrayLike<number> | number) => (parallel ? shared(Float32Array, x) : typeof x === 'number' ? new Float32Array(x) : Float32Array.from(x));
+  const f64 = (x: ArrayLike<number> | number) => (parallel ? shared(Float64Array, x) : typeof x === 'number' ? new Float64Array(x) : Float64Array.from(x));
+  const i32 = (x: ArrayLike<number>) => (parallel ? shared(Int32Array, x) : Int32Array.from(x));
+  const side = (m: CsrMatrix): ConfidenceRows => {
+    const c = confidenceMatrix(m, p);
+    return { nRows: m.nRows, indptr: i32(c.indptr), indices: i32(c.indices), c: f64(c.c) };
+  };
+  const users = side(R);
+  const items = side(transpose(R));
+  const userFactors = f32(initFactors(R.nRows, f, rng));
+  const itemFactors = f32(initFactors(R.nCols, f, rng));
+  const thresholds = [thresholdFor(users, items.nRows, p), thresholdFor(items, users.nRows, p)];
+  const maxRows = Math.max(R.nRows, R.nCols);
+  const b: AlsBuffers = {
+    f, cgSteps: p.cgSteps, maxThreshold: Math.max(thresholds[0], thresholds[1], 1),
+    users, items, userFactors, itemFactors,
+    W: f32(thresholds[0] + thresholds[1] > 0 ? maxRows * f : 0),
+    G: f64(f * f), Ginv: f64(f * f),
+    gramParts: f64(Math.ceil(Math.max(1, maxRows) / GRAM_BLOCK) * f * f),
+  };
+  const scratch: Scratch = scratchFor(b);
+  const pool = parallel ? new AlsThreadPool(b, threads - 1) : undefined;
+  try {
+    const t0 = performance.now();
+    for (let it = 0; it < p.iterations; it++) {
+      for (const s of [0, 1] as const) {
+        halfStep(b, s, thresholds[s], p.regularization, (phase, nTasks) => {
+          if (pool) pool.run(phase, s, thresholds[s], nTasks, scratch);
+          else for (let t = 0; t < nTasks; t++) runTask(b, phase, s, thresholds[s], t, scratch);
+        });
+      }
+      onIteration?.(it + 1, (performance.now() - t0) / 1000);
+    }
+  } finally {
+    pool?.close();
+  }
+  // Ordinary (non-shared) arrays out: callers serialise and slice them freely.
+  const model: AlsModel = { factors: f, nUsers: R.nRows, nItems: R.nCols, userFactors: new Float32Array(userFactors), itemFactors: new Float32Array(itemFactors) };
+  assertFinite(model);
+  return model;
+}
+
+/**
+ * Fits implicit ALS with conjugate-gradient half-steps, on `run.threads` threads (default: every
+ * core). Deterministic: the same R, params and seed give identical bytes, whatever the thread
+ * count. Throws if any factor is NaN/∞ after the fit.
  */
 export function fitImplicitAls(
   R: CsrMatrix,
   params?: Partial<AlsParams>,
   onIteration?: (it: number, secs: number) => void,
+  run: AlsRunOptions = {},
 ): AlsModel {
-  return fit(R, params, false, onIteration);
+  return fitFast(R, params, onIteration, run);
 }
 
 /** Slow reference: the same alternating scheme with exact Cholesky solves of eq. 4 per row. */
 export function fitImplicitAlsExact(R: CsrMatrix, params?: Partial<AlsParams>): AlsModel {
-  return fit(R, params, true);
+  return fitExact(R, params);
 }
 
 /**
