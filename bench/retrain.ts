@@ -1,50 +1,48 @@
 /**
- * ALS retrain benchmark: `npm run bench:retrain [-- --sizes 100000,1000000 --factors 64 --iterations 15
- * --solver auto|cg|woodbury --job-sizes 100000,1000000]`. Synthetic power-law interactions
- * (bench/support/synthetic-matrix.ts), implicit ALS; reports wall and CPU seconds and peak RSS per size,
- * then the same for the whole retrain job (trainModelVersion incl. the second stage) at --job-sizes,
- * and writes bench/results/retrain.json.
- * Run with --expose-gc (the npm script does) so each size starts from a collected heap.
+ * Retrain benchmark: `npm run bench:retrain [-- --sizes 100000,1000000 --threads 1,2 --job-sizes 100000,1000000
+ * --factors 64 --iterations 15 --solver auto|cg|woodbury]`.
+ *
+ * For every size × thread count: implicit ALS on synthetic power-law interactions
+ * (bench/support/synthetic-matrix.ts), then the whole retrain job as the Lambda and the container
+ * run it minus storage I/O (trainModelVersion: ALS + holdout + feature store + scorer + gate) at
+ * --job-sizes (`''` skips it). Each run is its own child process, so its CPU seconds (all threads)
+ * and peak RSS are its own. Writes bench/results/retrain.json:
+ *   {"als":[{interactions,threads,seconds,cpu_seconds,rss_mb,…}],"job":[…same…, stages]}
+ * with the load average beside every row (compare ratios within one run on a shared machine).
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { progressBar } from '../bin/progress.js';
-import { DEFAULT_ALS_PARAMS, fitImplicitAls, type AlsParams } from '../functions/core/factorization/als.js';
+import { configureAlsThreads, DEFAULT_ALS_PARAMS, fitImplicitAls, type AlsParams } from '../functions/core/factorization/als.js';
 import { syntheticMatrix, syntheticTriplets } from './support/synthetic-matrix.js';
 import { trainModelVersion } from '../functions/core/training/train-model.js';
 import type { InteractionEvent, Product } from '../functions/core/domain/types.js';
 
 function arg(name: string, def: string): string {
   const k = process.argv.indexOf(`--${name}`);
-  return k >= 0 && process.argv[k + 1] ? process.argv[k + 1] : def;
+  return k >= 0 && process.argv[k + 1] !== undefined && !process.argv[k + 1].startsWith('--') ? process.argv[k + 1] : k >= 0 ? '' : def;
 }
+const list = (s: string) => s.split(',').filter(Boolean).map(Number);
 
-const sizes = arg('sizes', '100000,1000000').split(',').map(Number);
 const factors = Number(arg('factors', '64'));
 const iterations = Number(arg('iterations', '15'));
 const solver = arg('solver', 'auto') as NonNullable<AlsParams['solver']>;
-/** Sizes for the whole retrain job (trainModelVersion: ALS + holdout + feature store + scorer + gate). */
-const jobSizes = arg('job-sizes', '100000,1000000').split(',').filter(Boolean).map(Number);
 
-interface Row {
+/** One measured run (the JSON row). */
+interface Run {
   interactions: number;
-  nnz: number;
-  users: number;
-  items: number;
-  factors: number;
-  iterations: number;
-  solver: string;
-  buildSeconds: number;
-  fitSeconds: number;
-  fitCpuSeconds: number;
-  secondsPerIteration: number;
-  peakRssMb: number;
-  loadAverage1m: number;
+  threads: number;
+  seconds: number;
+  cpu_seconds: number;
+  rss_mb: number;
+  load_average_1m: number;
+  [extra: string]: unknown;
 }
 
-/** Retail-like shape for n interactions: ~10 events per user, ~50 per item; starts from a collected heap. */
+/** Retail-like shape for n interactions: ~10 events per user, ~50 per item. */
 function shapeFor(n: number): { users: number; items: number } {
-  (globalThis as { gc?: () => void }).gc?.();
   return { users: Math.round(n / 10), items: Math.max(1000, Math.round(n / 50)) };
 }
 
@@ -56,58 +54,25 @@ function peakRss(): { sample: () => void; stop: () => number } {
   return { sample, stop: () => (clearInterval(timer), sample(), peak / 2 ** 20) };
 }
 
-const rows: Row[] = [];
-for (const n of sizes) {
+function alsRun(n: number, threads: number): Run {
   const { users, items } = shapeFor(n);
   const rss = peakRss();
-  const t0 = performance.now();
   const R = syntheticMatrix({ nUsers: users, nItems: items, nnz: n, seed: 7 });
-  const t1 = performance.now();
-  const bar = progressBar(`${String(n).padStart(8)} interactions [{bar}] {value}/{total} iterations | {duration_formatted}`, { notTTYScheduleMs: 2000 });
+  const bar = progressBar(`ALS ${String(n).padStart(8)} × ${threads} thread(s) [{bar}] {value}/{total} iterations | {duration_formatted}`, { notTTYScheduleMs: 5000 });
   bar.start(iterations, 0);
   const cpu0 = process.cpuUsage();
-  const t2 = performance.now();
-  fitImplicitAls(R, { ...DEFAULT_ALS_PARAMS, factors, iterations, solver }, (it) => {
-    rss.sample();
-    bar.update(it);
-  });
-  const t3 = performance.now();
+  const t0 = performance.now();
+  fitImplicitAls(R, { ...DEFAULT_ALS_PARAMS, factors, iterations, solver }, (it) => (rss.sample(), bar.update(it)), { threads });
+  const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   bar.stop();
-  const peakRssMb = rss.stop();
-  const row: Row = {
-    interactions: n,
-    nnz: R.data.length,
-    users,
-    items,
-    factors,
-    iterations,
-    solver,
-    buildSeconds: (t1 - t0) / 1000,
-    fitSeconds: (t3 - t2) / 1000,
-    fitCpuSeconds: (cpu.user + cpu.system) / 1e6,
-    secondsPerIteration: (t3 - t2) / 1000 / Math.max(1, iterations),
-    peakRssMb,
-    loadAverage1m: os.loadavg()[0],
+  return {
+    interactions: n, threads, seconds, cpu_seconds: (cpu.user + cpu.system) / 1e6, rss_mb: rss.stop(), load_average_1m: os.loadavg()[0],
+    nnz: R.data.length, users, items, factors, iterations, solver, seconds_per_iteration: seconds / Math.max(1, iterations),
   };
-  rows.push(row);
-  console.log(
-    `${n} interactions (nnz ${row.nnz}, ${users} users × ${items} items, f=${factors}, ${iterations} it): fit ${row.fitSeconds.toFixed(1)} s wall / ${row.fitCpuSeconds.toFixed(1)} s CPU, peak RSS ${row.peakRssMb.toFixed(0)} MB (load avg ${row.loadAverage1m.toFixed(1)})`,
-  );
 }
 
-/** The retrain job as the Lambda runs it, minus storage I/O: events and products in, a model version out. */
-interface JobRow {
-  interactions: number;
-  seconds: number;
-  cpuSeconds: number;
-  peakRssMb: number;
-  stages: Record<string, number>;
-  rankingMode: string;
-  loadAverage1m: number;
-}
-const jobs: JobRow[] = [];
-for (const n of jobSizes) {
+async function jobRun(n: number, threads: number): Promise<Run> {
   const { users, items } = shapeFor(n);
   const { rows: ru, cols: ci } = syntheticTriplets({ nUsers: users, nItems: items, nnz: n, seed: 7 });
   const now = Date.parse('2026-11-01T00:00:00Z');
@@ -130,32 +95,72 @@ for (const n of jobSizes) {
   const stages: Record<string, number> = {};
   let stage = 'start';
   let stageStart = performance.now();
+  const bar = progressBar(`job ${String(n).padStart(8)} × ${threads} thread(s) {stage} | {duration_formatted}`, { notTTYScheduleMs: 5000 });
+  bar.start(1, 0, { stage });
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
+  configureAlsThreads(threads);
   const result = await trainModelVersion({
     events, products, userCountries: new Map(), now, version: 'bench', als: { factors, iterations },
     onProgress: (name) => {
+      rss.sample();
       if (name === stage) return;
       stages[stage] = (stages[stage] ?? 0) + (performance.now() - stageStart) / 1000;
       stage = name;
       stageStart = performance.now();
-      rss.sample();
+      bar.update(0, { stage });
     },
   });
   stages[stage] = (stages[stage] ?? 0) + (performance.now() - stageStart) / 1000;
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
-  const job: JobRow = {
-    interactions: n, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, peakRssMb: rss.stop(),
-    stages, rankingMode: String(result.parts.manifest.ranking?.mode ?? 'als'), loadAverage1m: os.loadavg()[0],
+  bar.update(1, { stage: 'done' });
+  bar.stop();
+  return {
+    interactions: n, threads, seconds, cpu_seconds: (cpu.user + cpu.system) / 1e6, rss_mb: rss.stop(), load_average_1m: os.loadavg()[0],
+    stages, ranking_mode: String(result.parts.manifest.ranking?.mode ?? 'als'), scorer_reason: result.parts.manifest.ranking?.reason,
   };
-  jobs.push(job);
-  console.log(`retrain job, ${n} events: ${seconds.toFixed(1)} s wall / ${job.cpuSeconds.toFixed(1)} s CPU, peak RSS ${job.peakRssMb.toFixed(0)} MB, stages ${JSON.stringify(Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, +v.toFixed(1)])))}`);
 }
 
-mkdirSync('bench/results', { recursive: true });
-writeFileSync(
-  'bench/results/retrain.json',
-  JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, results: rows, retrainJob: jobs }, null, 2) + '\n',
-);
-console.log('wrote bench/results/retrain.json');
+const child = arg('child', '');
+if (child) {
+  // One measurement in a fresh process; the parent reads the last stdout line.
+  const n = Number(arg('size', '0'));
+  const threads = Number(arg('run-threads', '1'));
+  const run = child === 'als' ? alsRun(n, threads) : await jobRun(n, threads);
+  process.stdout.write(`\n${JSON.stringify(run)}\n`);
+} else {
+  const sizes = list(arg('sizes', '100000,1000000'));
+  const jobSizes = list(arg('job-sizes', '100000,1000000'));
+  const threadCounts = list(arg('threads', `1,${os.availableParallelism()}`));
+  const self = fileURLToPath(import.meta.url);
+  const measure = (kind: 'als' | 'job', n: number, threads: number): Run => {
+    const out = execFileSync(
+      process.execPath,
+      [...process.execArgv, self, '--child', kind, '--size', String(n), '--run-threads', String(threads), '--factors', String(factors), '--iterations', String(iterations), '--solver', solver],
+      { stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 },
+    ).toString().trim().split('\n');
+    const run = JSON.parse(out[out.length - 1]) as Run;
+    console.log(`${kind} ${n} interactions, ${threads} thread(s): ${run.seconds.toFixed(1)} s wall / ${run.cpu_seconds.toFixed(1)} s CPU, peak RSS ${run.rss_mb.toFixed(0)} MB (load avg ${run.load_average_1m.toFixed(2)})${run.stages ? ` stages ${JSON.stringify(Object.fromEntries(Object.entries(run.stages as Record<string, number>).map(([k, v]) => [k, +v.toFixed(1)])))}` : ''}`);
+    return run;
+  };
+  const loadBefore = os.loadavg();
+  const als = sizes.flatMap((n) => threadCounts.map((t) => measure('als', n, t)));
+  const job = jobSizes.flatMap((n) => threadCounts.map((t) => measure('job', n, t)));
+  const speedups = (rows: Run[]) =>
+    Object.fromEntries([...new Set(rows.map((r) => r.interactions))].map((n) => {
+      const base = rows.find((r) => r.interactions === n && r.threads === 1);
+      return [n, Object.fromEntries(rows.filter((r) => r.interactions === n && base).map((r) => [r.threads, +(base!.seconds / r.seconds).toFixed(2)]))];
+    }));
+  mkdirSync('bench/results', { recursive: true });
+  writeFileSync(
+    'bench/results/retrain.json',
+    JSON.stringify({
+      date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, availableParallelism: os.availableParallelism(), cpuModel: os.cpus()[0]?.model,
+      loadAverageBefore: loadBefore, loadAverageAfter: os.loadavg(),
+      als, job, speedup: { als: speedups(als), job: speedups(job) },
+    }, null, 2) + '\n',
+  );
+  console.log('speed-up vs 1 thread (same run):', JSON.stringify({ als: speedups(als), job: speedups(job) }));
+  console.log('wrote bench/results/retrain.json');
+}

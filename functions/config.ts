@@ -40,6 +40,8 @@ const ConfigSchema = z.object({
   ALS_REGULARIZATION: z.coerce.number().min(0).optional(),
   ALS_ALPHA: z.coerce.number().min(0).optional(),
   ALS_ITERATIONS: z.coerce.number().int().min(1).max(100).optional(),
+  /** Threads for the retrain's ALS (default: os.availableParallelism(); results do not depend on it). */
+  ALS_THREADS: z.coerce.number().int().min(1).max(64).optional(),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -14,7 +14,7 @@ import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
-import { BUNDLE_TARGET, EXTERNAL_MODULES, MAIN_FIELDS, REQUIRE_BANNER } from './bundle-options.js';
+import { BUNDLE_TARGET, EXTERNAL_MODULES, MAIN_FIELDS, REQUIRE_BANNER, workerBundleCommands } from './bundle-options.js';
 
 /** Options for {@link EngineFunction}. */
 export interface EngineFunctionProps {
@@ -28,6 +28,8 @@ export interface EngineFunctionProps {
   readonly environment: Record<string, string>;
   readonly layers: ILayerVersion[];
   readonly logRetention: RetentionDays;
+  /** Emit the ALS worker-thread bundle beside the handler (functions that train). */
+  readonly trainsModels?: boolean;
 }
 
 /**
@@ -89,6 +91,13 @@ export class EngineFunction extends Construct {
         sourcesContent: false,
         tsconfig: join(props.projectRoot, 'tsconfig.json'),
         forceDockerBundling: false,
+        commandHooks: props.trainsModels
+          ? {
+              beforeBundling: () => [],
+              beforeInstall: () => [],
+              afterBundling: (_inputDir: string, outputDir: string) => workerBundleCommands(props.projectRoot, outputDir),
+            }
+          : undefined,
       },
     });
     Validations.of(this.fn).acknowledge({

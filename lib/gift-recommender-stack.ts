@@ -192,6 +192,7 @@ export class GiftRecommenderStack extends Stack {
       environment,
       layers: USES_MODELS_LAYER[name] ? [layer] : [],
       logRetention: config.logRetentionDays as RetentionDays,
+      trainsModels: name === 'retrain',
     });
 
     const apiFns = {} as Record<ApiFunctionName, EngineFunction>;

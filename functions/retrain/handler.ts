@@ -1,7 +1,7 @@
 /** EventBridge scheduled retrain (also invokable by hand with any payload). */
 import type { EventBridgeEvent } from 'aws-lambda';
 import { getDeps } from '../adapters/bootstrap.js';
-import type { AlsParams } from '../core/factorization/als.js';
+import { configureAlsThreads, type AlsParams } from '../core/factorization/als.js';
 import { retrainModel, type RetrainOutcome } from './retrain-model.js';
 
 export async function handler(_event?: EventBridgeEvent<'Scheduled Event', unknown>): Promise<RetrainOutcome> {
@@ -14,5 +14,6 @@ export async function handler(_event?: EventBridgeEvent<'Scheduled Event', unkno
     iterations: c.ALS_ITERATIONS,
   };
   const als = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) as Partial<AlsParams>;
+  configureAlsThreads(c.ALS_THREADS);
   return retrainModel(deps, { als });
 }

@@ -378,13 +378,23 @@ describe('deployment package size', () => {
   it('each bundle is one minified ESM file (+ map) with the createRequire banner and no bundled SDK/native modules', () => {
     for (const name of FUNCTION_NAMES) {
       const dir = assetDir(resources[fnId(name)].Properties.Code.S3Key);
-      expect(readdirSync(dir).sort(), name).toEqual(['index.mjs', 'index.mjs.map']);
+      // The retrain also carries its ALS worker-thread entry, loaded from beside index.mjs.
+      expect(readdirSync(dir).sort(), name).toEqual(name === 'retrain' ? ['als-worker.mjs', 'index.mjs', 'index.mjs.map'] : ['index.mjs', 'index.mjs.map']);
       const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
       expect(code.startsWith("import { createRequire } from 'module'; const require = createRequire(import.meta.url);"), name).toBe(true);
       // Externals stay as imports/requires; their code is not inlined.
       expect(code, name).not.toMatch(/onnxruntime_binding|InferenceSession\.create=|\bsharp\.versions\s*=/);
       expect(code, name).not.toMatch(/class DynamoDBClient\b|class S3Client\b/);
     }
+  });
+
+  it('the retrain bundle looks for its ALS worker beside itself, and the worker bundle is the solver', () => {
+    const dir = assetDir(resources[fnId('retrain')].Properties.Code.S3Key);
+    expect(readFileSync(join(dir, 'index.mjs'), 'utf8')).toContain('als-worker.mjs');
+    const worker = readFileSync(join(dir, 'als-worker.mjs'), 'utf8');
+    expect(worker).toMatch(/Atomics\.wait/);
+    expect(worker).toMatch(/export\s*\{[^}]*\bstart\b/);
+    expect(worker).not.toMatch(/\bfrom\s*["']\.\.?\//);
   });
 
   it('only functions with the layer import onnxruntime-node or sharp, and embed-image, recommend and retrain do', () => {

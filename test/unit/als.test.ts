@@ -3,6 +3,8 @@ import { csrFromTriplets, type CsrMatrix } from '../../functions/core/numeric/sp
 import {
   DEFAULT_ALS_PARAMS,
   alsLoss,
+  alsThreads,
+  configureAlsThreads,
   confidence,
   fitImplicitAls,
   fitImplicitAlsExact,
@@ -190,6 +192,21 @@ describe('implicit ALS on worker threads', () => {
     }
     // And the fit is a real one: loss well below the start (same objective the reference minimises).
     expect(alsLoss(R, one, p)).toBeLessThan(alsLoss(R, fitImplicitAls(R, { ...p, iterations: 1 }, undefined, { threads: 1 }), p));
+  });
+
+  it('takes its thread count from configureAlsThreads when a fit names none, and rejects bad counts', () => {
+    const p = { factors: 8, iterations: 2, seed: 9 };
+    const one = fitImplicitAls(R, p, undefined, { threads: 1 });
+    configureAlsThreads(2);
+    try {
+      expect(alsThreads()).toBe(2);
+      expect(bytes(fitImplicitAls(R, p, undefined, { minNonZerosForThreads: 0 }).itemFactors).equals(bytes(one.itemFactors))).toBe(true);
+    } finally {
+      configureAlsThreads(undefined);
+    }
+    expect(alsThreads()).toBeGreaterThanOrEqual(1);
+    expect(() => configureAlsThreads(0)).toThrow(RangeError);
+    expect(() => configureAlsThreads(1.5)).toThrow(RangeError);
   });
 
   it('an error mid-fit surfaces and ends the threads (the fit returns, no hang)', () => {

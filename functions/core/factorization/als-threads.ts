@@ -8,7 +8,7 @@
  * container), else the TypeScript source, loaded through tsx's module hooks (development, tests).
  */
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import nodeModule from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
@@ -27,7 +27,7 @@ function workerSource(): string {
   if (existsSync(bundled)) return `import(${JSON.stringify(pathToFileURL(bundled).href)})`;
   const source = pathToFileURL(join(dirname(here), 'als-worker.ts')).href;
   // Workers do not inherit tsx's hooks: register them first (tsx is a dev dependency, as is the source).
-  const tsxApi = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href;
+  const tsxApi = pathToFileURL(join(dirname(nodeModule.createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href;
   return `import(${JSON.stringify(tsxApi)}).then(({ register }) => { register(); return import(${JSON.stringify(source)}); })`;
 }
 

@@ -193,7 +193,7 @@ function assertFinite(m: AlsModel): void {
 
 /** How a fit uses the machine; never changes the result (als-solve.ts). */
 export interface AlsRunOptions {
-  /** Threads including the calling one (default os.availableParallelism()). */
+  /** Threads including the calling one (default {@link alsThreads}). */
   threads?: number;
   /** Below this many non-zeros the fit stays on the calling thread (starting workers costs ~0.1 s each). */
   minNonZerosForThreads?: number;
@@ -201,6 +201,22 @@ export interface AlsRunOptions {
 
 /** Non-zeros under which worker threads are not worth their start-up. */
 export const MIN_NONZEROS_FOR_THREADS = 50_000;
+
+let defaultThreads: number | undefined;
+
+/**
+ * The process's thread count for every fit that does not pass one (the retrain's ALS_THREADS, a
+ * CLI's --threads); undefined restores os.availableParallelism(). Results never depend on it.
+ */
+export function configureAlsThreads(threads: number | undefined): void {
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) throw new RangeError(`ALS threads must be a positive integer, got ${threads}`);
+  defaultThreads = threads;
+}
+
+/** Threads a fit uses when its options name none. */
+export function alsThreads(): number {
+  return defaultThreads ?? os.availableParallelism();
+}
 
 function checkStrengths(R: CsrMatrix): void {
   for (let k = 0; k < R.data.length; k++) {
@@ -265,7 +281,7 @@ function fitFast(R: CsrMatrix, params: Partial<AlsParams> | undefined, onIterati
   const f = p.factors;
   const rng = mulberry32(p.seed);
   R = dropZeros(R);
-  const threads = Math.max(1, Math.floor(run.threads ?? os.availableParallelism()));
+  const threads = Math.max(1, Math.floor(run.threads ?? alsThreads()));
   const parallel = threads > 1 && R.data.length >= (run.minNonZerosForThreads ?? MIN_NONZEROS_FOR_THREADS);
   // Workers see the data through SharedArrayBuffers; one thread keeps ordinary arrays (same bytes out).
   const f32 = (x: ArrayLike<number> | number) => (parallel ? shared(Float32Array, x) : typeof x === 'number' ? new Float32Array(x) : Float32Array.from(x));

@@ -1,0 +1,56 @@
+/**
+ * The ALS threads as they run in Lambda and the retrain container: an entry bundled by esbuild with
+ * the worker emitted beside it (lib/bundle-options.ts, the same commands the CDK runs), started by
+ * plain node without tsx. Its factors must equal the in-process single-thread fit.
+ */
+import { execFileSync, execSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildSync } from 'esbuild';
+import { BUNDLE_TARGET, REQUIRE_BANNER, workerBundleCommands } from '../../lib/bundle-options.js';
+import { fitImplicitAls } from '../../functions/core/factorization/als.js';
+import { csrFromTriplets } from '../../functions/core/numeric/sparse.js';
+
+const root = resolve(__dirname, '../..');
+const dir = mkdtempSync(join(tmpdir(), 'als-bundle-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const PROGRAM = `
+import { fitImplicitAls } from ${JSON.stringify(join(root, 'functions/core/factorization/als.ts'))};
+import { csrFromTriplets } from ${JSON.stringify(join(root, 'functions/core/numeric/sparse.ts'))};
+export function matrix(csr) {
+  const rows = [], cols = [], vals = [];
+  for (let k = 0; k < 20000; k++) { rows.push((k * 7919) % 4000); cols.push((k * 104729) % 250); vals.push(1 + (k % 3)); }
+  return csr(4000, 250, rows, cols, vals);
+}
+if (process.argv[2] === 'run') {
+  const m = fitImplicitAls(matrix(csrFromTriplets), { factors: 8, iterations: 2, seed: 3 }, undefined, { threads: 2, minNonZerosForThreads: 0 });
+  process.stdout.write(Buffer.from(m.itemFactors.buffer).toString('base64'));
+}
+`;
+
+describe('ALS worker threads from a bundle', () => {
+  it('run with plain node from the bundled worker and give the single-thread bytes', () => {
+    writeFileSync(join(dir, 'entry.mjs'), PROGRAM);
+    buildSync({
+      entryPoints: [join(dir, 'entry.mjs')], outfile: join(dir, 'out/index.mjs'), bundle: true, platform: 'node', format: 'esm',
+      target: BUNDLE_TARGET, banner: { js: REQUIRE_BANNER }, logLevel: 'silent',
+    });
+    for (const cmd of workerBundleCommands(root, join(dir, 'out'))) execSync(cmd, { cwd: root });
+    expect(readdirSync(join(dir, 'out')).sort()).toEqual(['als-worker.mjs', 'index.mjs']);
+    // No tsx here: had the bundle not found als-worker.mjs it would try to load the .ts source and fail.
+    const out = execFileSync(process.execPath, [join(dir, 'out/index.mjs'), 'run'], { cwd: dir, env: { PATH: process.env.PATH } }).toString();
+    const rows: number[] = [];
+    const cols: number[] = [];
+    const vals: number[] = [];
+    for (let k = 0; k < 20000; k++) {
+      rows.push((k * 7919) % 4000);
+      cols.push((k * 104729) % 250);
+      vals.push(1 + (k % 3));
+    }
+    const one = fitImplicitAls(csrFromTriplets(4000, 250, rows, cols, vals), { factors: 8, iterations: 2, seed: 3 }, undefined, { threads: 1 });
+    expect(out).toBe(Buffer.from(one.itemFactors.buffer).toString('base64'));
+  });
+});
