@@ -76,6 +76,23 @@ describe('isEligible', () => {
     expect(isEligible({ ...item, price: 20000.2 }, { minPrice: 5000.01, maxPrice: 20000.2 }, undefined, new Set())).toBe(true);
     expect(isEligible({ ...item, price: 20000.21 }, { minPrice: 5000.01, maxPrice: 20000.2 }, undefined, new Set())).toBe(false);
   });
+
+  it('the serving mask includes both price bounds exactly, on its branch-free path and its per-item one', () => {
+    const prices = [5000, 5000.01, 5000.02, 12000, 20000.19, 20000.2, 20000.21];
+    const items: SnapshotItem[] = prices.map((price, i) => ({ id: `p${i}`, price, category: 'hat', promoted: false, status: 'active', countries: [], createdAt: 0, interactionCount: 0 }));
+    const snapshot = { items, itemIndex: new Map(items.map((it, i) => [it.id, i])), columns: buildItemColumns(items, new Float32Array(items.length)) };
+    const budget = { minPrice: 5000.01, maxPrice: 20000.2 };
+    const inBudget = [0, 1, 1, 1, 1, 1, 0];
+    // No category, no prefilter: the branch-free loop.
+    expect(Array.from(eligibilityMask(snapshot, budget, undefined, new Set()))).toEqual(inBudget);
+    // A category: the per-item loop.
+    expect(Array.from(eligibilityMask(snapshot, { ...budget, category: 'hat' }, undefined, new Set()))).toEqual(inBudget);
+    // A prefilter's own bounds are inclusive too.
+    expect(Array.from(eligibilityMask(snapshot, {}, undefined, new Set(), { minPrice: 5000.01, maxPrice: 20000.2 }))).toEqual(inBudget);
+    // One bound at a time, on the exact bound.
+    expect(Array.from(eligibilityMask(snapshot, { minPrice: 20000.2 }, undefined, new Set()))).toEqual([0, 0, 0, 0, 0, 1, 1]);
+    expect(Array.from(eligibilityMask(snapshot, { maxPrice: 5000.01 }, undefined, new Set()))).toEqual([1, 1, 0, 0, 0, 0, 0]);
+  });
 });
 
 /** Slow reference: sort eligible by score; take num; swap in the best promoted ones for the worst others. */
