@@ -114,7 +114,7 @@ describe('recommendations and the model lifecycle', () => {
     expect(rec.body.model_version).toBe(first.version);
     const ids = rec.body.recommended_products.map((p: { id: string }) => p.id);
     expect(ids).toHaveLength(3);
-    expect(ids).not.toContain('gift-1'); // owned by ana (a gift from bob)
+    expect(ids).not.toContain('gift-1'); // over max_price, and owned by ana: ownership alone is pinned below
     expect(ids).not.toContain('gift-2'); // blacklisted by ana
     expect(rec.body.recommended_products.filter((p: { promoted: boolean }) => p.promoted).length).toBeGreaterThanOrEqual(2);
 
@@ -130,5 +130,32 @@ describe('recommendations and the model lifecycle', () => {
       pointer_version: 'broken',
       serving_differs_from_pointer: true,
     });
+  });
+
+  it('reports promoted_shortfall in the body when the filters leave fewer promoted items than asked', async () => {
+    // Under max_price 5000 the in-budget gifts are gift-2..gift-5; of the promoted ones (1, 3, 6, 9, 12) only gift-3.
+    const ask = (minPromoted: string) =>
+      invoke(recommend, apiEvent('GET /recommend/{receiverId}/{num}', { receiverId: 'dora', num: '4' }, { min_promoted: minPromoted, max_price: '5000' }));
+    const short = await ask('3');
+    expect(short.status).toBe(200);
+    expect(short.body.promoted_shortfall).toBe(2);
+    expect(short.body.recommended_products.filter((p: { promoted: boolean }) => p.promoted).map((p: { id: string }) => p.id)).toEqual(['gift-3']);
+    expect(short.body.recommended_products.map((p: { id: string }) => p.id).sort()).toEqual(['gift-2', 'gift-3', 'gift-4', 'gift-5']);
+    const met = await ask('1');
+    expect(met.body.promoted_shortfall).toBe(0);
+  });
+
+  it('never recommends what the receiver owns, even an item that passes every other filter', async () => {
+    // gift-1 is an active, promoted scarf sold everywhere; ana owns it (a gift from bob), dora does not.
+    const scarves = (receiverId: string) =>
+      invoke(recommend, apiEvent('GET /recommend/{receiverId}/{num}', { receiverId, num: '5' }, { category: 'scarf', min_promoted: '1' }));
+    const dora = await scarves('dora');
+    expect(dora.status).toBe(200);
+    expect(dora.body.recommended_products.map((p: { id: string }) => p.id)).toEqual(['gift-1']);
+    expect(dora.body.promoted_shortfall).toBe(0);
+    const ana = await scarves('ana');
+    expect(ana.status).toBe(200);
+    expect(ana.body.recommended_products).toEqual([]);
+    expect(ana.body.promoted_shortfall).toBe(1);
   });
 });

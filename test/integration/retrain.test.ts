@@ -37,6 +37,26 @@ afterAll(async () => {
   await aws.stop();
 });
 
+/** Every file of a stored version, as the serving container fetches them. */
+async function readVersion(version: string): Promise<Record<string, Uint8Array>> {
+  const { getDeps } = await import('../../functions/adapters/bootstrap.js');
+  const { models } = getDeps();
+  const manifestBytes = await models.getFile(version, 'manifest.json');
+  const manifest = JSON.parse(new TextDecoder().decode(manifestBytes));
+  const files: Record<string, Uint8Array> = { 'manifest.json': manifestBytes };
+  for (const name of Object.keys(manifest.files)) files[name] = await models.getFile(version, name);
+  return files;
+}
+
+/** A copy of a stored version under another name, its manifest edited by `edit` (the manifest is not checksummed). */
+async function copyVersion(from: string, to: string, edit: (manifest: Record<string, any>) => Record<string, any>): Promise<void> {
+  const { getDeps } = await import('../../functions/adapters/bootstrap.js');
+  const files = await readVersion(from);
+  const manifest = JSON.parse(new TextDecoder().decode(files['manifest.json']));
+  files['manifest.json'] = new TextEncoder().encode(JSON.stringify(edit({ ...manifest, version: to })));
+  await getDeps().models.putVersion(to, files);
+}
+
 describe('retrain Lambda', () => {
   it('writes a checksummed version, then moves the pointer; the serving model loads it', async () => {
     const { handler } = await import('../../functions/retrain/handler.js');
@@ -103,5 +123,55 @@ describe('retrain Lambda', () => {
     expect(regressed.passed).toBe(false);
     const fine = gateDecision({ users: 100, alsHitRate10: 0.3, alsNdcg10: 0.19, popularityHitRate10: 0.2, popularityNdcg10: 0.1 }, 0.2);
     expect(fine.passed).toBe(true);
+  });
+
+  it('a retrain the gate refuses is written whole but the pointer stays on the serving version', async () => {
+    const { retrainModel } = await import('../../functions/retrain/retrain-model.js');
+    const { getDeps } = await import('../../functions/adapters/bootstrap.js');
+    const deps = getDeps();
+    const serving = (await deps.models.readPointer())!.version;
+    // A serving version whose recorded holdout NDCG no retrain on this data can come within 10 % of.
+    await copyVersion(serving, 'v-unbeatable', (m) => ({ ...m, metrics: { ...m.metrics, alsNdcg10: 0.99, holdoutNdcg10: 0.99 } }));
+    await deps.models.swapPointer(serving, 'v-unbeatable');
+    try {
+      const outcome = await retrainModel(deps, { version: 'v-refused' });
+      expect(outcome.promoted).toBe(false);
+      expect(outcome.reason).toMatch(/below serving 0\.9900/);
+      expect((await deps.models.readPointer())?.version).toBe('v-unbeatable');
+      const written = JSON.parse(new TextDecoder().decode(await deps.models.getFile('v-refused', 'manifest.json')));
+      expect(written.gate.passed).toBe(false);
+    } finally {
+      await deps.models.swapPointer('v-unbeatable', serving);
+    }
+  });
+
+  it('one flipped byte in item_factors.f32 (same length, still finite) is refused; the container keeps its version', async () => {
+    const { getDeps } = await import('../../functions/adapters/bootstrap.js');
+    const { ServingModel } = await import('../../functions/adapters/model-cache.js');
+    const { deserializeSnapshot } = await import('../../functions/core/snapshot/model-snapshot.js');
+    const { CorruptArtifact } = await import('../../functions/core/domain/errors.js');
+    const deps = getDeps();
+    const serving = (await deps.models.readPointer())!.version;
+    const container = new ServingModel(deps.models, 0, deps.logger);
+    expect((await container.get()).manifest.version).toBe(serving);
+
+    const files = await readVersion(serving);
+    const factors = Uint8Array.from(files['item_factors.f32']);
+    factors[0] ^= 0x01; // lowest mantissa bit of the first factor: the value moves by ~1e-8, stays finite
+    const flippedValue = new Float32Array(factors.buffer, 0, 1)[0];
+    expect(Number.isFinite(flippedValue) && flippedValue !== new Float32Array(Uint8Array.from(files['item_factors.f32']).buffer, 0, 1)[0]).toBe(true);
+    const flipped = { ...files, 'item_factors.f32': factors };
+    expect(() => deserializeSnapshot(flipped)).toThrow(CorruptArtifact);
+    expect(() => deserializeSnapshot(flipped)).toThrow(/item_factors\.f32: checksum mismatch/);
+    expect(deserializeSnapshot(files).manifest.version).toBe(serving);
+
+    await deps.models.putVersion('v-flipped', flipped);
+    await deps.models.swapPointer(serving, 'v-flipped');
+    try {
+      expect((await container.get()).manifest.version).toBe(serving);
+      expect(await container.state()).toMatchObject({ serving, pointer: 'v-flipped', refused: ['v-flipped'] });
+    } finally {
+      await deps.models.swapPointer('v-flipped', serving);
+    }
   });
 });
