@@ -112,7 +112,7 @@ export class DynamoCatalogStore implements CatalogStore {
   }
 }
 
-interface InteractionItem {
+export interface InteractionItem {
   userId: string;
   eventId: string;
   actorId: string;
@@ -122,7 +122,8 @@ interface InteractionItem {
   timestamp: number;
 }
 
-function toItem(e: InteractionEvent): InteractionItem {
+/** A domain event as its interactions-table item (userId = the credited user). */
+export function toItem(e: InteractionEvent): InteractionItem {
   return {
     userId: creditedUser(e),
     eventId: e.eventId,
@@ -134,7 +135,8 @@ function toItem(e: InteractionEvent): InteractionItem {
   };
 }
 
-function toEvent(item: InteractionItem): InteractionEvent {
+/** An interactions-table item as the domain event (the scan and the table export read it alike). */
+export function toEvent(item: InteractionItem): InteractionEvent {
   const gift = item.actorId !== item.userId;
   return {
     eventId: item.eventId,

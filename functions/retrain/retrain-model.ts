@@ -15,9 +15,10 @@ import type { ModelConfig } from '../core/snapshot/model-config.js';
 import type { RankingManifest } from '../core/snapshot/model-snapshot.js';
 
 export interface RetrainDeps {
-  catalog: CatalogStore;
-  interactions: InteractionStore;
-  users: UserStore;
+  /** Only the scans: the tables through the SDK (Lambda) or a table export (the retrain container). */
+  catalog: Pick<CatalogStore, 'scanAll'>;
+  interactions: Pick<InteractionStore, 'scanAll'>;
+  users: Pick<UserStore, 'scanAll'>;
   models: ModelStore;
   logger: Pick<Logger, 'info' | 'warn' | 'error'>;
 }
@@ -60,6 +61,8 @@ export async function retrainModel(
   const now = options.now ?? started;
   const events: InteractionEvent[] = [];
   for await (const e of deps.interactions.scanAll()) events.push(e);
+  // Storage order is arbitrary (a table scan, an export's files): one order, so equal data give equal versions.
+  events.sort((a, b) => a.timestamp - b.timestamp || (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0));
   const products: Product[] = [];
   for await (const p of deps.catalog.scanAll()) products.push(p);
   const userCountries = new Map<string, string>();
