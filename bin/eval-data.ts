@@ -6,12 +6,12 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { csvEventsToInteractions, parseDunnhumby, parseInteractionsCsv, parseMovielens } from '../functions/core/evaluation/datasets.js';
+import { csvEventsToInteractions, parseDunnhumby, parseInteractionsCsv, parseMovielens, parseOtto, parseRees46 } from '../functions/core/evaluation/datasets.js';
 import type { AlsParams } from '../functions/core/factorization/als.js';
 import type { TrainData } from '../functions/core/evaluation/evaluation.js';
 import { stratifiedSplit, temporalSplit, type Interaction } from '../functions/core/evaluation/split.js';
 
-export type DatasetFormat = 'movielens' | 'csv' | 'dunnhumby';
+export type DatasetFormat = 'movielens' | 'csv' | 'dunnhumby' | 'rees46' | 'otto';
 
 export interface LoadedDataset {
   name: string;
@@ -74,12 +74,14 @@ export function loadDataset(path: string, format: DatasetFormat): LoadedDataset 
   let rows: Interaction[];
   if (format === 'movielens') rows = parseMovielens(text);
   else if (format === 'dunnhumby') rows = parseDunnhumby(text);
+  else if (format === 'rees46') rows = parseRees46(text);
+  else if (format === 'otto') rows = parseOtto(text);
   else rows = csvEventsToInteractions(parseInteractionsCsv(text.split('\n')));
   const name =
     format === 'movielens'
       ? basename(statSync(path).isDirectory() ? path : join(path, '..'))
-      : format === 'dunnhumby'
-        ? 'dunnhumby'
+      : format === 'dunnhumby' || format === 'rees46' || format === 'otto'
+        ? format
         : basename(file).replace(/\.csv(\.gz)?$/, '');
   const { train, test, split } = splitByProtocol(format, rows);
   return { name, format, file, sha256, rows, train, test, split, seed: SPLIT_SEED };

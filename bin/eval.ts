@@ -1,6 +1,6 @@
 /**
- * Offline evaluation: `npm run eval -- --dataset PATH --format movielens|csv|dunnhumby [--k 10]
- * [--models popularity,als,als-defaults,svd,ease,two-stage] [--no-docs] [--write-split DIR]`. `--write-split` also writes the
+ * Offline evaluation: `npm run eval -- --dataset PATH --format movielens|csv|dunnhumby|rees46|otto [--k 10]
+ * [--models popularity,trending,ease-binary,ease-recency,als-defaults,als-validated,svd,engine,als-tune,two-stage] [--no-docs] [--write-split DIR]`. `--write-split` also writes the
  * split as files (DIR/train.csv in `npm run batch`'s event format, DIR/test.csv, DIR/users.txt) so
  * batch output can be scored independently with `npm run score`. Splits by the format's protocol (docs/evaluation.md),
  * fits every model factory on train, ranks all unseen items for each test user, and writes
@@ -13,8 +13,9 @@ import { DEFAULT_ALS_PARAMS } from '../functions/core/factorization/als.js';
 import {
   alsFactory,
   buildTrainData,
-  easeFactory,
+  easeNeighboursFactory,
   evaluateModel,
+  trendingPopularityFactory,
   popularityFactory,
   relevantSets,
   svdFactory,
@@ -23,33 +24,43 @@ import {
 } from '../functions/core/evaluation/evaluation.js';
 import { barChartSvg } from '../bench/plot.js';
 import { twoStageFactory } from '../functions/core/evaluation/two-stage-eval.js';
+import { engineFactory } from '../functions/core/evaluation/offline-engine.js';
+import { onnxSpdInverter } from '../functions/adapters/onnx-linalg.js';
 import { loadDataset, parseArgs, readTuned, writeSplit, type DatasetFormat, type TunedParams } from './eval-data.js';
 
-/** EASE λ chosen by `npm run tune` (docs/tuning.md). */
-const DEFAULT_EASE_LAMBDA = 500;
-/** SVD rank as seed 003 (TruncatedSVD n_components=20). */
+/** SVD rank of the scikit-learn TruncatedSVD baseline (n_components=20). */
 const DEFAULT_SVD_RANK = 20;
+/** The recency half-life of the recency-weighted EASE baseline row (a fixed baseline, not tuned). */
+const BASELINE_HALF_LIFE_DAYS = 14;
 
 /**
- * The models compared. Later models (the two-stage engine) register here: each is a factory
- * `fit(train) → recommend(user, k, exclude)`; see functions/core/evaluation/evaluation.ts › ModelFactory.
- * `als` and the engine's stage 1 use the dataset's validation-tuned ALS when `npm run tune` was
- * run on it; `als-defaults` is the engine's shipped defaults.
+ * The rows compared, each a factory `fit(train) → recommend(user, k, exclude)` (evaluation.ts ›
+ * ModelFactory). Baselines: popularity, trending popularity, EASE on binary and on recency-weighted
+ * inputs, ALS with the shipped defaults, ALS chosen by the engine's own selection restricted to ALS
+ * (tuned on a window of the training rows), truncated SVD. `engine` is the engine as shipped:
+ * `npm run batch` with no flags. `als-tune` (when `npm run tune` was run on the file) and the older
+ * `two-stage` row run only when asked for with `--models`.
  */
 function modelFactories(format: DatasetFormat, tuned?: TunedParams): ModelFactory[] {
-  const als = { ...DEFAULT_ALS_PARAMS, ...(tuned?.als ?? {}) };
-  const tunedAls = alsFactory(als, { binary: tuned?.binary ?? true, cap: 5 });
-  if (tuned) tunedAls.describe += `, tuned on validation (${tuned.source})`;
+  const invert = onnxSpdInverter();
+  const tunedAls = alsFactory({ ...DEFAULT_ALS_PARAMS, ...(tuned?.als ?? {}) }, { binary: tuned?.binary ?? true, cap: 5, name: 'als-tune' });
+  if (tuned) tunedAls.describe += `, chosen by npm run tune on a validation split (${tuned.source})`;
   return [
     popularityFactory(),
-    tunedAls,
-    ...(tuned ? [alsFactory(DEFAULT_ALS_PARAMS, { binary: true, name: 'als-defaults' })] : []),
+    trendingPopularityFactory(),
+    easeNeighboursFactory({ invert }),
+    easeNeighboursFactory({ invert, halfLifeDays: BASELINE_HALF_LIFE_DAYS }),
+    alsFactory(DEFAULT_ALS_PARAMS, { binary: true, name: 'als-defaults' }),
+    engineFactory({ name: 'als-validated', describe: 'ALS chosen by the selection on a window of the training rows', families: ['als'], secondStage: false, invert }),
     svdFactory(DEFAULT_SVD_RANK),
-    easeFactory(tuned?.easeLambda ?? DEFAULT_EASE_LAMBDA),
-    // Validation carve inside train: per-item random like the MovieLens protocol, temporal (seed 004) for retail.
+    engineFactory({ invert }),
+    ...(tuned ? [tunedAls] : []),
     twoStageFactory({ carve: format === 'movielens' ? 'stratified' : 'temporal', als: tuned?.als }),
   ];
 }
+
+/** Rows run when `--models` is not given. */
+const DEFAULT_ROWS = new Set(['popularity', 'trending', 'ease-binary', 'ease-recency', 'als-defaults', 'als-validated', 'svd', 'engine']);
 
 interface EvalReport {
   dataset: string;
@@ -66,12 +77,12 @@ interface EvalReport {
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (!args.dataset || !args.format) {
-    console.error('usage: npm run eval -- --dataset PATH --format movielens|csv|dunnhumby [--k 10] [--models a,b] [--no-docs] [--write-split DIR]');
+    console.error('usage: npm run eval -- --dataset PATH --format movielens|csv|dunnhumby|rees46|otto [--k 10] [--models a,b] [--no-docs] [--write-split DIR]');
     process.exit(2);
   }
   const format = args.format as DatasetFormat;
-  if (!['movielens', 'csv', 'dunnhumby'].includes(format)) throw new Error(`unknown --format ${format}`);
-  const k = Number(args.k ?? (format === 'dunnhumby' ? 5 : 10));
+  if (!['movielens', 'csv', 'dunnhumby', 'rees46', 'otto'].includes(format)) throw new Error(`unknown --format ${format}`);
+  const k = Number(args.k ?? 10);
   const wanted = args.models ? new Set(args.models.split(',')) : undefined;
   const ds = loadDataset(args.dataset, format);
   const train = buildTrainData(ds.train);
@@ -83,7 +94,7 @@ async function main(): Promise<void> {
   const factories = modelFactories(format, tuned);
   const results: ModelResult[] = [];
   for (const factory of factories) {
-    if (wanted && !wanted.has(factory.name)) continue;
+    if (!(wanted ?? DEFAULT_ROWS).has(factory.name)) continue;
     if (factory.maxItems !== undefined && train.items.size > factory.maxItems) {
       console.log(`${factory.name}: skipped — ${train.items.size} items exceed its limit of ${factory.maxItems}`);
       continue;
@@ -91,7 +102,7 @@ async function main(): Promise<void> {
     const bar = progressBar(`${factory.name.padEnd(12)} [{bar}] {value}/{total} users | {duration_formatted}`);
     process.stdout.write(`${factory.name}: fitting (${factory.describe})…\n`);
     let started = false;
-    const r = evaluateModel(factory, train, relevant, k, (done, total) => {
+    const r = await evaluateModel(factory, train, relevant, k, (done, total) => {
       if (!started) {
         bar.start(total, 0);
         started = true;
@@ -120,7 +131,7 @@ async function main(): Promise<void> {
   try {
     const prev = JSON.parse(readFileSync(out, 'utf8')) as EvalReport;
     if (prev.sha256 === report.sha256 && prev.k === k) {
-      for (const p of prev.results) if (!results.some((r) => r.model === p.model)) results.push(p);
+      for (const p of prev.results) if (!results.some((r) => r.model === p.model) && factories.some((f) => f.name === p.model)) results.push(p);
       const order = factories.map((f) => f.name);
       results.sort((a, b) => (order.indexOf(a.model) + 1 || 99) - (order.indexOf(b.model) + 1 || 99));
     }

@@ -38,9 +38,9 @@ const rel = relevantSets(td, val.test);
 console.log(`${ds.name}: train ${ds.train.length} → sub-train ${val.train.length} / validation ${val.test.length} (${rel.size} users)`);
 
 const trials: Trial[] = [];
-function run(f: ModelFactory, params: Record<string, unknown>): Trial {
+async function run(f: ModelFactory, params: Record<string, unknown>): Promise<Trial> {
   const t0 = performance.now();
-  const r = evaluateModel(f, td, rel, k);
+  const r = await evaluateModel(f, td, rel, k);
   const t: Trial = {
     model: f.name,
     params,
@@ -56,7 +56,7 @@ function run(f: ModelFactory, params: Record<string, unknown>): Trial {
 }
 
 type AlsTry = Partial<AlsParams> & { binary?: boolean };
-function tryAls(p: AlsTry): Trial {
+function tryAls(p: AlsTry): Promise<Trial> {
   const { binary = true, ...params } = p;
   return run(alsFactory({ ...DEFAULT_ALS_PARAMS, ...params }, { binary, cap: 5 }), { ...params, binary });
 }
@@ -66,8 +66,8 @@ const quick = args.quick === 'true';
 const small = args.grid === 'small';
 let best: AlsTry = { factors: 64, iterations: 15, confidence: 'linear', binary: true };
 let bestScore = -1;
-const consider = (p: AlsTry) => {
-  const t = tryAls(p);
+const consider = async (p: AlsTry) => {
+  const t = await tryAls(p);
   if (t.ndcg > bestScore) {
     bestScore = t.ndcg;
     best = p;
@@ -76,29 +76,29 @@ const consider = (p: AlsTry) => {
 const regs = quick ? [0.1, 10] : small ? [0.1, 5, 50] : [0.1, 1, 10, 50, 150];
 const alphas = quick ? [1, 10] : small ? [1, 5, 20] : [0.5, 2, 5, 15, 40];
 console.log('ALS stage 1: regularization × alpha at 64 factors');
-for (const regularization of regs) for (const alpha of alphas) consider({ ...best, regularization, alpha });
+for (const regularization of regs) for (const alpha of alphas) await consider({ ...best, regularization, alpha });
 console.log('ALS stage 2: factors');
-for (const factors of quick ? [32] : small ? [32, 128] : [32, 100, 128, 200]) consider({ ...best, factors });
+for (const factors of quick ? [32] : small ? [32, 128] : [32, 100, 128, 200]) await consider({ ...best, factors });
 console.log('ALS stage 3: iterations, then log confidence and raw strengths');
-for (const iterations of quick ? [10] : [8, 25]) consider({ ...best, iterations });
+for (const iterations of quick ? [10] : [8, 25]) await consider({ ...best, iterations });
 if (!quick && !small) {
   // The optimum in (λ, α) is narrow on MovieLens: halving/doubling, then ±20 %.
-  for (const alpha of [best.alpha! / 2, best.alpha! * 2]) consider({ ...best, alpha });
-  for (const regularization of [best.regularization! / 2, best.regularization! * 2]) consider({ ...best, regularization });
-  for (const alpha of [best.alpha! * 0.8, best.alpha! * 1.2]) consider({ ...best, alpha });
-  for (const regularization of [best.regularization! * 0.8, best.regularization! * 1.2]) consider({ ...best, regularization });
-  consider({ ...best, confidence: 'log', epsilon: 1 });
-  consider({ ...best, binary: false });
+  for (const alpha of [best.alpha! / 2, best.alpha! * 2]) await consider({ ...best, alpha });
+  for (const regularization of [best.regularization! / 2, best.regularization! * 2]) await consider({ ...best, regularization });
+  for (const alpha of [best.alpha! * 0.8, best.alpha! * 1.2]) await consider({ ...best, alpha });
+  for (const regularization of [best.regularization! * 0.8, best.regularization! * 1.2]) await consider({ ...best, regularization });
+  await consider({ ...best, confidence: 'log', epsilon: 1 });
+  await consider({ ...best, binary: false });
 }
 if (!quick && small) {
-  consider({ ...best, binary: false });
+  await consider({ ...best, binary: false });
 }
 console.log('EASE: lambda');
 let easeBest = { lambda: 0, ndcg: -1 };
 const easeLambdas = td.items.size > EASE_MAX_ITEMS ? [] : quick ? [100, 500] : [50, 100, 250, 500, 1000, 2000];
 if (easeLambdas.length === 0) console.log(`  skipped: ${td.items.size} items > ${EASE_MAX_ITEMS}`);
 for (const lambda of easeLambdas) {
-  const t = run(easeFactory(lambda), { lambda });
+  const t = await run(easeFactory(lambda), { lambda });
   if (t.ndcg > easeBest.ndcg) easeBest = { lambda, ndcg: t.ndcg };
 }
 

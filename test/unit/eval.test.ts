@@ -25,9 +25,9 @@ describe('evaluation harness', () => {
     expect([...rel.get(td.users.get('b')!)!].sort()).toEqual(['w', 'y']);
   });
 
-  it('popularity never recommends seen items and scores by hand', () => {
+  it('popularity never recommends seen items and scores by hand', async () => {
     const td = buildTrainData(train);
-    const r = evaluateModel(popularityFactory(), td, relevantSets(td, test), 1);
+    const r = await evaluateModel(popularityFactory(), td, relevantSets(td, test), 1);
     // Popularity order x(3) > y(2) > z(1). a has seen x,y → recommends z (hit). b has seen x → y (hit).
     expect(r.metrics.users).toBe(2);
     expect(r.metrics.precision).toBe(1);
@@ -35,12 +35,12 @@ describe('evaluation harness', () => {
     expect(r.metrics.coverage).toBeCloseTo(2 / 3, 12);
   });
 
-  it('ALS, SVD and EASE run end to end and are deterministic', () => {
+  it('ALS, SVD and EASE run end to end and are deterministic', async () => {
     const td = buildTrainData(train);
     const rel = relevantSets(td, test);
     for (const f of [alsFactory({ factors: 2, iterations: 3 }), svdFactory(2), easeFactory(1)]) {
-      const a = evaluateModel(f, td, rel, 2);
-      const b = evaluateModel(f, td, rel, 2);
+      const a = await evaluateModel(f, td, rel, 2);
+      const b = await evaluateModel(f, td, rel, 2);
       expect(a.metrics).toEqual(b.metrics);
       expect(a.metrics.ndcg).toBeGreaterThanOrEqual(0);
       expect(a.metrics.ndcg).toBeLessThanOrEqual(1);

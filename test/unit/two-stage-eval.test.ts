@@ -20,10 +20,10 @@ function temporalRows(): Interaction[] {
 }
 
 describe('two-stage engine in the offline evaluation, temporal carve', () => {
-  it('gates the scorer forward-chained: on the last window of the training rows, against ALS order', () => {
+  it('gates the scorer forward-chained: on the last window of the training rows, against ALS order', async () => {
     const rows = temporalRows();
     const decisions: ScorerDecision[] = [];
-    const model = twoStageFactory({ carve: 'temporal', als: { factors: 8, iterations: 5, regularization: 1 }, onDecision: (d) => decisions.push(d) }).fit(buildTrainData(rows));
+    const model = await twoStageFactory({ carve: 'temporal', als: { factors: 8, iterations: 5, regularization: 1 }, onDecision: (d) => decisions.push(d) }).fit(buildTrainData(rows));
     expect(decisions).toHaveLength(1);
     const d = decisions[0];
     expect(d.reason).toMatch(/^forward-chained, trained on the previous window and gated on the last: /);
@@ -36,7 +36,7 @@ describe('two-stage engine in the offline evaluation, temporal carve', () => {
     expect(d.figures.alsNdcg).toBeGreaterThan(0);
     expect(d.promoted).toBe(d.figures.scorerNdcg > d.figures.alsNdcg * 1.005);
     // Whatever the decision, the fitted model ranks: k distinct items the user has not seen.
-    const out = Array.from(model.recommend(0, 5, (i) => i === 0));
+    const out = Array.from(await model.recommend(0, 5, (i) => i === 0));
     expect(new Set(out).size).toBe(5);
     expect(out).not.toContain(0);
   });

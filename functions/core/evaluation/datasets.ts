@@ -42,7 +42,7 @@ export function splitCsvLine(line: string): string[] {
   return out;
 }
 
-/** One row of the batch interactions CSV (DESIGN.md › Command line). */
+/** One row of the batch interactions CSV (`user_id,item_id,timestamp,event_type[,quantity][,receiver_id]`). */
 export interface CsvEvent {
   userId: string;
   itemId: string;
@@ -98,11 +98,11 @@ export function* parseInteractionsCsv(lines: Iterable<string>): Generator<CsvEve
   }
 }
 
-/** CSV events → interactions credited per DESIGN.md › Gifting (receiver for gift orders). */
+/** CSV events → interactions credited by the gifting rule (the receiver of a gift order). */
 export function csvEventsToInteractions(events: Iterable<CsvEvent>, weights: EventWeights = DEFAULT_EVENT_WEIGHTS): Interaction[] {
   const out: Interaction[] = [];
   for (const e of events) {
-    out.push({ user: creditedUser(e), item: e.itemId, value: eventStrength(e.type, e.quantity, weights), timestamp: e.timestamp });
+    out.push({ user: creditedUser(e), item: e.itemId, value: eventStrength(e.type, e.quantity, weights), timestamp: e.timestamp, type: e.type });
   }
   return out;
 }
@@ -124,6 +124,48 @@ export function parseDunnhumby(text: string): Interaction[] {
     if (!lines[k].trim()) continue;
     const f = splitCsvLine(lines[k]);
     out.push({ user: f[hu], item: f[pi], value: 1, timestamp: Date.parse(f[ts]) });
+  }
+  return out;
+}
+
+/** Event weight of a retail dataset's event type (the engine's defaults: order 1, cart 0.5, view 0.1). */
+function retailRow(user: string, item: string, type: EventType, timestamp: number): Interaction {
+  return { user, item, value: eventStrength(type, 1, DEFAULT_EVENT_WEIGHTS), timestamp, type };
+}
+
+/**
+ * REES46 multi-category store (`event_time,event_type,product_id,…,user_id,user_session`):
+ * `view` → view, `cart` → cart, `purchase` → order; other types are skipped.
+ */
+export function parseRees46(text: string): Interaction[] {
+  const lines = text.split('\n');
+  const head = splitCsvLine(lines[0] ?? '').map((h) => h.trim());
+  const col = (name: string) => {
+    const k = head.indexOf(name);
+    if (k < 0) throw new InvalidInput(`REES46 header lacks "${name}"`);
+    return k;
+  };
+  const [t, e, p, u] = [col('event_time'), col('event_type'), col('product_id'), col('user_id')];
+  const types: Record<string, EventType> = { view: 'view', cart: 'cart', purchase: 'order' };
+  const out: Interaction[] = [];
+  for (let n = 1; n < lines.length; n++) {
+    if (!lines[n].trim()) continue;
+    const f = splitCsvLine(lines[n]);
+    const type = types[f[e]];
+    const ts = Date.parse(f[t].replace(' UTC', 'Z').replace(' ', 'T'));
+    if (type && f[u] && f[p] && Number.isFinite(ts)) out.push(retailRow(f[u], f[p], type, ts));
+  }
+  return out;
+}
+
+/** OTTO sessions (JSON lines `{"session", "events":[{"aid","ts","type"}]}`): clicks → view, carts → cart, orders → order. */
+export function parseOtto(text: string): Interaction[] {
+  const types: Record<string, EventType> = { clicks: 'view', carts: 'cart', orders: 'order' };
+  const out: Interaction[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    const s = JSON.parse(line) as { session: number; events: { aid: number; ts: number; type: string }[] };
+    for (const ev of s.events) if (types[ev.type]) out.push(retailRow(String(s.session), String(ev.aid), types[ev.type], ev.ts));
   }
   return out;
 }

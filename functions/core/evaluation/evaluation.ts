@@ -7,11 +7,11 @@
  * and users are averaged over those present in both train and test.
  */
 import { csrFromTriplets, type CsrMatrix } from '../numeric/sparse.js';
-import { IdIndex } from '../domain/interactions.js';
+import { IdIndex, recencyWeight } from '../domain/interactions.js';
 import { fitImplicitAls, DEFAULT_ALS_PARAMS, type AlsParams } from '../factorization/als.js';
 import { dotScores, topK } from '../numeric/topk.js';
 import { itemUserCounts } from '../ranking/popularity.js';
-import { fitEase, easeScores } from '../factorization/ease.js';
+import { DEFAULT_EASE_PARAMS, fitEase, easeScores, fitEaseNeighbours, neighbourScores, type SpdInverter } from '../factorization/ease.js';
 import { fitTruncatedSvd } from './baselines/svd.js';
 import { evaluateRanking, type RankingMetrics } from './metrics.js';
 import type { Interaction } from './split.js';
@@ -26,7 +26,7 @@ export interface TrainData {
 
 /** A fitted model: best-first item indices for a known user, skipping `exclude`d items. */
 export interface FittedModel {
-  recommend(user: number, k: number, exclude: (item: number) => boolean): Int32Array;
+  recommend(user: number, k: number, exclude: (item: number) => boolean): Int32Array | Promise<Int32Array>;
 }
 
 /** A named model factory — the hook through which later models (the two-stage engine) join. */
@@ -36,7 +36,7 @@ export interface ModelFactory {
   describe: string;
   /** Largest catalogue the model can handle (EASE is dense n×n); larger ones are skipped. */
   maxItems?: number;
-  fit(train: TrainData): FittedModel;
+  fit(train: TrainData): FittedModel | Promise<FittedModel>;
 }
 
 /** Builds indices and R (summed strengths) from training rows; models binarise R themselves where they need to. */
@@ -97,7 +97,7 @@ export function alsFactory(params: Partial<AlsParams> = {}, options: { binary?: 
   };
 }
 
-/** Truncated SVD of the binary R (seed 003's scikit-learn TruncatedSVD model). */
+/** Truncated SVD of the binary R (the scikit-learn TruncatedSVD baseline). */
 export function svdFactory(k = 20, options: { seed?: number } = {}): ModelFactory {
   return {
     name: 'svd',
@@ -177,28 +177,29 @@ function hasEntry(R: CsrMatrix, r: number, c: number): boolean {
 }
 
 /** Fits one model and evaluates it; `onProgress(done, total)` after each user. */
-export function evaluateModel(
+export async function evaluateModel(
   factory: ModelFactory,
   train: TrainData,
   relevant: Map<number, Set<string>>,
   k: number,
   onProgress?: (done: number, total: number) => void,
-): ModelResult {
+): Promise<ModelResult> {
   const t0 = performance.now();
-  const fitted = factory.fit(train);
+  const fitted = await factory.fit(train);
   const t1 = performance.now();
   const seen = new Uint8Array(train.items.size);
   const cases: { rec: string[]; relevant: Set<string> }[] = [];
   const users = [...relevant.keys()].sort((a, b) => a - b);
-  users.forEach((u, n) => {
+  for (let n = 0; n < users.length; n++) {
+    const u = users[n];
     const s = train.R.indptr[u];
     const e = train.R.indptr[u + 1];
     for (let q = s; q < e; q++) seen[train.R.indices[q]] = 1;
-    const rec = fitted.recommend(u, k, (i) => seen[i] === 1);
+    const rec = await fitted.recommend(u, k, (i) => seen[i] === 1);
     for (let q = s; q < e; q++) seen[train.R.indices[q]] = 0;
     cases.push({ rec: Array.from(rec, (i) => train.items.ids[i]), relevant: relevant.get(u)! });
     onProgress?.(n + 1, users.length);
-  });
+  }
   const t2 = performance.now();
   return {
     model: factory.name,
@@ -206,5 +207,63 @@ export function evaluateModel(
     metrics: evaluateRanking(cases, k, train.items.size),
     fitSeconds: (t1 - t0) / 1000,
     recommendSeconds: (t2 - t1) / 1000,
+  };
+}
+
+/** The newest training timestamp: the reference time of every recency-weighted baseline. */
+function newestRow(train: TrainData): number {
+  return train.rows.reduce((t, r) => Math.max(t, r.timestamp), 0);
+}
+
+/** R with each row's value × 2^(−age/h) at the newest training row (summed per user–item, capped). */
+function recencyWeighted(train: TrainData, halfLifeDays: number, cap = 5): CsrMatrix {
+  const ref = newestRow(train);
+  const r = new Int32Array(train.rows.length);
+  const c = new Int32Array(train.rows.length);
+  const v = new Float32Array(train.rows.length);
+  train.rows.forEach((row, k) => {
+    r[k] = train.users.get(row.user)!;
+    c[k] = train.items.get(row.item)!;
+    v[k] = recencyWeight(row.timestamp, ref, halfLifeDays);
+  });
+  return capValues(csrFromTriplets(train.users.size, train.items.size, r, c, v), cap);
+}
+
+/** Recency-weighted popularity: Σ 2^(−age/h) per item at the newest training row, the same list for everyone. */
+export function trendingPopularityFactory(halfLifeDays = 30): ModelFactory {
+  return {
+    name: 'trending',
+    describe: `popularity weighted 2^(−age/${halfLifeDays} d) at the newest training row`,
+    fit(train) {
+      const R = recencyWeighted(train, halfLifeDays, Infinity);
+      const scores = new Float32Array(train.items.size);
+      for (let k = 0; k < R.indices.length; k++) scores[R.indices[k]] += R.data[k];
+      return { recommend: (_u, k, exclude) => topK(scores, k, exclude).indices };
+    },
+  };
+}
+
+/**
+ * EASE as the engine stores it (top-M neighbours per item, the `maxItems` most-interacted items
+ * inverted), on binary inputs or inputs weighted 2^(−age/h): the two EASE baseline rows.
+ */
+export function easeNeighboursFactory(o: { lambda?: number; halfLifeDays?: number; invert?: SpdInverter; name?: string } = {}): ModelFactory {
+  const lambda = o.lambda ?? DEFAULT_EASE_PARAMS.lambda;
+  return {
+    name: o.name ?? (o.halfLifeDays ? 'ease-recency' : 'ease-binary'),
+    describe: `EASE λ=${lambda}, M=${DEFAULT_EASE_PARAMS.neighbours}, ${o.halfLifeDays ? `inputs weighted 2^(−age/${o.halfLifeDays} d)` : 'binary inputs'} (≤ ${DEFAULT_EASE_PARAMS.maxItems} most-interacted items)`,
+    async fit(train) {
+      const R = o.halfLifeDays ? recencyWeighted(train, o.halfLifeDays) : binarize(train.R);
+      const nb = await fitEaseNeighbours(R, { lambda, binary: !o.halfLifeDays }, o.invert);
+      const scores = new Float32Array(train.items.size);
+      return {
+        recommend(u, k, exclude) {
+          const s = R.indptr[u];
+          const e = R.indptr[u + 1];
+          neighbourScores(nb, R.indices.subarray(s, e), R.data.subarray(s, e), scores);
+          return topK(scores, k, exclude).indices;
+        },
+      };
+    },
   };
 }

@@ -16,6 +16,8 @@ export interface Interaction {
   value: number;
   /** Epoch ms (or any monotone clock). */
   timestamp: number;
+  /** The app event behind the row, when the dataset has one (default: an order). */
+  type?: import('../domain/types.js').EventType;
 }
 
 /** numpy/Python 3 `round`: halves go to the even neighbour. */

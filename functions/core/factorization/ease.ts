@@ -101,12 +101,16 @@ export interface EaseParams {
  */
 export const DEFAULT_EASE_PARAMS: EaseParams = { lambda: 500, neighbours: 200, maxItems: 6000, binary: false };
 
-/** The `maxItems` columns with most stored entries, in index order; `map[c]` = their position or −1. */
-export function easeColumns(R: CsrMatrix, maxItems: number): { columns: Int32Array; map: Int32Array } {
+/**
+ * The columns EASE inverts: items with at least `minUsers` users (an item one user touched
+ * co-occurs with nothing else, so its weights are ≈ 1/(1+λ) and only cost n² memory), at most the
+ * `maxItems` most-interacted, in index order; `map[c]` = their position or −1.
+ */
+export function easeColumns(R: CsrMatrix, maxItems: number, minUsers = 2): { columns: Int32Array; map: Int32Array } {
   const counts = new Float32Array(R.nCols);
   for (let k = 0; k < R.indices.length; k++) counts[R.indices[k]] += 1;
-  const active = Math.min(maxItems, counts.reduce((a, c) => a + (c > 0 ? 1 : 0), 0));
-  const columns = Int32Array.from(topK(counts, active, (i) => !(counts[i] > 0)).indices).sort();
+  const active = Math.min(maxItems, counts.reduce((a, c) => a + (c >= minUsers ? 1 : 0), 0));
+  const columns = Int32Array.from(topK(counts, active, (i) => !(counts[i] >= minUsers)).indices).sort();
   const map = new Int32Array(R.nCols).fill(-1);
   columns.forEach((c, k) => (map[c] = k));
   return { columns, map };

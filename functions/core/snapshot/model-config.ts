@@ -29,7 +29,7 @@ export interface CandidateResult {
 /** How the validation window was carved and what each candidate scored on it. */
 export interface SelectionFacts {
   validationNdcg10: number;
-  window: { fraction: number; cutoff: number; users: number; relevance: 'orders' | 'any event' };
+  window: { fraction: number; carve: 'temporal' | 'random per user'; cutoff: number; users: number; relevance: 'orders' | 'any event' };
   candidates: CandidateResult[];
   seconds: number;
   notes: string[];

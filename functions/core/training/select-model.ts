@@ -24,6 +24,7 @@ import type { InteractionEvent } from '../domain/types.js';
 import { dotScores, topK } from '../numeric/topk.js';
 import type { CsrMatrix } from '../numeric/sparse.js';
 import { ndcgAtK } from '../evaluation/metrics.js';
+import { mulberry32 } from '../numeric/prng.js';
 import type { CandidateResult, ModelConfig, ModelFamily, SelectionFacts } from '../snapshot/model-config.js';
 
 export type { CandidateResult, ModelConfig, ModelFamily } from '../snapshot/model-config.js';
@@ -34,6 +35,8 @@ export interface Selection extends SelectionFacts {
 }
 
 export const VALIDATION_FRACTION = 0.15;
+/** Fewest users in the newest window for a forward-chained comparison (see {@link validationWindow}). */
+export const MIN_WINDOW_USERS = 200;
 /** Most validation users scored per candidate (deterministic choice): bounds the search's cost. */
 export const MAX_VALIDATION_USERS = 2000;
 /** Popularity's own half-life (the trending prior): the last weeks count most. */
@@ -118,19 +121,55 @@ export function trendingPopularity(events: readonly InteractionEvent[], itemInde
 
 interface ValidationWindow {
   fit: InteractionEvent[];
+  /** Recency reference of the fit part: the window's start, or the newest fit event for the random carve. */
   cutoff: number;
+  carve: 'temporal' | 'random per user';
   relevance: 'orders' | 'any event';
   /** user id → items first seen in the window. */
   relevant: Map<string, Set<number>>;
 }
 
-/** The forward-chained carve: older events to fit, the newest `fraction` (ties kept together) to validate. */
+/**
+ * The validation carve. Forward-chained by default: older events to fit, the newest `fraction`
+ * (ties kept together) to validate. When that window holds fewer than {@link MIN_WINDOW_USERS}
+ * users with a history, it cannot separate candidates (the standard error of nDCG@10 over ~80
+ * users is ≈ 0.02, larger than the gaps between good candidates), so `fraction` of each user's
+ * events is held out at random instead (seeded), and the recency reference is the newest fit event.
+ */
 export function validationWindow(events: readonly InteractionEvent[], itemIndex: ReadonlyMap<string, number>, fraction = VALIDATION_FRACTION): ValidationWindow | undefined {
   if (events.length < 20) return undefined;
   const times = Float64Array.from(events, (e) => e.timestamp).sort();
   const cutoff = times[Math.floor(times.length * (1 - fraction))];
-  const fit = events.filter((e) => e.timestamp < cutoff);
-  const later = events.filter((e) => e.timestamp >= cutoff);
+  const temporal = labelWindow(
+    events.filter((e) => e.timestamp < cutoff),
+    events.filter((e) => e.timestamp >= cutoff),
+    itemIndex,
+  );
+  if (temporal && temporal.relevant.size >= MIN_WINDOW_USERS) return { ...temporal, cutoff, carve: 'temporal' };
+  const rng = mulberry32(42);
+  const fit: InteractionEvent[] = [];
+  const later: InteractionEvent[] = [];
+  const byUser = new Map<string, InteractionEvent[]>();
+  for (const e of events) {
+    const u = creditedUser(e);
+    let list = byUser.get(u);
+    if (!list) byUser.set(u, (list = []));
+    list.push(e);
+  }
+  for (const u of [...byUser.keys()].sort()) {
+    const list = byUser.get(u)!;
+    const r = list.map(() => rng());
+    const held = list.length >= 3 ? Math.max(1, Math.round(fraction * list.length)) : 0;
+    const order = list.map((_, k) => k).sort((a, b) => r[a] - r[b]);
+    order.forEach((k, pos) => (pos < held ? later : fit).push(list[k]));
+  }
+  const random = labelWindow(fit, later, itemIndex);
+  if (!random) return temporal ? { ...temporal, cutoff, carve: 'temporal' } : undefined;
+  return { ...random, cutoff: fit.reduce((t, e) => Math.max(t, e.timestamp), 0), carve: 'random per user' };
+}
+
+/** Relevant items per user: those first interacted with in `later` (orders when ≥ 20 users ordered there). */
+function labelWindow(fit: InteractionEvent[], later: InteractionEvent[], itemIndex: ReadonlyMap<string, number>): Omit<ValidationWindow, 'cutoff' | 'carve'> | undefined {
   if (fit.length === 0 || later.length === 0) return undefined;
   const seen = new Map<string, Set<number>>();
   for (const e of fit) {
@@ -154,7 +193,7 @@ export function validationWindow(events: readonly InteractionEvent[], itemIndex:
     if (!r) relevant.set(u, (r = new Set()));
     r.add(i);
   }
-  return { fit, cutoff, relevance, relevant };
+  return { fit, relevance, relevant };
 }
 
 /** Runs the search. Returns undefined when the data are too few to validate on. */
@@ -181,6 +220,10 @@ export async function selectModel(input: SelectionInput): Promise<Selection | un
     }
     return m;
   };
+  // Half-lives much longer than the data's span weight every event within a few percent: the same model as no decay.
+  const span = win.cutoff - win.fit.reduce((t, e) => Math.min(t, e.timestamp), win.cutoff);
+  const halfLives = HALF_LIVES.filter((h) => h === null || span / (h * 86_400_000) >= 0.05);
+  if (halfLives.length < HALF_LIVES.length) notes.push(`half-lives ${HALF_LIVES.filter((h) => !halfLives.includes(h)).join(', ')} d skipped: the data span ${(span / 86_400_000).toFixed(1)} days`);
   const popularity = trendingPopularity(win.fit, itemIndex, nItems, win.cutoff, input.settings);
   const evalUsers = [...win.relevant.keys()].sort().slice(0, MAX_VALIDATION_USERS);
 
@@ -229,7 +272,7 @@ export async function selectModel(input: SelectionInput): Promise<Selection | un
   // EASE while its inverse fits: half-lives at the middle λ, then λ coarse (×4) and fine (×2).
   if (nItems > 0) {
     const ease = (h: HalfLife, lambda: number): ModelConfig => ({ family: 'ease', halfLifeDays: h, ease: { ...DEFAULT_EASE_PARAMS, lambda }, popularityBlend: 0 });
-    for (const h of HALF_LIVES) await run(ease(h, DEFAULT_EASE_PARAMS.lambda));
+    for (const h of halfLives) await run(ease(h, DEFAULT_EASE_PARAMS.lambda));
     const h = best('ease')?.config.halfLifeDays ?? null;
     for (const factor of [4, 2]) {
       const l = best('ease')?.config.ease?.lambda ?? DEFAULT_EASE_PARAMS.lambda;
@@ -246,6 +289,11 @@ export async function selectModel(input: SelectionInput): Promise<Selection | un
   const alsH = best('als')?.config.halfLifeDays ?? bestH;
   await run(als(alsH, { regularization: 10 }));
   await run(als(alsH, { alpha: 1, regularization: 10 }));
+  // Refine the best ALS: more confidence and longer fits (the search space the retrain can afford).
+  const longer = best('als')?.config;
+  if (longer?.als) await run({ ...longer, als: { ...longer.als, iterations: 25 } });
+  const bestAls = best('als')?.config;
+  if (bestAls?.als) for (const factor of [0.6, 1.25, 2]) await run({ ...bestAls, als: { ...bestAls.als, alpha: bestAls.als.alpha * factor } });
   // The popularity blend of the winner: rescoring only, no refit.
   const winner = best();
   if (!winner) return undefined;
@@ -262,7 +310,7 @@ export async function selectModel(input: SelectionInput): Promise<Selection | un
   return {
     chosen: chosen.config,
     validationNdcg10: chosen.ndcg10,
-    window: { fraction: VALIDATION_FRACTION, cutoff: win.cutoff, users: evalUsers.length, relevance: win.relevance },
+    window: { fraction: VALIDATION_FRACTION, carve: win.carve, cutoff: win.cutoff, users: evalUsers.length, relevance: win.relevance },
     candidates: results,
     seconds: clock() - started,
     notes,

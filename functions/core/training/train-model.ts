@@ -11,7 +11,7 @@
  */
 import { fitImplicitAls, DEFAULT_ALS_PARAMS, type AlsParams } from '../factorization/als.js';
 import { buildInteractionMatrix, creditedUser, eventStrength, newestTimestamp, recencyWeight, DEFAULT_INTERACTION_SETTINGS, type InteractionSettings } from '../domain/interactions.js';
-import { fitEaseNeighbours, neighbourScores, type ItemNeighbours, type SpdInverter } from '../factorization/ease.js';
+import { DEFAULT_EASE_PARAMS, fitEaseNeighbours, neighbourScores, type SpdInverter } from '../factorization/ease.js';
 import { defaultConfig, describeConfig, selectModel, TRENDING_HALF_LIFE_DAYS, type Selection } from './select-model.js';
 import type { ModelConfig, ModelFamily, ModelManifest, SelectionFacts } from '../snapshot/model-config.js';
 import type { SnapshotItem, SnapshotParts, SnapshotEmbeddingRow } from '../snapshot/model-snapshot.js';
@@ -241,7 +241,10 @@ function chooseHoldout(events: readonly InteractionEvent[], maxUsers: number, mi
 /** The search, or the pinned/default config when it is off or the data are too few. */
 async function chooseModel(input: TrainInput, trainEvents: readonly InteractionEvent[], catalogIds: string[], settings: InteractionSettings): Promise<{ config: ModelConfig; selection?: Selection; note?: string }> {
   const withOverrides = (c: ModelConfig): ModelConfig => (c.family === 'als' && input.als ? { ...c, als: { ...c.als!, ...input.als } } : c);
-  if (input.model) return { config: withOverrides(input.model), note: 'config pinned by the caller' };
+  if (input.model) {
+    const pinned = { ...input.model, ...(input.model.family === 'ease' ? { ease: { ...DEFAULT_EASE_PARAMS, ...(input.model.ease ?? {}) } } : {}), ...(input.model.family === 'als' ? { als: { ...DEFAULT_ALS_PARAMS, ...(input.model.als ?? {}) } } : {}) };
+    return { config: withOverrides(pinned), note: 'config pinned by the caller' };
+  }
   const families = input.families ?? (input.als && Object.keys(input.als).length ? (['als'] as const) : undefined);
   const selection = await selectModel({
     events: trainEvents,
@@ -375,17 +378,19 @@ export async function trainModelVersion(input: TrainInput): Promise<{ parts: Sna
   const { config, selection, note } = await chooseModel(input, trainEvents, catalogIds, settings);
   const als: AlsParams = { ...DEFAULT_ALS_PARAMS, ...(config.als ?? selection?.candidates.find((c) => c.config.family === 'als')?.config.als ?? {}), ...(input.als ?? {}) };
 
-  progress('matrix', 0);
-  const recency = { refTime, halfLifeDays: config.halfLifeDays };
-  const { users, items, R } = buildInteractionMatrix(trainEvents, { settings, catalogItemIds: catalogIds, restrictToCatalog: true, recency });
-  // ALS factors are fitted whatever the family: candidates, features and explanations use them.
-  progress('als', 0);
-  const model = fitImplicitAls(R, als, (it) => progress('als', (it + 1) / als.iterations));
-  let neighbours: ItemNeighbours | undefined;
-  if (config.family === 'ease') {
+  // Fitted without the holdout for its figures, then (when anything was held out) on every event
+  // for serving: the holdout measures the recipe, the served model should not miss users' newest items.
+  const fitOn = async (on: readonly InteractionEvent[]) => {
+    progress('matrix', 0);
+    const m = buildInteractionMatrix(on, { settings, catalogItemIds: catalogIds, restrictToCatalog: true, recency: { refTime, halfLifeDays: config.halfLifeDays } });
+    // ALS factors are fitted whatever the family: candidates, features and explanations use them.
+    progress('als', 0);
+    const model = fitImplicitAls(m.R, als, (it) => progress('als', (it + 1) / als.iterations));
     progress('ease', 0);
-    neighbours = await fitEaseNeighbours(R, config.ease, input.invert);
-  }
+    const neighbours = config.family === 'ease' ? await fitEaseNeighbours(m.R, config.ease, input.invert) : undefined;
+    return { ...m, model, neighbours };
+  };
+  const { users, items, R, model, neighbours } = await fitOn(trainEvents);
 
   const popularity = recencyPopularity(events, itemIndex, catalogIds.length, refTime, halfLife, settings);
   const f = als.factors;
@@ -397,6 +402,7 @@ export async function trainModelVersion(input: TrainInput): Promise<{ parts: Sna
   };
   const holdoutPopularity = recencyPopularity(events, itemIndex, catalogIds.length, refTime, halfLife, settings, (e) => !isHeld(e));
   const holdout = holdoutFor(held, users, items, R, { als: alsScores, served }, holdoutPopularity);
+  const final = held.size > 0 ? await fitOn(events) : { users, model, neighbours };
 
   const { interactionCount, lastSoldAt } = itemStats(events, itemIndex, catalogIds.length);
   const snapshotItems: SnapshotItem[] = products.map((p, i) => snapshotItem(p, interactionCount[i], lastSoldAt[i]));
@@ -406,6 +412,15 @@ export async function trainModelVersion(input: TrainInput): Promise<{ parts: Sna
 
   progress('second stage', 0);
   const stage2 = secondStage({ ...input, events }, products, itemIndex, embeddings, settings, als);
+  // The scorer's gate compares it with ALS order; for another family that comparison says nothing.
+  if (config.family !== 'als' && stage2.ranking.mode === 'two-stage') {
+    stage2.ranking = { ...stage2.ranking, mode: 'als', reason: `scorer gated against ALS order, but the version serves ${config.family}: stage-1 order kept (${stage2.ranking.reason})` };
+  }
+  // The scorer is trained and gated on the newest events; when that window was too thin for the
+  // model selection too (it fell back to a random carve), the scorer's win there is not evidence.
+  if (selection?.window.carve === 'random per user' && stage2.ranking.mode === 'two-stage') {
+    stage2.ranking = { ...stage2.ranking, mode: 'als', reason: `newest window too thin to judge a scorer (${selection.window.users} users validated at random): stage-1 order kept (${stage2.ranking.reason})` };
+  }
   progress('done', 1);
   const { chosen: _chosen, ...selectionFacts } = selection ?? { chosen: undefined };
   const modelManifest: ModelManifest = {
@@ -424,20 +439,20 @@ export async function trainModelVersion(input: TrainInput): Promise<{ parts: Sna
     parts: {
       featureStore: stage2.featureStore,
       scorer: stage2.scorer,
-      neighbours,
+      neighbours: final.neighbours,
       manifest: {
         version: input.version,
         createdAt: new Date(input.now).toISOString(),
         als,
         model: modelManifest,
-        counts: { users: users.size, items: catalogIds.length, interactions: events.length },
+        counts: { users: final.users.size, items: catalogIds.length, interactions: events.length },
         metrics: { ...holdout, ...(selection ? { validationNdcg10: selection.validationNdcg10 } : {}) },
         ranking: stage2.ranking,
       },
-      userIds: users.ids,
+      userIds: final.users.ids,
       items: snapshotItems,
-      userFactors: model.userFactors,
-      itemFactors: model.itemFactors,
+      userFactors: final.model.userFactors,
+      itemFactors: final.model.itemFactors,
       popularity,
       popularByCountry: countryPopularity({ ...input, events }, itemIndex, catalogIds.length, refTime, halfLife, settings),
       embeddings,

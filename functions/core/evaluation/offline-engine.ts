@@ -1,0 +1,133 @@
+/**
+ * The served engine, offline: the retrain's training (model selection included) and the recommend
+ * handler's ranking (`rankForReceiver`: the version's family, recency, owned-item exclusion,
+ * popularity blend, second stage when gated in) over an event list instead of the tables. What
+ * `npm run batch` writes and the evaluation's `engine` row score is therefore what the API serves.
+ *
+ * Products are not in an interactions file: each item becomes an active, unpriced product created
+ * at its first event, so every business filter passes and "new arrival" means what it means online.
+ */
+import type { EventType, InteractionEvent, Product } from '../domain/types.js';
+import { creditedUser } from '../domain/interactions.js';
+import { deserializeSnapshot, serializeSnapshot, type ModelSnapshot } from '../snapshot/model-snapshot.js';
+import type { SpdInverter } from '../factorization/ease.js';
+import type { AlsParams } from '../factorization/als.js';
+import type { ModelConfig, ModelFamily, ModelManifest } from '../snapshot/model-config.js';
+import { rankForReceiver, type RankedItem, type RankingOptions } from '../ranking/recommend.js';
+import { trainModelVersion } from '../training/train-model.js';
+import type { ModelFactory, TrainData } from './evaluation.js';
+
+export interface OfflineEvent {
+  userId: string;
+  itemId: string;
+  timestamp: number;
+  type: EventType;
+  quantity: number;
+  receiverId?: string;
+}
+
+export interface OfflineTrainOptions {
+  /** Reference time (default: the newest event); later events are ignored. */
+  asOf?: number;
+  als?: Partial<AlsParams>;
+  families?: readonly ModelFamily[];
+  model?: ModelConfig;
+  invert?: SpdInverter;
+  selectionBudgetSeconds?: number;
+  /** Train the second stage as the retrain does (default true). */
+  secondStage?: boolean;
+  onProgress?: (stage: string, fraction: number) => void;
+}
+
+export interface OfflineEngine {
+  snapshot: ModelSnapshot;
+  /** The version's files, as the retrain job would store them. */
+  files: Record<string, Uint8Array>;
+  model: ModelManifest;
+  /** Events credited to each user (their own and gifts received), for the receiver's history. */
+  history: Map<string, InteractionEvent[]>;
+  refTime: number;
+}
+
+/** Events as the interactions table holds them, and one product per item. */
+export function engineInputs(rows: readonly OfflineEvent[]): { events: InteractionEvent[]; products: Product[] } {
+  const firstSeen = new Map<string, number>();
+  const events = rows.map((r, k): InteractionEvent => {
+    firstSeen.set(r.itemId, Math.min(firstSeen.get(r.itemId) ?? Infinity, r.timestamp));
+    return { eventId: `row-${k}`, userId: r.userId, productId: r.itemId, type: r.type, quantity: r.quantity, timestamp: r.timestamp, ...(r.receiverId ? { receiverId: r.receiverId } : {}) };
+  });
+  const products = [...firstSeen].map(([id, t]): Product => {
+    const at = new Date(t).toISOString();
+    return { id, name: id, description: '', price: 0, currency: 'USD', category: '', promoted: false, status: 'active', countries: [], images: [], createdAt: at, updatedAt: at, attributes: {} };
+  });
+  return { events, products };
+}
+
+/** Trains a version exactly as the retrain job does and loads it as the recommend handler does. */
+export async function trainOfflineEngine(rows: readonly OfflineEvent[], o: OfflineTrainOptions = {}): Promise<OfflineEngine> {
+  const { events, products } = engineInputs(o.asOf === undefined ? rows : rows.filter((r) => r.timestamp <= o.asOf!));
+  const refTime = o.asOf ?? events.reduce((t, e) => Math.max(t, e.timestamp), 0);
+  const { parts, model } = await trainModelVersion({
+    events,
+    products,
+    userCountries: new Map(),
+    now: refTime,
+    asOf: o.asOf,
+    version: 'offline',
+    als: o.als,
+    families: o.families,
+    model: o.model,
+    invert: o.invert,
+    selectionBudgetSeconds: o.selectionBudgetSeconds,
+    secondStage: o.secondStage === false ? false : undefined,
+    onProgress: o.onProgress,
+  });
+  const history = new Map<string, InteractionEvent[]>();
+  for (const e of events) {
+    const u = creditedUser(e);
+    let h = history.get(u);
+    if (!h) history.set(u, (h = []));
+    h.push(e);
+  }
+  // Through the bytes, as the handler gets it: the same checks and the same derived columns.
+  const files = serializeSnapshot(parts);
+  return { snapshot: deserializeSnapshot(files), files, model, history, refTime };
+}
+
+/**
+ * One user's list, as `GET /recommendations/{userId}?top_k=k` returns it at `refTime`. `exclude`:
+ * `owned` (the API's rule: ordered by or given to the user) or `seen` (every item in their history).
+ */
+export async function recommendOffline(engine: OfflineEngine, userId: string, k: number, exclude: 'seen' | 'owned' = 'owned', options: Partial<RankingOptions> = {}): Promise<RankedItem[]> {
+  const history = engine.history.get(userId) ?? [];
+  const blacklist = exclude === 'seen' ? [...new Set(history.map((e) => e.productId))] : [];
+  const ranking = await rankForReceiver(engine.snapshot, { history, profile: { id: userId, blacklist }, now: engine.refTime }, { userId, num: k, minPromoted: 0 }, options);
+  return ranking.items;
+}
+
+/** Evaluation rows → offline events (rows carry the credited user already; type defaults to order). */
+function rowsAsEvents(train: TrainData): OfflineEvent[] {
+  return train.rows.map((r) => ({ userId: r.user, itemId: r.item, timestamp: r.timestamp, type: r.type ?? 'order', quantity: 1 }));
+}
+
+/**
+ * The engine as shipped, as an evaluation row: `trainOfflineEngine` on the training rows (its model
+ * selection carves its validation window out of those rows only: the test split is never seen) and
+ * `recommendOffline` with seen items excluded, as the protocol asks.
+ */
+export function engineFactory(options: OfflineTrainOptions & { name?: string; describe?: string } = {}): ModelFactory {
+  return {
+    name: options.name ?? 'engine',
+    describe: options.describe ?? 'the served engine: automatic selection on a window of the training rows, recommend handler ranking',
+    async fit(train) {
+      const engine = await trainOfflineEngine(rowsAsEvents(train), options);
+      this.describe = `${options.describe ?? 'engine'}: ${engine.model.description}; second stage ${engine.snapshot.manifest.ranking?.mode ?? 'als'}`;
+      return {
+        async recommend(u, k) {
+          const items = await recommendOffline(engine, train.users.ids[u], k, 'seen');
+          return Int32Array.from(items, (it) => train.items.get(it.id) ?? -1).filter((i) => i >= 0);
+        },
+      };
+    },
+  };
+}

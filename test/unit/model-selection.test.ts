@@ -1,0 +1,151 @@
+/**
+ * Recency weighting, the EASE neighbour family and the automatic model selection: closed forms,
+ * a slow reference, the validation carve's promises, and the small-shop behaviour they exist for.
+ */
+import { describe, expect, it } from 'vitest';
+import { buildInteractionMatrix, decayedStrengths, recencyWeight } from '../../functions/core/domain/interactions.js';
+import { deserializeNeighbours, easeScores, fitEase, fitEaseNeighbours, neighbourScores, serializeNeighbours } from '../../functions/core/factorization/ease.js';
+import { csrFromTriplets } from '../../functions/core/numeric/sparse.js';
+import { mulberry32 } from '../../functions/core/numeric/prng.js';
+import { MIN_WINDOW_USERS, selectModel, validationWindow, type ModelConfig } from '../../functions/core/training/select-model.js';
+import { engineInputs, recommendOffline, trainOfflineEngine } from '../../functions/core/evaluation/offline-engine.js';
+import { DEFAULT_INTERACTION_SETTINGS } from '../../functions/core/domain/interactions.js';
+import { deserializeSnapshot } from '../../functions/core/snapshot/model-snapshot.js';
+import { CorruptArtifact } from '../../functions/core/domain/errors.js';
+import { DAY, tasteGroupShop } from '../support/taste-groups.js';
+
+describe('recencyWeight (the one decay rule)', () => {
+  it('halves per half-life, is 1 when off, and never exceeds 1 for events after the reference', () => {
+    const ref = Date.UTC(2026, 5, 1);
+    expect(recencyWeight(ref, ref, 14)).toBe(1);
+    expect(recencyWeight(ref - 14 * DAY, ref, 14)).toBeCloseTo(0.5, 12);
+    expect(recencyWeight(ref - 42 * DAY, ref, 14)).toBeCloseTo(0.125, 12);
+    expect(recencyWeight(ref - 400 * DAY, ref, null)).toBe(1);
+    expect(recencyWeight(ref + 5 * DAY, ref, 14)).toBe(1);
+  });
+
+  it('weights the training matrix and the serving history the same way', () => {
+    const ref = Date.UTC(2026, 5, 1);
+    const events = [
+      { userId: 'a', productId: 'x', type: 'order' as const, quantity: 1, timestamp: ref - 14 * DAY },
+      { userId: 'a', productId: 'y', type: 'view' as const, quantity: 1, timestamp: ref },
+    ];
+    const { R, items } = buildInteractionMatrix(events, { recency: { refTime: ref, halfLifeDays: 14 } });
+    const served = decayedStrengths(events, ref, 14);
+    expect(R.data[R.indices.indexOf(items.get('x')!)]).toBeCloseTo(0.5, 6);
+    expect(served.get('x')).toBeCloseTo(0.5, 12);
+    expect(R.data[R.indices.indexOf(items.get('y')!)]).toBeCloseTo(0.1, 6);
+    expect(served.get('y')).toBeCloseTo(0.1, 12);
+  });
+});
+
+describe('EASE neighbours', () => {
+  const rng = mulberry32(3);
+  const rows: number[] = [];
+  const cols: number[] = [];
+  for (let u = 0; u < 60; u++) for (let i = 0; i < 25; i++) if (rng() < (i % 2 === u % 2 ? 0.35 : 0.08)) (rows.push(u), cols.push(i));
+  const R = csrFromTriplets(60, 25, rows, cols, rows.map(() => 1));
+
+  it('keep exactly the positive entries of dense EASE when M and the item budget cover everything', async () => {
+    const dense = fitEase(R, 10);
+    const nb = await fitEaseNeighbours(R, { lambda: 10, neighbours: 24, maxItems: 25, binary: true });
+    for (let j = 0; j < 25; j++) {
+      const kept = new Map<number, number>();
+      for (let q = nb.indptr[j]; q < nb.indptr[j + 1]; q++) kept.set(nb.indices[q], nb.weights[q]);
+      for (let i = 0; i < 25; i++) {
+        const b = dense.B[j * 25 + i];
+        if (b > 0) expect(kept.get(i)).toBeCloseTo(b, 5);
+        else expect(kept.has(i)).toBe(false);
+      }
+    }
+    // Scores: the history times the kept rows, against the dense product restricted to positive weights.
+    const history = [1, 4, 7];
+    const s = neighbourScores(nb, history, [1, 1, 1]);
+    const ref = easeScores({ nItems: 25, B: dense.B.map((b) => Math.max(0, b)) }, history);
+    for (let i = 0; i < 25; i++) expect(s[i]).toBeCloseTo(ref[i], 5);
+  });
+
+  it('keep at most M per item and only the budgeted most-interacted items', async () => {
+    const nb = await fitEaseNeighbours(R, { lambda: 10, neighbours: 3, maxItems: 10, binary: true });
+    const withRows = new Set<number>();
+    for (let j = 0; j < 25; j++) {
+      expect(nb.indptr[j + 1] - nb.indptr[j]).toBeLessThanOrEqual(3);
+      if (nb.indptr[j + 1] > nb.indptr[j]) withRows.add(j);
+    }
+    expect(withRows.size).toBeLessThanOrEqual(10);
+  });
+
+  it('round-trip through bytes, and a corrupt table is refused by the snapshot loader', async () => {
+    const nb = await fitEaseNeighbours(R, { lambda: 10, neighbours: 5, maxItems: 25, binary: true });
+    expect(deserializeNeighbours(serializeNeighbours(nb))).toEqual(nb);
+    const bad = serializeNeighbours(nb);
+    new Int32Array(bad.buffer, 8, 1)[0] = 999; // indptr[0] ≠ 0
+    expect(() => deserializeNeighbours(bad)).toThrow(RangeError);
+
+    const { rows: shop } = tasteGroupShop({ users: 30 });
+    const engine = await trainOfflineEngine(shop, { secondStage: false, model: { family: 'ease', halfLifeDays: null, popularityBlend: 0 } });
+    expect(engine.snapshot.neighbours).toBeDefined();
+    const files = { ...engine.files };
+    const { 'neighbours.bin': _dropped, ...withoutTable } = files;
+    expect(() => deserializeSnapshot(withoutTable)).toThrow(CorruptArtifact);
+  });
+});
+
+describe('validation window', () => {
+  it('is forward-chained when the newest window holds enough users: every fit event precedes every window event', () => {
+    const { rows } = tasteGroupShop({ users: 3 * MIN_WINDOW_USERS, eventsPerUser: 10 });
+    const { events, products } = engineInputs(rows);
+    const w = validationWindow(events, new Map(products.map((p, i) => [p.id, i])))!;
+    expect(w.carve).toBe('temporal');
+    expect(w.fit.every((e) => e.timestamp < w.cutoff)).toBe(true);
+    expect(w.fit.length).toBeLessThan(events.length);
+    expect(w.relevant.size).toBeGreaterThanOrEqual(MIN_WINDOW_USERS);
+  });
+
+  it('falls back to a seeded per-user carve on a thin window, never validating on fitted items', () => {
+    const { rows } = tasteGroupShop({ users: 40 });
+    const { events, products } = engineInputs(rows);
+    const index = new Map(products.map((p, i) => [p.id, i]));
+    const w = validationWindow(events, index)!;
+    expect(w.carve).toBe('random per user');
+    expect(validationWindow(events, index)).toEqual(w);
+    for (const [user, items] of w.relevant) {
+      const fitted = new Set(w.fit.filter((e) => e.userId === user).map((e) => index.get(e.productId)));
+      for (const i of items) expect(fitted.has(i)).toBe(false);
+    }
+  });
+});
+
+describe('automatic selection', () => {
+  const { rows, groupOfUser, groupOfItem } = tasteGroupShop();
+
+  it('never ends below a config it was told to include (the serving version), on the same window', async () => {
+    const { events, products } = engineInputs(rows);
+    const serving: ModelConfig = { family: 'als', halfLifeDays: 7, popularityBlend: 0.4, als: { factors: 4, regularization: 50, alpha: 1, iterations: 3, cgSteps: 3, seed: 1 } };
+    const s = (await selectModel({ events, catalogIds: products.map((p) => p.id).sort(), settings: DEFAULT_INTERACTION_SETTINGS, include: [serving] }))!;
+    const included = s.candidates.find((c) => JSON.stringify(c.config) === JSON.stringify(serving))!;
+    expect(included).toBeDefined();
+    expect(s.validationNdcg10).toBeGreaterThanOrEqual(included.ndcg10);
+    expect(s.validationNdcg10).toBe(Math.max(...s.candidates.map((c) => c.ndcg10)));
+    expect(s.candidates.some((c) => c.config.family === 'ease') && s.candidates.some((c) => c.config.family === 'als')).toBe(true);
+  });
+
+  it('a small three-group shop with no flags: ≥ 80 % of top-5 items in the user\'s group, ≥ 40 distinct lists for 80 users', async () => {
+    const engine = await trainOfflineEngine(rows);
+    let inGroup = 0;
+    let total = 0;
+    const lists = new Set<string>();
+    for (let u = 0; u < 80; u++) {
+      const recs = await recommendOffline(engine, `u${u}`, 5, 'seen');
+      expect(recs).toHaveLength(5);
+      lists.add(recs.map((r) => r.id).join());
+      for (const r of recs) {
+        total++;
+        if (groupOfItem(r.id) === groupOfUser(`u${u}`)) inGroup++;
+      }
+    }
+    expect(inGroup / total).toBeGreaterThanOrEqual(0.8);
+    expect(lists.size).toBeGreaterThanOrEqual(40);
+    expect(engine.model.selection?.candidates.length).toBeGreaterThan(5);
+  });
+});
