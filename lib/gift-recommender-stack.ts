@@ -16,6 +16,8 @@ import { ModelsLayer } from './models-layer.js';
 import { Observability } from './observability.js';
 import { RecommendationApi, type ApiFunctionName } from './recommendation-api.js';
 import { RetrainSchedule } from './retrain-schedule.js';
+import { FargateRetrain } from './fargate-retrain.js';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { API_LAMBDAS } from '../functions/http/routes.js';
 import { readStackConfig, type StackConfig } from './stack-config.js';
 
@@ -206,9 +208,23 @@ export class GiftRecommenderStack extends Stack {
       prefix: IMAGES_PREFIX,
       function: functionProps('embed-image'),
     });
+    let fargate: FargateRetrain | undefined;
     const retrain = new RetrainSchedule(this, 'RetrainSchedule', {
       rateMinutes: config.retrainRateMinutes,
       function: functionProps('retrain'),
+      chooser: (retrainFunction) => {
+        fargate = new FargateRetrain(this, 'FargateRetrain', {
+          retrainFunction,
+          tables,
+          bucket: buckets.models,
+          modelsPrefix: MODELS_PREFIX,
+          projectRoot: root,
+          environment,
+          logRetention: config.logRetentionDays as RetentionDays,
+          fargateThreshold: config.fargateRetrainThreshold,
+        });
+        return fargate.stateMachine;
+      },
     });
     this.functions = { ...apiFns, 'embed-image': embedding.handler, retrain: retrain.handler };
 
@@ -270,6 +286,7 @@ export class GiftRecommenderStack extends Stack {
       api: api.api,
       alarmEmail: config.alarmEmail,
     });
+    fargate!.addAlarms(new SnsAction(observability.topic));
 
     // Outputs at stack level so their names are stable (docs/deploy.md reads them by name).
     new CfnOutput(this, 'ApiUrl', { value: api.stage.url });
@@ -285,6 +302,8 @@ export class GiftRecommenderStack extends Stack {
     new CfnOutput(this, 'ModelRegistryTableName', { value: tables.modelRegistry.tableName });
     new CfnOutput(this, 'RetrainFunctionName', { value: retrain.handler.fn.functionName });
     new CfnOutput(this, 'RetrainRuleName', { value: retrain.rule.ruleName });
+    new CfnOutput(this, 'RetrainChooserArn', { value: fargate!.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'RetrainClusterName', { value: fargate!.cluster.clusterName });
     new CfnOutput(this, 'EmbedImageFunctionName', { value: embedding.handler.fn.functionName });
     new CfnOutput(this, 'FailedEmbeddingsQueueUrl', { value: embedding.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'FailedRetrainsQueueUrl', { value: retrain.failures.queueUrl });

@@ -1,6 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { LambdaFunction, SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -13,6 +15,11 @@ export interface RetrainScheduleProps {
   readonly rateMinutes: number;
   /** How the `retrain` Lambda is built. */
   readonly function: EngineFunctionProps;
+  /**
+   * What the schedule starts instead of the Lambda: a chooser built around it (lib/fargate-retrain.ts)
+   * that runs the Lambda or the Fargate task by data size.
+   */
+  readonly chooser?: (retrain: IFunction) => IStateMachine;
 }
 
 /**
@@ -34,10 +41,15 @@ export class RetrainSchedule extends Construct {
       maxEventAge: Duration.minutes(Math.max(1, Math.min(props.rateMinutes, 360))),
       onFailure: new SqsDestination(this.failures),
     });
+    const chooser = props.chooser?.(this.handler.fn);
     this.rule = new Rule(this, 'Rule', {
       description: `Retrain the recommender every ${props.rateMinutes} min`,
       schedule: Schedule.rate(Duration.minutes(props.rateMinutes)),
-      targets: [new LambdaFunction(this.handler.fn, { retryAttempts: 0, deadLetterQueue: this.failures })],
+      targets: [
+        chooser
+          ? new SfnStateMachine(chooser, { retryAttempts: 0, deadLetterQueue: this.failures })
+          : new LambdaFunction(this.handler.fn, { retryAttempts: 0, deadLetterQueue: this.failures }),
+      ],
     });
   }
 }

@@ -34,7 +34,17 @@ export interface StackConfig {
   readonly defaultCurrency: string;
   /** Folder of the built Lambda layer, relative to the repository root (context `layerDir`). */
   readonly layerDir: string;
+  /** Interactions from which the scheduled retrain runs on Fargate instead of Lambda (context `fargateRetrainThreshold`). */
+  readonly fargateRetrainThreshold: number;
 }
+
+/**
+ * Interactions (the table's ItemCount) from which the chooser sends the retrain to Fargate. From
+ * `npm run bench:retrain` (docs/deploy.md › Retrain beyond Lambda): the Lambda's job time grows with
+ * the interactions until 15 minutes on its 4 GB (~2.3 vCPU) at a few million; the switch is made
+ * with headroom for a slow run.
+ */
+export const DEFAULT_FARGATE_THRESHOLD = 3_000_000;
 
 /** CloudWatch Logs accepts only these retention values. */
 const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
@@ -101,5 +111,6 @@ export function readStackConfig(node: Node): StackConfig {
     retainData: bool(node, 'retainData', true),
     defaultCurrency: str(node, 'defaultCurrency') ?? 'EUR',
     layerDir: str(node, 'layerDir') ?? 'layers/build/layer',
+    fargateRetrainThreshold: num(node, 'fargateRetrainThreshold', DEFAULT_FARGATE_THRESHOLD, 1, 1_000_000_000),
   };
 }

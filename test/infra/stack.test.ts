@@ -293,12 +293,12 @@ describe('image embedding and retrain wiring', () => {
     expect(cfg.Properties.DestinationConfig.OnFailure.Destination).toEqual(getAttArn(idOf('AWS::SQS::Queue', 'ImageEmbeddingFailedEmbeddings')));
   });
 
-  it('an EventBridge rule runs retrain at the context rate, without retries, failures to a queue', () => {
+  it('an EventBridge rule starts the retrain chooser at the context rate, without retries, failures to a queue', () => {
     const [[, rule]] = ofType('AWS::Events::Rule');
     expect(rule.Properties.ScheduleExpression).toBe('rate(30 minutes)');
     expect(rule.Properties.Targets).toEqual([
       expect.objectContaining({
-        Arn: getAttArn(fnId('retrain')),
+        Arn: { Ref: idOf('AWS::StepFunctions::StateMachine', 'FargateRetrainChooser') },
         RetryPolicy: { MaximumRetryAttempts: 0 },
         DeadLetterConfig: { Arn: getAttArn(idOf('AWS::SQS::Queue', 'RetrainScheduleFailedRetrains')) },
       }),
@@ -307,7 +307,7 @@ describe('image embedding and retrain wiring', () => {
     expect(cfg.Properties.MaximumRetryAttempts).toBe(0);
   });
 
-  it('alarms on errors and throttles of every function, DLQ depth, retrain failure and API 5xx', () => {
+  it('alarms on errors and throttles of every function, DLQ depth, retrain failure, the chooser and API 5xx', () => {
     const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
     for (const name of FUNCTION_NAMES) {
       for (const metric of ['Errors', 'Throttles']) {
@@ -321,6 +321,7 @@ describe('image embedding and retrain wiring', () => {
     const retrainFailed = alarms.filter((a) => a.MetricName === 'Errors' && a.Dimensions?.[0]?.Value?.Ref === fnId('retrain') && a.Period === 30 * 60);
     expect(retrainFailed).toHaveLength(1);
     expect(alarms.some((a) => a.MetricName === '5xx' && a.Namespace === 'AWS/ApiGateway')).toBe(true);
+    expect(alarms.filter((a) => a.Namespace === 'AWS/States').map((a) => a.MetricName).sort()).toEqual(['ExecutionsFailed', 'ExecutionsTimedOut']);
     const topic = idOf('AWS::SNS::Topic', 'ObservabilityAlarmTopic');
     for (const a of alarms) expect(a.AlarmActions).toEqual([{ Ref: topic }]);
   });
@@ -435,7 +436,7 @@ describe('stack outputs', () => {
     expect(outputs).toEqual(
       expect.arrayContaining([
         'ApiUrl', 'UserPoolId', 'AppClientId', 'AdminClientId', 'TokenUrl', 'AdminScope', 'ImagesBucketName',
-        'ModelsBucketName', 'ModelRegistryTableName', 'RetrainFunctionName', 'RetrainRuleName', 'EmbedImageFunctionName',
+        'ModelsBucketName', 'ModelRegistryTableName', 'RetrainFunctionName', 'RetrainRuleName', 'RetrainChooserArn', 'RetrainClusterName', 'EmbedImageFunctionName',
         'FailedEmbeddingsQueueUrl', 'FailedRetrainsQueueUrl', 'AlarmTopicArn',
       ]),
     );

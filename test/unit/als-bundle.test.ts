@@ -54,3 +54,22 @@ describe('ALS worker threads from a bundle', () => {
     expect(out).toBe(Buffer.from(one.itemFactors.buffer).toString('base64'));
   });
 });
+
+describe('the retrain container program', () => {
+  it('is one bundle plus its ALS worker, and runs under plain node (usage error without --export)', async () => {
+    const { buildRetrainBundle } = await import('../../lib/retrain-bundle.js');
+    const out = join(dir, 'container');
+    buildRetrainBundle(root, out);
+    expect(readdirSync(out).sort()).toEqual(['als-worker.mjs', 'retrain.mjs', 'retrain.mjs.map']);
+    // The image installs the external native modules; here the repository's stand in for them.
+    const { symlinkSync } = await import('node:fs');
+    symlinkSync(join(root, 'node_modules'), join(out, 'node_modules'));
+    let stderr = '';
+    try {
+      execFileSync(process.execPath, [join(out, 'retrain.mjs')], { cwd: out, env: { PATH: process.env.PATH, RETRAIN_STORAGE: 'aws' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (err) {
+      stderr = String((err as { stderr?: Buffer }).stderr ?? '');
+    }
+    expect(stderr).toMatch(/--export is required/);
+  });
+});
