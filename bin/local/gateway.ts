@@ -8,6 +8,9 @@ import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { ROUTES, routeKey, type LambdaName } from '../../functions/http/routes.js';
 import { errorBody } from '../../functions/http/api.js';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { CONTENT_TYPES, consoleFile } from '../../lib/console-bundle.js';
 
 export type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -141,6 +144,26 @@ function parseUrl(raw: string | undefined): URL | undefined {
   }
 }
 
+/** Serves a file of the console bundle; false when the path is not one. */
+async function sendConsoleFile(res: ServerResponse, urlPath: string, method: string): Promise<boolean> {
+  // Deployed, config.json names the API's URL; here the API is this origin.
+  if (urlPath === '/config.json') {
+    send(res, 200, JSON.stringify({ apiUrl: '' }), { 'cache-control': 'no-store' });
+    return true;
+  }
+  const file = consoleFile(urlPath);
+  if (!file) return false;
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch {
+    return false;
+  }
+  res.writeHead(200, { 'content-type': CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream', 'content-length': bytes.length, 'cache-control': 'no-cache' });
+  res.end(method === 'HEAD' ? undefined : bytes);
+  return true;
+}
+
 export function createGateway(handlers: Record<LambdaName, LambdaHandler>, log: (msg: string) => void = () => undefined): Server {
   const server = createServer(async (req, res) => {
     res.on('close', () => {
@@ -167,6 +190,10 @@ export function createGateway(handlers: Record<LambdaName, LambdaHandler>, log: 
         }
         matched = { route, params };
         break;
+      }
+      if (!matched && !pathMatchedOtherMethod && (method === 'GET' || method === 'HEAD')) {
+        // The operator console: on AWS the same files are on S3 behind CloudFront (lib/operator-console.ts).
+        if (await sendConsoleFile(res, url.pathname, method)) return;
       }
       if (!matched) {
         return pathMatchedOtherMethod
