@@ -12,22 +12,11 @@ import { imageKey } from '../core/domain/product-images.js';
 import { publicProduct } from '../core/domain/product-view.js';
 import { similarProducts, storedEmbedding } from '../core/content/similarity.js';
 import type { Product } from '../core/domain/types.js';
+import { ProductBody } from './product-schema.js';
 
 const Path = z.object({ productId: idString });
 const SimilarQuery = z.object({ k: intString.pipe(z.number().min(1).max(100)).default(10) });
 
-const ProductBody = z.object({
-  name: z.string().trim().min(1).max(300),
-  price: z.number().finite().min(0).max(1e12),
-  description: z.string().max(5000).default(''),
-  currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code like EUR').optional(),
-  category: z.string().trim().max(64).default(''),
-  promoted: z.boolean().default(false),
-  status: z.enum(['active', 'draft', 'blocked']).default('active'),
-  countries: z.array(z.string().regex(/^[A-Z]{2}$/, 'must be a 2-letter upper-case country code')).max(300).default([]),
-  images: z.array(z.string().regex(/^images\/[^\s]+$/, 'must be an S3 key under images/')).max(50).default([]),
-  attributes: z.record(z.string().max(100), z.string().max(1000)).default({}),
-});
 
 const ImageRequest = z.object({
   content_type: z.enum(['image/jpeg', 'image/png', 'image/webp']).default('image/jpeg'),

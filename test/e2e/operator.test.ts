@@ -37,14 +37,14 @@ afterAll(async () => {
 
 /** Card ids and prices currently shown. */
 async function cards(page: Page, list = '#cards'): Promise<{ id: string; price: number }[]> {
-  return page.$$eval(`${list} li.card`, (els) => els.map((el) => ({ id: (el as HTMLElement).dataset.productId!, price: Number((el as HTMLElement).dataset.price) })));
+  return page.$$eval(`${list} li.card`, (els) => els.map((el: any) => ({ id: el.dataset.productId as string, price: Number(el.dataset.price) })));
 }
 
 /** Waits until `list` shows at least `n` cards whose photos have loaded (naturalWidth > 0). */
 async function waitForPhotos(page: Page, list: string, n: number): Promise<void> {
   await page.waitForFunction(
     ({ list, n }) => {
-      const imgs = [...document.querySelectorAll(`${list} li.card img`)] as HTMLImageElement[];
+      const imgs: any[] = [...(globalThis as any).document.querySelectorAll(`${list} li.card img`)];
       return imgs.length >= n && imgs.every((img) => img.complete && img.naturalWidth > 0);
     },
     { list, n },
@@ -95,7 +95,7 @@ describe.skipIf(!CHROMIUM)('operator console in headless Chromium', () => {
     await page.getByLabel('Max price').fill(String(maxPrice));
     await page.getByLabel('Max price').press('Enter');
     await page.waitForFunction((ids) => {
-      const now = [...document.querySelectorAll('#cards li.card')].map((el) => (el as HTMLElement).dataset.productId);
+      const now = [...(globalThis as any).document.querySelectorAll('#cards li.card')].map((el: any) => el.dataset.productId);
       return now.length > 0 && now.join() !== ids;
     }, before.map((c) => c.id).join());
     const after = await cards(page);
