@@ -89,20 +89,22 @@ export const FUNCTION_ACCESS: Record<FunctionName, Access> = {
       products: ['dynamodb:BatchGetItem'],
     },
   },
-  // Product get/put, /similar (snapshot + batchGet), presigned PUT/GET of images (signed with this role).
+  // Product get/put, paged listing (Scan), soft delete (UpdateItem), /similar (snapshot + batchGet),
+  // presigned PUT/GET of images (signed with this role).
   catalog: {
     tables: {
-      products: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem'],
+      products: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:Scan', 'dynamodb:UpdateItem'],
       modelRegistry: ['dynamodb:GetItem'],
     },
     objects: { images: ['s3:PutObject', 's3:GetObject'], models: ['s3:GetObject'] },
     list: ['models'],
   },
-  // users.get/put and interactions.countForUser (Query).
+  // users.get/put, interactions.countForUser and the history (Query), product names for the history.
   users: {
     tables: {
       users: ['dynamodb:GetItem', 'dynamodb:PutItem'],
       interactions: ['dynamodb:Query'],
+      products: ['dynamodb:BatchGetItem'],
     },
   },
   // Pointer and the serving manifest.

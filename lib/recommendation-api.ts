@@ -62,7 +62,7 @@ export class RecommendationApi extends Construct {
       createDefaultStage: false,
       corsPreflight: {
         allowOrigins: props.corsOrigins,
-        allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.PUT, CorsHttpMethod.POST],
+        allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.PUT, CorsHttpMethod.POST, CorsHttpMethod.DELETE],
         allowHeaders: ['authorization', 'content-type'],
         maxAge: Duration.hours(1),
       },

@@ -15,9 +15,9 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import type { CatalogStore, InteractionStore, UserStore } from '../core/domain/ports.js';
+import type { CatalogStore, InteractionStore, ProductListQuery, UserStore } from '../core/domain/ports.js';
 import type { InteractionEvent, Product, UserProfile } from '../core/domain/types.js';
-import { ConflictError, NotFound } from '../core/domain/errors.js';
+import { ConflictError, InvalidInput, NotFound } from '../core/domain/errors.js';
 import { creditedUser } from '../core/domain/interactions.js';
 
 const BATCH_GET_LIMIT = 100;
@@ -110,6 +110,82 @@ export class DynamoCatalogStore implements CatalogStore {
   scanAll(): AsyncIterable<Product> {
     return scanTable<Product>(this.client, this.table);
   }
+
+  async list(query: ProductListQuery): Promise<{ items: Product[]; cursor?: string }> {
+    let startKey = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    const filters: string[] = [];
+    const names: Record<string, string> = { '#status': 'status' };
+    const values: Record<string, unknown> = {};
+    if (query.status) {
+      filters.push('#status = :status');
+      values[':status'] = query.status;
+    } else {
+      filters.push('(attribute_not_exists(#status) OR #status <> :deleted)');
+      values[':deleted'] = 'deleted';
+    }
+    if (query.category !== undefined) {
+      filters.push('#category = :category');
+      names['#category'] = 'category';
+      values[':category'] = query.category;
+    }
+    const items: Product[] = [];
+    // Limit = items still wanted, so a page never reads past what it returns; a filtered scan that
+    // finds little stops after a bounded number of reads and hands back a cursor instead.
+    for (let reads = 0; items.length < query.limit && reads < LIST_MAX_READS; reads++) {
+      const page = await this.client.send(
+        new ScanCommand({
+          TableName: this.table,
+          Limit: query.limit - items.length,
+          ExclusiveStartKey: startKey,
+          FilterExpression: filters.join(' AND '),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      items.push(...((page.Items ?? []) as Product[]));
+      startKey = page.LastEvaluatedKey;
+      if (!startKey) break;
+    }
+    return { items, cursor: startKey ? encodeCursor(startKey) : undefined };
+  }
+
+  async softDelete(id: string, at: string): Promise<Product> {
+    try {
+      const res = await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { id },
+          UpdateExpression: 'SET #status = :deleted, #deletedAt = if_not_exists(#deletedAt, :at), #updatedAt = :at',
+          ConditionExpression: 'attribute_exists(#id)',
+          ExpressionAttributeNames: { '#id': 'id', '#status': 'status', '#deletedAt': 'deletedAt', '#updatedAt': 'updatedAt' },
+          ExpressionAttributeValues: { ':deleted': 'deleted', ':at': at },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return res.Attributes as Product;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) throw new NotFound(`product ${id} does not exist`, undefined, { cause: err });
+      throw err;
+    }
+  }
+}
+
+/** Scan calls one `list` page may make before returning what it has (filters that match rarely). */
+const LIST_MAX_READS = 20;
+
+/** Cursors are the table's own LastEvaluatedKey, opaque to callers (base64url JSON of `{id}`). */
+function encodeCursor(key: Record<string, unknown>): string {
+  return Buffer.from(JSON.stringify({ id: key.id })).toString('base64url');
+}
+
+function decodeCursor(cursor: string): Record<string, unknown> {
+  try {
+    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (key && typeof key === 'object' && typeof (key as { id?: unknown }).id === 'string' && Object.keys(key).length === 1) return key as Record<string, unknown>;
+  } catch {
+    /* reported below */
+  }
+  throw new InvalidInput('cursor is not one this API issued', [{ path: 'cursor', message: 'invalid cursor' }]);
 }
 
 export interface InteractionItem {

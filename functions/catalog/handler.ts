@@ -3,24 +3,19 @@
  * (presigned S3 URLs), `GET /products/{productId}/similar?k=` (image + name embeddings).
  */
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
 import { getDeps } from '../adapters/bootstrap.js';
 import { getTextEmbedder } from '../adapters/text-vectors-file.js';
-import { apiHandler, idString, intString, json, parseInput, type ApiEvent } from '../http/api.js';
+import { apiHandler, json, parseInput, type ApiEvent } from '../http/api.js';
 import { NotFound } from '../core/domain/errors.js';
 import { imageKey } from '../core/domain/product-images.js';
 import { publicProduct } from '../core/domain/product-view.js';
 import { similarProducts, storedEmbedding } from '../core/content/similarity.js';
 import type { Product } from '../core/domain/types.js';
-import { ProductBody } from './product-schema.js';
+import { ImageRequest, ProductBody, ProductListQuery, ProductPath, SimilarQuery } from '../http/schemas.js';
 
-const Path = z.object({ productId: idString });
-const SimilarQuery = z.object({ k: intString.pipe(z.number().min(1).max(100)).default(10) });
+const Path = ProductPath;
 
 
-const ImageRequest = z.object({
-  content_type: z.enum(['image/jpeg', 'image/png', 'image/webp']).default('image/jpeg'),
-});
 const EXTENSIONS: Record<string, string> = { 'image/jpeg': 'jpg', 'image/png': 'png', 'image/webp': 'webp' };
 
 async function existing(id: string): Promise<Product> {
@@ -53,6 +48,18 @@ export const handler = apiHandler(
       };
       await catalog.put(product);
       return json(before ? 200 : 201, publicProduct(product));
+    },
+    'GET /products': async (event: ApiEvent) => {
+      const q = parseInput(ProductListQuery, event.queryStringParameters ?? {}, 'query');
+      const page = await getDeps().catalog.list(q);
+      return json(200, { products: page.items.map(publicProduct), next_cursor: page.cursor ?? null });
+    },
+    // Soft delete: the product stays (its events and history too) with status `deleted`, which
+    // ranking, similar products and listings leave out from now on.
+    'DELETE /products/{productId}': async (event: ApiEvent) => {
+      const { productId } = parseInput(Path, event.pathParameters ?? {}, 'path');
+      const product = await getDeps().catalog.softDelete(productId, new Date().toISOString());
+      return json(200, publicProduct(product));
     },
     'GET /products/{productId}': async (event: ApiEvent) => {
       const { productId } = parseInput(Path, event.pathParameters ?? {}, 'path');

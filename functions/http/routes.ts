@@ -7,7 +7,7 @@ export const API_LAMBDAS = ['recommend', 'events', 'catalog', 'users', 'status']
 export type LambdaName = (typeof API_LAMBDAS)[number];
 
 export interface RouteSpec {
-  method: 'GET' | 'PUT' | 'POST';
+  method: 'GET' | 'PUT' | 'POST' | 'DELETE';
   path: string;
   lambda: LambdaName;
   /** Who may call it on AWS: anyone, the app's signed-in users, or admins (catalog/user writes). */
@@ -21,13 +21,17 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'POST', path: '/events', lambda: 'events', access: 'app' },
   { method: 'GET', path: '/products/{productId}', lambda: 'catalog', access: 'app' },
   { method: 'PUT', path: '/products/{productId}', lambda: 'catalog', access: 'admin' },
+  { method: 'DELETE', path: '/products/{productId}', lambda: 'catalog', access: 'admin' },
+  { method: 'GET', path: '/products', lambda: 'catalog', access: 'admin' },
   { method: 'GET', path: '/products/{productId}/similar', lambda: 'catalog', access: 'app' },
   { method: 'GET', path: '/products/{productId}/image', lambda: 'catalog', access: 'app' },
   { method: 'POST', path: '/products/{productId}/image', lambda: 'catalog', access: 'admin' },
   { method: 'GET', path: '/users/{userId}', lambda: 'users', access: 'app' },
   { method: 'PUT', path: '/users/{userId}', lambda: 'users', access: 'admin' },
+  { method: 'GET', path: '/users/{userId}/history', lambda: 'users', access: 'admin' },
   { method: 'GET', path: '/model', lambda: 'status', access: 'admin' },
   { method: 'GET', path: '/health', lambda: 'status', access: 'open' },
+  { method: 'GET', path: '/openapi.json', lambda: 'status', access: 'open' },
 ];
 
 export const routeKey = (r: Pick<RouteSpec, 'method' | 'path'>): string => `${r.method} ${r.path}`;

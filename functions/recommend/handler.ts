@@ -2,31 +2,16 @@
  * `GET /recommend/{receiverId}/{num}` (seed 000's route) and `GET /recommendations/{userId}`
  * (seed 003's): parse → recommendForReceiver → JSON.
  */
-import { z } from 'zod';
 import { getDeps } from '../adapters/bootstrap.js';
-import { apiHandler, countryCode, decimalString, idString, intString, json, parseInput, type ApiEvent } from '../http/api.js';
+import { apiHandler, json, parseInput, type ApiEvent } from '../http/api.js';
+import { MAX_NUM, RecommendationsQuery, RecommendationsPath, RecommendPath, RecommendQuery } from '../http/schemas.js';
 import { InvalidInput } from '../core/domain/errors.js';
 import type { RecommendationQuery } from '../core/domain/types.js';
 import { recommendForReceiver } from './recommend-for-receiver.js';
 import { onnxScoreAll } from '../adapters/onnx-score-kernel.js';
 import { onnxScoreRows } from '../adapters/onnx-scorer.js';
 
-export const MAX_NUM = 100;
-
-const filters = {
-  min_price: decimalString.pipe(z.number().min(0, 'must be ≥ 0')).optional(),
-  max_price: decimalString.pipe(z.number().min(0, 'must be ≥ 0')).optional(),
-  min_promoted: intString.pipe(z.number().min(0, 'must be ≥ 0').max(MAX_NUM)).optional(),
-  country: countryCode.optional(),
-  category: z.string().trim().min(1).max(64).optional(),
-};
-const count = intString.pipe(z.number().min(1, `must be between 1 and ${MAX_NUM}`).max(MAX_NUM, `must be between 1 and ${MAX_NUM}`));
-// Built once per container: zod compiles a schema on first use, so a schema built per request
-// would be compiled on every request.
-const RecommendPath = z.object({ receiverId: idString, num: count });
-const RecommendQuery = z.object(filters);
-const RecommendationsPath = z.object({ userId: idString });
-const RecommendationsQuery = z.object({ ...filters, top_k: count.optional() });
+export { MAX_NUM };
 
 function toQuery(userId: string, num: number, q: { min_price?: number; max_price?: number; min_promoted?: number; country?: string; category?: string }): RecommendationQuery {
   if (q.min_price !== undefined && q.max_price !== undefined && q.min_price > q.max_price) {

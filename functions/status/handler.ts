@@ -2,7 +2,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { getDeps } from '../adapters/bootstrap.js';
-import { apiHandler, json } from '../http/api.js';
+import { apiHandler, json, type ApiEvent } from '../http/api.js';
+import { buildOpenApi } from '../http/openapi.js';
 import { readManifest } from '../core/snapshot/model-snapshot.js';
 
 async function imageModelsManifest(modelsDir: string): Promise<unknown> {
@@ -12,6 +13,8 @@ async function imageModelsManifest(modelsDir: string): Promise<unknown> {
     return null;
   }
 }
+
+let openApi: ReturnType<typeof buildOpenApi> | undefined;
 
 export const handler = apiHandler(
   {
@@ -25,6 +28,13 @@ export const handler = apiHandler(
         pointer_version: state.pointer,
         serving_differs_from_pointer: state.serving !== state.pointer,
       });
+    },
+    'GET /openapi.json': async (event: ApiEvent) => {
+      // Built once per container; the server URL is the host the caller reached (API Gateway sets x-forwarded-proto).
+      openApi ??= buildOpenApi();
+      const host = event.headers?.host ?? event.requestContext?.domainName;
+      const proto = event.headers?.['x-forwarded-proto'] ?? 'http';
+      return json(200, host ? { ...openApi, servers: [{ url: `${proto}://${host}` }] } : openApi);
     },
     'GET /model': async () => {
       const { models, config } = getDeps();

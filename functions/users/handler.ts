@@ -1,14 +1,13 @@
-/** `PUT /users/{userId}` (country, blacklist) and `GET /users/{userId}` (+ interaction_count). */
-import { z } from 'zod';
+/**
+ * `PUT /users/{userId}` (country, blacklist), `GET /users/{userId}` (+ interaction_count) and
+ * `GET /users/{userId}/history` (events credited to the user, newest first, with product names).
+ */
 import { getDeps } from '../adapters/bootstrap.js';
-import { apiHandler, countryCode, idString, json, parseInput, type ApiEvent } from '../http/api.js';
+import { apiHandler, json, parseInput, type ApiEvent } from '../http/api.js';
+import { HistoryQuery, UserBody, UserPath } from '../http/schemas.js';
 import { NotFound } from '../core/domain/errors.js';
 
-const UserBody = z.object({
-  country: countryCode.optional(),
-  blacklist: z.array(idString).max(1000).default([]),
-});
-const Path = z.object({ userId: idString });
+const Path = UserPath;
 
 export const handler = apiHandler(
   {
@@ -25,6 +24,20 @@ export const handler = apiHandler(
       const [user, count] = await Promise.all([users.get(userId), interactions.countForUser(userId)]);
       if (!user && count === 0) throw new NotFound(`user ${userId} is unknown`);
       return json(200, { id: userId, country: user?.country ?? null, blacklist: user?.blacklist ?? [], interaction_count: count });
+    },
+    'GET /users/{userId}/history': async (event: ApiEvent) => {
+      const { userId } = parseInput(Path, event.pathParameters ?? {}, 'path');
+      const { limit } = parseInput(HistoryQuery, event.queryStringParameters ?? {}, 'query');
+      const { interactions, catalog } = getDeps();
+      const events = await interactions.listForUser(userId, limit);
+      const products = new Map((await catalog.batchGet([...new Set(events.map((e) => e.productId))])).map((p) => [p.id, p]));
+      return json(200, {
+        user_id: userId,
+        events: events.map((e) => {
+          const p = products.get(e.productId);
+          return { ...e, product: p ? { name: p.name, price: p.price, category: p.category, status: p.status } : null };
+        }),
+      });
     },
   },
   getDeps().logger,

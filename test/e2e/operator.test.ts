@@ -137,3 +137,111 @@ describe.skipIf(!CHROMIUM)('operator console in headless Chromium', () => {
     expect(external).toEqual([]);
   }, 60_000);
 });
+
+async function get(p: string): Promise<{ status: number; body: any }> {
+  const res = await fetch(runtime.url + p);
+  return { status: res.status, body: await res.json() };
+}
+
+describe('GET /openapi.json over HTTP', () => {
+  it('is OpenAPI 3.x with every route, the POST /events body and 400 responses', async () => {
+    const { status, body } = await get('/openapi.json');
+    expect(status).toBe(200);
+    expect(body.openapi).toMatch(/^3\./);
+    const { ROUTES } = await import('../../functions/http/routes.js');
+    for (const r of ROUTES) expect(body.paths[r.path]?.[r.method.toLowerCase()], `${r.method} ${r.path}`).toBeDefined();
+    expect(body.paths['/products'].get).toBeDefined();
+    expect(body.paths['/products/{productId}'].delete).toBeDefined();
+    expect(body.paths['/events'].post.requestBody.content['application/json'].schema.properties.events.type).toBe('array');
+    expect(body.paths['/events'].post.responses['400']).toBeDefined();
+    expect(body.servers[0].url).toBe(runtime.url);
+  });
+});
+
+describe('catalog import, listing and soft delete', () => {
+  const run = async (args: string[]) => {
+    const { execFile } = await import('node:child_process');
+    return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, ['--import', 'tsx', 'bin/import.ts', ...args], { env: { ...process.env, FORCE_COLOR: '0' } }, (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+  };
+
+  it('imports the good rows, reports the bad ones by line number, is idempotent, and lists page by page', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'gift-import-'));
+    const { writeFileSync, copyFileSync, readdirSync } = await import('node:fs');
+    const csv = path.join(dir, 'products.csv');
+    writeFileSync(
+      csv,
+      [
+        'id,name,price,category,promoted,status',
+        'imp-a,Bufanda de lana,12990,scarf,true,active',
+        'imp-bad-1,,5000,hat,false,active', // line 3: no name
+        'imp-b,"Gorro, rojo",4990.5,hat,no,draft',
+        'imp-bad-2,Camisa,abc,shirt,false,active', // line 5: price not a number
+        'imp-c,Vestido largo,19990,dress,1,active',
+      ].join('\n') + '\n',
+    );
+    const images = path.join(dir, 'images');
+    mkdirSync(images);
+    const dressDir = path.resolve('demo/images/dress');
+    copyFileSync(path.join(dressDir, readdirSync(dressDir).find((f) => f.endsWith('.jpg'))!), path.join(images, 'imp-c.jpg'));
+
+    const first = await run(['--api', runtime.url, '--products', csv, '--images', images]);
+    expect(first.code).toBe(1);
+    expect(first.stderr).toMatch(/^line 3 \(imp-bad-1\): name/m);
+    expect(first.stderr).toMatch(/^line 5 \(imp-bad-2\): price/m);
+    expect(first.stdout).toContain('3 created, 0 updated, 0 unchanged, 1 photos uploaded; 2 rows rejected');
+    for (const id of ['imp-a', 'imp-b', 'imp-c']) expect((await get(`/products/${id}`)).status).toBe(200);
+    for (const id of ['imp-bad-1', 'imp-bad-2']) expect((await get(`/products/${id}`)).status).toBe(404);
+    expect((await get('/products/imp-b')).body).toMatchObject({ name: 'Gorro, rojo', price: 4990.5, promoted: false, status: 'draft' });
+    await runtime.embeddingsIdle();
+    expect((await get('/products/imp-c')).body.embedding_version).toBeTruthy();
+
+    const again = await run(['--api', runtime.url, '--products', csv, '--images', images]);
+    expect(again.stdout).toContain('0 created, 0 updated, 3 unchanged, 0 photos uploaded; 2 rows rejected');
+    rmSync(dir, { recursive: true, force: true });
+
+    const { ProductPage } = await import('../../functions/http/schemas.js');
+    const page = await get('/products?limit=2');
+    expect(page.status).toBe(200);
+    expect(ProductPage.parse(page.body).products).toHaveLength(2);
+    expect(page.body.next_cursor).toEqual(expect.any(String));
+    const seen = new Set<string>();
+    let cursor: string | null = null;
+    do {
+      const { body } = await get(`/products?limit=100${cursor ? `&cursor=${cursor}` : ''}`);
+      for (const p of body.products) {
+        expect(seen.has(p.id)).toBe(false);
+        seen.add(p.id);
+      }
+      cursor = body.next_cursor;
+    } while (cursor);
+    expect(seen.size).toBe(403);
+    const hats = await get('/products?limit=100&category=hat&status=draft');
+    expect(hats.body.products.every((p: any) => p.category === 'hat' && p.status === 'draft')).toBe(true);
+    expect(hats.body.products.map((p: any) => p.id)).toContain('imp-b');
+    expect((await get('/products?cursor=not-ours')).status).toBe(400);
+    expect((await get('/products?limit=0')).status).toBe(400);
+  }, 120_000);
+
+  it('DELETE soft-deletes: never recommended again, left out of listings, history kept', async () => {
+    const before = await get('/recommendations/2?top_k=10');
+    const victim = before.body.recommended_products[0].id as string;
+    const del = await fetch(`${runtime.url}/products/${victim}`, { method: 'DELETE' });
+    expect(del.status).toBe(200);
+    expect(((await del.json()) as { status: string }).status).toBe("deleted");
+    expect((await get(`/products/${victim}`)).body).toMatchObject({ status: 'deleted', deletedAt: expect.any(String) });
+    const after = await get('/recommendations/2?top_k=10');
+    expect(after.body.recommended_products.map((p: any) => p.id)).not.toContain(victim);
+    for (const p of (await get(`/products/${victim}/similar?k=5`)).body.similar_products) expect(p.status).toBe('active');
+    const deleted = await get('/products?limit=100&status=deleted');
+    expect(deleted.body.products.map((p: any) => p.id)).toEqual([victim]);
+    const history = await get('/users/2/history?limit=500');
+    expect(history.status).toBe(200);
+    expect(history.body.events.length).toBeGreaterThan(0);
+    expect(history.body.events[0].product).toMatchObject({ name: expect.any(String) });
+    expect((await fetch(`${runtime.url}/products/nope-404`, { method: 'DELETE' })).status).toBe(404);
+  });
+});

@@ -3,7 +3,7 @@
  * with the AWS SDK (DynamoDB, S3) and ONNX Runtime; functions/adapters/bootstrap.ts builds them
  * once per container and hands them to the handlers.
  */
-import type { InteractionEvent, Product, UserProfile } from './types.js';
+import type { InteractionEvent, Product, ProductStatus, UserProfile } from './types.js';
 
 export interface CatalogStore {
   get(id: string): Promise<Product | undefined>;
@@ -20,6 +20,22 @@ export interface CatalogStore {
   ): Promise<void>;
   /** Every product, page by page (retrain, local tooling). */
   scanAll(): AsyncIterable<Product>;
+  /**
+   * One page of the catalog in storage order, optionally filtered. A page may hold fewer than
+   * `limit` items even when more follow: continue while `cursor` is returned.
+   * Throws InvalidInput for a cursor this store did not issue.
+   */
+  list(query: ProductListQuery): Promise<{ items: Product[]; cursor?: string }>;
+  /** Marks a product deleted (status `deleted`, `deletedAt`); throws NotFound when it does not exist. */
+  softDelete(id: string, at: string): Promise<Product>;
+}
+
+export interface ProductListQuery {
+  limit: number;
+  cursor?: string;
+  category?: string;
+  /** Default: every status except `deleted`. */
+  status?: ProductStatus;
 }
 
 export interface InteractionStore {

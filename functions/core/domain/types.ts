@@ -3,7 +3,8 @@
  * The product object is the API contract of DESIGN.md › API (full object + score + reasons).
  */
 
-export type ProductStatus = 'active' | 'draft' | 'blocked';
+/** `deleted`: soft-deleted by `DELETE /products/{id}` — never recommended again, its events kept. */
+export type ProductStatus = 'active' | 'draft' | 'blocked' | 'deleted';
 
 export interface Product {
   id: string;
@@ -23,6 +24,8 @@ export interface Product {
   attributes: Record<string, string>;
   /** Set once the image has been embedded (EfficientNet-B0 → VAE μ). */
   embedding_version?: string;
+  /** Set by a soft delete (status `deleted`). */
+  deletedAt?: string;
   /** VAE μ of the product's first image (not returned by the API). */
   image_embedding?: number[];
   /** Text embedding of the product name (not returned by the API). */
@@ -43,6 +46,8 @@ export interface InteractionEvent {
   quantity: number;
   /** Epoch milliseconds. */
   timestamp: number;
+  /** The recommendation response it followed (online metrics attribution); not stored with the event. */
+  recommendationId?: string;
 }
 
 export interface UserProfile {

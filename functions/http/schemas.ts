@@ -1,0 +1,160 @@
+/**
+ * The zod schemas of every route: the handlers validate requests with them, and GET /openapi.json
+ * is generated from them (functions/http/openapi.ts), so the document cannot drift from what is
+ * enforced. Response schemas describe what handlers answer; the end-to-end tests parse real
+ * responses with them. No side effects on import (the CDK, the CLIs and the document read it).
+ */
+import { z } from 'zod';
+import { countryCode, decimalString, idString, intString } from './api.js';
+import { ProductBody } from '../catalog/product-schema.js';
+import { EVENT_TYPES } from '../core/domain/types.js';
+
+export { ProductBody };
+
+export const MAX_NUM = 100;
+export const MAX_EVENTS_PER_REQUEST = 100;
+export const MAX_LIST_LIMIT = 100;
+
+// ---- path parameters ----------------------------------------------------------------------------
+
+export const ProductPath = z.object({ productId: idString });
+export const UserPath = z.object({ userId: idString });
+const count = intString.pipe(z.number().min(1, `must be between 1 and ${MAX_NUM}`).max(MAX_NUM, `must be between 1 and ${MAX_NUM}`));
+export const RecommendPath = z.object({ receiverId: idString, num: count });
+export const RecommendationsPath = UserPath;
+
+// ---- queries ----------------------------------------------------------------------------------------
+
+const recommendationFilters = {
+  min_price: decimalString.pipe(z.number().min(0, 'must be ≥ 0')).optional().describe('lowest price, inclusive (decimal)'),
+  max_price: decimalString.pipe(z.number().min(0, 'must be ≥ 0')).optional().describe('highest price, inclusive (decimal)'),
+  min_promoted: intString.pipe(z.number().min(0, 'must be ≥ 0').max(MAX_NUM)).optional().describe('guaranteed minimum of promoted items (≤ the number asked for)'),
+  country: countryCode.optional().describe("ISO 3166 alpha-2; default: the receiver's country"),
+  category: z.string().trim().min(1).max(64).optional().describe('only this category'),
+};
+export const RecommendQuery = z.object(recommendationFilters);
+export const RecommendationsQuery = z.object({ ...recommendationFilters, top_k: count.optional().describe('how many (default 5)') });
+export const SimilarQuery = z.object({ k: intString.pipe(z.number().min(1).max(100)).default(10).describe('how many neighbours') });
+export const ProductListQuery = z.object({
+  limit: intString.pipe(z.number().min(1).max(MAX_LIST_LIMIT)).default(50).describe(`page size, 1–${MAX_LIST_LIMIT}`),
+  cursor: z.string().regex(/^[A-Za-z0-9_-]{1,2048}$/, 'must be a cursor returned by a previous page').optional().describe('`next_cursor` of the previous page'),
+  category: z.string().trim().min(1).max(64).optional(),
+  status: z.enum(['active', 'draft', 'blocked', 'deleted']).optional().describe('default: every status but deleted'),
+});
+export const HistoryQuery = z.object({ limit: intString.pipe(z.number().min(1).max(500)).default(50).describe('newest events first') });
+
+// ---- bodies -----------------------------------------------------------------------------------------
+
+const timestamp = z.union([
+  z.number().int().min(0).max(8.64e15).describe('epoch milliseconds'),
+  z.iso.datetime({ offset: true }).transform((s) => Date.parse(s)),
+]);
+
+export const EventBody = z.object({
+  eventId: idString.describe('idempotency key: one eventId is one event'),
+  userId: idString.describe('who acted (the buyer of a gift)'),
+  productId: idString,
+  type: z.enum(EVENT_TYPES as [string, ...string[]], { error: `must be one of ${EVENT_TYPES.join(', ')}` }),
+  receiverId: idString.optional().describe('gift orders: whom the gift is for (the event counts for them)'),
+  quantity: z.number().int().min(1).max(10_000).default(1),
+  timestamp: timestamp.optional().describe('default: now'),
+  recommendationId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be a recommendation_id from a recommendation response').optional()
+    .describe('the `recommendation_id` of the response the product was shown in (online metrics attribute the event to it)'),
+});
+export const EventsBody = z.object({
+  events: z
+    .array(EventBody)
+    .min(1, 'at least 1 event is required')
+    .max(MAX_EVENTS_PER_REQUEST, `at most ${MAX_EVENTS_PER_REQUEST} events per request`),
+});
+
+export const UserBody = z.object({
+  country: countryCode.optional(),
+  blacklist: z.array(idString).max(1000).default([]).describe('products never to recommend to this user'),
+});
+
+export const ImageRequest = z.object({
+  content_type: z.enum(['image/jpeg', 'image/png', 'image/webp']).default('image/jpeg'),
+});
+
+// ---- responses --------------------------------------------------------------------------------------
+
+export const ErrorResponse = z.object({
+  error: z.object({
+    code: z.string().describe('machine-readable: invalid_input, invalid_json, not_found, model_not_ready, unauthorized, forbidden, …'),
+    message: z.string(),
+    details: z.unknown().describe('per-field problems for invalid_input: [{path, message}]'),
+  }),
+});
+
+export const ProductResponse = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  price: z.number(),
+  currency: z.string(),
+  category: z.string(),
+  promoted: z.boolean(),
+  status: z.enum(['active', 'draft', 'blocked', 'deleted']),
+  countries: z.array(z.string()),
+  images: z.array(z.string()).describe('S3 keys'),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  attributes: z.record(z.string(), z.string()),
+  embedding_version: z.string().optional(),
+  deletedAt: z.string().optional(),
+});
+
+export const RecommendationResponse = z.object({
+  recommended_products: z.array(ProductResponse.extend({ score: z.number(), reasons: z.array(z.string()) })),
+  model_version: z.string(),
+  promoted_shortfall: z.number().int().describe('> 0 only when fewer promoted items than asked pass the filters'),
+  recommendation_id: z.string().describe('send it back as `recommendationId` on events about these products'),
+});
+
+export const SimilarResponse = z.object({
+  similar_products: z.array(ProductResponse.extend({ score: z.number() })),
+  model_version: z.string(),
+});
+
+export const ProductPage = z.object({
+  products: z.array(ProductResponse),
+  next_cursor: z.string().nullable().describe('null on the last page'),
+});
+
+export const EventsResponse = z.object({ accepted: z.number().int(), duplicates: z.number().int() });
+
+export const UserResponse = z.object({
+  id: z.string(),
+  country: z.string().nullable(),
+  blacklist: z.array(z.string()),
+  interaction_count: z.number().int(),
+});
+
+export const HistoryResponse = z.object({
+  user_id: z.string(),
+  events: z.array(
+    z.object({
+      eventId: z.string(),
+      userId: z.string().describe('who acted; differs from the user for gifts received'),
+      productId: z.string(),
+      type: z.enum(EVENT_TYPES as [string, ...string[]]),
+      quantity: z.number().int(),
+      timestamp: z.number(),
+      receiverId: z.string().optional(),
+      product: z.object({ name: z.string(), price: z.number(), category: z.string(), status: z.string() }).nullable(),
+    }),
+  ),
+});
+
+export const ImageUploadResponse = z.object({
+  upload_url: z.string(),
+  key: z.string(),
+  content_type: z.string().optional(),
+  fields: z.record(z.string(), z.string()).optional().describe('presigned POST: send as form fields before the file'),
+});
+export const ImageDownloadResponse = z.object({ download_url: z.string(), key: z.string() });
+
+export const HealthResponse = z.object({ status: z.string(), model_version: z.string().nullable() }).loose();
+export const ModelResponse = z.object({ model_version: z.string().nullable() }).loose().describe('the serving manifest: family, parameters, gate, figures, business rules, image models');
+export const OpenApiResponse = z.object({ openapi: z.string() }).loose();
