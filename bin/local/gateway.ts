@@ -193,6 +193,10 @@ export function createGateway(handlers: Record<LambdaName, LambdaHandler>, log: 
       }
       if (!matched && !pathMatchedOtherMethod && (method === 'GET' || method === 'HEAD')) {
         // The operator console: on AWS the same files are on S3 behind CloudFront (lib/operator-console.ts).
+        // `/` is the console for browsers; API clients (curl, fetch) asking for `*/*` get where things are, as JSON.
+        if (url.pathname === '/' && !/text\/html/.test(req.headers.accept ?? '')) {
+          return send(res, 200, JSON.stringify({ service: 'gift-recommender', console: '/', openapi: '/openapi.json', api_reference: '/api-reference.html', health: '/health' }));
+        }
         if (await sendConsoleFile(res, url.pathname, method)) return;
       }
       if (!matched) {
