@@ -53,6 +53,24 @@ export function gateDecision(h: HoldoutFigures, servingNdcg: number | undefined)
   return { passed: true, reason: `not worse than serving ${servingNdcg.toFixed(4)} (${vsPopularity})` };
 }
 
+/** How many recent versions' configs (serving first, then the pointer's history) the selection re-scores. */
+export const RECENT_VERSIONS = 4;
+
+async function recentConfigs(deps: RetrainDeps, versions: readonly string[]): Promise<ModelConfig[]> {
+  const out: ModelConfig[] = [];
+  for (const v of versions) {
+    try {
+      const m = (await readManifest(deps.models, v)).model;
+      if (!m) continue;
+      const c: ModelConfig = { family: m.family, halfLifeDays: m.halfLifeDays, popularityBlend: m.popularityBlend, ...(m.ease ? { ease: m.ease } : {}), ...(m.als ? { als: m.als } : {}) };
+      if (!out.some((o) => JSON.stringify(o) === JSON.stringify(c))) out.push(c);
+    } catch {
+      // An unreadable old version has nothing to compare.
+    }
+  }
+  return out;
+}
+
 export async function retrainModel(
   deps: RetrainDeps,
   options: { now?: number; als?: Partial<AlsParams>; version?: string; selectionBudgetSeconds?: number } = {},
@@ -71,34 +89,41 @@ export async function retrainModel(
   const version = options.version ?? `v${new Date(now).toISOString().replace(/[-:.TZ]/g, '').slice(0, 17)}-${events.length}`;
   const pointer = await deps.models.readPointer();
   let servingNdcg: number | undefined;
-  let servingModel: ModelConfig | undefined;
+  const recentModels: ModelConfig[] = [];
   if (pointer) {
     try {
       const manifest = await readManifest(deps.models, pointer.version);
       const m = manifest.metrics ?? {};
       const figure = typeof m.holdoutNdcg10 === 'number' ? m.holdoutNdcg10 : m.alsNdcg10;
       servingNdcg = typeof figure === 'number' ? figure : undefined;
-      if (manifest.model) servingModel = { family: manifest.model.family, halfLifeDays: manifest.model.halfLifeDays, ease: manifest.model.ease, als: manifest.model.als, popularityBlend: manifest.model.popularityBlend };
     } catch (err) {
       deps.logger.warn('serving manifest unreadable; gating on popularity only', { error: String(err) });
     }
+    recentModels.push(...(await recentConfigs(deps, [pointer.version, ...(pointer.history ?? [])].slice(0, RECENT_VERSIONS))));
   }
-  // The serving version's config is a candidate of the selection: the winner is never worse on the same window.
-  const { parts, holdout, scorer } = await trainModelVersion({
+  // The serving and recent versions' configs are candidates of the selection, scored on the same
+  // window: the winner is never worse than any of them there, so small drops cannot add up.
+  const { parts, holdout, scorer, model } = await trainModelVersion({
     events,
     products,
     userCountries,
     now,
     version,
     als: options.als,
-    servingModel,
+    includeModels: recentModels,
     invert: onnxSpdInverter(),
     selectionBudgetSeconds: options.selectionBudgetSeconds,
   });
   // The scorer travels as ONNX too (served by onnxruntime-node), whether or not it was promoted.
   if (scorer) parts.extraFiles = { ...(parts.extraFiles ?? {}), 'scorer.onnx': exportScorerOnnx(scorer) };
 
-  const gate = gateDecision(holdout, servingNdcg);
+  const holdoutGate = gateDecision(holdout, servingNdcg);
+  const included = model.selection?.candidates.filter((c) => recentModels.some((r) => JSON.stringify(r) === JSON.stringify(c.config))) ?? [];
+  const bestRecent = included.reduce((a, c) => Math.max(a, c.ndcg10), -Infinity);
+  const windowNote = model.selection
+    ? `; window nDCG@10 ${model.selection.validationNdcg10.toFixed(4)}${included.length ? ` ≥ best of the last ${included.length} versions' configs ${bestRecent.toFixed(4)}` : ''}`
+    : '';
+  const gate = { passed: holdoutGate.passed && !(model.selection && model.selection.validationNdcg10 < bestRecent), reason: holdoutGate.reason + windowNote };
   // Artifact first, pointer last: a half-written version is never pointed at.
   await deps.models.putVersion(version, serializeSnapshot({ ...parts, manifest: { ...parts.manifest, gate } }));
   if (gate.passed) await deps.models.swapPointer(pointer?.version, version);

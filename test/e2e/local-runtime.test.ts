@@ -173,6 +173,14 @@ describe('local runtime over HTTP', () => {
     expect(body.recommender.gate.passed).toBe(true);
     expect(['two-stage', 'als']).toContain(body.recommender.ranking.mode);
     expect(body.recommender.ranking.reason.length).toBeGreaterThan(10);
+    // The family, its parameters and every candidate's validation figure, chosen with no ALS_* set.
+    const model = body.recommender.model;
+    expect(['ease', 'als', 'popularity']).toContain(model.family);
+    expect(model.description.length).toBeGreaterThan(5);
+    expect(model.overrides).toBeUndefined();
+    expect(model.selection.candidates.length).toBeGreaterThan(5);
+    for (const c of model.selection.candidates) expect(c.ndcg10).toBeGreaterThanOrEqual(0);
+    expect(model.selection.validationNdcg10).toBe(Math.max(...model.selection.candidates.map((c: { ndcg10: number }) => c.ndcg10)));
   });
 
   it('survives a thousand malformed paths, queries and bodies without a 5xx', async () => {

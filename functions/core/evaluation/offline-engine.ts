@@ -17,6 +17,9 @@ import { rankForReceiver, type RankedItem, type RankingOptions } from '../rankin
 import { trainModelVersion } from '../training/train-model.js';
 import type { ModelFactory, TrainData } from './evaluation.js';
 
+/** Offline jobs (batch, eval) give the search more time than a scheduled retrain (240 s). */
+export const OFFLINE_SELECTION_BUDGET_SECONDS = 600;
+
 export interface OfflineEvent {
   userId: string;
   itemId: string;
@@ -27,6 +30,8 @@ export interface OfflineEvent {
 }
 
 export interface OfflineTrainOptions {
+  /** Version name written into the manifest (default `offline`). */
+  version?: string;
   /** Reference time (default: the newest event); later events are ignored. */
   asOf?: number;
   als?: Partial<AlsParams>;
@@ -73,12 +78,12 @@ export async function trainOfflineEngine(rows: readonly OfflineEvent[], o: Offli
     userCountries: new Map(),
     now: refTime,
     asOf: o.asOf,
-    version: 'offline',
+    version: o.version ?? 'offline',
     als: o.als,
     families: o.families,
     model: o.model,
     invert: o.invert,
-    selectionBudgetSeconds: o.selectionBudgetSeconds,
+    selectionBudgetSeconds: o.selectionBudgetSeconds ?? OFFLINE_SELECTION_BUDGET_SECONDS,
     secondStage: o.secondStage === false ? false : undefined,
     onProgress: o.onProgress,
   });

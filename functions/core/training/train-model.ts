@@ -43,8 +43,8 @@ export interface TrainInput {
   families?: readonly ModelFamily[];
   /** Skip the search and train this config (tests, pinned deployments). */
   model?: ModelConfig;
-  /** The serving version's config: always a candidate, so the winner is never worse on the same window. */
-  servingModel?: ModelConfig;
+  /** Configs always scored (the serving and recent versions'): the winner is never worse on the same window. */
+  includeModels?: readonly ModelConfig[];
   /** Budget of the selection search, seconds. */
   selectionBudgetSeconds?: number;
   /** Dense inverse for EASE (ONNX Runtime in the retrain job; the JS Cholesky by default). */
@@ -253,7 +253,7 @@ async function chooseModel(input: TrainInput, trainEvents: readonly InteractionE
     invert: input.invert,
     budgetSeconds: input.selectionBudgetSeconds,
     families,
-    include: input.servingModel ? [input.servingModel] : [],
+    include: input.includeModels ?? [],
     onProgress: (step) => input.onProgress?.(`select: ${step}`, 0),
   });
   if (selection && input.als) {
@@ -360,6 +360,8 @@ function secondStage(input: TrainInput, products: Product[], itemIndex: Map<stri
 }
 
 export async function trainModelVersion(input: TrainInput): Promise<{ parts: SnapshotParts; holdout: HoldoutFigures; scorer?: ScorerModel; model: ModelManifest }> {
+  // An empty override object (no ALS_* set) is no override.
+  if (input.als && Object.keys(input.als).length === 0) input = { ...input, als: undefined };
   const settings = input.interactions ?? DEFAULT_INTERACTION_SETTINGS;
   const halfLife = input.popularityHalfLifeDays === undefined ? TRENDING_HALF_LIFE_DAYS : input.popularityHalfLifeDays;
   const progress = input.onProgress ?? (() => undefined);
