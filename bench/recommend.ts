@@ -3,6 +3,7 @@
  * 10k and 100k products × 64 factors (bench/support/synthetic.ts).
  *
  *   npm run bench:recommend -- [--sizes 10000,100000] [--iters 500] [--handler-iters 500] [--no-handler] [--no-kernel]
+ *   (--sizes restricts the kernel sweep too, so one size's ranking and kernel figures come from one run)
  *
  * 1. Kernel: `ScoreAll` alone (JS loop vs ONNX Runtime MatMul with the items as a graph input,
  *    1 and 2 intra-op threads, vs items baked in as an initializer) over catalog sizes from 1k to
@@ -39,13 +40,18 @@ interface Args {
   handlerIters: number;
   handler: boolean;
   kernel: boolean;
+  /** `--sizes` was given: the kernel sweep is restricted to those sizes too. */
+  sizesGiven: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { sizes: [10_000, 100_000], iters: 500, handlerIters: 500, handler: true, kernel: true };
+  const a: Args = { sizes: [10_000, 100_000], iters: 500, handlerIters: 500, handler: true, kernel: true, sizesGiven: false };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
-    if (k === '--sizes') a.sizes = argv[++i].split(',').map(Number);
+    if (k === '--sizes') {
+      a.sizes = argv[++i].split(',').map(Number);
+      a.sizesGiven = true;
+    }
     else if (k === '--iters') a.iters = Number(argv[++i]);
     else if (k === '--handler-iters') a.handlerIters = Number(argv[++i]);
     else if (k === '--no-handler') a.handler = false;
@@ -81,8 +87,8 @@ function queries(cat: SyntheticCatalog): { query: RecommendationQuery; userIdx: 
 }
 
 // ── 1. kernel ────────────────────────────────────────────────────────────────
-async function benchKernel(): Promise<{ sizes: number[]; variants: Record<string, Record<number, LatencyStats>>; crossover: number | null }> {
-  const sizes = [1_000, 2_500, 5_000, 10_000, 25_000, 100_000];
+async function benchKernel(only?: number[]): Promise<{ sizes: number[]; variants: Record<string, Record<number, LatencyStats>>; crossover: number | null }> {
+  const sizes = only ?? [1_000, 2_500, 5_000, 10_000, 25_000, 100_000];
   const kernels: Record<string, OnnxScoreAll | ScoreAll> = {
     js: jsScoreAll,
     'onnx input t=1': createOnnxScoreAll({ minItems: 0, intraOpNumThreads: 1 }),
@@ -310,7 +316,7 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const machine = machineInfo();
   console.log(`bench:recommend on ${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}, load average ${machine.loadAvg1m}`);
-  const kernel = args.kernel ? await benchKernel() : undefined;
+  const kernel = args.kernel ? await benchKernel(args.sizesGiven ? args.sizes : undefined) : undefined;
   const ranking: Record<number, Record<string, LatencyStats>> = {};
   for (const n of args.sizes) ranking[n] = await benchRanking(syntheticCatalog(n, F, { seed: n }), args.iters);
   const handler = args.handler ? await benchHandler(args.sizes, args.handlerIters) : undefined;
