@@ -46,23 +46,28 @@ describe('EASE neighbours', () => {
   for (let u = 0; u < 60; u++) for (let i = 0; i < 25; i++) if (rng() < (i % 2 === u % 2 ? 0.35 : 0.08)) (rows.push(u), cols.push(i));
   const R = csrFromTriplets(60, 25, rows, cols, rows.map(() => 1));
 
-  it('keep exactly the positive entries of dense EASE when M and the item budget cover everything', async () => {
+  it('equal dense EASE when M and the item budget cover everything (a slow reference)', async () => {
     const dense = fitEase(R, 10);
     const nb = await fitEaseNeighbours(R, { lambda: 10, neighbours: 24, maxItems: 25, binary: true });
     for (let j = 0; j < 25; j++) {
       const kept = new Map<number, number>();
       for (let q = nb.indptr[j]; q < nb.indptr[j + 1]; q++) kept.set(nb.indices[q], nb.weights[q]);
-      for (let i = 0; i < 25; i++) {
-        const b = dense.B[j * 25 + i];
-        if (b > 0) expect(kept.get(i)).toBeCloseTo(b, 5);
-        else expect(kept.has(i)).toBe(false);
-      }
+      for (let i = 0; i < 25; i++) if (i !== j) expect(kept.get(i) ?? 0).toBeCloseTo(dense.B[j * 25 + i], 5);
     }
-    // Scores: the history times the kept rows, against the dense product restricted to positive weights.
     const history = [1, 4, 7];
     const s = neighbourScores(nb, history, [1, 1, 1]);
-    const ref = easeScores({ nItems: 25, B: dense.B.map((b) => Math.max(0, b)) }, history);
+    const ref = easeScores(dense, history);
     for (let i = 0; i < 25; i++) expect(s[i]).toBeCloseTo(ref[i], 5);
+  });
+
+  it('keep the weights of largest magnitude, negative ones included', async () => {
+    const dense = fitEase(R, 10);
+    const nb = await fitEaseNeighbours(R, { lambda: 10, neighbours: 5, maxItems: 25, binary: true });
+    for (let j = 0; j < 25; j++) {
+      const kept = Array.from(nb.weights.subarray(nb.indptr[j], nb.indptr[j + 1]), Math.abs);
+      const all = Array.from({ length: 25 }, (_, i) => (i === j ? 0 : Math.abs(dense.B[j * 25 + i]))).sort((a, b) => b - a);
+      expect(Math.min(...kept)).toBeCloseTo(all[4], 5);
+    }
   });
 
   it('keep at most M per item and only the budgeted most-interacted items', async () => {

@@ -4,7 +4,7 @@
  *   P = (XᵀX + λI)⁻¹,  B = I − P · diag(1/diag(P))  i.e.  B_ij = −P_ij / P_jj (i ≠ j), B_jj = 0,
  * and scores s_u = x_u B. Dense in the number of items: O(n³) time and n² memory.
  *
- * For serving, B is kept sparse: each item's M largest outgoing weights ({@link ItemNeighbours}),
+ * For serving, B is kept sparse: each item's M outgoing weights of largest magnitude ({@link ItemNeighbours}),
  * so a receiver's scores are their (recency-weighted) history times those rows. Catalogues larger
  * than the inversion budget are fitted on their `maxItems` most-interacted items; the rest get no
  * item-to-item scores (popularity and the other signals still reach them).
@@ -116,7 +116,7 @@ export function easeColumns(R: CsrMatrix, maxItems: number, minUsers = 2): { col
   return { columns, map };
 }
 
-/** Fits EASE on R's most-interacted items and keeps each row's M largest weights. */
+/** Fits EASE on R's most-interacted items and keeps each row's M weights of largest magnitude. */
 export async function fitEaseNeighbours(R: CsrMatrix, params: Partial<EaseParams> = {}, invert: SpdInverter = invertSpd): Promise<ItemNeighbours> {
   const p = { ...DEFAULT_EASE_PARAMS, ...params };
   if (!(p.lambda > 0)) throw new RangeError(`lambda must be > 0, got ${p.lambda}`);
@@ -128,17 +128,22 @@ export async function fitEaseNeighbours(R: CsrMatrix, params: Partial<EaseParams
   const indices = new Int32Array(n * M);
   const weights = new Float32Array(n * M);
   const row = new Float32Array(n);
+  const magnitude = new Float32Array(n);
   let nnz = 0;
   let next = 0;
   for (let c = 0; c < R.nCols; c++) {
     indptr[c] = nnz;
     if (map[c] < 0) continue;
     const j = next++;
-    for (let i = 0; i < n; i++) row[i] = i === j ? 0 : -P[j * n + i] / P[i * n + i];
-    const best = topK(row, M, (i) => i === j || !(row[i] > 0));
+    for (let i = 0; i < n; i++) {
+      row[i] = i === j ? 0 : -P[j * n + i] / P[i * n + i];
+      magnitude[i] = Math.abs(row[i]);
+    }
+    // The M weights of largest magnitude: EASE's negative weights (items that rarely go together) rank too.
+    const best = topK(magnitude, M, (i) => i === j || !(magnitude[i] > 0));
     for (let r = 0; r < best.indices.length; r++) {
       indices[nnz] = columns[best.indices[r]];
-      weights[nnz] = best.scores[r];
+      weights[nnz] = row[best.indices[r]];
       nnz++;
     }
   }
