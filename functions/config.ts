@@ -23,6 +23,14 @@ const ConfigSchema = z.object({
   INTERACTIONS_TABLE: z.string().min(1).default('gift-interactions'),
   /** One claim per eventId: what makes an eventId one event globally (the interactions table is keyed by user). */
   EVENT_IDS_TABLE: z.string().min(1).default('gift-event-ids'),
+  /** Impressions and online-metrics counters (items expire through the `expiresAt` TTL attribute). */
+  ONLINE_METRICS_TABLE: z.string().min(1).default('gift-online-metrics'),
+  /** Share of recommendation responses whose impressions are recorded (rates are estimated on them). */
+  IMPRESSION_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(1),
+  /** How long after an impression a view/cart/wishlist/order counts as following from it. */
+  ATTRIBUTION_WINDOW_HOURS: z.coerce.number().min(1).max(24 * 30).default(72),
+  /** Impressions and counters are kept this long (DynamoDB TTL), which bounds their storage. */
+  IMPRESSION_TTL_DAYS: z.coerce.number().int().min(1).max(400).default(30),
   USERS_TABLE: z.string().min(1).default('gift-users'),
   MODEL_REGISTRY_TABLE: z.string().min(1).default('gift-model-registry'),
   IMAGES_BUCKET: z.string().min(1).default('gift-images'),

@@ -20,6 +20,8 @@ export class DataTables extends Construct {
   readonly interactions: TableV2;
   /** `EVENT_IDS_TABLE`: `eventId` (S) → the event's fingerprint and item; one claim per eventId, globally. */
   readonly eventIds: TableV2;
+  /** `ONLINE_METRICS_TABLE`: `pk` (S) + `sk` (S); impressions, attributions and daily counters, expiring by TTL `expiresAt`. */
+  readonly onlineMetrics: TableV2;
   /** `USERS_TABLE`: `id` (S) → `country, blacklist`. */
   readonly users: TableV2;
   /** `MODEL_REGISTRY_TABLE`: `name` (S); item `serving` is the model pointer, swapped by conditional write. */
@@ -47,6 +49,12 @@ export class DataTables extends Construct {
     this.eventIds = new TableV2(this, 'EventIds', {
       ...common,
       partitionKey: { name: 'eventId', type: AttributeType.STRING },
+    });
+    this.onlineMetrics = new TableV2(this, 'OnlineMetrics', {
+      ...common,
+      partitionKey: { name: 'pk', type: AttributeType.STRING },
+      sortKey: { name: 'sk', type: AttributeType.STRING },
+      timeToLiveAttribute: 'expiresAt',
     });
     this.users = new TableV2(this, 'Users', {
       ...common,

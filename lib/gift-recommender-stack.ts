@@ -48,7 +48,7 @@ export interface GiftRecommenderStackProps extends StackProps {
   readonly config?: StackConfig;
 }
 
-type TableName = 'products' | 'interactions' | 'eventIds' | 'users' | 'modelRegistry';
+type TableName = 'products' | 'interactions' | 'eventIds' | 'onlineMetrics' | 'users' | 'modelRegistry';
 type BucketName = 'images' | 'models';
 const PREFIX_OF: Record<BucketName, string> = { images: IMAGES_PREFIX, models: MODELS_PREFIX };
 
@@ -75,6 +75,8 @@ export const FUNCTION_ACCESS: Record<FunctionName, Access> = {
       products: ['dynamodb:BatchGetItem'],
       users: ['dynamodb:GetItem'],
       modelRegistry: ['dynamodb:GetItem'],
+      // A sampled impression (Put) and its day's counters (Update).
+      onlineMetrics: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
     },
     objects: { models: ['s3:GetObject'] },
     list: ['models'],
@@ -87,6 +89,8 @@ export const FUNCTION_ACCESS: Record<FunctionName, Access> = {
       interactions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
       eventIds: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem'],
       products: ['dynamodb:BatchGetItem'],
+      // Attribution: the impression (Get), a once-only marker (conditional Put), the counters (Update).
+      onlineMetrics: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
     },
   },
   // Product get/put, paged listing (Scan), soft delete (UpdateItem), /similar (snapshot + batchGet),
@@ -109,7 +113,7 @@ export const FUNCTION_ACCESS: Record<FunctionName, Access> = {
   },
   // Pointer and the serving manifest.
   status: {
-    tables: { modelRegistry: ['dynamodb:GetItem'] },
+    tables: { modelRegistry: ['dynamodb:GetItem'], onlineMetrics: ['dynamodb:Query'] },
     objects: { models: ['s3:GetObject'] },
     list: ['models'],
   },
@@ -177,6 +181,7 @@ export class GiftRecommenderStack extends Stack {
       PRODUCTS_TABLE: tables.products.tableName,
       INTERACTIONS_TABLE: tables.interactions.tableName,
       EVENT_IDS_TABLE: tables.eventIds.tableName,
+      ONLINE_METRICS_TABLE: tables.onlineMetrics.tableName,
       USERS_TABLE: tables.users.tableName,
       MODEL_REGISTRY_TABLE: tables.modelRegistry.tableName,
       IMAGES_BUCKET: buckets.images.bucketName,
@@ -234,6 +239,7 @@ export class GiftRecommenderStack extends Stack {
       products: tables.products,
       interactions: tables.interactions,
       eventIds: tables.eventIds,
+      onlineMetrics: tables.onlineMetrics,
       users: tables.users,
       modelRegistry: tables.modelRegistry,
     };

@@ -50,6 +50,18 @@ function tableDefinitions(cfg: ReturnType<typeof loadConfig>): CreateTableComman
       ],
       ...onDemand,
     },
+    {
+      TableName: cfg.ONLINE_METRICS_TABLE,
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      ...onDemand,
+    },
     { TableName: cfg.EVENT_IDS_TABLE, KeySchema: [{ AttributeName: 'eventId', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'eventId', AttributeType: 'S' }], ...onDemand },
     { TableName: cfg.MODEL_REGISTRY_TABLE, KeySchema: [{ AttributeName: 'name', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'name', AttributeType: 'S' }], ...onDemand },
   ];
@@ -83,7 +95,7 @@ export async function startEmbeddedAws(options: EmbeddedAwsOptions): Promise<Emb
     AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${dynamoPort}`,
     AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${s3Port}`,
   };
-  for (const key of ['PRODUCTS_TABLE', 'INTERACTIONS_TABLE', 'EVENT_IDS_TABLE', 'USERS_TABLE', 'MODEL_REGISTRY_TABLE', 'IMAGES_BUCKET', 'MODELS_BUCKET']) {
+  for (const key of ['PRODUCTS_TABLE', 'INTERACTIONS_TABLE', 'EVENT_IDS_TABLE', 'ONLINE_METRICS_TABLE', 'USERS_TABLE', 'MODEL_REGISTRY_TABLE', 'IMAGES_BUCKET', 'MODELS_BUCKET']) {
     if (process.env[key]) env[key] = process.env[key] as string;
   }
   const cfg = loadConfig(env);

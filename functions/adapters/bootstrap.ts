@@ -5,7 +5,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { config, type Config } from '../config.js';
-import type { CatalogStore, ImageStore, InteractionStore, ModelStore, UserStore } from '../core/domain/ports.js';
+import type { CatalogStore, ImageStore, InteractionStore, ModelStore, OnlineMetricsStore, UserStore } from '../core/domain/ports.js';
+import { DynamoOnlineMetricsStore } from './dynamo-online-metrics.js';
 import { documentClient, s3Client } from './aws-clients.js';
 import { DynamoCatalogStore, DynamoInteractionStore, DynamoUserStore } from './dynamo-stores.js';
 import { S3ImageStore, S3ModelStore } from './s3-stores.js';
@@ -21,6 +22,7 @@ export interface Deps {
   logger: Logger;
   /** The serving model snapshot, reloaded when the pointer moves. */
   serving: ServingModel;
+  onlineMetrics: OnlineMetricsStore;
 }
 
 let deps: Deps | undefined;
@@ -53,6 +55,7 @@ export function getDeps(): Deps {
     models,
     images: new S3ImageStore(s3, cfg.IMAGES_BUCKET, cfg.PRESIGN_EXPIRES_S),
     logger,
+    onlineMetrics: new DynamoOnlineMetricsStore(ddb, cfg.ONLINE_METRICS_TABLE, cfg.IMPRESSION_TTL_DAYS),
     serving: new ServingModel(models, cfg.MODEL_POINTER_TTL_MS, logger, fallbackMetric()),
   };
   return deps;

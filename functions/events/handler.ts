@@ -4,6 +4,7 @@
  */
 import { getDeps } from '../adapters/bootstrap.js';
 import { apiHandler, json, parseInput, type ApiEvent } from '../http/api.js';
+import { attributeEvents } from './attribute-events.js';
 import { EventsBody, MAX_EVENTS_PER_REQUEST } from '../http/schemas.js';
 import { InvalidInput } from '../core/domain/errors.js';
 import { EVENT_TYPES, type InteractionEvent } from '../core/domain/types.js';
@@ -30,6 +31,8 @@ export const handler = apiHandler(
         throw new InvalidInput(`Unknown productId: ${unknown.slice(0, 5).join(', ')}`, unknown.map((id) => ({ path: 'productId', message: `unknown product ${id}` })));
       }
       const { accepted, duplicates } = await interactions.putEvents(events);
+      const { onlineMetrics, logger, config } = getDeps();
+      await attributeEvents({ onlineMetrics, logger, windowMs: config.ATTRIBUTION_WINDOW_HOURS * 3_600_000 }, events);
       return json(200, { accepted, duplicates });
     },
   },

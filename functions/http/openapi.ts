@@ -72,6 +72,13 @@ export const OPERATIONS: Record<string, Operation> = {
   'PUT /users/{userId}': { tag: 'users', summary: 'Create or replace a user', path: S.UserPath, body: S.UserBody, response: S.UserResponse },
   'GET /users/{userId}/history': { tag: 'users', summary: 'Events credited to a user, newest first', path: S.UserPath, query: S.HistoryQuery, response: S.HistoryResponse },
   'GET /model': { tag: 'operations', summary: 'The serving model: versions, family and parameters, gate, figures', response: S.ModelResponse },
+  'GET /metrics': {
+    tag: 'operations',
+    summary: 'Online metrics: attributed view/cart/wishlist/order rates per model version and reason',
+    description: 'Events carrying the `recommendationId` of a response count when they follow one of its products within the attribution window.',
+    query: S.MetricsQuery,
+    response: S.MetricsResponse,
+  },
   'GET /health': { tag: 'operations', summary: 'Liveness and the serving model version', response: S.HealthResponse },
   'GET /openapi.json': { tag: 'operations', summary: 'This document', response: S.OpenApiResponse },
 };

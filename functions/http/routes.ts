@@ -30,6 +30,7 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'PUT', path: '/users/{userId}', lambda: 'users', access: 'admin' },
   { method: 'GET', path: '/users/{userId}/history', lambda: 'users', access: 'admin' },
   { method: 'GET', path: '/model', lambda: 'status', access: 'admin' },
+  { method: 'GET', path: '/metrics', lambda: 'status', access: 'admin' },
   { method: 'GET', path: '/health', lambda: 'status', access: 'open' },
   { method: 'GET', path: '/openapi.json', lambda: 'status', access: 'open' },
 ];

@@ -41,6 +41,7 @@ export const ProductListQuery = z.object({
   category: z.string().trim().min(1).max(64).optional(),
   status: z.enum(['active', 'draft', 'blocked', 'deleted']).optional().describe('default: every status but deleted'),
 });
+export const MetricsQuery = z.object({ days: intString.pipe(z.number().min(1).max(30)).default(7).describe('impressions of the last N UTC days, today included') });
 export const HistoryQuery = z.object({ limit: intString.pipe(z.number().min(1).max(500)).default(50).describe('newest events first') });
 
 // ---- bodies -----------------------------------------------------------------------------------------
@@ -158,3 +159,23 @@ export const ImageDownloadResponse = z.object({ download_url: z.string(), key: z
 export const HealthResponse = z.object({ status: z.string(), model_version: z.string().nullable() }).loose();
 export const ModelResponse = z.object({ model_version: z.string().nullable() }).loose().describe('the serving manifest: family, parameters, gate, figures, business rules, image models');
 export const OpenApiResponse = z.object({ openapi: z.string() }).loose();
+
+const byType = z.object(Object.fromEntries(EVENT_TYPES.map((t) => [t, z.number()])) as Record<string, z.ZodNumber>);
+export const MetricsResponse = z
+  .object({
+    online: z.object({
+      window_days: z.number().int(),
+      since: z.string().describe('first UTC day counted'),
+      attribution_window_hours: z.number(),
+      sample_rate: z.number(),
+      retention_days: z.number().int(),
+      responses: z.number().int().describe('sampled recommendation responses'),
+      impressions: z.number().int().describe('products shown in them'),
+      attributed: byType.describe('events that followed an impression, by type'),
+      rates: byType.describe('attributed ÷ impressions'),
+      by_model_version: z.array(z.object({ model_version: z.string(), responses: z.number(), impressions: z.number(), attributed: byType, rates: byType })),
+      by_reason: z.array(z.object({ reason: z.string(), impressions: z.number(), attributed: byType, rates: byType })),
+    }),
+  })
+  .loose()
+  .describe('online quality of recommendations (attributed view/cart/wishlist/order rates) and business counters');

@@ -8,6 +8,7 @@ import { MAX_NUM, RecommendationsQuery, RecommendationsPath, RecommendPath, Reco
 import { InvalidInput } from '../core/domain/errors.js';
 import type { RecommendationQuery } from '../core/domain/types.js';
 import { recommendForReceiver } from './recommend-for-receiver.js';
+import { withImpression } from './record-impression.js';
 import { onnxScoreAll } from '../adapters/onnx-score-kernel.js';
 import { onnxScoreRows } from '../adapters/onnx-scorer.js';
 
@@ -28,7 +29,7 @@ async function respond(query: RecommendationQuery) {
     { ...deps, snapshot: () => deps.serving.get(), historyLimit: deps.config.USER_HISTORY_LIMIT, ranking: { scoreAll: onnxScoreAll, scoreRows: onnxScoreRows } },
     query,
   );
-  return json(200, result);
+  return json(200, await withImpression({ ...deps, sampleRate: deps.config.IMPRESSION_SAMPLE_RATE }, query.userId, result));
 }
 
 export const handler = apiHandler(

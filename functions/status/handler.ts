@@ -2,7 +2,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { getDeps } from '../adapters/bootstrap.js';
-import { apiHandler, json, type ApiEvent } from '../http/api.js';
+import { apiHandler, json, parseInput, type ApiEvent } from '../http/api.js';
+import { MetricsQuery } from '../http/schemas.js';
+import { dayOf, summarize } from '../core/domain/online-metrics.js';
 import { buildOpenApi } from '../http/openapi.js';
 import { readManifest } from '../core/snapshot/model-snapshot.js';
 
@@ -35,6 +37,23 @@ export const handler = apiHandler(
       const host = event.headers?.host ?? event.requestContext?.domainName;
       const proto = event.headers?.['x-forwarded-proto'] ?? 'http';
       return json(200, host ? { ...openApi, servers: [{ url: `${proto}://${host}` }] } : openApi);
+    },
+    'GET /metrics': async (event: ApiEvent) => {
+      const { days } = parseInput(MetricsQuery, event.queryStringParameters ?? {}, 'query');
+      const { onlineMetrics, config } = getDeps();
+      const today = Date.now();
+      const dayList = Array.from({ length: days }, (_, i) => dayOf(today - i * 86_400_000));
+      const summary = summarize(await onlineMetrics.readCounters(dayList));
+      return json(200, {
+        online: {
+          window_days: days,
+          since: dayList[dayList.length - 1],
+          attribution_window_hours: config.ATTRIBUTION_WINDOW_HOURS,
+          sample_rate: config.IMPRESSION_SAMPLE_RATE,
+          retention_days: config.IMPRESSION_TTL_DAYS,
+          ...summary,
+        },
+      });
     },
     'GET /model': async () => {
       const { models, config } = getDeps();

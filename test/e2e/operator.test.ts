@@ -121,8 +121,14 @@ describe.skipIf(!CHROMIUM)('operator console in headless Chromium', () => {
     await page.waitForSelector('#model figure.chart svg rect');
     await page.screenshot({ path: path.join(SCREENSHOTS, 'console-model.png'), fullPage: true });
 
+    // Online metrics: the recommendations shown above were recorded as impressions.
+    await page.getByRole('link', { name: 'Online metrics' }).click();
+    await page.waitForSelector('#metrics table caption');
+    expect(await page.locator('#metrics').textContent()).toMatch(/Per model version/);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'console-metrics.png') });
+
     expect(failures).toEqual([]);
-  }, 120_000);
+  }, 180_000);
 
   it('the API reference page renders the OpenAPI document from local assets', async () => {
     const page = await context.newPage();
@@ -243,5 +249,40 @@ describe('catalog import, listing and soft delete', () => {
     expect(history.body.events.length).toBeGreaterThan(0);
     expect(history.body.events[0].product).toMatchObject({ name: expect.any(String) });
     expect((await fetch(`${runtime.url}/products/nope-404`, { method: 'DELETE' })).status).toBe(404);
+  });
+});
+
+describe('online metrics', () => {
+  it('an order carrying a response’s recommendation_id changes GET /metrics, for its model version and reasons', async () => {
+    const { MetricsResponse, RecommendationResponse } = await import('../../functions/http/schemas.js');
+    const before = MetricsResponse.parse((await get('/metrics')).body).online;
+    const rec = RecommendationResponse.parse((await get('/recommendations/7?top_k=5')).body);
+    expect(rec.recommendation_id).toMatch(/^[A-Za-z0-9_-]{16}$/);
+    const shown = rec.recommended_products[0];
+    const afterShown = MetricsResponse.parse((await get('/metrics')).body).online;
+    expect(afterShown.responses).toBe(before.responses + 1);
+    expect(afterShown.impressions).toBe(before.impressions + rec.recommended_products.length);
+
+    const post = (events: unknown[]) => fetch(`${runtime.url}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ events }) });
+    const order = { eventId: `m-order-${rec.recommendation_id}`, userId: '7', productId: shown.id, type: 'order', recommendationId: rec.recommendation_id };
+    expect((await post([order])).status).toBe(200);
+    const after = MetricsResponse.parse((await get('/metrics')).body).online;
+    expect(after.attributed.order).toBe(before.attributed.order + 1);
+    expect(after.rates.order).toBeGreaterThan(0);
+    const version = after.by_model_version.find((v) => v.model_version === rec.model_version)!;
+    expect(version.attributed.order).toBeGreaterThanOrEqual(1);
+    const reason = shown.reasons[0].split(':')[0];
+    expect(after.by_reason.find((r) => r.reason === reason)!.attributed.order).toBeGreaterThanOrEqual(1);
+
+    // The same order again, an order of a product not shown, and an unknown id attribute nothing.
+    const notShown = (await get('/products?limit=100')).body.products.find((p: any) => p.status === 'active' && !rec.recommended_products.some((r) => r.id === p.id));
+    expect((await post([
+      { ...order, eventId: `m-order2-${rec.recommendation_id}` },
+      { eventId: `m-other-${rec.recommendation_id}`, userId: '7', productId: notShown.id, type: 'order', recommendationId: rec.recommendation_id },
+      { eventId: `m-unknown-${rec.recommendation_id}`, userId: '7', productId: shown.id, type: 'view', recommendationId: 'unknown-recommendation' },
+    ])).status).toBe(200);
+    const last = MetricsResponse.parse((await get('/metrics')).body).online;
+    expect(last.attributed).toEqual(after.attributed);
+    expect((await post([{ ...order, eventId: 'm-bad', recommendationId: 'x' }])).status).toBe(400);
   });
 });

@@ -82,7 +82,7 @@ describe('external JWT issuer', () => {
   it('requires the configured admin scope on admin routes only', () => {
     const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties);
     const scoped = routes.filter((r) => r.AuthorizationScopes !== undefined).map((r) => r.RouteKey).sort();
-    expect(scoped).toEqual(['DELETE /products/{productId}', 'GET /model', 'GET /products', 'GET /users/{userId}/history', 'POST /products/{productId}/image', 'PUT /products/{productId}', 'PUT /users/{userId}']);
+    expect(scoped).toEqual(['DELETE /products/{productId}', 'GET /metrics', 'GET /model', 'GET /products', 'GET /users/{userId}/history', 'POST /products/{productId}/image', 'PUT /products/{productId}', 'PUT /users/{userId}']);
     for (const r of routes) if (r.AuthorizationScopes) expect(r.AuthorizationScopes).toEqual(['gifts:admin']);
   });
 

@@ -59,6 +59,7 @@ describe('HTTP API routes', () => {
     ['PUT /users/{userId}', 'users', 'admin'],
     ['GET /users/{userId}/history', 'users', 'admin'],
     ['GET /model', 'status', 'admin'],
+    ['GET /metrics', 'status', 'admin'],
     ['GET /health', 'status', 'open'],
     ['GET /openapi.json', 'status', 'open'],
   ];
@@ -164,6 +165,8 @@ describe('least-privilege IAM per function', () => {
       `dynamodb:BatchGetItem ${T('Products')}`,
       `dynamodb:GetItem ${T('Users')}`,
       `dynamodb:GetItem ${T('ModelRegistry')}`,
+      `dynamodb:PutItem ${T('OnlineMetrics')}`,
+      `dynamodb:UpdateItem ${T('OnlineMetrics')}`,
       `s3:GetObject ${B('Models')}/models/*`,
       `s3:ListBucket ${B('Models')}`,
     ],
@@ -174,6 +177,9 @@ describe('least-privilege IAM per function', () => {
       `dynamodb:GetItem ${T('EventIds')}`,
       `dynamodb:DeleteItem ${T('EventIds')}`,
       `dynamodb:BatchGetItem ${T('Products')}`,
+      `dynamodb:GetItem ${T('OnlineMetrics')}`,
+      `dynamodb:PutItem ${T('OnlineMetrics')}`,
+      `dynamodb:UpdateItem ${T('OnlineMetrics')}`,
     ],
     catalog: () => [
       `dynamodb:GetItem ${T('Products')}`,
@@ -188,7 +194,7 @@ describe('least-privilege IAM per function', () => {
       `s3:ListBucket ${B('Models')}`,
     ],
     users: () => [`dynamodb:GetItem ${T('Users')}`, `dynamodb:PutItem ${T('Users')}`, `dynamodb:Query ${T('Interactions')}`, `dynamodb:BatchGetItem ${T('Products')}`],
-    status: () => [`dynamodb:GetItem ${T('ModelRegistry')}`, `s3:GetObject ${B('Models')}/models/*`, `s3:ListBucket ${B('Models')}`],
+    status: () => [`dynamodb:GetItem ${T('ModelRegistry')}`, `dynamodb:Query ${T('OnlineMetrics')}`, `s3:GetObject ${B('Models')}/models/*`, `s3:ListBucket ${B('Models')}`],
     'embed-image': () => [
       `dynamodb:GetItem ${T('Products')}`,
       `dynamodb:UpdateItem ${T('Products')}`,

@@ -3,7 +3,8 @@
  * with the AWS SDK (DynamoDB, S3) and ONNX Runtime; functions/adapters/bootstrap.ts builds them
  * once per container and hands them to the handlers.
  */
-import type { InteractionEvent, Product, ProductStatus, UserProfile } from './types.js';
+import type { EventType, InteractionEvent, Product, ProductStatus, UserProfile } from './types.js';
+import type { CounterRow, Impression } from './online-metrics.js';
 
 export interface CatalogStore {
   get(id: string): Promise<Product | undefined>;
@@ -91,4 +92,15 @@ export interface ImageStore {
   presignUpload(key: string, contentType?: string): Promise<string>;
   presignDownload(key: string): Promise<string>;
   getObject(key: string): Promise<{ bytes: Uint8Array; size: number }>;
+}
+
+/** Impressions and attribution counters of the online metrics (functions/core/domain/online-metrics.ts). */
+export interface OnlineMetricsStore {
+  /** Stores a (sampled) impression and adds its counters to its day and model version. */
+  recordImpression(impression: Impression): Promise<void>;
+  getImpression(recommendationId: string): Promise<Impression | undefined>;
+  /** Adds an attribution's counters once per (recommendation, product, type); false when already counted. */
+  recordAttribution(impression: Impression, productId: string, type: EventType, reasons: readonly string[]): Promise<boolean>;
+  /** Counter rows of the given UTC days. */
+  readCounters(days: readonly string[]): Promise<CounterRow[]>;
 }
