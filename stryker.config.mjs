@@ -1,0 +1,54 @@
+// Mutation testing of the serving core: `npm run mutate` (slow: not part of `npm test` or CI).
+// Results and the surviving mutants are discussed in docs/mutation.md.
+import { readFileSync } from 'node:fs';
+
+/** `file:start-end` of one top-level function, found by name so the range follows edits to the file. */
+function functionRange(file, name) {
+  const lines = readFileSync(file, 'utf8').split('\n');
+  const start = lines.findIndex((l) => new RegExp(`^export (async )?function ${name}\\b`).test(l));
+  if (start < 0) throw new Error(`${file}: function ${name} not found`);
+  const end = lines.findIndex((l, i) => i > start && l === '}');
+  return `${file}:${start + 1}-${end + 1}`;
+}
+
+/** What is mutated: the ranking, top-K, the interaction rules, snapshot verification, events acceptance, the gate. */
+export const SERVING_CORE = [
+  'functions/core/ranking/recommend.ts',
+  'functions/core/numeric/topk.ts',
+  'functions/core/domain/interactions.ts',
+  'functions/core/snapshot/model-snapshot.ts',
+  'functions/events/handler.ts',
+  functionRange('functions/retrain/retrain-model.ts', 'gateDecision'),
+];
+
+// `MUTATE=path` narrows a run to one file (a per-file run on a shared machine).
+const only = process.env.MUTATE?.split(',').filter(Boolean);
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  packageManager: 'npm',
+  testRunner: 'vitest',
+  vitest: { configFile: 'vitest.mutate.config.ts', related: false },
+  checkers: ['typescript'],
+  tsconfigFile: 'tsconfig.json',
+  typescriptChecker: { prioritizePerformanceOverAccuracy: true },
+  mutate: only ? SERVING_CORE.filter((m) => only.some((o) => m.startsWith(o))) : SERVING_CORE,
+  coverageAnalysis: 'perTest',
+  // Static mutants (module-level constants such as the event-weight table and the ranking defaults)
+  // would re-run every suite per mutant; they are pinned by hand-applied mutants (docs/mutation.md).
+  ignoreStatic: true,
+  // Reuses the previous run's results for unchanged code and tests (reports/ is not committed).
+  incremental: true,
+  incrementalFile: 'reports/stryker-incremental.json',
+  concurrency: Number(process.env.MUTATE_CONCURRENCY ?? 1),
+  timeoutMS: 30_000,
+  timeoutFactor: 2,
+  reporters: ['progress', 'clear-text', 'html', 'json'],
+  htmlReporter: { fileName: 'reports/mutation/mutation.html' },
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true, reportMutants: true },
+  thresholds: { high: 90, low: 80, break: null },
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: 'always',
+  ignorePatterns: ['cdk.out', '.data', 'layers/build', 'reports', 'models/.cache', 'web'],
+};
