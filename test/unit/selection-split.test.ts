@@ -1,0 +1,32 @@
+/**
+ * Training as of a time (the batch's `--as-of`, an evaluation's train/test split in time): events
+ * after it are the test period, and nothing of the version — the selection's validation window,
+ * the factors, popularity, the item facts — may see them.
+ */
+import { describe, expect, it } from 'vitest';
+import { engineInputs } from '../../functions/core/evaluation/offline-engine.js';
+import { trainModelVersion } from '../../functions/core/training/train-model.js';
+import { DAY, tasteGroupShop } from '../support/taste-groups.js';
+
+describe('training as of a time', () => {
+  it('never sees the events after it: not in the selection window, the counts, popularity or the item facts', async () => {
+    const start = Date.UTC(2026, 0, 1);
+    const shop = tasteGroupShop({ users: 45, start });
+    const asOf = start + 60 * DAY;
+    // The test period: every user orders one item nobody bought before, twice.
+    const future = Array.from({ length: 45 }, (_, u) => ({ userId: `u${u}`, itemId: 'i0', timestamp: asOf + (1 + (u % 5)) * DAY, type: 'order' as const, quantity: 2 }));
+    const past = shop.rows.filter((r) => r.itemId !== 'i0');
+    const { events, products } = engineInputs([...past, ...future]);
+    const { parts, model } = await trainModelVersion({ events, products, userCountries: new Map(), now: asOf + 30 * DAY, asOf, version: 'as-of', secondStage: false, selectionBudgetSeconds: 20 });
+
+    expect(parts.manifest.counts.interactions).toBe(past.length);
+    const i0 = parts.items.findIndex((it) => it.id === 'i0');
+    expect(i0).toBeGreaterThanOrEqual(0); // in the catalogue, with nothing learnt about it
+    expect(parts.items[i0]).toMatchObject({ interactionCount: 0 });
+    expect(parts.items[i0].lastSoldAt).toBeUndefined();
+    expect(parts.popularity[i0]).toBe(0);
+    const f = parts.manifest.als.factors;
+    expect(Array.from(parts.itemFactors.subarray(i0 * f, (i0 + 1) * f)).every((x) => x === 0)).toBe(true);
+    if (model.selection) expect(model.selection.window.cutoff).toBeLessThanOrEqual(asOf);
+  });
+});
