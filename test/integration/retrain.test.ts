@@ -152,7 +152,9 @@ describe('retrain Lambda', () => {
     const { CorruptArtifact } = await import('../../functions/core/domain/errors.js');
     const deps = getDeps();
     const serving = (await deps.models.readPointer())!.version;
-    const container = new ServingModel(deps.models, 0, deps.logger);
+    // A warm container keeps what it has: no walk down the pointer history, no fallback counted.
+    const fallbacks: [string, string][] = [];
+    const container = new ServingModel(deps.models, 0, deps.logger, { fallback: (from, to) => void fallbacks.push([from, to]) });
     expect((await container.get()).manifest.version).toBe(serving);
 
     const files = await readVersion(serving);
@@ -170,6 +172,7 @@ describe('retrain Lambda', () => {
     try {
       expect((await container.get()).manifest.version).toBe(serving);
       expect(await container.state()).toMatchObject({ serving, pointer: 'v-flipped', refused: ['v-flipped'] });
+      expect(fallbacks).toEqual([]);
     } finally {
       await deps.models.swapPointer('v-flipped', serving);
     }
