@@ -128,8 +128,11 @@ describe('buildInteractionMatrix', () => {
     ];
     expect(dense(buildInteractionMatrix(events, { catalogItemIds: ['known'], restrictToCatalog: true }))).toEqual({ u: { known: 1 } });
     expect(dense(buildInteractionMatrix(events, { catalogItemIds: ['known'] }))).toEqual({ u: { known: 1, unknown: 1 } });
-    // Without a catalog there is nothing to restrict to.
-    expect(dense(buildInteractionMatrix(events, { restrictToCatalog: true }))).toEqual({ u: { known: 1, unknown: 1 } });
+    // Without a catalog there is nothing to restrict to, and the columns are exactly the events' items.
+    const bare = buildInteractionMatrix(events, { restrictToCatalog: true });
+    expect(dense(bare)).toEqual({ u: { known: 1, unknown: 1 } });
+    expect(bare.items.ids).toEqual(['known', 'unknown']);
+    expect(bare.R.nCols).toBe(2);
   });
 
   it('weights each event by its recency when asked: one half-life of age halves it', () => {
