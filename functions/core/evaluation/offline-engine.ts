@@ -7,7 +7,8 @@
  * Products are not in an interactions file: each item becomes an active, unpriced product created
  * at its first event, so every business filter passes and "new arrival" means what it means online.
  */
-import type { EventType, InteractionEvent, Product } from '../domain/types.js';
+import type { InteractionEvent, Product } from '../domain/types.js';
+import type { CsvEvent } from './datasets.js';
 import { creditedUser } from '../domain/interactions.js';
 import { deserializeSnapshot, serializeSnapshot, type ModelSnapshot } from '../snapshot/model-snapshot.js';
 import type { SpdInverter } from '../factorization/ease.js';
@@ -20,14 +21,8 @@ import type { ModelFactory, TrainData } from './evaluation.js';
 /** Offline jobs (batch, eval) give the search more time than a scheduled retrain (240 s). */
 export const OFFLINE_SELECTION_BUDGET_SECONDS = 600;
 
-export interface OfflineEvent {
-  userId: string;
-  itemId: string;
-  timestamp: number;
-  type: EventType;
-  quantity: number;
-  receiverId?: string;
-}
+/** One interactions-file row (the batch CSV's columns). */
+export type OfflineEvent = CsvEvent;
 
 export interface OfflineTrainOptions {
   /** Version name written into the manifest (default `offline`). */

@@ -235,16 +235,9 @@ export function selectWithPromotedMinimum(
 }
 
 function userVector(snapshot: ModelSnapshot, strengths: ReadonlyMap<string, number>): { vec?: Float32Array; known: number[] } {
-  const idx: number[] = [];
-  const r: number[] = [];
-  for (const [id, strength] of strengths) {
-    const i = snapshot.itemIndex.get(id);
-    if (i === undefined || !(strength > 0)) continue;
-    idx.push(i);
-    r.push(strength);
-  }
+  const { idx, weights } = indexedHistory(snapshot, strengths);
   if (idx.length === 0) return { known: idx };
-  return { vec: foldInUser(snapshot.itemFactors, snapshot.factors, idx, r, snapshot.manifest.als, snapshot.YtY), known: idx };
+  return { vec: foldInUser(snapshot.itemFactors, snapshot.factors, idx, weights, snapshot.manifest.als, snapshot.YtY), known: idx };
 }
 
 /**
