@@ -11,7 +11,8 @@ export interface DataTablesProps {
 /**
  * The engine's five DynamoDB tables (docs/architecture.md › Storage): on-demand billing, point-in-time
  * recovery, encrypted with the account's AWS-managed KMS key (visible in CloudTrail, no key to manage).
- * No GSIs: every read is by key (`userId` Query, `id` Get) or a retrain Scan.
+ * Every read is by key (`userId` Query, `id` Get) or a retrain Scan, except serving's read of the
+ * products changed since the model version: a Query on the products `by-change-day` index.
  */
 export class DataTables extends Construct {
   /** `PRODUCTS_TABLE`: `id` (S) → product object with its embeddings. */
@@ -40,6 +41,14 @@ export class DataTables extends Construct {
     this.products = new TableV2(this, 'Products', {
       ...common,
       partitionKey: { name: 'id', type: AttributeType.STRING },
+      // Products changed since the serving model version, by day (what serving merges at once).
+      globalSecondaryIndexes: [
+        {
+          indexName: 'by-change-day',
+          partitionKey: { name: 'changeDay', type: AttributeType.STRING },
+          sortKey: { name: 'changedAt', type: AttributeType.NUMBER },
+        },
+      ],
     });
     this.interactions = new TableV2(this, 'Interactions', {
       ...common,

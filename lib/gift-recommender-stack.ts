@@ -61,14 +61,17 @@ interface Access {
   readonly tables?: Partial<Record<TableName, string[]>>;
   readonly objects?: Partial<Record<BucketName, string[]>>;
   readonly list?: BucketName[];
+  /** Query on a table's GSIs (index ARNs `<table>/index/*`). */
+  readonly queryIndexes?: TableName[];
 }
 
 /**
  * Least privilege per Lambda: exactly the DynamoDB/S3 actions its handler performs, on the ARNs of the
- * tables and the key prefix it touches (no index ARNs: there are no GSIs).
+ * tables and the key prefix it touches (index ARNs only for the products changes index).
  */
 export const FUNCTION_ACCESS: Record<FunctionName, Access> = {
   // listForUser (Query), users.get, catalog.batchGet of the ranked ids, pointer + snapshot files.
+  // Products changed since the version: a Query on the products `by-change-day` index.
   recommend: {
     tables: {
       interactions: ['dynamodb:Query'],
@@ -78,6 +81,7 @@ export const FUNCTION_ACCESS: Record<FunctionName, Access> = {
       // A sampled impression (Put) and its day's counters (Update).
       onlineMetrics: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
     },
+    queryIndexes: ['products'],
     objects: { models: ['s3:GetObject'] },
     list: ['models'],
   },
@@ -100,6 +104,7 @@ export const FUNCTION_ACCESS: Record<FunctionName, Access> = {
       products: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:Scan', 'dynamodb:UpdateItem'],
       modelRegistry: ['dynamodb:GetItem'],
     },
+    queryIndexes: ['products'],
     objects: { images: ['s3:PutObject', 's3:GetObject'], models: ['s3:GetObject'] },
     list: ['models'],
   },
@@ -261,6 +266,9 @@ export class GiftRecommenderStack extends Stack {
           id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/${PREFIX_OF[bucket]}*]`,
           reason: `Object-level S3 actions can only name objects by key pattern; this one is limited to the ${PREFIX_OF[bucket]} prefix of one bucket.`,
         });
+      }
+      for (const table of access.queryIndexes ?? []) {
+        role.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${tableOf[table].tableArn}/index/*`] }));
       }
       for (const bucket of access.list ?? []) {
         role.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucketOf[bucket].bucketArn] }));

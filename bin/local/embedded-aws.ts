@@ -18,6 +18,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { loadConfig } from '../../functions/config.js';
+import { CHANGES_INDEX } from '../../functions/adapters/dynamo-stores.js';
 import type { S3Event } from 'aws-lambda';
 
 export interface EmbeddedAws {
@@ -36,7 +37,26 @@ export interface EmbeddedAwsOptions {
 function tableDefinitions(cfg: ReturnType<typeof loadConfig>): CreateTableCommandInput[] {
   const onDemand = { BillingMode: 'PAY_PER_REQUEST' as const };
   return [
-    { TableName: cfg.PRODUCTS_TABLE, KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }], ...onDemand },
+    {
+      TableName: cfg.PRODUCTS_TABLE,
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      AttributeDefinitions: [
+        { AttributeName: 'id', AttributeType: 'S' },
+        { AttributeName: CHANGES_INDEX.partitionKey, AttributeType: 'S' },
+        { AttributeName: CHANGES_INDEX.sortKey, AttributeType: 'N' },
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: CHANGES_INDEX.name,
+          KeySchema: [
+            { AttributeName: CHANGES_INDEX.partitionKey, KeyType: 'HASH' },
+            { AttributeName: CHANGES_INDEX.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
+      ...onDemand,
+    },
     { TableName: cfg.USERS_TABLE, KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }], ...onDemand },
     {
       TableName: cfg.INTERACTIONS_TABLE,

@@ -22,6 +22,20 @@ import { creditedUser } from '../core/domain/interactions.js';
 
 const BATCH_GET_LIMIT = 100;
 
+/**
+ * The products GSI of recent changes: partition `changeDay` (UTC `YYYY-MM-DD` of the change), sort
+ * `changedAt` (epoch ms). Every put and every setEmbeddings stamps both, so "changed since t" is
+ * one Query per day since t, not a Scan. Day partitions keep the index's write load spread.
+ */
+export const CHANGES_INDEX = { name: 'by-change-day', partitionKey: 'changeDay', sortKey: 'changedAt' } as const;
+const DAY_MS = 86_400_000;
+const changeDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+/** Change-tracking attributes the store adds; never part of the product object it returns. */
+function withoutChangeStamp(item: Record<string, unknown>): Product {
+  const { changeDay: _d, changedAt: _t, ...rest } = item;
+  return rest as unknown as Product;
+}
+
 async function* scanTable<T>(client: DynamoDBDocumentClient, table: string): AsyncIterable<T> {
   let startKey: Record<string, unknown> | undefined;
   do {
@@ -50,7 +64,7 @@ export class DynamoCatalogStore implements CatalogStore {
 
   async get(id: string): Promise<Product | undefined> {
     const res = await this.client.send(new GetCommand({ TableName: this.table, Key: { id } }));
-    return res.Item as Product | undefined;
+    return res.Item ? withoutChangeStamp(res.Item) : undefined;
   }
 
   async batchGet(ids: readonly string[]): Promise<Product[]> {
@@ -61,7 +75,7 @@ export class DynamoCatalogStore implements CatalogStore {
       // Unprocessed keys come back under throttling: retry them until none remain.
       for (let attempt = 0; keys && keys.length > 0 && attempt < 8; attempt++) {
         const res = await this.client.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys } } }));
-        out.push(...((res.Responses?.[this.table] ?? []) as Product[]));
+        out.push(...(res.Responses?.[this.table] ?? []).map(withoutChangeStamp));
         keys = res.UnprocessedKeys?.[this.table]?.Keys as Record<string, unknown>[] | undefined;
         if (keys?.length) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
       }
@@ -70,16 +84,18 @@ export class DynamoCatalogStore implements CatalogStore {
   }
 
   async put(product: Product): Promise<void> {
-    await this.client.send(new PutCommand({ TableName: this.table, Item: product }));
+    const now = Date.now();
+    await this.client.send(new PutCommand({ TableName: this.table, Item: { ...product, [CHANGES_INDEX.partitionKey]: changeDay(now), [CHANGES_INDEX.sortKey]: now } }));
   }
 
   async setEmbeddings(
     id: string,
     update: { image_embedding?: number[]; text_embedding?: number[]; embedding_version: string },
   ): Promise<void> {
-    const names: Record<string, string> = { '#id': 'id', '#ev': 'embedding_version' };
-    const values: Record<string, unknown> = { ':ev': update.embedding_version };
-    const sets = ['#ev = :ev'];
+    const now = Date.now();
+    const names: Record<string, string> = { '#id': 'id', '#ev': 'embedding_version', '#cd': CHANGES_INDEX.partitionKey, '#ca': CHANGES_INDEX.sortKey };
+    const values: Record<string, unknown> = { ':ev': update.embedding_version, ':cd': changeDay(now), ':ca': now };
+    const sets = ['#ev = :ev', '#cd = :cd', '#ca = :ca'];
     if (update.image_embedding) {
       names['#ie'] = 'image_embedding';
       values[':ie'] = update.image_embedding;
@@ -107,8 +123,35 @@ export class DynamoCatalogStore implements CatalogStore {
     }
   }
 
-  scanAll(): AsyncIterable<Product> {
-    return scanTable<Product>(this.client, this.table);
+  async *scanAll(): AsyncIterable<Product> {
+    for await (const item of scanTable<Record<string, unknown>>(this.client, this.table)) yield withoutChangeStamp(item);
+  }
+
+  async listChangedSince(sinceMs: number, limit: number): Promise<Product[]> {
+    const out: Product[] = [];
+    const now = Date.now();
+    // Newest day first, so a limit keeps the latest changes.
+    for (let day = now; out.length < limit && day >= sinceMs - DAY_MS; day -= DAY_MS) {
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const page = await this.client.send(
+          new QueryCommand({
+            TableName: this.table,
+            IndexName: CHANGES_INDEX.name,
+            KeyConditionExpression: '#d = :d AND #t >= :t',
+            ExpressionAttributeNames: { '#d': CHANGES_INDEX.partitionKey, '#t': CHANGES_INDEX.sortKey },
+            ExpressionAttributeValues: { ':d': changeDay(day), ':t': sinceMs },
+            ScanIndexForward: false,
+            Limit: limit - out.length,
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        for (const item of page.Items ?? []) out.push(withoutChangeStamp(item));
+        startKey = page.LastEvaluatedKey;
+      } while (startKey && out.length < limit);
+      if (changeDay(day) === changeDay(sinceMs)) break;
+    }
+    return out.slice(0, limit);
   }
 
   async list(query: ProductListQuery): Promise<{ items: Product[]; cursor?: string }> {

@@ -41,6 +41,13 @@ export const OPERATIONS: Record<string, Operation> = {
     response: S.RecommendationResponse,
     errors: [503],
   },
+  'GET /recommendation': {
+    tag: 'recommendations',
+    summary: 'Recommendations for a customer (the hybrid recommender\'s route: customer_id, top)',
+    query: S.HybridRecommendationQuery,
+    response: S.RecommendationResponse,
+    errors: [503],
+  },
   'POST /events': {
     tag: 'events',
     summary: 'Record app events (1–100), all-or-nothing, idempotent by eventId',

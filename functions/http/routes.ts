@@ -18,6 +18,7 @@ export interface RouteSpec {
 export const ROUTES: readonly RouteSpec[] = [
   { method: 'GET', path: '/recommend/{receiverId}/{num}', lambda: 'recommend', access: 'app' },
   { method: 'GET', path: '/recommendations/{userId}', lambda: 'recommend', access: 'app' },
+  { method: 'GET', path: '/recommendation', lambda: 'recommend', access: 'app' },
   { method: 'POST', path: '/events', lambda: 'events', access: 'app' },
   { method: 'GET', path: '/products/{productId}', lambda: 'catalog', access: 'app' },
   { method: 'PUT', path: '/products/{productId}', lambda: 'catalog', access: 'admin' },

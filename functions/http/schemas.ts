@@ -34,6 +34,12 @@ const recommendationFilters = {
 };
 export const RecommendQuery = z.object(recommendationFilters);
 export const RecommendationsQuery = z.object({ ...recommendationFilters, top_k: count.optional().describe('how many (default 5)') });
+/** `GET /recommendation`: the hybrid recommender's route, receiver and count as query parameters. */
+export const HybridRecommendationQuery = z.object({
+  ...recommendationFilters,
+  customer_id: idString.describe('the receiver'),
+  top: count.optional().describe('how many (default 5)'),
+});
 export const SimilarQuery = z.object({ k: intString.pipe(z.number().min(1).max(100)).default(10).describe('how many neighbours') });
 export const ProductListQuery = z.object({
   limit: intString.pipe(z.number().min(1).max(MAX_LIST_LIMIT)).default(50).describe(`page size, 1–${MAX_LIST_LIMIT}`),

@@ -1,10 +1,10 @@
 /**
  * `GET /recommend/{receiverId}/{num}` (seed 000's route) and `GET /recommendations/{userId}`
- * (seed 003's): parse → recommendForReceiver → JSON.
+ * (seed 003's), `GET /recommendation?customer_id=&top=` (the hybrid recommender's): parse → recommendForReceiver → JSON.
  */
 import { getDeps } from '../adapters/bootstrap.js';
 import { apiHandler, json, parseInput, type ApiEvent } from '../http/api.js';
-import { MAX_NUM, RecommendationsQuery, RecommendationsPath, RecommendPath, RecommendQuery } from '../http/schemas.js';
+import { MAX_NUM, HybridRecommendationQuery, RecommendationsQuery, RecommendationsPath, RecommendPath, RecommendQuery } from '../http/schemas.js';
 import { InvalidInput } from '../core/domain/errors.js';
 import type { RecommendationQuery } from '../core/domain/types.js';
 import { recommendForReceiver } from './recommend-for-receiver.js';
@@ -43,6 +43,10 @@ export const handler = apiHandler(
       const path = parseInput(RecommendationsPath, event.pathParameters ?? {}, 'path');
       const q = parseInput(RecommendationsQuery, event.queryStringParameters ?? {}, 'query');
       return respond(toQuery(path.userId, q.top_k ?? 5, q));
+    },
+    'GET /recommendation': async (event: ApiEvent) => {
+      const q = parseInput(HybridRecommendationQuery, event.queryStringParameters ?? {}, 'query');
+      return respond(toQuery(q.customer_id, q.top ?? 5, q));
     },
   },
   getDeps().logger,

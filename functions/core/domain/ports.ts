@@ -29,6 +29,11 @@ export interface CatalogStore {
   list(query: ProductListQuery): Promise<{ items: Product[]; cursor?: string }>;
   /** Marks a product deleted (status `deleted`, `deletedAt`); throws NotFound when it does not exist. */
   softDelete(id: string, at: string): Promise<Product>;
+  /**
+   * Products written (put) or embedded (setEmbeddings) at or after `sinceMs`, newest change first,
+   * at most `limit`: what serving merges into the model version it has.
+   */
+  listChangedSince(sinceMs: number, limit: number): Promise<Product[]>;
 }
 
 export interface ProductListQuery {
