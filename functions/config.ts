@@ -40,6 +40,14 @@ const ConfigSchema = z.object({
   CURRENCY: z.string().length(3).default('EUR'),
   /** How long a container trusts its cached model pointer before re-reading it. */
   MODEL_POINTER_TTL_MS: z.coerce.number().int().min(0).default(5000),
+  /** How long serving trusts its read of the products changed since the model version (new products count after at most this). */
+  LIVE_CATALOG_TTL_MS: z.coerce.number().int().min(0).max(600_000).default(2000),
+  /** Most changed products one read merges into the serving version (newest change first). */
+  LIVE_CATALOG_LIMIT: z.coerce.number().int().min(0).max(20_000).default(2000),
+  /** Share of the returned slots reserved for new arrivals (reason `new_arrival`), 0 = no exploration. */
+  EXPLORATION_SHARE: z.coerce.number().min(0).max(1).default(0.1),
+  /** Age cut-off of a new arrival, days since the product was created. */
+  NEW_ARRIVAL_DAYS: z.coerce.number().min(0).max(365).default(14),
   /** Events fetched per user for fold-in and owned-item exclusion. */
   USER_HISTORY_LIMIT: z.coerce.number().int().min(1).max(5000).default(500),
   PRESIGN_EXPIRES_S: z.coerce.number().int().min(60).max(604800).default(900),

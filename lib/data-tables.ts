@@ -2,6 +2,9 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 
+/** The products GSI serving reads the changes since the model version from (functions/adapters/dynamo-stores.ts › CHANGES_INDEX). */
+export const CHANGES_INDEX_NAME = 'by-change-day';
+
 /** Options for {@link DataTables}. */
 export interface DataTablesProps {
   /** Keep the tables (and turn on deletion protection) when the stack goes away. Default true. */
@@ -44,7 +47,7 @@ export class DataTables extends Construct {
       // Products changed since the serving model version, by day (what serving merges at once).
       globalSecondaryIndexes: [
         {
-          indexName: 'by-change-day',
+          indexName: CHANGES_INDEX_NAME,
           partitionKey: { name: 'changeDay', type: AttributeType.STRING },
           sortKey: { name: 'changedAt', type: AttributeType.NUMBER },
         },

@@ -9,7 +9,7 @@ import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
 import { ApiAuth } from './api-auth.js';
 import { Buckets, IMAGES_PREFIX, MODELS_PREFIX } from './buckets.js';
-import { DataTables } from './data-tables.js';
+import { CHANGES_INDEX_NAME, DataTables } from './data-tables.js';
 import { EngineFunction, type EngineFunctionProps } from './engine-function.js';
 import { ImageEmbedding } from './image-embedding.js';
 import { ModelsLayer } from './models-layer.js';
@@ -61,7 +61,7 @@ interface Access {
   readonly tables?: Partial<Record<TableName, string[]>>;
   readonly objects?: Partial<Record<BucketName, string[]>>;
   readonly list?: BucketName[];
-  /** Query on a table's GSIs (index ARNs `<table>/index/*`). */
+  /** Query on the products changes index (its ARN `<table>/index/by-change-day`). */
   readonly queryIndexes?: TableName[];
 }
 
@@ -268,7 +268,7 @@ export class GiftRecommenderStack extends Stack {
         });
       }
       for (const table of access.queryIndexes ?? []) {
-        role.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${tableOf[table].tableArn}/index/*`] }));
+        role.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${tableOf[table].tableArn}/index/${CHANGES_INDEX_NAME}`] }));
       }
       for (const bucket of access.list ?? []) {
         role.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucketOf[bucket].bucketArn] }));

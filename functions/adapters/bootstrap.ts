@@ -11,6 +11,7 @@ import { documentClient, s3Client } from './aws-clients.js';
 import { DynamoCatalogStore, DynamoInteractionStore, DynamoUserStore } from './dynamo-stores.js';
 import { S3ImageStore, S3ModelStore } from './s3-stores.js';
 import { ServingModel, type ServingMetrics } from './model-cache.js';
+import { LiveCatalog } from './live-catalog.js';
 
 export interface Deps {
   config: Config;
@@ -23,6 +24,8 @@ export interface Deps {
   /** The serving model snapshot, reloaded when the pointer moves. */
   serving: ServingModel;
   onlineMetrics: OnlineMetricsStore;
+  /** The serving snapshot with the catalog's changes since its version merged in (recommend, similar). */
+  live: LiveCatalog;
 }
 
 let deps: Deps | undefined;
@@ -47,16 +50,19 @@ export function getDeps(): Deps {
   const s3 = s3Client();
   const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'gift-recommender' });
   const models = new S3ModelStore(s3, cfg.MODELS_BUCKET, ddb, cfg.MODEL_REGISTRY_TABLE);
+  const catalog = new DynamoCatalogStore(ddb, cfg.PRODUCTS_TABLE);
+  const serving = new ServingModel(models, cfg.MODEL_POINTER_TTL_MS, logger, fallbackMetric());
   deps = {
     config: cfg,
-    catalog: new DynamoCatalogStore(ddb, cfg.PRODUCTS_TABLE),
+    catalog,
     interactions: new DynamoInteractionStore(ddb, cfg.INTERACTIONS_TABLE, cfg.EVENT_IDS_TABLE),
     users: new DynamoUserStore(ddb, cfg.USERS_TABLE),
     models,
     images: new S3ImageStore(s3, cfg.IMAGES_BUCKET, cfg.PRESIGN_EXPIRES_S),
     logger,
     onlineMetrics: new DynamoOnlineMetricsStore(ddb, cfg.ONLINE_METRICS_TABLE, cfg.IMPRESSION_TTL_DAYS),
-    serving: new ServingModel(models, cfg.MODEL_POINTER_TTL_MS, logger, fallbackMetric()),
+    serving,
+    live: new LiveCatalog(catalog, serving, { ttlMs: cfg.LIVE_CATALOG_TTL_MS, limit: cfg.LIVE_CATALOG_LIMIT }, logger),
   };
   return deps;
 }

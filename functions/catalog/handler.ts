@@ -85,9 +85,10 @@ export const handler = apiHandler(
     'GET /products/{productId}/similar': async (event: ApiEvent) => {
       const { productId } = parseInput(Path, event.pathParameters ?? {}, 'path');
       const { k } = parseInput(SimilarQuery, event.queryStringParameters ?? {}, 'query');
-      const { catalog, serving } = getDeps();
+      const { catalog, live } = getDeps();
       const product = await existing(productId);
-      const snapshot = await serving.get();
+      // The version's index with the products embedded since merged in: a new photo counts at once.
+      const snapshot = await live.get();
       const query = {
         image: product.image_embedding?.length === snapshot.embeddings.imageDim ? product.image_embedding : undefined,
         text: product.text_embedding?.length === snapshot.embeddings.textDim ? product.text_embedding : Array.from(getTextEmbedder().embed(product.name)),

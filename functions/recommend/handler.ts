@@ -26,7 +26,12 @@ function toQuery(userId: string, num: number, q: { min_price?: number; max_price
 async function respond(query: RecommendationQuery) {
   const deps = getDeps();
   const result = await recommendForReceiver(
-    { ...deps, snapshot: () => deps.serving.get(), historyLimit: deps.config.USER_HISTORY_LIMIT, ranking: { scoreAll: onnxScoreAll, scoreRows: onnxScoreRows } },
+    {
+      ...deps,
+      snapshot: () => deps.live.get(),
+      historyLimit: deps.config.USER_HISTORY_LIMIT,
+      ranking: { scoreAll: onnxScoreAll, scoreRows: onnxScoreRows, explorationShare: deps.config.EXPLORATION_SHARE, newArrivalDays: deps.config.NEW_ARRIVAL_DAYS },
+    },
     query,
   );
   return json(200, await withImpression({ ...deps, sampleRate: deps.config.IMPRESSION_SAMPLE_RATE }, query.userId, result));

@@ -85,7 +85,8 @@ describe('local runtime over HTTP', () => {
   it('new orders leave the list at once and pull it toward their category; a retrain moves the version', async () => {
     const before = (await get('/recommendations/1?top_k=20')).body as RecResponse;
     const dressesBefore = before.recommended_products.filter((r) => r.category === 'dress').length;
-    const dresses = ((await get('/recommendations/1?top_k=40&category=dress')).body as RecResponse).recommended_products.slice(0, 4);
+    // Established dresses (new arrivals in the explored slots have no collaborative signal to pull with).
+    const dresses = ((await get('/recommendations/1?top_k=40&category=dress')).body as RecResponse).recommended_products.filter((r) => !r.reasons.includes('new_arrival')).slice(0, 4);
     expect(dresses.length).toBe(4);
     const events = dresses.map((d, i) => ({ eventId: `e2e-order-${i}`, userId: '1', productId: d.id, type: 'order', quantity: 1 }));
     expect(await send('POST', '/events', { events })).toEqual({ status: 200, body: { accepted: 4, duplicates: 0 } });

@@ -47,6 +47,7 @@ describe('HTTP API routes', () => {
   const expected: Array<[string, FunctionName, 'open' | 'app' | 'admin']> = [
     ['GET /recommend/{receiverId}/{num}', 'recommend', 'app'],
     ['GET /recommendations/{userId}', 'recommend', 'app'],
+    ['GET /recommendation', 'recommend', 'app'],
     ['POST /events', 'events', 'app'],
     ['GET /products/{productId}', 'catalog', 'app'],
     ['PUT /products/{productId}', 'catalog', 'admin'],
@@ -163,6 +164,7 @@ describe('least-privilege IAM per function', () => {
     recommend: () => [
       `dynamodb:Query ${T('Interactions')}`,
       `dynamodb:BatchGetItem ${T('Products')}`,
+      `dynamodb:Query ${T('Products')}/index/by-change-day`,
       `dynamodb:GetItem ${T('Users')}`,
       `dynamodb:GetItem ${T('ModelRegistry')}`,
       `dynamodb:PutItem ${T('OnlineMetrics')}`,
@@ -187,6 +189,7 @@ describe('least-privilege IAM per function', () => {
       `dynamodb:PutItem ${T('Products')}`,
       `dynamodb:Scan ${T('Products')}`,
       `dynamodb:UpdateItem ${T('Products')}`,
+      `dynamodb:Query ${T('Products')}/index/by-change-day`,
       `dynamodb:GetItem ${T('ModelRegistry')}`,
       `s3:PutObject ${B('Images')}/images/*`,
       `s3:GetObject ${B('Images')}/images/*`,

@@ -21,6 +21,7 @@ import { contentCosine, distinctRecentFirst, SOURCE } from './features.js';
 import { scoreRows as tsScoreRows } from './scorer.js';
 import { featurize } from './two-stage.js';
 import { mmrOrder } from './diversity.js';
+import { reserveExplorationSlots } from './new-arrivals.js';
 
 /** Scores every item for one user vector: the JS loop by default, ONNX Runtime MatMul in the Lambda. */
 export type ScoreAll = (itemFactors: Float32Array, f: number, userVec: Float32Array) => Float32Array | Promise<Float32Array>;
@@ -52,6 +53,8 @@ export interface RankingOptions {
   newArrivalDays: number;
   newArrivalMaxInteractions: number;
   newArrivalBoost: number;
+  /** Share of the returned slots reserved for new arrivals (exploration, reason `new_arrival`), 0 = off. */
+  explorationShare: number;
   interactions: InteractionSettings;
   scoreAll: ScoreAll;
   /** The second-stage scorer; default: the TS forward pass of `snapshot.scorer`. */
@@ -77,6 +80,7 @@ export const DEFAULT_RANKING_OPTIONS: RankingOptions = {
   newArrivalDays: 14,
   newArrivalMaxInteractions: 2,
   newArrivalBoost: 0.05,
+  explorationShare: 0,
   interactions: DEFAULT_INTERACTION_SETTINGS,
   scoreAll: jsScoreAll,
   contentBoost: 0.1,
@@ -466,6 +470,7 @@ export async function rankForReceiver(
     }
   }
 
+  reserveExplorationSlots(scores, newItems, mask, query.num, opt.explorationShare);
   let selectScores = scores;
   if (opt.diversity > 0) {
     const pool = Array.from(topK(scores, Math.max(3 * query.num, 30), (i) => !eligible(i)).indices);

@@ -1,0 +1,286 @@
+/**
+ * Training of the content-to-collaborative model (core/content/content-to-cf.ts) at each retrain:
+ * the network is fitted on the items ALS knows well (at least `minInteractions` interactions) to
+ * reproduce their preference scores from content alone, in score space: loss ½ eᵀ G e with
+ * e = ŷ − y and G = UᵀU / |U| (scale-normalised, plus a little identity for stability) — the
+ * DropoutNet objective Σ_u (uᵀŷ − uᵀy)² for every user at once.
+ *
+ * Plain mini-batch Adam over typed arrays, seeded (mulberry32): the same inputs give the same
+ * weights. A tenth of the training items is kept aside; the weights of the epoch with the lowest
+ * held-aside loss are the ones returned, and that loss beside the "predict the mean factor" loss
+ * goes into the training facts.
+ */
+import { contentInputDim, encodeContent, forwardContent, type ContentInput, type ContentModel } from '../content/content-to-cf.js';
+import { gaussian, mulberry32, shuffle } from '../numeric/prng.js';
+
+export interface ContentTrainParams {
+  hidden: number;
+  epochs: number;
+  batch: number;
+  learningRate: number;
+  l2: number;
+  seed: number;
+  /** Items with fewer interactions are not training targets (their factors are mostly prior). */
+  minInteractions: number;
+  /** k of the blend c/(c+k) for items with few interactions. */
+  blendInteractions: number;
+  maxCategories: number;
+  priceBands: number;
+  /** Most training items (the most-interacted) and most sample passes: bounds the retrain's time. */
+  maxItems: number;
+  maxSamplePasses: number;
+}
+
+export const DEFAULT_CONTENT_TRAIN_PARAMS: ContentTrainParams = {
+  hidden: 64,
+  epochs: 80,
+  batch: 32,
+  learningRate: 3e-3,
+  l2: 1e-4,
+  seed: 17,
+  minInteractions: 3,
+  blendInteractions: 2,
+  maxCategories: 64,
+  priceBands: 5,
+  maxItems: 20_000,
+  maxSamplePasses: 600_000,
+};
+
+export interface ContentTrainInput {
+  items: readonly ContentInput[];
+  /** nItems × factors (ALS), row-major, aligned with `items`. */
+  itemFactors: Float32Array;
+  factors: number;
+  interactionCount: ArrayLike<number>;
+  /** nUsers × factors: the metric of the score-space loss. */
+  userFactors: Float32Array;
+}
+
+function modeLength(vs: readonly (ArrayLike<number> | undefined)[]): number {
+  const counts = new Map<number, number>();
+  for (const v of vs) if (v && v.length > 0) counts.set(v.length, (counts.get(v.length) ?? 0) + 1);
+  let best = 0;
+  let bestCount = 0;
+  for (const [len, c] of counts) if (c > bestCount || (c === bestCount && len > best)) [best, bestCount] = [len, c];
+  return best;
+}
+
+/** ½ eᵀGe per row and its gradient Ge. */
+function metricLoss(G: Float64Array, f: number, e: Float64Array, grad: Float64Array): number {
+  let loss = 0;
+  for (let a = 0; a < f; a++) {
+    let s = 0;
+    for (let b = 0; b < f; b++) s += G[a * f + b] * e[b];
+    grad[a] = s;
+    loss += 0.5 * e[a] * s;
+  }
+  return loss;
+}
+
+/** G = UᵀU / |U|, scaled to mean diagonal 1, mixed with 0.1·I. */
+function scoreMetric(U: Float32Array, f: number): Float64Array {
+  const n = U.length / f;
+  const G = new Float64Array(f * f);
+  for (let u = 0; u < n; u++) {
+    const o = u * f;
+    for (let a = 0; a < f; a++) {
+      const ua = U[o + a];
+      if (ua === 0) continue;
+      for (let b = 0; b < f; b++) G[a * f + b] += ua * U[o + b];
+    }
+  }
+  let trace = 0;
+  for (let a = 0; a < f; a++) trace += G[a * f + a];
+  const scale = trace > 0 ? f / trace : 1;
+  for (let k = 0; k < f * f; k++) G[k] *= 0.9 * scale;
+  for (let a = 0; a < f; a++) G[a * f + a] += 0.1;
+  return G;
+}
+
+/** Trains the model; undefined when fewer than 20 items qualify as targets (nothing to learn from). */
+export function trainContentModel(input: ContentTrainInput, params: Partial<ContentTrainParams> = {}): ContentModel | undefined {
+  const p = { ...DEFAULT_CONTENT_TRAIN_PARAMS, ...params };
+  const f = input.factors;
+  const nItems = input.items.length;
+  const eligible = Array.from({ length: nItems }, (_, i) => i).filter((i) => input.interactionCount[i] >= p.minInteractions);
+  eligible.sort((a, b) => input.interactionCount[b] - input.interactionCount[a] || a - b);
+  const targets = eligible.slice(0, p.maxItems);
+  if (targets.length < 20) return undefined;
+
+  const imageDim = modeLength(input.items.map((it) => it.image));
+  const textDim = modeLength(input.items.map((it) => it.text));
+  const catCount = new Map<string, number>();
+  for (const i of targets) for (const c of input.items[i].categories) catCount.set(c, (catCount.get(c) ?? 0) + 1);
+  const categories = [...catCount].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, p.maxCategories).map(([c]) => c).sort();
+  const prices = input.items.map((it) => it.price).filter((x): x is number => x !== undefined && Number.isFinite(x)).sort((a, b) => a - b);
+  const priceEdges: number[] = [];
+  if (prices.length > 0) for (let b = 1; b < p.priceBands; b++) priceEdges.push(prices[Math.min(prices.length - 1, Math.floor((b * prices.length) / p.priceBands))]);
+  const edges = [...new Set(priceEdges)];
+  const d = contentInputDim(imageDim, textDim, categories.length, edges.length + 1);
+  const h = p.hidden;
+  const enc = { imageDim, textDim, categories, priceEdges: edges };
+  const X = encodeContent(enc, targets.map((i) => input.items[i]));
+  const Y = new Float64Array(targets.length * f);
+  targets.forEach((i, r) => {
+    for (let a = 0; a < f; a++) Y[r * f + a] = input.itemFactors[i * f + a];
+  });
+  const G = scoreMetric(input.userFactors, f);
+
+  const rng = mulberry32(p.seed);
+  const order = Array.from({ length: targets.length }, (_, r) => r);
+  shuffle(order, rng);
+  const nVal = Math.max(2, Math.floor(targets.length / 10));
+  const val = order.slice(0, nVal);
+  const train = order.slice(nVal);
+
+  const meanY = new Float64Array(f);
+  for (const r of train) for (let a = 0; a < f; a++) meanY[a] += Y[r * f + a] / train.length;
+  const W1 = Float64Array.from({ length: h * d }, () => gaussian(rng) * Math.sqrt(2 / d));
+  const b1 = new Float64Array(h);
+  const W2 = Float64Array.from({ length: f * h }, () => gaussian(rng) * Math.sqrt(1 / h) * 0.1);
+  const b2 = Float64Array.from(meanY);
+  const params_ = [W1, b1, W2, b2];
+  const m = params_.map((a) => new Float64Array(a.length));
+  const v = params_.map((a) => new Float64Array(a.length));
+  const g = params_.map((a) => new Float64Array(a.length));
+  const beta1 = 0.9;
+  const beta2 = 0.999;
+  let step = 0;
+
+  const act = new Float64Array(h);
+  const pre = new Float64Array(h);
+  const yhat = new Float64Array(f);
+  const e = new Float64Array(f);
+  const ge = new Float64Array(f);
+  const gh = new Float64Array(h);
+
+  const forwardRow = (r: number): void => {
+    const xo = r * d;
+    for (let j = 0; j < h; j++) {
+      let s = b1[j];
+      const wo = j * d;
+      for (let q = 0; q < d; q++) {
+        const xv = X[xo + q];
+        if (xv !== 0) s += W1[wo + q] * xv;
+      }
+      pre[j] = s;
+      act[j] = s > 0 ? s : 0;
+    }
+    for (let k = 0; k < f; k++) {
+      let s = b2[k];
+      const wo = k * h;
+      for (let j = 0; j < h; j++) s += W2[wo + j] * act[j];
+      yhat[k] = s;
+    }
+  };
+  const rowLoss = (r: number): number => {
+    forwardRow(r);
+    for (let k = 0; k < f; k++) e[k] = yhat[k] - Y[r * f + k];
+    return metricLoss(G, f, e, ge);
+  };
+  const meanLoss = (rows: readonly number[]): number => rows.reduce((s, r) => s + rowLoss(r), 0) / rows.length;
+  const baselineLoss = val.reduce((s, r) => {
+    for (let k = 0; k < f; k++) e[k] = meanY[k] - Y[r * f + k];
+    return s + metricLoss(G, f, e, ge);
+  }, 0) / val.length;
+
+  const epochs = Math.max(1, Math.min(p.epochs, Math.ceil(p.maxSamplePasses / Math.max(1, train.length))));
+  let best = { loss: meanLoss(val), weights: params_.map((a) => Float64Array.from(a)), epoch: 0 };
+  let trainLoss = 0;
+  for (let epoch = 1; epoch <= epochs; epoch++) {
+    shuffle(train, rng);
+    trainLoss = 0;
+    for (let s0 = 0; s0 < train.length; s0 += p.batch) {
+      const batch = train.slice(s0, s0 + p.batch);
+      for (const a of g) a.fill(0);
+      for (const r of batch) {
+        trainLoss += rowLoss(r);
+        // Backward: dL/dŷ = Ge; W2 += ge ⊗ act; dL/dact = W2ᵀ ge through the ReLU.
+        for (let k = 0; k < f; k++) {
+          const gk = ge[k];
+          g[3][k] += gk;
+          const wo = k * h;
+          for (let j = 0; j < h; j++) g[2][wo + j] += gk * act[j];
+        }
+        for (let j = 0; j < h; j++) {
+          if (pre[j] <= 0) {
+            gh[j] = 0;
+            continue;
+          }
+          let s = 0;
+          for (let k = 0; k < f; k++) s += W2[k * h + j] * ge[k];
+          gh[j] = s;
+        }
+        const xo = r * d;
+        for (let j = 0; j < h; j++) {
+          const gj = gh[j];
+          if (gj === 0) continue;
+          g[1][j] += gj;
+          const wo = j * d;
+          for (let q = 0; q < d; q++) {
+            const xv = X[xo + q];
+            if (xv !== 0) g[0][wo + q] += gj * xv;
+          }
+        }
+      }
+      step++;
+      const lrT = (p.learningRate * Math.sqrt(1 - beta2 ** step)) / (1 - beta1 ** step);
+      params_.forEach((w, t) => {
+        const gt = g[t];
+        const mt = m[t];
+        const vt = v[t];
+        const decay = t === 0 || t === 2 ? p.l2 : 0;
+        for (let q = 0; q < w.length; q++) {
+          const gq = gt[q] / batch.length + decay * w[q];
+          mt[q] = beta1 * mt[q] + (1 - beta1) * gq;
+          vt[q] = beta2 * vt[q] + (1 - beta2) * gq * gq;
+          w[q] -= (lrT * mt[q]) / (Math.sqrt(vt[q]) + 1e-8);
+        }
+      });
+    }
+    const valLoss = meanLoss(val);
+    if (valLoss < best.loss) best = { loss: valLoss, weights: params_.map((a) => Float64Array.from(a)), epoch };
+  }
+  const [bW1, bb1, bW2, bb2] = best.weights;
+  return {
+    kind: 'content-to-factor-mlp',
+    ...enc,
+    inputDim: d,
+    hidden: h,
+    factors: f,
+    W1: Array.from(bW1, (x) => Math.fround(x)),
+    b1: Array.from(bb1, (x) => Math.fround(x)),
+    W2: Array.from(bW2, (x) => Math.fround(x)),
+    b2: Array.from(bb2, (x) => Math.fround(x)),
+    blendInteractions: p.blendInteractions,
+    training: {
+      items: targets.length,
+      heldAside: val.length,
+      epochs,
+      bestEpoch: best.epoch,
+      trainLoss: Number((trainLoss / Math.max(1, train.length)).toPrecision(5)),
+      heldAsideLoss: Number(best.loss.toPrecision(5)),
+      meanFactorLoss: Number(baselineLoss.toPrecision(5)),
+      seed: p.seed,
+      objective: 'score-space MSE ½(ŷ−y)ᵀ(UᵀU/|U|)(ŷ−y)',
+    },
+  };
+}
+
+/**
+ * Blends predicted factors into the ALS factors of items with few interactions (in place):
+ * y ← (c·y + k·ŷ) / (c + k), c the item's interactions, k `blendInteractions`; items with no
+ * interactions take ŷ. Returns how many rows changed.
+ */
+export function blendFewInteractionFactors(model: ContentModel, items: readonly ContentInput[], itemFactors: Float32Array, interactionCount: ArrayLike<number>): number {
+  const f = model.factors;
+  const k = model.blendInteractions;
+  const rows = items.map((_, i) => i).filter((i) => interactionCount[i] < k);
+  if (rows.length === 0) return 0;
+  const pred = forwardContent(model, encodeContent(model, rows.map((i) => items[i])), rows.length);
+  rows.forEach((i, r) => {
+    const c = interactionCount[i];
+    for (let a = 0; a < f; a++) itemFactors[i * f + a] = (c * itemFactors[i * f + a] + k * pred[r * f + a]) / (c + k);
+  });
+  return rows.length;
+}
