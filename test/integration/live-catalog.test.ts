@@ -71,7 +71,7 @@ describe('GET /recommendation?customer_id=&top=', () => {
     expect(ids(res)).toEqual(ids(same));
     const cheap = await invoke(recommend, apiEvent('GET /recommendation', {}, { customer_id: 'u2', top: '5', max_price: '3000' }));
     for (const p of cheap.body.recommended_products) expect(p.price).toBeLessThanOrEqual(3000);
-    for (const q of [{ customer_id: 'u2', top: '0' }, { customer_id: 'u2', top: '101' }, { top: '3' }, { customer_id: 'u2', top: 'x' }]) {
+    for (const q of [{ customer_id: 'u2', top: '0' } as Record<string, string>, { customer_id: 'u2', top: '101' }, { top: '3' }, { customer_id: 'u2', top: 'x' }]) {
       const bad = await invoke(recommend, apiEvent('GET /recommendation', {}, q));
       expect(bad.status, JSON.stringify(q)).toBe(400);
       expect(bad.body.error.code).toBe('invalid_input');
