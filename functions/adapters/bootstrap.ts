@@ -12,6 +12,7 @@ import { DynamoCatalogStore, DynamoInteractionStore, DynamoUserStore } from './d
 import { S3ImageStore, S3ModelStore } from './s3-stores.js';
 import { ServingModel, type ServingMetrics } from './model-cache.js';
 import { LiveCatalog } from './live-catalog.js';
+import { predictContentFactors } from './onnx-content-model.js';
 
 export interface Deps {
   config: Config;
@@ -62,7 +63,7 @@ export function getDeps(): Deps {
     logger,
     onlineMetrics: new DynamoOnlineMetricsStore(ddb, cfg.ONLINE_METRICS_TABLE, cfg.IMPRESSION_TTL_DAYS),
     serving,
-    live: new LiveCatalog(catalog, serving, { ttlMs: cfg.LIVE_CATALOG_TTL_MS, limit: cfg.LIVE_CATALOG_LIMIT }, logger),
+    live: new LiveCatalog(catalog, serving, { ttlMs: cfg.LIVE_CATALOG_TTL_MS, limit: cfg.LIVE_CATALOG_LIMIT, predict: predictContentFactors }, logger),
   };
   return deps;
 }

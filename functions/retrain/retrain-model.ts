@@ -10,6 +10,7 @@ import { trainModelVersion, type HoldoutFigures } from '../core/training/train-m
 import type { AlsParams } from '../core/factorization/als.js';
 import type { InteractionEvent, Product } from '../core/domain/types.js';
 import { exportScorerOnnx } from '../adapters/onnx-scorer.js';
+import { exportContentModelOnnx } from '../adapters/onnx-content-model.js';
 import { onnxSpdInverter } from '../adapters/onnx-linalg.js';
 import type { ModelConfig } from '../core/snapshot/model-config.js';
 import type { RankingManifest } from '../core/snapshot/model-snapshot.js';
@@ -116,6 +117,8 @@ export async function retrainModel(
   });
   // The scorer travels as ONNX too (served by onnxruntime-node), whether or not it was promoted.
   if (scorer) parts.extraFiles = { ...(parts.extraFiles ?? {}), 'scorer.onnx': exportScorerOnnx(scorer) };
+  // So does the content-to-collaborative model, for the products the version does not know.
+  if (parts.contentModel) parts.extraFiles = { ...(parts.extraFiles ?? {}), 'content_model.onnx': exportContentModelOnnx(parts.contentModel) };
 
   const holdoutGate = gateDecision(holdout, servingNdcg);
   const included = model.selection?.candidates.filter((c) => recentModels.some((r) => JSON.stringify(r) === JSON.stringify(c.config))) ?? [];

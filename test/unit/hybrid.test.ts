@@ -212,3 +212,26 @@ describe('content-to-collaborative model', () => {
     expect(Array.from(factors.subarray(2 * f, 3 * f))).toEqual(Array.from(base.itemFactors.subarray(2 * f, 3 * f)));
   });
 });
+
+describe('content_model.onnx', () => {
+  it('ONNX Runtime gives the TypeScript forward pass, and a retrained version carries both files', async () => {
+    const { exportContentModelOnnx, predictContentFactors, runContentModelOnnx } = await import('../../functions/adapters/onnx-content-model.js');
+    const { parts } = await trainModelVersion({ ...data, userCountries: new Map(), now: NOW, version: 'v2', als: { factors: 8, iterations: 8, regularization: 1 }, model: { family: 'als', halfLifeDays: 14, popularityBlend: 0 } });
+    const model = parts.contentModel!;
+    expect(model.kind).toBe('content-to-factor-mlp');
+    const probe = [fresh('x-hat', 0), fresh('x-dress', 1, { image_embedding: undefined }), fresh('x-odd', 2, { category: 'unknown', price: NaN })];
+    const x = encodeContent(model, probe.map(productContent));
+    const ts = forwardContent(model, x, probe.length);
+    const onnx = await runContentModelOnnx(exportContentModelOnnx(model), x, probe.length, model.inputDim);
+    expect(onnx.length).toBe(ts.length);
+    for (let i = 0; i < ts.length; i++) expect(onnx[i]).toBeCloseTo(ts[i], 4);
+    const files = serializeSnapshot({ ...parts, extraFiles: { 'content_model.onnx': exportContentModelOnnx(model) } });
+    const loaded = deserializeSnapshot(files);
+    expect(loaded.contentModel?.W1).toEqual(model.W1);
+    const served = await predictContentFactors(loaded, probe);
+    for (let i = 0; i < ts.length; i++) expect(served![i]).toBeCloseTo(ts[i], 4);
+    // A tampered weight file is refused whole.
+    const bad = { ...files, 'content_model.json': new TextEncoder().encode(JSON.stringify({ ...model, W1: model.W1.slice(1) })) };
+    expect(() => deserializeSnapshot(bad)).toThrow();
+  });
+});

@@ -20,6 +20,7 @@ import type { ScorerModel } from '../ranking/scorer.js';
 import type { ModelStore } from '../domain/ports.js';
 import { deserializeNeighbours, serializeNeighbours, type ItemNeighbours } from '../factorization/ease.js';
 import type { ModelManifest } from './model-config.js';
+import { isValidContentModel, type ContentModel } from '../content/content-to-cf.js';
 
 /** The slice of a product the ranking needs, kept in memory for the whole catalog. */
 export interface SnapshotItem {
@@ -89,6 +90,9 @@ export interface ModelSnapshot {
   scorer?: ScorerModel;
   /** `scorer.onnx` bytes, for the ONNX Runtime session. */
   scorerOnnx?: Uint8Array;
+  /** The content-to-collaborative model (`content_model.json`) and its ONNX export (`content_model.onnx`). */
+  contentModel?: ContentModel;
+  contentModelOnnx?: Uint8Array;
   /** Item attributes as typed columns, built once per load: the per-request filters read these. */
   columns: ItemColumns;
 }
@@ -161,6 +165,7 @@ export interface SnapshotParts {
   featureStore?: ItemFeatureStore;
   neighbours?: ItemNeighbours;
   scorer?: ScorerModel;
+  contentModel?: ContentModel;
   /** Further files stored as is (e.g. `scorer.onnx`, exported by the retrain adapter). */
   extraFiles?: Record<string, Uint8Array>;
 }
@@ -177,6 +182,7 @@ export function serializeSnapshot(parts: SnapshotParts): Record<string, Uint8Arr
     ...(parts.featureStore ? { 'feature_store.bin': serializeFeatureStore(parts.featureStore) } : {}),
     ...(parts.scorer ? { 'scorer.json': jsonBytes(parts.scorer) } : {}),
     ...(parts.neighbours ? { 'neighbours.bin': serializeNeighbours(parts.neighbours) } : {}),
+    ...(parts.contentModel ? { 'content_model.json': jsonBytes(parts.contentModel) } : {}),
     ...(parts.extraFiles ?? {}),
   };
   const manifest: SnapshotManifest = {
@@ -255,9 +261,13 @@ export function deserializeSnapshot(files: Record<string, Uint8Array>): ModelSna
   if (scorer && ![scorer.mean, scorer.std, scorer.W1, scorer.b1, scorer.w2, [scorer.b2]].every((a) => Array.isArray(a) && a.every(Number.isFinite))) {
     throw new CorruptArtifact('scorer.json: non-finite or missing weights');
   }
+  const contentModel = files['content_model.json'] ? parseJson<ContentModel>(files['content_model.json'], 'content_model.json') : undefined;
+  if (contentModel && (!isValidContentModel(contentModel) || contentModel.factors !== f)) throw new CorruptArtifact('content_model.json: shapes do not match or weights are not finite');
   return {
     featureStore,
     neighbours,
+    contentModel,
+    contentModelOnnx: files['content_model.onnx'],
     scorer,
     scorerOnnx: files['scorer.onnx'],
     manifest,

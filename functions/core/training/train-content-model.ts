@@ -10,7 +10,8 @@
  * held-aside loss are the ones returned, and that loss beside the "predict the mean factor" loss
  * goes into the training facts.
  */
-import { contentInputDim, encodeContent, forwardContent, type ContentInput, type ContentModel } from '../content/content-to-cf.js';
+import { contentInputDim, encodeContent, forwardContent, productContent, type ContentInput, type ContentModel } from '../content/content-to-cf.js';
+import type { Product } from '../domain/types.js';
 import { gaussian, mulberry32, shuffle } from '../numeric/prng.js';
 
 export interface ContentTrainParams {
@@ -43,7 +44,7 @@ export const DEFAULT_CONTENT_TRAIN_PARAMS: ContentTrainParams = {
   maxCategories: 64,
   priceBands: 5,
   maxItems: 20_000,
-  maxSamplePasses: 600_000,
+  maxSamplePasses: 200_000,
 };
 
 export interface ContentTrainInput {
@@ -283,4 +284,22 @@ export function blendFewInteractionFactors(model: ContentModel, items: readonly 
     for (let a = 0; a < f; a++) itemFactors[i * f + a] = (c * itemFactors[i * f + a] + k * pred[r * f + a]) / (c + k);
   });
   return rows.length;
+}
+
+/**
+ * The retrain's step: trains on the version's final factors and blends the prediction into the
+ * factors of its few-interaction items (in place). Undefined when too few items qualify.
+ */
+export function fitContentToFactor(
+  products: readonly Product[],
+  als: { itemFactors: Float32Array; userFactors: Float32Array; factors: number },
+  interactionCount: ArrayLike<number>,
+  params: Partial<ContentTrainParams> = {},
+): ContentModel | undefined {
+  if (als.itemFactors.length !== products.length * als.factors) return undefined;
+  const items = products.map(productContent);
+  const model = trainContentModel({ items, itemFactors: als.itemFactors, factors: als.factors, interactionCount, userFactors: als.userFactors }, params);
+  if (!model) return undefined;
+  model.training.blendedItems = blendFewInteractionFactors(model, items, als.itemFactors, interactionCount);
+  return model;
 }

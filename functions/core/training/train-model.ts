@@ -26,6 +26,7 @@ import { featurize } from '../ranking/two-stage.js';
 import { trainAndGate, type LabelledUser, type ScorerDecision } from './scorer-gate.js';
 import type { RankingManifest } from '../snapshot/model-snapshot.js';
 import { ndcgAtK, precisionAtK } from '../evaluation/metrics.js';
+import { fitContentToFactor, type ContentTrainParams } from './train-content-model.js';
 
 export interface TrainInput {
   events: readonly InteractionEvent[];
@@ -55,7 +56,9 @@ export interface TrainInput {
   /** Popularity half-life: recent interest counts more than last year's. */
   popularityHalfLifeDays?: number | null;
   onProgress?: (stage: string, fraction: number) => void;
-  /** Second stage (issue 5): off only when false. */
+  /** The content-to-collaborative model (trained on the final ALS factors): off only when false. */
+  contentModel?: false | Partial<ContentTrainParams>;
+  /** Second stage: off only when false. */
   secondStage?: false | SecondStageOptions;
 }
 
@@ -412,6 +415,9 @@ export async function trainModelVersion(input: TrainInput): Promise<{ parts: Sna
     .filter((p) => p.image_embedding || p.text_embedding)
     .map((p) => ({ id: p.id, image_embedding: p.image_embedding, text_embedding: p.text_embedding }));
 
+  // Content → ALS factors for products the version does not know; blended into few-interaction items.
+  progress('content model', 0);
+  const contentModel = input.contentModel === false ? undefined : fitContentToFactor(products, final.model, interactionCount, input.contentModel);
   progress('second stage', 0);
   const stage2 = secondStage({ ...input, events }, products, itemIndex, embeddings, settings, als);
   // The scorer's gate compares it with ALS order; for another family that comparison says nothing.
@@ -442,6 +448,7 @@ export async function trainModelVersion(input: TrainInput): Promise<{ parts: Sna
       featureStore: stage2.featureStore,
       scorer: stage2.scorer,
       neighbours: final.neighbours,
+      contentModel,
       manifest: {
         version: input.version,
         createdAt: new Date(input.now).toISOString(),
