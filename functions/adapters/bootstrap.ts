@@ -12,7 +12,7 @@ import { DynamoCatalogStore, DynamoInteractionStore, DynamoUserStore } from './d
 import { S3ImageStore, S3ModelStore } from './s3-stores.js';
 import { ServingModel, type ServingMetrics } from './model-cache.js';
 import { LiveCatalog } from './live-catalog.js';
-import { predictContentFactors } from './onnx-content-model.js';
+import { predictContentFactorsTs } from './live-catalog.js';
 
 export interface Deps {
   config: Config;
@@ -25,7 +25,11 @@ export interface Deps {
   /** The serving model snapshot, reloaded when the pointer moves. */
   serving: ServingModel;
   onlineMetrics: OnlineMetricsStore;
-  /** The serving snapshot with the catalog's changes since its version merged in (recommend, similar). */
+  /**
+   * The serving snapshot with the catalog's changes since its version merged in (recommend, similar).
+   * Predicts new products' factors with the TS forward pass; the recommend Lambda (which has the
+   * ONNX Runtime layer) switches it to `content_model.onnx`.
+   */
   live: LiveCatalog;
 }
 
@@ -63,7 +67,7 @@ export function getDeps(): Deps {
     logger,
     onlineMetrics: new DynamoOnlineMetricsStore(ddb, cfg.ONLINE_METRICS_TABLE, cfg.IMPRESSION_TTL_DAYS),
     serving,
-    live: new LiveCatalog(catalog, serving, { ttlMs: cfg.LIVE_CATALOG_TTL_MS, limit: cfg.LIVE_CATALOG_LIMIT, predict: predictContentFactors }, logger),
+    live: new LiveCatalog(catalog, serving, { ttlMs: cfg.LIVE_CATALOG_TTL_MS, limit: cfg.LIVE_CATALOG_LIMIT, predict: predictContentFactorsTs }, logger),
   };
   return deps;
 }

@@ -14,9 +14,17 @@ import type { CatalogStore } from '../core/domain/ports.js';
 import type { Product } from '../core/domain/types.js';
 import type { ModelSnapshot } from '../core/snapshot/model-snapshot.js';
 import { unknownProducts, withChangedProducts } from '../core/snapshot/live-delta.js';
+import { encodeContent, forwardContent, productContent } from '../core/content/content-to-cf.js';
 
 /** Collaborative factors for products the version does not know (rows in order), or undefined. */
 export type PredictFactors = (snapshot: ModelSnapshot, products: readonly Product[]) => Promise<Float32Array | undefined>;
+
+/** The content model's TypeScript forward pass (no native module: every Lambda may use it). */
+export const predictContentFactorsTs: PredictFactors = async (snapshot, products) => {
+  const m = snapshot.contentModel;
+  if (!m || m.factors !== snapshot.factors || products.length === 0) return undefined;
+  return forwardContent(m, encodeContent(m, products.map(productContent)), products.length);
+};
 
 export interface LiveCatalogOptions {
   ttlMs: number;
@@ -45,7 +53,7 @@ export class LiveCatalog {
   constructor(
     private readonly catalog: Pick<CatalogStore, 'listChangedSince'>,
     private readonly serving: { get(now?: number): Promise<ModelSnapshot> },
-    private readonly options: LiveCatalogOptions,
+    private options: LiveCatalogOptions,
     private readonly logger?: Logger,
   ) {}
 
@@ -57,6 +65,11 @@ export class LiveCatalog {
     if (this.options.ttlMs <= 0 && this.options.limit <= 0) return base;
     this.inflight ??= this.refresh(base, now).finally(() => (this.inflight = undefined));
     return this.inflight;
+  }
+
+  /** Replaces the factor predictor (the recommend Lambda: ONNX Runtime); the next rebuilt view uses it. */
+  usePredictor(predict: PredictFactors): void {
+    this.options = { ...this.options, predict };
   }
 
   /** Products merged into the current view (for GET /model and logs). */

@@ -11,8 +11,12 @@ import { recommendForReceiver } from './recommend-for-receiver.js';
 import { withImpression } from './record-impression.js';
 import { onnxScoreAll } from '../adapters/onnx-score-kernel.js';
 import { onnxScoreRows } from '../adapters/onnx-scorer.js';
+import { predictContentFactors } from '../adapters/onnx-content-model.js';
 
 export { MAX_NUM };
+
+// New products' factors from `content_model.onnx` on ONNX Runtime (this Lambda has the layer).
+getDeps().live.usePredictor(predictContentFactors);
 
 function toQuery(userId: string, num: number, q: { min_price?: number; max_price?: number; min_promoted?: number; country?: string; category?: string }): RecommendationQuery {
   if (q.min_price !== undefined && q.max_price !== undefined && q.min_price > q.max_price) {

@@ -173,8 +173,9 @@ describe('two-stage serving', () => {
   });
 
   it('applies seed 004 prefilters only when configured', async () => {
-    const history = fixture().events.filter((e) => e.userId === 'u1');
-    const q = { userId: 'u1', num: 20, minPromoted: 0 };
+    // A hat buyer: the never-sold p-new is a hat, so the content model ranks it in their list.
+    const history = fixture().events.filter((e) => e.userId === 'u0');
+    const q = { userId: 'u0', num: 20, minPromoted: 0 };
     const off = await rankForReceiver(snap, { history, now: NOW }, q);
     expect(off.items.some((r) => snap.items[r.index].price < 30)).toBe(true);
     expect(off.items.map((r) => r.id)).toContain('p-new'); // never sold
