@@ -185,7 +185,7 @@ export class DynamoCatalogStore implements CatalogStore {
           ExpressionAttributeValues: values,
         }),
       );
-      items.push(...((page.Items ?? []) as Product[]));
+      items.push(...(page.Items ?? []).map(withoutChangeStamp));
       startKey = page.LastEvaluatedKey;
       if (!startKey) break;
     }
@@ -198,14 +198,15 @@ export class DynamoCatalogStore implements CatalogStore {
         new UpdateCommand({
           TableName: this.table,
           Key: { id },
-          UpdateExpression: 'SET #status = :deleted, #deletedAt = if_not_exists(#deletedAt, :at), #updatedAt = :at',
+          // Stamped as a change too: serving drops the product at once, not at the next retrain.
+          UpdateExpression: 'SET #status = :deleted, #deletedAt = if_not_exists(#deletedAt, :at), #updatedAt = :at, #cd = :cd, #ca = :ca',
           ConditionExpression: 'attribute_exists(#id)',
-          ExpressionAttributeNames: { '#id': 'id', '#status': 'status', '#deletedAt': 'deletedAt', '#updatedAt': 'updatedAt' },
-          ExpressionAttributeValues: { ':deleted': 'deleted', ':at': at },
+          ExpressionAttributeNames: { '#id': 'id', '#status': 'status', '#deletedAt': 'deletedAt', '#updatedAt': 'updatedAt', '#cd': CHANGES_INDEX.partitionKey, '#ca': CHANGES_INDEX.sortKey },
+          ExpressionAttributeValues: { ':deleted': 'deleted', ':at': at, ':cd': changeDay(Date.now()), ':ca': Date.now() },
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return res.Attributes as Product;
+      return withoutChangeStamp(res.Attributes ?? {});
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException) throw new NotFound(`product ${id} does not exist`, undefined, { cause: err });
       throw err;
