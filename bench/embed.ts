@@ -14,7 +14,7 @@
  * Plus stage breakdowns (decode only, backbone only, VAE only) and cold start: `import
  * onnxruntime-node` + session creation of both models, in a fresh child process each time (so the
  * native library load is counted), median of 3.
- * Targets (issue 4): ≥ 50 images/s at batch 8 on 2 cores; cold load ≤ 500 ms.
+ * Targets: ≥ 50 images/s at batch 8 on 2 cores; cold load ≤ 500 ms.
  * Wall-clock figures depend on what else runs on the machine: the 1-min load average is recorded,
  * and every run also reports images per CPU-second, which contention distorts much less.
  * Writes bench/results/embed.json.

@@ -18,7 +18,7 @@ import { ROUTES, type LambdaName, type RouteSpec } from '../functions/http/route
 /** The Lambdas behind HTTP routes (docs/architecture.md › Folders). */
 export type ApiFunctionName = LambdaName;
 
-/** One route of DESIGN.md › API, in CDK terms. */
+/** One route of the API, in CDK terms. */
 export interface ApiRoute {
   readonly method: HttpMethod;
   readonly path: string;
@@ -26,7 +26,7 @@ export interface ApiRoute {
   readonly access: RouteSpec['access'];
 }
 
-/** Every route of DESIGN.md › API (functions/http/routes.ts, shared with the local gateway). */
+/** Every route of the API (functions/http/routes.ts, shared with the local gateway). */
 export const API_ROUTES: readonly ApiRoute[] = ROUTES.map((r) => ({ method: HttpMethod[r.method], path: r.path, fn: r.lambda, access: r.access }));
 
 /** Options for {@link RecommendationApi}. */
@@ -58,7 +58,7 @@ export class RecommendationApi extends Construct {
   constructor(scope: Construct, id: string, props: RecommendationApiProps) {
     super(scope, id);
     this.api = new HttpApi(this, 'HttpApi', {
-      description: 'Gift recommender API (DESIGN.md › API)',
+      description: 'Gift recommender API',
       createDefaultStage: false,
       corsPreflight: {
         allowOrigins: props.corsOrigins,
@@ -114,7 +114,7 @@ export class RecommendationApi extends Construct {
       if (route.access === 'open') {
         Validations.of(created).acknowledge({
           id: 'AwsSolutions-APIG4',
-          reason: 'GET /health is the load-balancer/uptime probe of DESIGN.md and returns only {status, model_version}.',
+          reason: 'GET /health is the load-balancer/uptime probe and returns only {status, model_version}.',
         });
       }
     }

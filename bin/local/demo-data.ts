@@ -1,6 +1,6 @@
 /**
  * Demo catalogue, users and interactions seeded by the local runtime on first `npm start`
- * (DESIGN.md › Local runtime). Pure: no I/O, no clock unless `now` is omitted, and the same
+ * (the local runtime). Pure: no I/O, no clock unless `now` is omitted, and the same
  * `(seed, users, now)` always gives the same data, so a demo can be reproduced and tested.
  *
  * The data is built so that the engine's behaviour is visible by eye:

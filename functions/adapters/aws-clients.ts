@@ -19,7 +19,7 @@ export function documentClient(): DynamoDBDocumentClient {
 
 export function s3Client(): S3Client {
   s3 ??= new S3Client({
-    // Path-style and "checksum only when required": s3rver corrupts aws-chunked uploads (STACK.md).
+    // Path-style and "checksum only when required": s3rver corrupts aws-chunked uploads.
     forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3),
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',

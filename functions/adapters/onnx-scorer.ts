@@ -1,7 +1,7 @@
 /**
  * `scorer.onnx`: export of the core's second-stage scorer (functions/core/ranking/scorer.ts) through the
  * onnx-builder, and its serving session on onnxruntime-node — one session per container and model
- * version (DESIGN.md › Models: `float32[N,F] → float32[N,1]`).
+ * version (`float32[N,F] → float32[N,1]`).
  *
  * Graph: features → Gemm(W1ᵀ, b1) → Relu → Gemm(W2, b2) → Sigmoid → score, with the feature
  * standardisation folded into W1/b1 (logistic regression: one Gemm → Sigmoid).

@@ -1,6 +1,6 @@
 /**
  * Chooses and builds the product-name text embedder from the environment, once per container.
- * env `TEXT_VECTORS_PATH`: a fastText text `.vec` file (seed 000's `embeddings-xs-model.vec`, or any
+ * env `TEXT_VECTORS_PATH`: a fastText text `.vec` file (e.g. `embeddings-xs-model.vec`, or any
  * `count dim` + `word v1 … vD` file) → {@link WordVectorEmbedder}; unset → the download-free
  * {@link HashedNgramEmbedder} (64 dims). The whole file is read into memory: fine for "xs" vocabularies
  * (tens of MB); a multi-GB file needs a pruned vocabulary first.

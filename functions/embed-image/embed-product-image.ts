@@ -1,5 +1,5 @@
 /**
- * Use case of the `embed-image` Lambda (DESIGN.md › Flows › 4. Embed): a new object under
+ * Use case of the `embed-image` Lambda (the embedding flow): a new object under
  * `images/{productId}/…` → EfficientNet-B0 features → VAE μ, plus the text embedding of the product
  * name → stored on the product with `embedding_version`.
  *

@@ -19,7 +19,7 @@ export function json(statusCode: number, body: unknown): ApiResult {
   return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
 }
 
-/** The API's error body: `{ error: { code, message, details } }` (DESIGN.md › API › Errors). */
+/** The API's error body: `{ error: { code, message, details } }`. */
 export function errorBody(code: string, message: string, details?: unknown) {
   return { error: { code, message, details: details ?? null } };
 }

@@ -1,5 +1,5 @@
 /**
- * Every HTTP route of DESIGN.md › API and the Lambda (folder under functions/) that serves it.
+ * Every HTTP route of the API and the Lambda (folder under functions/) that serves it.
  * The single source for the CDK HTTP API (lib/recommendation-api.ts) and the local gateway.
  * No imports, so the CDK app can read it without pulling in handler code.
  */

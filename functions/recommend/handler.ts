@@ -1,6 +1,6 @@
 /**
- * `GET /recommend/{receiverId}/{num}` (seed 000's route) and `GET /recommendations/{userId}`
- * (seed 003's), `GET /recommendation?customer_id=&top=` (the hybrid recommender's): parse → recommendForReceiver → JSON.
+ * `GET /recommend/{receiverId}/{num}` (the gifting app's route) and `GET /recommendations/{userId}`
+ * (the buyer route), `GET /recommendation?customer_id=&top=` (the hybrid recommender's): parse → recommendForReceiver → JSON.
  */
 import { getDeps } from '../adapters/bootstrap.js';
 import { apiHandler, json, parseInput, type ApiEvent } from '../http/api.js';

@@ -8,7 +8,7 @@
  *   Information"), hashed with signed feature hashing (Weinberger et al. 2009, "Feature Hashing for
  *   Large Scale Multitask Learning") into a fixed dimension, then L2-normalised. Names sharing
  *   spelling ("camiseta roja" / "camisetas rojas") get a high cosine; unrelated names ~0.
- * - {@link WordVectorEmbedder}: word vectors from a fastText `.vec` file (seed 000 ships a Spanish
+ * - {@link WordVectorEmbedder}: word vectors from a fastText `.vec` file (e.g. a Spanish
  *   `embeddings-xs-model.vec`); the name vector is the mean of its known words' unit vectors, and
  *   falls back to hashed n-grams (same dimension) when no word of the name is known.
  *

@@ -1,6 +1,6 @@
 /**
  * Domain types shared by the core, the adapters and the handlers.
- * The product object is the API contract of DESIGN.md › API (full object + score + reasons).
+ * The product object is the API contract (full object + score + reasons).
  */
 
 /** `deleted`: soft-deleted by `DELETE /products/{id}` — never recommended again, its events kept. */

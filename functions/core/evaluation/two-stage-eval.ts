@@ -3,7 +3,7 @@
  * candidates → features → scorer → gate code as the retrain job, on a dataset's training rows.
  *
  * fit(train): a validation split is carved from the TRAINING rows only (never the test split):
- * `stratified` (per item, 75/25, like the MovieLens protocol) or `temporal` (seed 004's time windows).
+ * `stratified` (per item, 75/25, like the MovieLens protocol) or `temporal` (older window → features, newer → labels).
  * Stage 1 (ALS, feature store) is fitted on the visible part, candidates and features are built from
  * it, labels come from the carved part. Stratified: the scorer is gated by 3-fold cross-validation
  * over users. Temporal: forward-chained — trained on the second-to-last 20 % window, gated on the

@@ -1,5 +1,5 @@
 /**
- * First stage (issue 5 item 1; seeds 001 and 004): a few hundred candidates per request from
+ * First stage (candidate retrieval): a few hundred candidates per request from
  * several cheap sources, each candidate remembering which sources proposed it:
  *   ALS top-N ∪ content neighbours of the user's items (image/text embeddings) ∪ wishlist/cart ∪
  *   popular in the user's country ∪ a slice of new items with few interactions (exposure for new

@@ -1,5 +1,5 @@
 /**
- * Second-stage features (issue 5 item 2; seed 001's user and item feature store, seed 004's
+ * Second-stage features (a user and item feature store, the
  * level-2 features). ONE function, {@link buildFeatureVector}, turns a (user, candidate) pair into
  * the scorer's input; the retrain job calls it to build training rows and `recommend` calls it at
  * request time, so training and serving see the same vector by construction (tested for parity).

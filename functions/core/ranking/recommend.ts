@@ -6,7 +6,7 @@
  * Two stages when the version carries a feature store: candidates (ALS top-N ∪ content
  * neighbours ∪ wishlist ∪ popular in country ∪ new items) → features → the scorer, if the retrain
  * gate promoted it (`manifest.ranking.mode`), else ALS order with the business boosts → business
- * rules (eligibility, seed 004's prefilters, optional MMR diversity, promoted guarantee) → reasons.
+ * rules (eligibility, the retail prefilters, optional MMR diversity, promoted guarantee) → reasons.
  *
  * Pure: the caller fetches the receiver's events and profile, and the fresh product objects.
  */

@@ -1,5 +1,5 @@
 /**
- * The second-stage scorer (issue 5 item 3; seed 002's MLP, seed 004's level-2 classifier): a small
+ * The second-stage scorer (an MLP regressor / level-2 classifier): a small
  * multilayer perceptron  s(x) = σ(w₂ᵀ relu(W₁ x̂ + b₁) + b₂)  over standardised features
  * x̂ = (x − μ)/σ, or logistic regression when `hidden` = 0 (s = σ(wᵀx̂ + b)). Only Gemm, Relu and
  * Sigmoid, so it exports to ONNX as is (the adapter folds μ, σ into W₁).

@@ -62,7 +62,7 @@ export interface TrainInput {
   secondStage?: false | SecondStageOptions;
 }
 
-/** Settings of the scorer's training (seed 004's temporal split: older window → features, newer → labels). */
+/** Settings of the scorer's training (a temporal split: older window → features, newer → labels). */
 export interface SecondStageOptions {
   /** Share of the events (by time) forming the label window. */
   labelFraction?: number;

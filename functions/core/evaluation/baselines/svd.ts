@@ -1,5 +1,5 @@
 /**
- * Truncated SVD of the interaction matrix, the model seed 003 builds with scikit-learn's
+ * Truncated SVD of the interaction matrix, the baseline built with scikit-learn's
  * TruncatedSVD: randomized range finder with power iterations (Halko, Martinsson & Tropp 2011,
  * Alg. 4.4 + 5.1; sklearn's default algorithm="randomized", n_iter=5). R ≈ U Σ Vᵀ; a user's scores
  * are (U Σ)_u Vᵀ, i.e. the rank-k reconstruction of their row.
