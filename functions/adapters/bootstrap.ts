@@ -13,6 +13,10 @@ import { S3ImageStore, S3ModelStore } from './s3-stores.js';
 import { ServingModel, type ServingMetrics } from './model-cache.js';
 import { LiveCatalog } from './live-catalog.js';
 import { predictContentFactorsTs } from './live-catalog.js';
+import { getTextEmbedder } from './text-vectors-file.js';
+import { readImageModelsManifest } from './image-models-manifest.js';
+import type { TextEmbedder } from '../core/content/text-embedding.js';
+import type { ModelSnapshot } from '../core/snapshot/model-snapshot.js';
 
 export interface Deps {
   config: Config;
@@ -31,6 +35,13 @@ export interface Deps {
    * ONNX Runtime layer) switches it to `content_model.onnx`.
    */
   live: LiveCatalog;
+  /** The snapshot to rank and search now: the live catalog's (`live.get`). */
+  snapshot: () => Promise<ModelSnapshot>;
+  /** The product-name embedder, built on first use. */
+  readonly textEmbedder: TextEmbedder;
+  /** Currency of a product saved without one. */
+  defaultCurrency: string;
+  imageModelsManifest: () => Promise<unknown>;
 }
 
 let deps: Deps | undefined;
@@ -57,6 +68,7 @@ export function getDeps(): Deps {
   const models = new S3ModelStore(s3, cfg.MODELS_BUCKET, ddb, cfg.MODEL_REGISTRY_TABLE);
   const catalog = new DynamoCatalogStore(ddb, cfg.PRODUCTS_TABLE);
   const serving = new ServingModel(models, cfg.MODEL_POINTER_TTL_MS, logger, fallbackMetric());
+  const live = new LiveCatalog(catalog, serving, { ttlMs: cfg.LIVE_CATALOG_TTL_MS, limit: cfg.LIVE_CATALOG_LIMIT, predict: predictContentFactorsTs }, logger);
   deps = {
     config: cfg,
     catalog,
@@ -67,7 +79,13 @@ export function getDeps(): Deps {
     logger,
     onlineMetrics: new DynamoOnlineMetricsStore(ddb, cfg.ONLINE_METRICS_TABLE, cfg.IMPRESSION_TTL_DAYS),
     serving,
-    live: new LiveCatalog(catalog, serving, { ttlMs: cfg.LIVE_CATALOG_TTL_MS, limit: cfg.LIVE_CATALOG_LIMIT, predict: predictContentFactorsTs }, logger),
+    live,
+    snapshot: () => live.get(),
+    get textEmbedder() {
+      return getTextEmbedder();
+    },
+    defaultCurrency: cfg.CURRENCY,
+    imageModelsManifest: () => readImageModelsManifest(cfg.MODELS_DIR),
   };
   return deps;
 }

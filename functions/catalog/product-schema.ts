@@ -17,3 +17,4 @@ export const ProductBody = z.object({
   attributes: z.record(z.string().max(100), z.string().max(1000)).default({}),
 });
 export type ProductBodyInput = z.input<typeof ProductBody>;
+export type ProductInput = z.infer<typeof ProductBody>;

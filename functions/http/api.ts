@@ -41,13 +41,23 @@ export function errorResponse(err: unknown, logger?: Logger): ApiResult {
   return json(500, errorBody('internal', message));
 }
 
+/** The container's logger, if it can be built (a broken configuration is itself the error being answered). */
+function containerLogger(logger: (() => Logger) | undefined): Logger | undefined {
+  try {
+    return logger?.();
+  } catch {
+    return undefined;
+  }
+}
+
 const bodyParser = httpJsonBodyParser({ disableContentTypeCheck: true } as Parameters<typeof httpJsonBodyParser>[0]);
 
 /**
  * Builds a Lambda handler for a set of routes keyed by API Gateway v2 routeKey
- * (e.g. `GET /products/{productId}`).
+ * (e.g. `GET /products/{productId}`). `logger` is asked for only when an error is answered, so
+ * importing a handler builds nothing.
  */
-export function apiHandler(routes: Record<string, RouteHandler>, logger?: Logger) {
+export function apiHandler(routes: Record<string, RouteHandler>, logger?: () => Logger) {
   const dispatch = async (event: ApiEvent, context: Context): Promise<ApiResult> => {
     const route = routes[event.routeKey];
     if (!route) return json(404, errorBody('not_found', `No route ${event.routeKey}`));
@@ -68,7 +78,7 @@ export function apiHandler(routes: Record<string, RouteHandler>, logger?: Logger
     })
     .use({
       onError: async (request) => {
-        request.response = errorResponse(request.error, logger);
+        request.response = errorResponse(request.error, containerLogger(logger));
       },
     });
 }
@@ -77,9 +87,38 @@ export function apiHandler(routes: Record<string, RouteHandler>, logger?: Logger
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  const details = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+  throw invalidInput(what, parsed.error.issues);
+}
+
+/** A cross-field rule's issue carries the whole sentence to answer with (see functions/http/schemas.ts). */
+export interface RequestIssueParams {
+  summary: string;
+}
+
+/**
+ * Parses a request with its family's schema (`{ path, query, body }`, see functions/http/schemas.ts).
+ * The error names the part that failed first and lists that part's issues; a cross-field rule is
+ * reported only when every field is valid on its own.
+ */
+export function parseRequest<S extends z.ZodType>(schema: S, event: ApiEvent): z.infer<S> {
+  const parsed = schema.safeParse({ path: event.pathParameters ?? {}, query: event.queryStringParameters ?? {}, body: event.body });
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues;
+  const summary = (i: z.core.$ZodIssue) => (i as { params?: Partial<RequestIssueParams> }).params?.summary;
+  const fieldIssues = issues.filter((i) => summary(i) === undefined);
+  const rule = issues.find((i) => summary(i) !== undefined);
+  if (fieldIssues.length === 0 && rule) {
+    throw new InvalidInput(summary(rule)!, [{ path: rule.path.slice(1).join('.'), message: rule.message }]);
+  }
+  const part = String(fieldIssues[0].path[0]);
+  const ofPart = fieldIssues.filter((i) => i.path[0] === part).map((i) => ({ ...i, path: i.path.slice(1) }));
+  throw invalidInput(part, ofPart);
+}
+
+function invalidInput(what: string, issues: readonly Pick<z.core.$ZodIssue, 'path' | 'message'>[]): InvalidInput {
+  const details = issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
   const first = details[0];
-  throw new InvalidInput(`Invalid ${what}: ${first.path ? `${first.path}: ` : ''}${first.message}`, details);
+  return new InvalidInput(`Invalid ${what}: ${first.path ? `${first.path}: ` : ''}${first.message}`, details);
 }
 
 /** A decimal query/path number: digits with an optional fraction, no exponent, no sign games. */

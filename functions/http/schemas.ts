@@ -3,17 +3,28 @@
  * is generated from them (functions/http/openapi.ts), so the document cannot drift from what is
  * enforced. Response schemas describe what handlers answer; the end-to-end tests parse real
  * responses with them. No side effects on import (the CDK, the CLIs and the document read it).
+ *
+ * Handlers parse a whole request (`{ path, query, body }`) with its family's schema (the end of
+ * this file), which holds the family's cross-field rules and maps the HTTP names onto the core's,
+ * one name per concept:
+ *   receiverId (GET /recommend/{receiverId}/{num}) and userId (GET /recommendations/{userId}) → `userId`
+ *   customer_id (GET /recommendation?customer_id=) → `userId`
+ *   num (path), top_k and top (query, default 5) → `num`
+ *   min_price / max_price / min_promoted → `minPrice` / `maxPrice` / `minPromoted`
+ *   a user's `blacklist` (PUT /users) → the ranking's `blocked` set
  */
 import { z } from 'zod';
-import { countryCode, decimalString, idString, intString } from './api.js';
+import { countryCode, decimalString, idString, intString, type RequestIssueParams } from './api.js';
 import { ProductBody } from '../catalog/product-schema.js';
-import { EVENT_TYPES } from '../core/domain/types.js';
+import { EVENT_TYPES, type RecommendationQuery } from '../core/domain/types.js';
 
 export { ProductBody };
 
 export const MAX_NUM = 100;
 export const MAX_EVENTS_PER_REQUEST = 100;
 export const MAX_LIST_LIMIT = 100;
+/** Items answered by GET /recommendations/{userId} when `top_k` is absent. */
+export const DEFAULT_TOP_K = 5;
 
 // ---- path parameters ----------------------------------------------------------------------------
 
@@ -185,3 +196,49 @@ export const MetricsResponse = z
   })
   .loose()
   .describe('online quality of recommendations (attributed view/cart/wishlist/order rates) and business counters');
+
+// ---- request families ---------------------------------------------------------------------------
+
+type Filters = z.infer<typeof RecommendQuery>;
+
+/** The recommendation family's cross-field rules: a budget that is not empty, a promoted minimum that fits. */
+function recommendationQuery(userId: string, num: number, q: Filters, ctx: z.RefinementCtx): RecommendationQuery {
+  const issue = (field: string, message: string, summary: string) => {
+    ctx.addIssue({ code: 'custom', path: ['query', field], message, params: { summary } satisfies RequestIssueParams });
+    return z.NEVER;
+  };
+  if (q.min_price !== undefined && q.max_price !== undefined && q.min_price > q.max_price) {
+    return issue('min_price', 'greater than max_price', 'min_price must not exceed max_price');
+  }
+  const minPromoted = q.min_promoted ?? 0;
+  if (minPromoted > num) {
+    return issue('min_promoted', 'greater than num', `min_promoted (${minPromoted}) must not exceed the number of items asked for (${num})`);
+  }
+  return { userId, num, minPrice: q.min_price, maxPrice: q.max_price, minPromoted, country: q.country, category: q.category };
+}
+
+/** `GET /recommend/{receiverId}/{num}` → the use case's query. */
+export const RecommendRequest = z
+  .object({ path: RecommendPath, query: RecommendQuery })
+  .transform(({ path, query }, ctx) => recommendationQuery(path.receiverId, path.num, query, ctx));
+
+/** `GET /recommendation?customer_id=&top=` → the use case's query. */
+export const HybridRecommendationRequest = z
+  .object({ query: HybridRecommendationQuery })
+  .transform(({ query }, ctx) => recommendationQuery(query.customer_id, query.top ?? DEFAULT_TOP_K, query, ctx));
+
+/** `GET /recommendations/{userId}?top_k=` → the use case's query. */
+export const RecommendationsRequest = z
+  .object({ path: RecommendationsPath, query: RecommendationsQuery })
+  .transform(({ path, query }, ctx) => recommendationQuery(path.userId, query.top_k ?? DEFAULT_TOP_K, query, ctx));
+
+export const ProductRequest = z.object({ path: ProductPath });
+export const ProductPutRequest = z.object({ path: ProductPath, body: ProductBody });
+export const ProductListRequest = z.object({ query: ProductListQuery });
+export const ImageUploadRequest = z.object({ path: ProductPath, body: ImageRequest.prefault({}) });
+export const SimilarRequest = z.object({ path: ProductPath, query: SimilarQuery });
+export const EventsRequest = z.object({ body: EventsBody });
+export const UserRequest = z.object({ path: UserPath });
+export const UserPutRequest = z.object({ path: UserPath, body: UserBody.prefault({}) });
+export const MetricsRequest = z.object({ query: MetricsQuery });
+export const HistoryRequest = z.object({ path: UserPath, query: HistoryQuery });

@@ -1,62 +1,32 @@
 /**
- * `GET /recommend/{receiverId}/{num}` (the gifting app's route) and `GET /recommendations/{userId}`
- * (the buyer route), `GET /recommendation?customer_id=&top=` (the hybrid recommender's): parse → recommendForReceiver → JSON.
+ * `GET /recommend/{receiverId}/{num}` (the gifting app's route), `GET /recommendations/{userId}?top_k=`
+ * (the buyer route) and
+ * `GET /recommendation?customer_id=&top=` (the same recommendation, three spellings;
+ * functions/http/schemas.ts maps their names):
+ * parse → serveRecommendation → JSON.
  */
 import { getDeps } from '../adapters/bootstrap.js';
-import { apiHandler, json, parseInput, type ApiEvent } from '../http/api.js';
-import { MAX_NUM, HybridRecommendationQuery, RecommendationsQuery, RecommendationsPath, RecommendPath, RecommendQuery } from '../http/schemas.js';
-import { InvalidInput } from '../core/domain/errors.js';
-import type { RecommendationQuery } from '../core/domain/types.js';
-import { recommendForReceiver } from './recommend-for-receiver.js';
-import { withImpression } from './record-impression.js';
-import { onnxScoreAll } from '../adapters/onnx-score-kernel.js';
-import { onnxScoreRows } from '../adapters/onnx-scorer.js';
+import { rankingAdapters } from '../adapters/ranking-adapters.js';
+import { apiHandler, json, parseRequest, type ApiEvent } from '../http/api.js';
+import { HybridRecommendationRequest, RecommendationsRequest, RecommendRequest } from '../http/schemas.js';
 import { predictContentFactors } from '../adapters/onnx-content-model.js';
-
-export { MAX_NUM };
-
-// New products' factors from `content_model.onnx` on ONNX Runtime (this Lambda has the layer).
-getDeps().live.usePredictor(predictContentFactors);
-
-function toQuery(userId: string, num: number, q: { min_price?: number; max_price?: number; min_promoted?: number; country?: string; category?: string }): RecommendationQuery {
-  if (q.min_price !== undefined && q.max_price !== undefined && q.min_price > q.max_price) {
-    throw new InvalidInput('min_price must not exceed max_price', [{ path: 'min_price', message: 'greater than max_price' }]);
-  }
-  const minPromoted = q.min_promoted ?? 0;
-  if (minPromoted > num) throw new InvalidInput(`min_promoted (${minPromoted}) must not exceed the number of items asked for (${num})`, [{ path: 'min_promoted', message: 'greater than num' }]);
-  return { userId, num, minPrice: q.min_price, maxPrice: q.max_price, minPromoted, country: q.country, category: q.category };
-}
+import type { RecommendationQuery } from '../core/domain/types.js';
+import { serveRecommendation } from './serve-recommendation.js';
 
 async function respond(query: RecommendationQuery) {
-  const deps = getDeps();
-  const result = await recommendForReceiver(
-    {
-      ...deps,
-      snapshot: () => deps.live.get(),
-      historyLimit: deps.config.USER_HISTORY_LIMIT,
-      ranking: { scoreAll: onnxScoreAll, scoreRows: onnxScoreRows, explorationShare: deps.config.EXPLORATION_SHARE, newArrivalDays: deps.config.NEW_ARRIVAL_DAYS },
-    },
-    query,
-  );
-  return json(200, await withImpression({ ...deps, sampleRate: deps.config.IMPRESSION_SAMPLE_RATE }, query.userId, result));
+  const { catalog, interactions, users, snapshot, config, onlineMetrics, logger, live } = getDeps();
+  // New products' factors from `content_model.onnx` on ONNX Runtime (this Lambda has the layer).
+  live.usePredictor(predictContentFactors);
+  const ranking = { ...rankingAdapters(), explorationShare: config.EXPLORATION_SHARE, newArrivalDays: config.NEW_ARRIVAL_DAYS };
+  const deps = { catalog, interactions, users, snapshot, onlineMetrics, logger, historyLimit: config.USER_HISTORY_LIMIT, sampleRate: config.IMPRESSION_SAMPLE_RATE, ranking };
+  return json(200, await serveRecommendation(deps, query));
 }
 
 export const handler = apiHandler(
   {
-    'GET /recommend/{receiverId}/{num}': async (event: ApiEvent) => {
-      const path = parseInput(RecommendPath, event.pathParameters ?? {}, 'path');
-      const q = parseInput(RecommendQuery, event.queryStringParameters ?? {}, 'query');
-      return respond(toQuery(path.receiverId, path.num, q));
-    },
-    'GET /recommendations/{userId}': async (event: ApiEvent) => {
-      const path = parseInput(RecommendationsPath, event.pathParameters ?? {}, 'path');
-      const q = parseInput(RecommendationsQuery, event.queryStringParameters ?? {}, 'query');
-      return respond(toQuery(path.userId, q.top_k ?? 5, q));
-    },
-    'GET /recommendation': async (event: ApiEvent) => {
-      const q = parseInput(HybridRecommendationQuery, event.queryStringParameters ?? {}, 'query');
-      return respond(toQuery(q.customer_id, q.top ?? 5, q));
-    },
+    'GET /recommend/{receiverId}/{num}': async (event: ApiEvent) => respond(parseRequest(RecommendRequest, event)),
+    'GET /recommendations/{userId}': async (event: ApiEvent) => respond(parseRequest(RecommendationsRequest, event)),
+    'GET /recommendation': async (event: ApiEvent) => respond(parseRequest(HybridRecommendationRequest, event)),
   },
-  getDeps().logger,
+  () => getDeps().logger,
 );
