@@ -50,6 +50,14 @@ const ConfigSchema = z.object({
   NEW_ARRIVAL_DAYS: z.coerce.number().min(0).max(365).default(14),
   /** Events fetched per user for fold-in and owned-item exclusion. */
   USER_HISTORY_LIMIT: z.coerce.number().int().min(1).max(5000).default(500),
+  /**
+   * `jwt` (AWS): API Gateway verified the token, the handlers apply functions/http/auth.ts to its
+   * claims. `local`: the same, the local gateway verifying tokens of the local issuer. `none`: no
+   * auth (the local runtime's default only).
+   */
+  AUTH: z.enum(['none', 'jwt', 'local']).default('jwt'),
+  ADMIN_SCOPE: z.string().min(1).default('gift-recommender/admin'),
+  SERVICE_SCOPE: z.string().min(1).default('gift-recommender/service'),
   PRESIGN_EXPIRES_S: z.coerce.number().int().min(60).max(604800).default(900),
   /** Per-deployment overrides of the tuned ALS defaults (functions/core/factorization/als.ts, docs/tuning.md). */
   ALS_FACTORS: z.coerce.number().int().min(1).max(512).optional(),

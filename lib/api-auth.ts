@@ -19,6 +19,8 @@ export interface ApiAuthProps {
   readonly jwtAudience: string[];
   /** `<resource-server-id>/<scope>` that admin routes require, e.g. `gift-recommender/admin`. */
   readonly adminScope: string;
+  /** `<resource-server-id>/<scope>` of the app's backend (acts for any user). Default `<server>/service`. */
+  readonly serviceScope?: string;
   /** Cognito hosted-domain prefix; default `gift-rec-<account>`. */
   readonly domainPrefix?: string;
   /** Keep the user pool when the stack goes away. Default true. */
@@ -40,9 +42,12 @@ export class ApiAuth extends Construct {
   readonly issuer: string;
   readonly audience: string[];
   readonly adminScope: string;
+  readonly serviceScope: string;
   readonly userPool?: UserPool;
   readonly appClient?: UserPoolClient;
   readonly adminClient?: UserPoolClient;
+  /** The app's backend (client credentials, service scope): may post events and read users for anyone. */
+  readonly serviceClient?: UserPoolClient;
   readonly domain?: UserPoolDomain;
   /** OAuth2 token endpoint of the hosted domain (client-credentials grant for the admin client). */
   readonly tokenUrl?: string;
@@ -50,6 +55,8 @@ export class ApiAuth extends Construct {
   constructor(scope: Construct, id: string, props: ApiAuthProps) {
     super(scope, id);
     this.adminScope = props.adminScope;
+    const adminSlash = props.adminScope.lastIndexOf('/');
+    this.serviceScope = props.serviceScope ?? `${adminSlash > 0 ? props.adminScope.slice(0, adminSlash) : 'gift-recommender'}/service`;
     if (props.jwtIssuer !== undefined) {
       this.issuer = props.jwtIssuer;
       this.audience = props.jwtAudience;
@@ -83,10 +90,15 @@ export class ApiAuth extends Construct {
       },
     );
     const adminScope = new ResourceServerScope({ scopeName, scopeDescription: 'Write catalog and users, upload images, read the model manifest' });
+    const serviceSlash = this.serviceScope.lastIndexOf('/');
+    if (this.serviceScope.slice(0, serviceSlash) !== serverId) {
+      throw new Error(`serviceScope ${this.serviceScope}: must share the admin scope's resource server ${serverId}`);
+    }
+    const serviceScope = new ResourceServerScope({ scopeName: this.serviceScope.slice(serviceSlash + 1), scopeDescription: 'Act for any user: post their events, read their records (the app backend)' });
     const server = new UserPoolResourceServer(this, 'ResourceServer', {
       userPool: pool,
       identifier: serverId,
-      scopes: [adminScope],
+      scopes: [adminScope, serviceScope],
     });
     this.appClient = pool.addClient('AppClient', {
       generateSecret: false,
@@ -103,6 +115,15 @@ export class ApiAuth extends Construct {
       },
       preventUserExistenceErrors: true,
     });
+    this.serviceClient = pool.addClient('ServiceClient', {
+      generateSecret: true,
+      authFlows: {},
+      oAuth: {
+        flows: { clientCredentials: true },
+        scopes: [OAuthScope.resourceServer(server, serviceScope)],
+      },
+      preventUserExistenceErrors: true,
+    });
     this.domain = pool.addDomain('Domain', {
       cognitoDomain: { domainPrefix: props.domainPrefix ?? Fn.join('-', ['gift-rec', Aws.ACCOUNT_ID]) },
     });
@@ -110,6 +131,6 @@ export class ApiAuth extends Construct {
     this.tokenUrl = `${this.domain.baseUrl()}/oauth2/token`;
     this.issuer = `https://cognito-idp.${Aws.REGION}.amazonaws.com/${pool.userPoolId}`;
     // Cognito access tokens carry client_id (no aud); HTTP API JWT authorizers accept either claim.
-    this.audience = [this.appClient.userPoolClientId, this.adminClient.userPoolClientId];
+    this.audience = [this.appClient.userPoolClientId, this.adminClient.userPoolClientId, this.serviceClient.userPoolClientId];
   }
 }

@@ -11,7 +11,7 @@ import { Construct } from 'constructs';
 
 /** Options for {@link Buckets}. */
 export interface BucketsProps {
-  /** Origins allowed to PUT/GET through presigned URLs from a browser. Default `['*']`. */
+  /** Origins allowed to upload (presigned POST) / download (presigned GET) from a browser. Default: none (no CORS). */
   readonly corsOrigins?: string[];
   /** Keep the buckets when the stack goes away. Default true. */
   readonly retainData?: boolean;
@@ -61,16 +61,22 @@ export class Buckets extends Construct {
       ...secure,
       serverAccessLogsBucket: this.accessLogs,
       serverAccessLogsPrefix: 'images-bucket/',
-      cors: [
-        {
-          // Presigned PUT (upload) and GET (download) straight from the app; the signature is the auth.
-          allowedMethods: [HttpMethods.PUT, HttpMethods.GET],
-          allowedOrigins: props.corsOrigins ?? ['*'],
-          allowedHeaders: ['*'],
-          exposedHeaders: ['ETag'],
-          maxAge: 3000,
-        },
-      ],
+      // Presigned POST (upload, with its size/type policy) and GET (download) from a browser app on
+      // the listed origins only; without origins there is no CORS (native apps need none).
+      cors:
+        (props.corsOrigins ?? []).length > 0
+          ? [
+              {
+                allowedMethods: [HttpMethods.POST, HttpMethods.GET],
+                allowedOrigins: props.corsOrigins!,
+                allowedHeaders: ['*'],
+                exposedHeaders: ['ETag'],
+                maxAge: 3000,
+              },
+            ]
+          : undefined,
+      // Quarantined (rejected) uploads are kept a week for inspection, then expire.
+      lifecycleRules: [{ prefix: 'quarantine/', expiration: Duration.days(7) }],
     });
     this.models = new Bucket(this, 'Models', {
       ...secure,
@@ -78,7 +84,10 @@ export class Buckets extends Construct {
       serverAccessLogsBucket: this.accessLogs,
       serverAccessLogsPrefix: 'models-bucket/',
       // Versions are immutable by key; a noncurrent copy only exists after an accidental overwrite/delete.
-      lifecycleRules: [{ noncurrentVersionExpiration: Duration.days(30) }],
+      // Retention (functions/retrain/retention.ts) deletes old versions; as a backstop, noncurrent
+      // copies expire after 30 days and abandoned multipart uploads after 1. Current objects are never
+      // expired by age: the serving version may be old when no new events arrive.
+      lifecycleRules: [{ noncurrentVersionExpiration: Duration.days(30), abortIncompleteMultipartUploadAfter: Duration.days(1) }],
     });
   }
 }

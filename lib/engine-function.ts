@@ -30,6 +30,8 @@ export interface EngineFunctionProps {
   readonly logRetention: RetentionDays;
   /** Emit the ALS worker-thread bundle beside the handler (functions that train). */
   readonly trainsModels?: boolean;
+  /** Reserved concurrency (a ceiling and a guarantee); unset: the account's unreserved pool. */
+  readonly reservedConcurrency?: number;
 }
 
 /**
@@ -69,6 +71,7 @@ export class EngineFunction extends Construct {
       description: props.description,
       memorySize: props.memorySize,
       timeout: props.timeout,
+      reservedConcurrentExecutions: props.reservedConcurrency,
       layers: props.layers.length > 0 ? props.layers : undefined,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',

@@ -193,6 +193,10 @@ export class GiftRecommenderStack extends Stack {
       MODELS_BUCKET: buckets.models.bucketName,
       MODELS_DIR: '/opt/models',
       CURRENCY: config.defaultCurrency,
+      // The handlers authorize from the JWT authorizer's claims (functions/http/auth.ts).
+      AUTH: 'jwt',
+      ADMIN_SCOPE: config.adminScope,
+      SERVICE_SCOPE: config.serviceScope,
       POWERTOOLS_SERVICE_NAME: 'gift-recommender',
       POWERTOOLS_METRICS_NAMESPACE: 'GiftRecommender',
       POWERTOOLS_LOG_LEVEL: 'INFO',
@@ -218,7 +222,7 @@ export class GiftRecommenderStack extends Stack {
     const embedding = new ImageEmbedding(this, 'ImageEmbedding', {
       bucket: buckets.images,
       prefix: IMAGES_PREFIX,
-      function: functionProps('embed-image'),
+      function: { ...functionProps('embed-image'), reservedConcurrency: config.embedConcurrency },
     });
     let fargate: FargateRetrain | undefined;
     const retrain = new RetrainSchedule(this, 'RetrainSchedule', {
@@ -279,6 +283,7 @@ export class GiftRecommenderStack extends Stack {
       jwtIssuer: config.jwtIssuer,
       jwtAudience: config.jwtAudience,
       adminScope: config.adminScope,
+      serviceScope: config.serviceScope,
       domainPrefix: config.authDomainPrefix,
       retainData: config.retainData,
     });
@@ -287,6 +292,9 @@ export class GiftRecommenderStack extends Stack {
       jwtIssuer: auth.issuer,
       jwtAudience: auth.audience,
       adminScope: auth.adminScope,
+      serviceScope: auth.serviceScope,
+      writeRateLimit: config.writeRateLimit,
+      writeBurstLimit: config.writeBurstLimit,
       rateLimit: config.apiRateLimit,
       burstLimit: config.apiBurstLimit,
       corsOrigins: config.corsOrigins,

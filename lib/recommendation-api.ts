@@ -6,6 +6,7 @@ import {
   HttpStage,
   LogGroupLogDestination,
   type IHttpRouteAuthorizer,
+  type CfnStage,
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -38,6 +39,11 @@ export interface RecommendationApiProps {
   readonly jwtAudience: string[];
   /** Scope required on `admin` routes. */
   readonly adminScope: string;
+  /** Scope of the app's backend; `service` routes take it or the admin scope. Default `gift-recommender/service`. */
+  readonly serviceScope?: string;
+  /** Per-route throttle of the write routes (PUT/POST). Default 50 requests/s, burst 100. */
+  readonly writeRateLimit?: number;
+  readonly writeBurstLimit?: number;
   /** Stage-wide steady rate (requests/s) and burst. */
   readonly rateLimit: number;
   readonly burstLimit: number;
@@ -60,12 +66,16 @@ export class RecommendationApi extends Construct {
     this.api = new HttpApi(this, 'HttpApi', {
       description: 'Gift recommender API',
       createDefaultStage: false,
-      corsPreflight: {
-        allowOrigins: props.corsOrigins,
-        allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.PUT, CorsHttpMethod.POST, CorsHttpMethod.DELETE],
-        allowHeaders: ['authorization', 'content-type'],
-        maxAge: Duration.hours(1),
-      },
+      // CORS only for the origins the deployment names (context corsOrigins); default none.
+      corsPreflight:
+        props.corsOrigins.length > 0
+          ? {
+              allowOrigins: props.corsOrigins,
+              allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.PUT, CorsHttpMethod.POST, CorsHttpMethod.DELETE],
+              allowHeaders: ['authorization', 'content-type'],
+              maxAge: Duration.hours(1),
+            }
+          : undefined,
     });
     this.accessLogs = new LogGroup(this, 'AccessLogs', {
       retention: props.logRetention,
@@ -108,8 +118,11 @@ export class RecommendationApi extends Construct {
         integration = new HttpLambdaIntegration(`${route.fn}Integration`, props.functions[route.fn]);
         integrations.set(route.fn, integration);
       }
+      // The authorizer checks the token and, where a route needs a scope, that the token has one
+      // of them; who may act for whom (self, receivers, redaction) is the handlers' part (functions/http/auth.ts).
+      const scopes = route.access === 'admin' ? [props.adminScope] : route.access === 'service' ? [props.serviceScope ?? 'gift-recommender/service', props.adminScope] : undefined;
       const auth: { authorizer?: IHttpRouteAuthorizer; authorizationScopes?: string[] } =
-        route.access === 'open' ? {} : route.access === 'app' ? { authorizer } : { authorizer, authorizationScopes: [props.adminScope] };
+        route.access === 'open' ? {} : scopes ? { authorizer, authorizationScopes: scopes } : { authorizer };
       const [created] = this.api.addRoutes({ path: route.path, methods: [route.method], integration, ...auth });
       if (route.access === 'open') {
         Validations.of(created).acknowledge({
@@ -118,5 +131,12 @@ export class RecommendationApi extends Construct {
         });
       }
     }
+    // Writes get their own, lower ceiling per route: a runaway client loop on POST /events or a
+    // bulk import cannot eat the stage's whole budget for recommendations.
+    // (routeSettings is raw CloudFormation JSON: PascalCase keys.)
+    const writes = API_ROUTES.filter((r) => r.method === HttpMethod.PUT || r.method === HttpMethod.POST);
+    (this.stage.node.defaultChild as CfnStage).routeSettings = Object.fromEntries(
+      writes.map((r) => [`${r.method} ${r.path}`, { ThrottlingRateLimit: props.writeRateLimit ?? 50, ThrottlingBurstLimit: props.writeBurstLimit ?? 100 }]),
+    );
   }
 }

@@ -16,14 +16,29 @@ export interface StackConfig {
   readonly jwtAudience: string[];
   /** OAuth scope that catalog/user writes, image uploads and `GET /model` require (context `adminScope`). */
   readonly adminScope: string;
+  /** OAuth scope of the app's backend, which may act for any user (context `serviceScope`). */
+  readonly serviceScope: string;
   /** Cognito hosted-domain prefix for the token endpoint (context `authDomainPrefix`; default `gift-rec-<account>`). */
   readonly authDomainPrefix?: string;
-  /** Origins allowed by API CORS and the images bucket's CORS for presigned PUT (context `corsOrigins`, comma-separated, default `*`). */
+  /**
+   * Origins allowed by the API's CORS and the images bucket's CORS for presigned uploads (context
+   * `corsOrigins`, comma-separated). Default: none — no CORS at all, so browsers on other origins
+   * are refused; native apps and backends do not need CORS.
+   */
   readonly corsOrigins: string[];
   /** Steady-state requests/s for the whole API stage (context `apiRateLimit`, default 200). */
   readonly apiRateLimit: number;
   /** Burst bucket for the API stage (context `apiBurstLimit`, default 400). */
   readonly apiBurstLimit: number;
+  /** Per-route requests/s and burst on every write route (PUT/POST; context `writeRateLimit` / `writeBurstLimit`, default 50 / 100). */
+  readonly writeRateLimit: number;
+  readonly writeBurstLimit: number;
+  /**
+   * Reserved concurrency of embed-image (context `embedConcurrency`, default 2): a burst of uploads
+   * queues in the async invoke instead of fanning out to hundreds of 2 GB ONNX containers that
+   * would throttle the products table and starve the account's other Lambdas.
+   */
+  readonly embedConcurrency: number;
   /** Days to keep Lambda and API access logs (context `logRetentionDays`, default 30). */
   readonly logRetentionDays: number;
   /** Email subscribed to the alarm topic (context `alarmEmail`, optional). */
@@ -97,15 +112,22 @@ export function readStackConfig(node: Node): StackConfig {
     throw new Error(`context authDomainPrefix=${authDomainPrefix}: lowercase letters, digits and hyphens only`);
   }
   const corsOrigins = list(node, 'corsOrigins');
+  for (const o of corsOrigins) {
+    if (o !== '*' && !/^https?:\/\/[^/\s]+$/.test(o)) throw new Error(`context corsOrigins: ${o} is not an origin (scheme://host[:port])`);
+  }
   return {
     retrainRateMinutes: num(node, 'retrainRateMinutes', 60, 1, 24 * 60),
     jwtIssuer,
     jwtAudience,
     adminScope: str(node, 'adminScope') ?? 'gift-recommender/admin',
+    serviceScope: str(node, 'serviceScope') ?? 'gift-recommender/service',
     authDomainPrefix,
-    corsOrigins: corsOrigins.length > 0 ? corsOrigins : ['*'],
+    corsOrigins,
     apiRateLimit: num(node, 'apiRateLimit', 200, 1, 100_000),
     apiBurstLimit: num(node, 'apiBurstLimit', 400, 1, 100_000),
+    writeRateLimit: num(node, 'writeRateLimit', 50, 1, 100_000),
+    writeBurstLimit: num(node, 'writeBurstLimit', 100, 1, 100_000),
+    embedConcurrency: num(node, 'embedConcurrency', 2, 1, 1000),
     logRetentionDays,
     alarmEmail: str(node, 'alarmEmail'),
     retainData: bool(node, 'retainData', true),

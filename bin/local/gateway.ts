@@ -6,11 +6,19 @@ import { createServer, STATUS_CODES, type IncomingMessage, type Server, type Ser
 import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { ROUTES, routeKey, type LambdaName } from '../../functions/http/routes.js';
+import { ROUTES, routeKey, type LambdaName, type RouteSpec } from '../../functions/http/routes.js';
 import { errorBody } from '../../functions/http/api.js';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CONTENT_TYPES, consoleFile } from '../../lib/console-bundle.js';
+import { DEFAULT_SCOPES, type AuthScopes } from '../../functions/http/auth.js';
+import { jwtAuthorizerContext, type TokenClaims } from './local-auth.js';
+
+/** `AUTH=local`: how the gateway checks bearer tokens, as API Gateway's JWT authorizer would. */
+export interface GatewayAuth {
+  verify(token: string): TokenClaims | undefined;
+  scopes?: AuthScopes;
+}
 
 export type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -20,6 +28,7 @@ interface CompiledRoute {
   key: string;
   method: string;
   lambda: LambdaName;
+  access: RouteSpec['access'];
   regex: RegExp;
   params: string[];
 }
@@ -30,7 +39,7 @@ const compiled: CompiledRoute[] = ROUTES.map((r) => {
     params.push(name);
     return '([^/]+)';
   });
-  return { key: routeKey(r), method: r.method, lambda: r.lambda, regex: new RegExp(`^${pattern}$`), params };
+  return { key: routeKey(r), method: r.method, lambda: r.lambda, access: r.access, regex: new RegExp(`^${pattern}$`), params };
 });
 
 export function lambdaContext(functionName: string): Context {
@@ -164,7 +173,26 @@ async function sendConsoleFile(res: ServerResponse, urlPath: string, method: str
   return true;
 }
 
-export function createGateway(handlers: Record<LambdaName, LambdaHandler>, log: (msg: string) => void = () => undefined): Server {
+/**
+ * The JWT authorizer's part, locally: a route with an authorizer needs a valid bearer token (401),
+ * and an `admin`/`service` route one of its scopes (403), exactly the checks API Gateway makes
+ * before the Lambda runs. Returns the authorizer context for the event, or the error to send.
+ */
+function authorizeAtGateway(auth: GatewayAuth, access: RouteSpec['access'], header: string | undefined): { context?: ReturnType<typeof jwtAuthorizerContext>; error?: [number, string, string] } {
+  if (access === 'open') return {};
+  const token = /^Bearer\s+(\S+)$/i.exec(header ?? '')?.[1];
+  const claims = token ? auth.verify(token) : undefined;
+  if (!claims) return { error: [401, 'unauthorized', token ? 'Invalid or expired bearer token' : 'A bearer token is required (AUTH=local: npm run token -- --sub ID)'] };
+  const context = jwtAuthorizerContext(claims);
+  const scopes = auth.scopes ?? DEFAULT_SCOPES;
+  const required = access === 'admin' ? [scopes.admin] : access === 'service' ? [scopes.service, scopes.admin] : [];
+  if (required.length > 0 && !required.some((s) => context.jwt.scopes?.includes(s))) {
+    return { error: [403, 'forbidden', `This route needs the ${required.join(' or ')} scope`] };
+  }
+  return { context };
+}
+
+export function createGateway(handlers: Record<LambdaName, LambdaHandler>, log: (msg: string) => void = () => undefined, auth?: GatewayAuth): Server {
   const server = createServer(async (req, res) => {
     res.on('close', () => {
       if (!res.writableFinished) log(`gateway: client aborted ${req.method} ${req.url} before the answer`);
@@ -204,6 +232,15 @@ export function createGateway(handlers: Record<LambdaName, LambdaHandler>, log: 
           ? send(res, 405, errorJson('method_not_allowed', `${method} is not allowed on ${url.pathname}`))
           : send(res, 404, errorJson('not_found', `No route for ${method} ${url.pathname}`));
       }
+      let authorizer: ReturnType<typeof jwtAuthorizerContext> | undefined;
+      if (auth) {
+        const outcome = authorizeAtGateway(auth, matched.route.access, req.headers.authorization);
+        if (outcome.error) {
+          req.resume();
+          return send(res, outcome.error[0], errorJson(outcome.error[1], outcome.error[2]));
+        }
+        authorizer = outcome.context;
+      }
       const body = await readBody(req);
       if (body === undefined) return send(res, 413, errorJson('payload_too_large', `Body over ${MAX_BODY_BYTES} bytes`));
       const headers: Record<string, string> = {};
@@ -212,6 +249,7 @@ export function createGateway(handlers: Record<LambdaName, LambdaHandler>, log: 
         { method, url, headers, body: body.length ? body.toString('utf8') : undefined },
         { key: matched.route.key, params: matched.params },
       );
+      if (authorizer) (event.requestContext as { authorizer?: unknown }).authorizer = authorizer;
       const result = await handlers[matched.route.lambda](event, lambdaContext(matched.route.lambda));
       send(res, result.statusCode ?? 200, typeof result.body === 'string' ? result.body : '', (result.headers ?? {}) as Record<string, string>);
     } catch (err) {

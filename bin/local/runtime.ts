@@ -12,6 +12,7 @@ import type { S3Event } from 'aws-lambda';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { startEmbeddedAws } from './embedded-aws.js';
 import { createGateway, type LambdaHandler } from './gateway.js';
+import { localSecret, verifyToken } from './local-auth.js';
 import type { LambdaName } from '../../functions/http/routes.js';
 import { toAwsS3Event } from '../../functions/embed-image/s3-event.js';
 import { IMAGES_PREFIX } from '../../functions/core/domain/product-images.js';
@@ -40,6 +41,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const log = options.log ?? ((line: string) => console.log(line));
   const aws = await startEmbeddedAws({ dataDir: options.dataDir });
   Object.assign(process.env, aws.env);
+  // No auth unless asked for: AUTH=local runs the same rules as AWS with the local issuer.
+  process.env.AUTH ??= 'none';
+  if (!['none', 'local'].includes(process.env.AUTH)) throw new Error(`AUTH=${process.env.AUTH}: the local runtime knows none (default) and local`);
   // No model knobs here: each retrain chooses its family and parameters on the demo's own data.
   // The demo catalog is priced in Chilean pesos; new products default to the same currency.
   process.env.CURRENCY ??= 'CLP';
@@ -122,7 +126,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     users: users.handler as unknown as LambdaHandler,
     status: status.handler as unknown as LambdaHandler,
   };
-  const server = createGateway(handlers, log);
+  const secret = process.env.AUTH === 'local' ? localSecret(options.dataDir) : undefined;
+  const server = createGateway(
+    handlers,
+    log,
+    secret ? { verify: (token) => verifyToken(secret, token), scopes: { admin: deps.config.ADMIN_SCOPE, service: deps.config.SERVICE_SCOPE } } : undefined,
+  );
   await new Promise<void>((resolve) => server.listen(options.port, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 

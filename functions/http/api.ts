@@ -9,9 +9,15 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
 import { ConflictError, DomainError, InvalidInput, ModelNotReady, NotFound } from '../core/domain/errors.js';
+import { authorizeRoute, callerOf, Forbidden, Unauthorized, type AuthMode, type AuthScopes, type Caller } from './auth.js';
+import { ROUTES, routeKey, type RouteSpec } from './routes.js';
+import { config } from '../config.js';
 
-/** The event after the body parser: `body` is parsed JSON (or undefined for bodiless requests). */
-export type ApiEvent = Omit<APIGatewayProxyEventV2, 'body'> & { body?: unknown };
+/**
+ * The event after the middleware: `body` is parsed JSON (or undefined for bodiless requests) and
+ * `caller` is who the token says is calling (functions/http/auth.ts), already allowed on the route.
+ */
+export type ApiEvent = Omit<APIGatewayProxyEventV2, 'body'> & { body?: unknown; caller?: Caller };
 export type ApiResult = APIGatewayProxyStructuredResultV2;
 export type RouteHandler = (event: ApiEvent, context: Context) => Promise<ApiResult>;
 
@@ -27,6 +33,8 @@ export function errorBody(code: string, message: string, details?: unknown) {
 /** Maps any thrown value to a response; unexpected errors are logged, never echoed. */
 export function errorResponse(err: unknown, logger?: Logger): ApiResult {
   if (err instanceof InvalidInput) return json(400, errorBody('invalid_input', err.message, err.details));
+  if (err instanceof Unauthorized) return json(401, errorBody('unauthorized', err.message, err.details));
+  if (err instanceof Forbidden) return json(403, errorBody('forbidden', err.message, err.details));
   if (err instanceof NotFound) return json(404, errorBody('not_found', err.message, err.details));
   // An eventId reused with another payload (nothing was written).
   if (err instanceof ConflictError) return json(409, errorBody('conflict', err.message, err.details));
@@ -52,18 +60,42 @@ function containerLogger(logger: (() => Logger) | undefined): Logger | undefined
 
 const bodyParser = httpJsonBodyParser({ disableContentTypeCheck: true } as Parameters<typeof httpJsonBodyParser>[0]);
 
+const ROUTE_SPECS = new Map<string, RouteSpec>(ROUTES.map((r) => [routeKey(r), r]));
+
+/** How the API authorizes: mode and scope names (from the container's config). */
+export interface AuthSettings {
+  mode: AuthMode;
+  scopes: AuthScopes;
+}
+
+function authFromConfig(): AuthSettings {
+  const c = config();
+  return { mode: c.AUTH, scopes: { admin: c.ADMIN_SCOPE, service: c.SERVICE_SCOPE } };
+}
+
 /**
  * Builds a Lambda handler for a set of routes keyed by API Gateway v2 routeKey
  * (e.g. `GET /products/{productId}`). `logger` is asked for only when an error is answered, so
- * importing a handler builds nothing.
+ * importing a handler builds nothing. Before any route runs, the caller is read from the JWT
+ * authorizer's claims and the route's access rule (routes.ts) is applied: 401/403 otherwise.
  */
-export function apiHandler(routes: Record<string, RouteHandler>, logger?: () => Logger) {
+export function apiHandler(routes: Record<string, RouteHandler>, logger?: () => Logger, auth: () => AuthSettings = authFromConfig) {
   const dispatch = async (event: ApiEvent, context: Context): Promise<ApiResult> => {
     const route = routes[event.routeKey];
     if (!route) return json(404, errorBody('not_found', `No route ${event.routeKey}`));
     return route(event, context);
   };
   return middy<ApiEvent, ApiResult>(dispatch)
+    .use({
+      before: async (request) => {
+        const spec = ROUTE_SPECS.get(request.event.routeKey);
+        const { mode, scopes } = auth();
+        const caller = callerOf(request.event as unknown as APIGatewayProxyEventV2, mode, scopes);
+        // A route missing from the table is refused for anyone but admins (404 follows for them).
+        authorizeRoute(spec ?? { access: 'admin' }, caller, request.event.pathParameters ?? {});
+        request.event.caller = caller;
+      },
+    })
     .use({
       // Only requests that carry a body are parsed; a GET with no body stays untouched.
       before: async (request) => {

@@ -10,8 +10,12 @@ export interface RouteSpec {
   method: 'GET' | 'PUT' | 'POST' | 'DELETE';
   path: string;
   lambda: LambdaName;
-  /** Who may call it on AWS: anyone, the app's signed-in users, or admins (catalog/user writes). */
-  access: 'open' | 'app' | 'admin';
+  /**
+   * Who may call it (functions/http/auth.ts applies it; the CDK mirrors it in the JWT authorizer):
+   * `open` anyone; `app` any signed-in caller; `self` the user the path's `userId` names, or a
+   * service/admin token; `service` the app's backend (service or admin scope); `admin` admin scope.
+   */
+  access: 'open' | 'app' | 'self' | 'service' | 'admin';
 }
 
 // Order matters to the CDK only: a Lambda's integration is created with its first route.
@@ -27,8 +31,8 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'GET', path: '/products/{productId}/similar', lambda: 'catalog', access: 'app' },
   { method: 'GET', path: '/products/{productId}/image', lambda: 'catalog', access: 'app' },
   { method: 'POST', path: '/products/{productId}/image', lambda: 'catalog', access: 'admin' },
-  { method: 'GET', path: '/users/{userId}', lambda: 'users', access: 'app' },
-  { method: 'PUT', path: '/users/{userId}', lambda: 'users', access: 'admin' },
+  { method: 'GET', path: '/users/{userId}', lambda: 'users', access: 'self' },
+  { method: 'PUT', path: '/users/{userId}', lambda: 'users', access: 'service' },
   { method: 'GET', path: '/users/{userId}/history', lambda: 'users', access: 'admin' },
   { method: 'GET', path: '/model', lambda: 'status', access: 'admin' },
   { method: 'GET', path: '/metrics', lambda: 'status', access: 'admin' },

@@ -20,7 +20,11 @@ describe('readStackConfig', () => {
     expect(c).toMatchObject({
       retrainRateMinutes: 60,
       adminScope: 'gift-recommender/admin',
-      corsOrigins: ['*'],
+      serviceScope: 'gift-recommender/service',
+      corsOrigins: [],
+      writeRateLimit: 50,
+      writeBurstLimit: 100,
+      embedConcurrency: 2,
       logRetentionDays: 30,
       retainData: true,
       layerDir: 'layers/build/layer',
@@ -45,6 +49,8 @@ describe('readStackConfig', () => {
     [{ jwtIssuer: 'http://insecure.example', jwtAudience: 'x' }, /https/],
     [{ retainData: 'yes' }, /retainData/],
     [{ authDomainPrefix: 'Has_Upper' }, /authDomainPrefix/],
+    [{ corsOrigins: 'app.example/path' }, /corsOrigins/],
+    [{ embedConcurrency: '0' }, /embedConcurrency/],
   ])('rejects %o', (context, message) => {
     expect(() => configOf(context)).toThrow(message);
   });
@@ -79,11 +85,19 @@ describe('external JWT issuer', () => {
     });
   });
 
-  it('requires the configured admin scope on admin routes only', () => {
+  it('requires the configured admin scope on admin routes, service or admin on service routes', () => {
     const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties);
-    const scoped = routes.filter((r) => r.AuthorizationScopes !== undefined).map((r) => r.RouteKey).sort();
-    expect(scoped).toEqual(['DELETE /products/{productId}', 'GET /metrics', 'GET /model', 'GET /products', 'GET /users/{userId}/history', 'POST /products/{productId}/image', 'PUT /products/{productId}', 'PUT /users/{userId}']);
-    for (const r of routes) if (r.AuthorizationScopes) expect(r.AuthorizationScopes).toEqual(['gifts:admin']);
+    const scoped = Object.fromEntries(routes.filter((r) => r.AuthorizationScopes !== undefined).map((r) => [r.RouteKey, r.AuthorizationScopes]));
+    expect(scoped).toEqual({
+      'DELETE /products/{productId}': ['gifts:admin'],
+      'GET /metrics': ['gifts:admin'],
+      'GET /model': ['gifts:admin'],
+      'GET /products': ['gifts:admin'],
+      'GET /users/{userId}/history': ['gifts:admin'],
+      'POST /products/{productId}/image': ['gifts:admin'],
+      'PUT /products/{productId}': ['gifts:admin'],
+      'PUT /users/{userId}': ['gift-recommender/service', 'gifts:admin'],
+    });
   });
 
   it('rejects an admin scope Cognito cannot express', () => {

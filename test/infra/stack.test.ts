@@ -44,7 +44,7 @@ function fnId(name: FunctionName): string {
 const getAttArn = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
 
 describe('HTTP API routes', () => {
-  const expected: Array<[string, FunctionName, 'open' | 'app' | 'admin']> = [
+  const expected: Array<[string, FunctionName, 'open' | 'app' | 'self' | 'service' | 'admin']> = [
     ['GET /recommend/{receiverId}/{num}', 'recommend', 'app'],
     ['GET /recommendations/{userId}', 'recommend', 'app'],
     ['GET /recommendation', 'recommend', 'app'],
@@ -56,8 +56,8 @@ describe('HTTP API routes', () => {
     ['GET /products/{productId}/similar', 'catalog', 'app'],
     ['GET /products/{productId}/image', 'catalog', 'app'],
     ['POST /products/{productId}/image', 'catalog', 'admin'],
-    ['GET /users/{userId}', 'users', 'app'],
-    ['PUT /users/{userId}', 'users', 'admin'],
+    ['GET /users/{userId}', 'users', 'self'],
+    ['PUT /users/{userId}', 'users', 'service'],
     ['GET /users/{userId}/history', 'users', 'admin'],
     ['GET /model', 'status', 'admin'],
     ['GET /metrics', 'status', 'admin'],
@@ -81,6 +81,7 @@ describe('HTTP API routes', () => {
       expect(p.AuthorizationType).toBe('JWT');
       expect(p.AuthorizerId).toEqual({ Ref: authorizerId });
       if (access === 'admin') expect(p.AuthorizationScopes).toEqual([ADMIN_SCOPE]);
+      else if (access === 'service') expect(p.AuthorizationScopes).toEqual(['gift-recommender/service', ADMIN_SCOPE]);
       else expect(p.AuthorizationScopes).toBeUndefined();
     }
     const integrationId = p.Target['Fn::Join'][1][1].Ref as string;
@@ -90,7 +91,7 @@ describe('HTTP API routes', () => {
     expect(integration.IntegrationUri).toEqual(getAttArn(fnId(fn)));
   });
 
-  it('trusts the stack-created Cognito pool and both of its app clients', () => {
+  it('trusts the stack-created Cognito pool and its three clients', () => {
     const a = resources[idOf('AWS::ApiGatewayV2::Authorizer', 'ApiHttpApiJwtAuthorizer')].Properties;
     expect(a.AuthorizerType).toBe('JWT');
     expect(a.IdentitySource).toEqual(['$request.header.Authorization']);
@@ -99,11 +100,16 @@ describe('HTTP API routes', () => {
     expect(a.JwtConfiguration.Audience).toEqual([
       { Ref: idOf('AWS::Cognito::UserPoolClient', 'AuthUserPoolAppClient') },
       { Ref: idOf('AWS::Cognito::UserPoolClient', 'AuthUserPoolAdminClient') },
+      { Ref: idOf('AWS::Cognito::UserPoolClient', 'AuthUserPoolServiceClient') },
     ]);
     s.template.hasResourceProperties('AWS::Cognito::UserPoolResourceServer', {
       Identifier: 'gift-recommender',
-      Scopes: [Match.objectLike({ ScopeName: 'admin' })],
+      Scopes: [Match.objectLike({ ScopeName: 'admin' }), Match.objectLike({ ScopeName: 'service' })],
     });
+    const service = resources[idOf('AWS::Cognito::UserPoolClient', 'AuthUserPoolServiceClient')].Properties;
+    expect(service.AllowedOAuthFlows).toEqual(['client_credentials']);
+    expect(JSON.stringify(service.AllowedOAuthScopes)).toContain('/service');
+    expect(JSON.stringify(service.AllowedOAuthScopes)).not.toContain('/admin');
   });
 
   it('gives the admin scope only to the client-credentials client', () => {
@@ -380,10 +386,24 @@ describe('data protection', () => {
     expect(denyInsecure?.Principal).toEqual({ AWS: '*' });
   });
 
-  it('images accept presigned PUT from the app (CORS); models are versioned', () => {
+  it('no CORS unless origins are configured; models are versioned with a lifecycle backstop', () => {
     const images = resources[idOf('AWS::S3::Bucket', 'BucketsImages')].Properties;
-    expect(images.CorsConfiguration.CorsRules[0].AllowedMethods).toEqual(expect.arrayContaining(['PUT', 'GET']));
-    expect(resources[idOf('AWS::S3::Bucket', 'BucketsModels')].Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    expect(images.CorsConfiguration).toBeUndefined();
+    expect(resources[idOf('AWS::ApiGatewayV2::Api', 'ApiHttpApi')].Properties.CorsConfiguration).toBeUndefined();
+    const models = resources[idOf('AWS::S3::Bucket', 'BucketsModels')].Properties;
+    expect(models.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    expect(models.LifecycleConfiguration.Rules[0]).toMatchObject({ NoncurrentVersionExpiration: { NoncurrentDays: 30 }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } });
+    expect(images.LifecycleConfiguration.Rules[0]).toMatchObject({ Prefix: 'quarantine/', ExpirationInDays: 7 });
+  });
+
+  it('embed-image has reserved concurrency; write routes have their own throttle', () => {
+    expect(resources[fnId('embed-image')].Properties.ReservedConcurrentExecutions).toBe(2);
+    for (const name of ['recommend', 'events', 'catalog', 'users', 'status', 'retrain'] as const) {
+      expect(resources[fnId(name)].Properties.ReservedConcurrentExecutions).toBeUndefined();
+    }
+    const [, stage] = ofType('AWS::ApiGatewayV2::Stage')[0];
+    expect(Object.keys(stage.Properties.RouteSettings).sort()).toEqual(['POST /events', 'POST /products/{productId}/image', 'PUT /products/{productId}', 'PUT /users/{userId}']);
+    for (const s of Object.values(stage.Properties.RouteSettings) as any[]) expect(s).toEqual({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 });
   });
 });
 

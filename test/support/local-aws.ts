@@ -18,6 +18,8 @@ export async function startLocalAws(): Promise<LocalAws> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gift-it-'));
   const aws = await startEmbeddedAws({ dataDir, persistDynamo: false });
   Object.assign(process.env, aws.env);
+  // Handler tests run without auth unless they ask for it (the authorization matrix sets AUTH=jwt).
+  process.env.AUTH ??= 'none';
   resetConfig();
   resetClients();
   resetDeps();
