@@ -59,6 +59,13 @@ const ConfigSchema = z.object({
   ADMIN_SCOPE: z.string().min(1).default('gift-recommender/admin'),
   SERVICE_SCOPE: z.string().min(1).default('gift-recommender/service'),
   PRESIGN_EXPIRES_S: z.coerce.number().int().min(60).max(604800).default(900),
+  /** Retention: complete model versions kept besides the pointer's chain and the pinned ones. */
+  MODEL_KEEP_VERSIONS: z.coerce.number().int().min(1).max(1000).default(10),
+  /** Versions retention never deletes (comma-separated), e.g. one kept for a rollback drill. */
+  MODEL_PINNED_VERSIONS: z
+    .string()
+    .default('')
+    .transform((s) => s.split(',').map((v) => v.trim()).filter(Boolean)),
   /** Per-deployment overrides of the tuned ALS defaults (functions/core/factorization/als.ts, docs/tuning.md). */
   ALS_FACTORS: z.coerce.number().int().min(1).max(512).optional(),
   ALS_REGULARIZATION: z.coerce.number().min(0).optional(),

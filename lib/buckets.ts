@@ -75,8 +75,6 @@ export class Buckets extends Construct {
               },
             ]
           : undefined,
-      // Quarantined (rejected) uploads are kept a week for inspection, then expire.
-      lifecycleRules: [{ prefix: 'quarantine/', expiration: Duration.days(7) }],
     });
     this.models = new Bucket(this, 'Models', {
       ...secure,

@@ -128,7 +128,8 @@ export const FUNCTION_ACCESS: Record<FunctionName, Access> = {
     objects: { images: ['s3:GetObject'] },
     list: ['images'],
   },
-  // Scans of the three data tables, serving manifest, new version files, conditional pointer Put.
+  // Scans of the three data tables, serving manifest, new version files, conditional pointer Put,
+  // retention (list + delete old and half-written versions).
   retrain: {
     tables: {
       interactions: ['dynamodb:Scan'],
@@ -136,7 +137,7 @@ export const FUNCTION_ACCESS: Record<FunctionName, Access> = {
       users: ['dynamodb:Scan'],
       modelRegistry: ['dynamodb:GetItem', 'dynamodb:PutItem'],
     },
-    objects: { models: ['s3:GetObject', 's3:PutObject'] },
+    objects: { models: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'] },
     list: ['models'],
   },
 };

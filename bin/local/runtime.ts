@@ -82,7 +82,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const runRetrain = () => {
     const run = retrainChain.then(async () => {
       const outcome = await retrain.handler();
-      log(`retrain: ${outcome.version} ${outcome.promoted ? 'serving' : 'kept previous'} (${outcome.reason}; ${outcome.seconds.toFixed(1)} s)`);
+      if (outcome.skipped) log(`retrain: skipped — ${outcome.reason}`);
+      else {
+        const pruned = outcome.retention ? outcome.retention.deleted.length + outcome.retention.halfWritten.length : 0;
+        log(`retrain: ${outcome.version} ${outcome.promoted ? 'serving' : 'kept previous'} (${outcome.reason}; ${outcome.seconds.toFixed(1)} s${pruned ? `; retention removed ${pruned} old version(s)` : ''})`);
+      }
       return outcome;
     });
     retrainChain = run.catch((err) => log(`retrain failed, previous model keeps serving: ${err instanceof Error ? err.message : String(err)}`));

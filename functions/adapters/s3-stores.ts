@@ -2,11 +2,11 @@
  * S3 adapters: immutable model versions (with the serving pointer in DynamoDB, swapped by a
  * conditional write) and the product images bucket (presigned URLs, reads for embedding).
  */
-import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import type { ImageStore, ModelPointer, ModelStore } from '../core/domain/ports.js';
+import type { ImageStore, ModelPointer, ModelStore, StoredVersion } from '../core/domain/ports.js';
 import { ConflictError, CorruptArtifact, NotFound } from '../core/domain/errors.js';
 
 const POINTER_NAME = 'serving';
@@ -26,9 +26,41 @@ export class S3ModelStore implements ModelStore {
   }
 
   async putVersion(version: string, files: Record<string, Uint8Array>): Promise<void> {
-    // Sequential on purpose: a version is a handful of objects, and order makes partial failures obvious.
-    for (const [name, bytes] of Object.entries(files)) {
-      await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.key(version, name), Body: bytes }));
+    // Sequential on purpose, manifest last: a version without its manifest is half-written (retention cleans it).
+    const names = Object.keys(files).sort((a, b) => Number(a === 'manifest.json') - Number(b === 'manifest.json'));
+    for (const name of names) {
+      await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.key(version, name), Body: files[name] }));
+    }
+  }
+
+  private async *objects(prefix: string): AsyncIterable<{ key: string; lastModified: number }> {
+    let token: string | undefined;
+    do {
+      const page = await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }));
+      for (const o of page.Contents ?? []) if (o.Key) yield { key: o.Key, lastModified: o.LastModified?.getTime() ?? 0 };
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  async listVersions(): Promise<StoredVersion[]> {
+    const byVersion = new Map<string, StoredVersion>();
+    for await (const o of this.objects('models/')) {
+      const [, version, ...rest] = o.key.split('/');
+      if (!version || rest.length === 0) continue;
+      const v = byVersion.get(version) ?? { version, complete: false, lastModified: 0 };
+      if (rest.join('/') === 'manifest.json') v.complete = true;
+      v.lastModified = Math.max(v.lastModified, o.lastModified);
+      byVersion.set(version, v);
+    }
+    return [...byVersion.values()];
+  }
+
+  async deleteVersion(version: string): Promise<void> {
+    if (!/^[\w.:@-]+$/.test(version)) throw new RangeError(`not a version name: ${version}`);
+    const keys: string[] = [];
+    for await (const o of this.objects(`models/${version}/`)) keys.push(o.key);
+    for (let i = 0; i < keys.length; i += 1000) {
+      await this.s3.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })), Quiet: true } }));
     }
   }
 

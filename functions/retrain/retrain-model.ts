@@ -14,6 +14,8 @@ import { exportContentModelOnnx } from '../adapters/onnx-content-model.js';
 import { onnxSpdInverter } from '../adapters/onnx-linalg.js';
 import type { ModelConfig } from '../core/snapshot/model-config.js';
 import type { RankingManifest } from '../core/snapshot/model-snapshot.js';
+import { createHash } from 'node:crypto';
+import { applyRetention, type RetentionOutcome } from './retention.js';
 
 export interface RetrainDeps {
   /** Only the scans: the tables through the SDK (Lambda) or a table export (the retrain container). */
@@ -27,7 +29,11 @@ export interface RetrainDeps {
 export interface RetrainOutcome {
   version: string;
   promoted: boolean;
+  /** True when nothing changed since the serving version: nothing was trained or written. */
+  skipped?: boolean;
   reason: string;
+  /** What retention deleted after this run (absent when skipped or when retention failed). */
+  retention?: RetentionOutcome;
   holdout: HoldoutFigures;
   /** The second stage's gate: `two-stage` only if the scorer beat ALS order on held-out users. */
   ranking?: RankingManifest;
@@ -72,10 +78,34 @@ async function recentConfigs(deps: RetrainDeps, versions: readonly string[]): Pr
   return out;
 }
 
-export async function retrainModel(
-  deps: RetrainDeps,
-  options: { now?: number; als?: Partial<AlsParams>; version?: string; selectionBudgetSeconds?: number } = {},
-): Promise<RetrainOutcome> {
+/**
+ * What a version was trained from, order-independent: every event, every product's id, update
+ * time, embedding version and status, every user's country. Equal fingerprints, equal inputs.
+ */
+export function inputsFingerprint(events: readonly InteractionEvent[], products: readonly Product[], userCountries: ReadonlyMap<string, string>): string {
+  const lines = [
+    ...events.map((e) => `e\u0000${e.eventId}\u0000${e.userId}\u0000${e.receiverId ?? ''}\u0000${e.productId}\u0000${e.type}\u0000${e.quantity}\u0000${e.timestamp}`),
+    ...products.map((p) => `p\u0000${p.id}\u0000${p.updatedAt}\u0000${p.embedding_version ?? ''}\u0000${p.status}`),
+    ...[...userCountries].map(([u, c]) => `u\u0000${u}\u0000${c}`),
+  ].sort();
+  const h = createHash('sha256');
+  for (const line of lines) h.update(line).update('\n');
+  return h.digest('hex');
+}
+
+export interface RetrainOptions {
+  now?: number;
+  als?: Partial<AlsParams>;
+  version?: string;
+  selectionBudgetSeconds?: number;
+  /** Train and write even when nothing changed since the serving version. */
+  force?: boolean;
+  /** Versions retention keeps besides the newest `keepVersions` (default 10) and the pointer's chain. */
+  pinnedVersions?: readonly string[];
+  keepVersions?: number;
+}
+
+export async function retrainModel(deps: RetrainDeps, options: RetrainOptions = {}): Promise<RetrainOutcome> {
   const started = Date.now();
   const now = options.now ?? started;
   const events: InteractionEvent[] = [];
@@ -88,6 +118,7 @@ export async function retrainModel(
   for await (const u of deps.users.scanAll()) if (u.country) userCountries.set(u.id, u.country);
 
   const version = options.version ?? `v${new Date(now).toISOString().replace(/[-:.TZ]/g, '').slice(0, 17)}-${events.length}`;
+  const inputs = inputsFingerprint(events, products, userCountries);
   const pointer = await deps.models.readPointer();
   let servingNdcg: number | undefined;
   const recentModels: ModelConfig[] = [];
@@ -97,6 +128,12 @@ export async function retrainModel(
       const m = manifest.metrics ?? {};
       const figure = typeof m.holdoutNdcg10 === 'number' ? m.holdoutNdcg10 : m.alsNdcg10;
       servingNdcg = typeof figure === 'number' ? figure : undefined;
+      // Nothing new since the serving version: no version to write (retention keeps what exists).
+      if (!options.force && manifest.extra?.inputs === inputs) {
+        const reason = `no new events or catalog changes since ${manifest.version}: nothing trained or written`;
+        deps.logger.info('retrain skipped', { serving: manifest.version, reason });
+        return { version: manifest.version, promoted: false, skipped: true, reason, holdout: m as unknown as HoldoutFigures, ranking: manifest.ranking, seconds: (Date.now() - started) / 1000 };
+      }
     } catch (err) {
       deps.logger.warn('serving manifest unreadable; gating on popularity only', { error: String(err) });
     }
@@ -128,9 +165,17 @@ export async function retrainModel(
     : '';
   const gate = { passed: holdoutGate.passed && !(model.selection && model.selection.validationNdcg10 < bestRecent), reason: holdoutGate.reason + windowNote };
   // Artifact first, pointer last: a half-written version is never pointed at.
-  await deps.models.putVersion(version, serializeSnapshot({ ...parts, manifest: { ...parts.manifest, gate } }));
+  const manifest = { ...parts.manifest, gate, extra: { ...(parts.manifest.extra ?? {}), inputs } };
+  await deps.models.putVersion(version, serializeSnapshot({ ...parts, manifest }));
   if (gate.passed) await deps.models.swapPointer(pointer?.version, version);
-  const outcome = { version, promoted: gate.passed, reason: gate.reason, holdout, ranking: parts.manifest.ranking, seconds: (Date.now() - started) / 1000 };
+  let retention: RetentionOutcome | undefined;
+  try {
+    retention = await applyRetention(deps.models, { keep: options.keepVersions, pinned: options.pinnedVersions, now: Date.now() });
+  } catch (err) {
+    // Retention is housekeeping: its failure must not fail a retrain that served a version.
+    deps.logger.warn('model retention failed; old versions stay until the next run', { error: err instanceof Error ? err.message : String(err) });
+  }
+  const outcome: RetrainOutcome = { version, promoted: gate.passed, reason: gate.reason, retention, holdout, ranking: parts.manifest.ranking, seconds: (Date.now() - started) / 1000 };
   deps.logger.info('retrain finished', { ...outcome });
   return outcome;
 }

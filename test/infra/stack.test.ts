@@ -221,6 +221,7 @@ describe('least-privilege IAM per function', () => {
       `dynamodb:PutItem ${T('ModelRegistry')}`,
       `s3:GetObject ${B('Models')}/models/*`,
       `s3:PutObject ${B('Models')}/models/*`,
+      `s3:DeleteObject ${B('Models')}/models/*`,
       `s3:ListBucket ${B('Models')}`,
       `sqs:SendMessage ${Q('RetrainScheduleFailedRetrains')}`,
       `sqs:GetQueueAttributes ${Q('RetrainScheduleFailedRetrains')}`,
@@ -263,7 +264,7 @@ describe('least-privilege IAM per function', () => {
     for (const name of FUNCTION_NAMES) {
       const role = resources[fnId(name)].Properties.Role['Fn::GetAtt'][0] as string;
       for (const pair of grantsOf(role).filter((g) => g.includes('*'))) {
-        expect(pair, name).toMatch(/^s3:(Get|Put)Object <Buckets(Images|Models)\w+>\/(images|models)\/\*$/);
+        expect(pair, name).toMatch(/^s3:(Get|Put|Delete)Object <Buckets(Images|Models)\w+>\/(images|models)\/\*$/);
       }
     }
   });
@@ -393,7 +394,6 @@ describe('data protection', () => {
     const models = resources[idOf('AWS::S3::Bucket', 'BucketsModels')].Properties;
     expect(models.VersioningConfiguration).toEqual({ Status: 'Enabled' });
     expect(models.LifecycleConfiguration.Rules[0]).toMatchObject({ NoncurrentVersionExpiration: { NoncurrentDays: 30 }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } });
-    expect(images.LifecycleConfiguration.Rules[0]).toMatchObject({ Prefix: 'quarantine/', ExpirationInDays: 7 });
   });
 
   it('embed-image has reserved concurrency; write routes have their own throttle', () => {

@@ -102,12 +102,25 @@ describe('cold start on a corrupt pointer version', () => {
   });
 });
 
-describe('a retrain killed while writing its version', () => {
-  it('leaves the pointer where it was; the half-written version is never served', async () => {
+describe('retrain, retention and a retrain killed while writing its version', () => {
+  it('a retrain with nothing new since the serving version writes nothing and says so', async () => {
     const { getDeps } = await import('../../functions/adapters/bootstrap.js');
     const { retrainModel } = await import('../../functions/retrain/retrain-model.js');
+    const deps = getDeps();
+    const before = (await deps.models.listVersions()).map((v) => v.version).sort();
+    const outcome = await retrainModel(deps, { version: 'v-same' });
+    expect(outcome).toMatchObject({ skipped: true, promoted: false, version: first });
+    expect(outcome.reason).toMatch(/no new events/);
+    expect((await deps.models.listVersions()).map((v) => v.version).sort()).toEqual(before);
+  });
+
+  it('leaves the pointer where it was; the half-written version is never served, and retention removes it', async () => {
+    const { getDeps } = await import('../../functions/adapters/bootstrap.js');
+    const { retrainModel } = await import('../../functions/retrain/retrain-model.js');
+    const { applyRetention } = await import('../../functions/retrain/retention.js');
     const { s3Client } = await import('../../functions/adapters/aws-clients.js');
     const deps = getDeps();
+    await deps.interactions.putEvents([{ eventId: 'new-since-v-a', userId: 'u-new', productId: (await deps.catalog.scanAll()[Symbol.asyncIterator]().next()).value.id, type: 'view', quantity: 1, timestamp: Date.now() }]);
     const before = await deps.models.readPointer();
     let puts = 0;
     const remove = injectFaults(s3Client(), (call) => (call.command === 'PutObjectCommand' && ++puts === 3 ? awsError('InternalError', 'injected: killed mid-write') : undefined));
@@ -119,6 +132,27 @@ describe('a retrain killed while writing its version', () => {
     expect(puts).toBe(3);
     expect(await deps.models.readPointer()).toEqual(before);
     await expect(deps.models.getFile('v-half', 'manifest.json')).rejects.toThrow();
+    expect((await deps.models.listVersions()).find((v) => v.version === 'v-half')).toMatchObject({ complete: false });
+    // Within the grace period a half-written version may be a retrain still writing: kept.
+    expect((await applyRetention(deps.models)).halfWritten).toEqual([]);
+    expect((await applyRetention(deps.models, { graceMs: 0 })).halfWritten).toEqual(['v-half']);
+    expect((await deps.models.listVersions()).map((v) => v.version)).not.toContain('v-half');
+  });
+
+  it('keeps the newest N complete versions plus the pointer chain and the pinned ones', async () => {
+    const { getDeps } = await import('../../functions/adapters/bootstrap.js');
+    const { applyRetention } = await import('../../functions/retrain/retention.js');
+    const deps = getDeps();
+    for (let i = 0; i < 5; i++) await copyVersion(first, `v-old-${i}`);
+    const pointer = (await deps.models.readPointer())!;
+    const chain = [pointer.version, ...(pointer.history ?? [])];
+    const all = (await deps.models.listVersions()).filter((v) => v.complete).map((v) => v.version);
+    const outcome = await applyRetention(deps.models, { keep: 2, pinned: ['v-old-0'] });
+    const left = (await deps.models.listVersions()).map((v) => v.version);
+    for (const v of [...chain.filter((c) => all.includes(c)), 'v-old-0', 'v-old-4', 'v-old-3']) expect(left).toContain(v);
+    expect(outcome.deleted.length).toBeGreaterThan(0);
+    for (const v of outcome.deleted) expect(left).not.toContain(v);
+    expect(left.length).toBe(new Set([...chain.filter((c) => all.includes(c)), 'v-old-0', 'v-old-4', 'v-old-3']).size);
   });
 });
 

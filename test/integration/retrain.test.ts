@@ -110,7 +110,7 @@ describe('retrain Lambda', () => {
     const deps = getDeps();
     const before = await deps.models.readPointer();
     const failingModels = { ...deps.models, readPointer: deps.models.readPointer.bind(deps.models), getFile: deps.models.getFile.bind(deps.models), swapPointer: deps.models.swapPointer.bind(deps.models), putVersion: async () => { throw new Error('S3 unavailable'); } };
-    await expect(retrainModel({ ...deps, models: failingModels })).rejects.toThrow('S3 unavailable');
+    await expect(retrainModel({ ...deps, models: failingModels }, { force: true })).rejects.toThrow('S3 unavailable');
     expect(await deps.models.readPointer()).toEqual(before);
   });
 

@@ -71,10 +71,25 @@ export interface ModelPointer {
   updatedAt: string;
 }
 
+export interface StoredVersion {
+  version: string;
+  /** `manifest.json` present (written last, so: the version is whole). */
+  complete: boolean;
+  /** Epoch ms of its newest file. */
+  lastModified: number;
+}
+
 /** Immutable model versions (bytes) plus the serving pointer. */
 export interface ModelStore {
-  /** Writes every file of a version; must complete before the pointer may point at it. */
+  /**
+   * Writes every file of a version, `manifest.json` last: a version without a manifest is one whose
+   * writer died (half-written). Must complete before the pointer may point at it.
+   */
   putVersion(version: string, files: Record<string, Uint8Array>): Promise<void>;
+  /** Every stored version: whether its manifest exists, and when it was last written to. */
+  listVersions(): Promise<StoredVersion[]>;
+  /** Deletes every file of a version (retention; never the pointer's). */
+  deleteVersion(version: string): Promise<void>;
   getFile(version: string, name: string): Promise<Uint8Array>;
   /** The serving version, or undefined before the first successful retrain. */
   readPointer(): Promise<ModelPointer | undefined>;
