@@ -134,7 +134,7 @@ describe('retrain Lambda', () => {
     await copyVersion(serving, 'v-unbeatable', (m) => ({ ...m, metrics: { ...m.metrics, alsNdcg10: 0.99, holdoutNdcg10: 0.99 } }));
     await deps.models.swapPointer(serving, 'v-unbeatable');
     try {
-      const outcome = await retrainModel(deps, { version: 'v-refused' });
+      const outcome = await retrainModel(deps, { version: 'v-refused', force: true });
       expect(outcome.promoted).toBe(false);
       expect(outcome.reason).toMatch(/below serving 0\.9900/);
       expect((await deps.models.readPointer())?.version).toBe('v-unbeatable');
