@@ -13,6 +13,7 @@ import { DEFAULT_ALS_PARAMS } from '../functions/core/factorization/als.js';
 import {
   alsFactory,
   buildTrainData,
+  easeFactory,
   easeNeighboursFactory,
   evaluateModel,
   trendingPopularityFactory,
@@ -54,6 +55,8 @@ function modelFactories(format: DatasetFormat, tuned?: TunedParams): ModelFactor
     engineFactory({ name: 'als-validated', describe: 'ALS chosen by the selection on a window of the training rows', families: ['als'], secondStage: false, invert }),
     svdFactory(DEFAULT_SVD_RANK),
     engineFactory({ invert }),
+    // Dense EASE (JS inverse, ≤ 6000 items): the reference the neighbour pruning is measured against.
+    { ...easeFactory(500), name: 'ease-dense', describe: 'EASE λ=500, dense B (the pruning\'s reference)' },
     ...(tuned ? [tunedAls] : []),
     twoStageFactory({ carve: format === 'movielens' ? 'stratified' : 'temporal', als: tuned?.als }),
   ];
@@ -191,7 +194,8 @@ function writeDocs(): void {
     '  with no flags: recency-weighted training, automatic selection over EASE / ALS / popularity on a window of',
     '  the training rows (the test split is never read), the second stage when its gate lets it, and the',
     '  recommend handler\'s ranking with seen items excluded. Optional rows (`--models`): `als-tune` (settings',
-    '  from `npm run tune`), `two-stage` (the older two-stage evaluation harness).',
+    '  from `npm run tune`), `ease-dense` (EASE with the full dense B: the reference of the neighbour pruning),',
+    '  `two-stage` (the older two-stage evaluation harness).',
     '',
   ];
   for (const r of reports) {

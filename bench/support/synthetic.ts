@@ -10,7 +10,7 @@ import { deserializeSnapshot, serializeSnapshot, type ModelSnapshot, type Snapsh
 import { gaussian, mulberry32, randInt } from '../../functions/core/numeric/prng.js';
 import { topK } from '../../functions/core/numeric/topk.js';
 import type { EventType, InteractionEvent, Product, UserProfile } from '../../functions/core/domain/types.js';
-import { snapshotItem } from '../../functions/core/training/train-model.js';
+import { snapshotItem } from '../../functions/core/snapshot/model-snapshot.js';
 import { buildItemFeatureStore, type IndexedInteraction } from '../../functions/core/ranking/features.js';
 
 export const CATEGORIES = ['scarf', 'shirt', 'dress', 'shoes', 'bag', 'hat', 'jacket', 'watch', 'toy', 'book', 'mug', 'candle'];

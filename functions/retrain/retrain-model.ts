@@ -5,7 +5,7 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { CatalogStore, InteractionStore, ModelStore, UserStore } from '../core/domain/ports.js';
-import { readManifest, serializeSnapshot } from '../core/snapshot/model-snapshot.js';
+import { readManifest, serializeSnapshot, type SnapshotManifest } from '../core/snapshot/model-snapshot.js';
 import { trainModelVersion, type HoldoutFigures } from '../core/training/train-model.js';
 import type { AlsParams } from '../core/factorization/als.js';
 import type { InteractionEvent, Product } from '../core/domain/types.js';
@@ -63,19 +63,24 @@ export function gateDecision(h: HoldoutFigures, servingNdcg: number | undefined)
 /** How many recent versions' configs (serving first, then the pointer's history) the selection re-scores. */
 export const RECENT_VERSIONS = 4;
 
-async function recentConfigs(deps: RetrainDeps, versions: readonly string[]): Promise<ModelConfig[]> {
+/** The distinct model configs recorded by these manifests (versions from before model selection have none). */
+function recentConfigs(manifests: readonly (SnapshotManifest | undefined)[]): ModelConfig[] {
   const out: ModelConfig[] = [];
-  for (const v of versions) {
-    try {
-      const m = (await readManifest(deps.models, v)).model;
-      if (!m) continue;
-      const c: ModelConfig = { family: m.family, halfLifeDays: m.halfLifeDays, popularityBlend: m.popularityBlend, ...(m.ease ? { ease: m.ease } : {}), ...(m.als ? { als: m.als } : {}) };
-      if (!out.some((o) => JSON.stringify(o) === JSON.stringify(c))) out.push(c);
-    } catch {
-      // An unreadable old version has nothing to compare.
-    }
+  for (const m of manifests.map((x) => x?.model)) {
+    if (!m) continue;
+    const c: ModelConfig = { family: m.family, halfLifeDays: m.halfLifeDays, popularityBlend: m.popularityBlend, ...(m.ease ? { ease: m.ease } : {}), ...(m.als ? { als: m.als } : {}) };
+    if (!out.some((o) => JSON.stringify(o) === JSON.stringify(c))) out.push(c);
   }
   return out;
+}
+
+/** A stored version's manifest, or undefined when it cannot be read (an old version has nothing to compare). */
+async function readManifestIfAny(deps: RetrainDeps, version: string): Promise<SnapshotManifest | undefined> {
+  try {
+    return await readManifest(deps.models, version);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -123,8 +128,9 @@ export async function retrainModel(deps: RetrainDeps, options: RetrainOptions = 
   let servingNdcg: number | undefined;
   const recentModels: ModelConfig[] = [];
   if (pointer) {
+    let serving: SnapshotManifest | undefined;
     try {
-      const manifest = await readManifest(deps.models, pointer.version);
+      const manifest = (serving = await readManifest(deps.models, pointer.version));
       const m = manifest.metrics ?? {};
       const figure = typeof m.holdoutNdcg10 === 'number' ? m.holdoutNdcg10 : m.alsNdcg10;
       servingNdcg = typeof figure === 'number' ? figure : undefined;
@@ -137,7 +143,8 @@ export async function retrainModel(deps: RetrainDeps, options: RetrainOptions = 
     } catch (err) {
       deps.logger.warn('serving manifest unreadable; gating on popularity only', { error: String(err) });
     }
-    recentModels.push(...(await recentConfigs(deps, [pointer.version, ...(pointer.history ?? [])].slice(0, RECENT_VERSIONS))));
+    const history = await Promise.all((pointer.history ?? []).slice(0, RECENT_VERSIONS - 1).map((v) => readManifestIfAny(deps, v)));
+    recentModels.push(...recentConfigs([serving, ...history]));
   }
   // The serving and recent versions' configs are candidates of the selection, scored on the same
   // window: the winner is never worse than any of them there, so small drops cannot add up.

@@ -90,6 +90,16 @@ export function recencyWeight(timestamp: number, refTime: number, halfLifeDays: 
   return 2 ** (-Math.max(0, refTime - timestamp) / (halfLifeDays * DAY_MS));
 }
 
+/** One event's strength × its {@link recencyWeight} at `refTime`. */
+export function decayedStrength(
+  e: Pick<InteractionEvent, 'type' | 'quantity' | 'timestamp'>,
+  refTime: number,
+  halfLifeDays: HalfLife,
+  settings: InteractionSettings = DEFAULT_INTERACTION_SETTINGS,
+): number {
+  return eventStrength(e.type, e.quantity, settings.weights) * recencyWeight(e.timestamp, refTime, halfLifeDays);
+}
+
 /**
  * Per-item strengths with {@link recencyWeight} decay, Σ strength · 2^(−age / halfLife), capped:
  * the receiver's fresh intent (this week's orders) outweighs last quarter's browsing when their
@@ -103,7 +113,7 @@ export function decayedStrengths(
 ): Map<string, number> {
   const out = new Map<string, number>();
   for (const e of events) {
-    const w = eventStrength(e.type, e.quantity, settings.weights) * recencyWeight(e.timestamp, now, halfLifeDays);
+    const w = decayedStrength(e, now, halfLifeDays, settings);
     out.set(e.productId, Math.min(settings.cap, (out.get(e.productId) ?? 0) + w));
   }
   return out;

@@ -3,6 +3,8 @@
  * (exponential decay with a half-life) and restricted to one country.
  */
 import type { CsrMatrix } from '../numeric/sparse.js';
+import { decayedStrength, recencyWeight, type HalfLife, type InteractionSettings } from '../domain/interactions.js';
+import type { InteractionEvent } from '../domain/types.js';
 
 export interface PopularityEvent {
   /** Dense item index in [0, nItems). */
@@ -39,12 +41,12 @@ export function popularityScores(events: Iterable<PopularityEvent>, nItems: numb
     now = -Infinity;
     for (const e of list) if (e.timestamp !== undefined && e.timestamp > now) now = e.timestamp;
   }
-  const decay = options.halfLifeMs !== undefined ? Math.LN2 / options.halfLifeMs : 0;
+  const halfLifeDays = options.halfLifeMs !== undefined ? options.halfLifeMs / DAY_MS : null;
   for (const e of list) {
     if (e.item < 0 || e.item >= nItems) continue;
     if (options.country !== undefined && e.country !== options.country) continue;
     let w = options.unweighted ? 1 : (e.weight ?? 1);
-    if (decay > 0 && e.timestamp !== undefined && now !== undefined) w *= Math.exp(-decay * Math.max(0, now - e.timestamp));
+    if (e.timestamp !== undefined && now !== undefined) w *= recencyWeight(e.timestamp, now, halfLifeDays);
     scores[e.item] += w;
   }
   return Float32Array.from(scores);
@@ -61,6 +63,46 @@ export function popularityByCountry(
   out.set('*', popularityScores(list, nItems, options));
   const countries = new Set(list.map((e) => e.country).filter((c): c is string => c !== undefined));
   for (const c of [...countries].sort()) out.set(c, popularityScores(list, nItems, { ...options, country: c }));
+  return out;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Recency-weighted popularity of app events, Σ strength · 2^(−age/h) at `refTime`, max-normalised
+ * to [0, 1]: the version's popularity vector, the trending prior of the model selection, and the
+ * cold-start list. `include` filters events (e.g. leaves a holdout out).
+ */
+export function recencyPopularity(
+  events: readonly InteractionEvent[],
+  itemIndex: ReadonlyMap<string, number>,
+  nItems: number,
+  refTime: number,
+  halfLifeDays: HalfLife,
+  settings: InteractionSettings,
+  include: (e: InteractionEvent) => boolean = () => true,
+): Float32Array {
+  const pop = new Float64Array(nItems);
+  for (const e of events) {
+    const i = itemIndex.get(e.productId);
+    if (i !== undefined && include(e)) pop[i] += decayedStrength(e, refTime, halfLifeDays, settings);
+  }
+  let max = 0;
+  for (const v of pop) max = Math.max(max, v);
+  return Float32Array.from(pop, (v) => (max > 0 ? v / max : 0));
+}
+
+/**
+ * out[i] = raw[i] / max(raw) + β · popularity[i] (raw as is when no score is positive): the one blend
+ * of a model's scores with the popularity prior, used by serving, the holdout and the selection.
+ * `out` may be `raw` itself.
+ */
+export function blendWithPopularity(raw: Float32Array, popularity: Float32Array, beta: number, out: Float32Array): Float32Array {
+  const n = out.length;
+  let max = 0;
+  for (let i = 0; i < n; i++) max = Math.max(max, raw[i]);
+  const scale = max > 0 ? 1 / max : 1;
+  for (let i = 0; i < n; i++) out[i] = raw[i] * scale + beta * popularity[i];
   return out;
 }
 

@@ -21,6 +21,7 @@ import { contentCosine, distinctRecentFirst, SOURCE } from './features.js';
 import { scoreRows as tsScoreRows } from './scorer.js';
 import { featurize } from './two-stage.js';
 import { mmrOrder } from './diversity.js';
+import { blendWithPopularity } from './popularity.js';
 import { reserveExplorationSlots } from './new-arrivals.js';
 
 /** Scores every item for one user vector: the JS loop by default, ONNX Runtime MatMul in the Lambda. */
@@ -322,21 +323,6 @@ function scratchFor(snapshot: ModelSnapshot, n: number): { scores: Float32Array;
   return b;
 }
 
-/**
- * out[i] = raw[i] / max(raw) + 1e-3 · popularity[i] (raw as is when no score is positive).
- * A function of its own so the two catalog-wide loops read locals, not the caller's closure context.
- */
-function normalizeScores(raw: Float32Array, popularity: Float32Array, out: Float32Array, blend: number): void {
-  const n = out.length;
-  let max = 0;
-  for (let i = 0; i < n; i++) max = Math.max(max, raw[i]);
-  const scale = max > 0 ? 1 / max : 1;
-  // Popularity breaks ties among items the model knows nothing about (β ≥ 1e-3), and is the
-  // trending prior the selection may have chosen (β, `manifest.model.popularityBlend`).
-  const beta = Math.max(1e-3, blend);
-  for (let i = 0; i < n; i++) out[i] = raw[i] * scale + beta * popularity[i];
-}
-
 /** History as item indices and decayed strengths (items the version does not know are skipped). */
 function indexedHistory(snapshot: ModelSnapshot, strengths: ReadonlyMap<string, number>): { idx: number[]; weights: number[] } {
   const idx: number[] = [];
@@ -388,7 +374,9 @@ export async function rankForReceiver(
   const scores = scratch?.scores ?? new Float32Array(n);
   const countryRank = country ? snapshot.popularByCountry[country] : undefined;
   if (raw !== undefined) {
-    normalizeScores(raw, snapshot.popularity, scores, snapshot.manifest.model?.popularityBlend ?? 0);
+    // Popularity breaks ties among items the model knows nothing about (β ≥ 1e-3), and is the
+    // trending prior the selection may have chosen (β, `manifest.model.popularityBlend`).
+    blendWithPopularity(raw, snapshot.popularity, Math.max(1e-3, snapshot.manifest.model?.popularityBlend ?? 0), scores);
   } else if (countryRank && countryRank.length > 0) {
     for (let i = 0; i < n; i++) scores[i] = 0.5 * snapshot.popularity[i];
     countryRank.forEach((i, r) => (scores[i] = 1 + 1 / (r + 1)));

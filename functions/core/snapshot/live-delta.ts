@@ -16,20 +16,13 @@ import { buildEmbeddingIndex, rowOf, type EmbeddingIndex } from '../content/simi
 import type { ItemNeighbours } from '../factorization/ease.js';
 import type { ItemFeatureStore } from '../ranking/features.js';
 import type { Product } from '../domain/types.js';
-import { buildItemColumns, type ModelSnapshot, type SnapshotItem } from './model-snapshot.js';
+import { buildItemColumns, snapshotItem, type ModelSnapshot, type SnapshotItem } from './model-snapshot.js';
 
 /** The per-row facts of a changed product, as the ranking reads them. */
 function liveItem(p: Product, before?: SnapshotItem): SnapshotItem {
-  return {
-    ...(before ?? { interactionCount: 0 }),
-    id: p.id,
-    price: p.price,
-    category: p.category,
-    promoted: p.promoted,
-    status: p.status,
-    countries: p.countries,
-    createdAt: before?.createdAt || Date.parse(p.createdAt) || 0,
-  };
+  // The version's training facts stay; the product's own fields are the fresh ones.
+  const item = snapshotItem(p, before?.interactionCount ?? 0, before?.lastSoldAt ?? 0);
+  return before?.createdAt ? { ...item, createdAt: before.createdAt } : item;
 }
 
 function grow<T extends Float32Array | Float64Array | Int32Array | Uint8Array>(a: T, length: number, fill: number): T {

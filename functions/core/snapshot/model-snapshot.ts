@@ -13,7 +13,7 @@ import type { AlsParams } from '../factorization/als.js';
 import { gramian } from '../factorization/als.js';
 import { CorruptArtifact } from '../domain/errors.js';
 import { buildEmbeddingIndex, type EmbeddingIndex } from '../content/similarity.js';
-import type { ProductStatus } from '../domain/types.js';
+import type { Product, ProductStatus } from '../domain/types.js';
 import { topK } from '../numeric/topk.js';
 import { deserializeFeatureStore, serializeFeatureStore, type ItemFeatureStore } from '../ranking/features.js';
 import type { ScorerModel } from '../ranking/scorer.js';
@@ -35,6 +35,21 @@ export interface SnapshotItem {
   interactionCount: number;
   /** Time of the last order in the training data (absent: never sold); for the "not sold in N months" prefilter. */
   lastSoldAt?: number;
+}
+
+/** The slice of a product the ranking keeps in memory, from the product and its training facts. */
+export function snapshotItem(p: Product, interactionCount: number, lastSoldAt = 0): SnapshotItem {
+  return {
+    id: p.id,
+    price: p.price,
+    category: p.category,
+    promoted: p.promoted,
+    status: p.status,
+    countries: p.countries,
+    createdAt: Date.parse(p.createdAt) || 0,
+    interactionCount,
+    ...(lastSoldAt > 0 ? { lastSoldAt } : {}),
+  };
 }
 
 export interface SnapshotManifest {

@@ -18,10 +18,11 @@
  * deadline, so the search shrinks as data grow. The winner is refitted on all data by the caller.
  */
 import { DEFAULT_ALS_PARAMS, fitImplicitAls, type AlsParams } from '../factorization/als.js';
-import { DEFAULT_EASE_PARAMS, fitEaseNeighbours, neighbourScores, type EaseParams, type ItemNeighbours, type SpdInverter } from '../factorization/ease.js';
-import { buildInteractionMatrix, creditedUser, eventStrength, recencyWeight, type HalfLife, type InteractionSettings } from '../domain/interactions.js';
+import { DEFAULT_EASE_PARAMS, fitEaseNeighbours, neighbourScores, type ItemNeighbours, type SpdInverter } from '../factorization/ease.js';
+import { buildInteractionMatrix, creditedUser, type HalfLife, type InteractionSettings } from '../domain/interactions.js';
 import type { InteractionEvent } from '../domain/types.js';
 import { dotScores, topK } from '../numeric/topk.js';
+import { blendWithPopularity, recencyPopularity } from '../ranking/popularity.js';
 import type { CsrMatrix } from '../numeric/sparse.js';
 import { ndcgAtK } from '../evaluation/metrics.js';
 import { mulberry32 } from '../numeric/prng.js';
@@ -96,27 +97,6 @@ export async function fitFamily(config: ModelConfig, R: CsrMatrix, popularity: F
     return { scores: (u, out) => dotScores(m.itemFactors, f, m.userFactors.subarray(u * f, (u + 1) * f), out) };
   }
   return { scores: (_u, out) => (out.set(popularity), out) };
-}
-
-/** score / max(score) + β · popularity, in place (the blend the ranking applies at serving). */
-export function blendPopularity(scores: Float32Array, popularity: Float32Array, beta: number): Float32Array {
-  let max = 0;
-  for (let i = 0; i < scores.length; i++) if (scores[i] > max) max = scores[i];
-  const scale = max > 0 ? 1 / max : 1;
-  for (let i = 0; i < scores.length; i++) scores[i] = scores[i] * scale + beta * popularity[i];
-  return scores;
-}
-
-/** Recency-weighted popularity Σ strength · 2^(−age/h), max-normalised, over the given events. */
-export function trendingPopularity(events: readonly InteractionEvent[], itemIndex: ReadonlyMap<string, number>, nItems: number, refTime: number, settings: InteractionSettings, halfLifeDays: HalfLife = TRENDING_HALF_LIFE_DAYS): Float32Array {
-  const pop = new Float64Array(nItems);
-  for (const e of events) {
-    const i = itemIndex.get(e.productId);
-    if (i !== undefined) pop[i] += eventStrength(e.type, e.quantity, settings.weights) * recencyWeight(e.timestamp, refTime, halfLifeDays);
-  }
-  let max = 0;
-  for (const v of pop) max = Math.max(max, v);
-  return Float32Array.from(pop, (v) => (max > 0 ? v / max : 0));
 }
 
 interface ValidationWindow {
@@ -224,7 +204,7 @@ export async function selectModel(input: SelectionInput): Promise<Selection | un
   const span = win.cutoff - win.fit.reduce((t, e) => Math.min(t, e.timestamp), win.cutoff);
   const halfLives = HALF_LIVES.filter((h) => h === null || span / (h * 86_400_000) >= 0.05);
   if (halfLives.length < HALF_LIVES.length) notes.push(`half-lives ${HALF_LIVES.filter((h) => !halfLives.includes(h)).join(', ')} d skipped: the data span ${(span / 86_400_000).toFixed(1)} days`);
-  const popularity = trendingPopularity(win.fit, itemIndex, nItems, win.cutoff, input.settings);
+  const popularity = recencyPopularity(win.fit, itemIndex, nItems, win.cutoff, TRENDING_HALF_LIFE_DAYS, input.settings);
   const evalUsers = [...win.relevant.keys()].sort().slice(0, MAX_VALIDATION_USERS);
 
   const score = (fitted: FittedFamily, users: Map<string, number>, R: CsrMatrix, beta: number): number => {
@@ -233,7 +213,7 @@ export async function selectModel(input: SelectionInput): Promise<Selection | un
     for (const id of evalUsers) {
       const u = users.get(id)!;
       fitted.scores(u, s);
-      if (beta > 0) blendPopularity(s, popularity, beta);
+      if (beta > 0) blendWithPopularity(s, popularity, beta, s);
       const seen = new Set(R.indices.subarray(R.indptr[u], R.indptr[u + 1]));
       total += ndcgAtK(topK(s, K, (i) => seen.has(i)).indices, win.relevant.get(id)!, K);
     }

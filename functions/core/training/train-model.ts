@@ -10,15 +10,16 @@
  * re-solves user vectors from every current interaction anyway.
  */
 import { fitImplicitAls, DEFAULT_ALS_PARAMS, type AlsParams } from '../factorization/als.js';
-import { buildInteractionMatrix, creditedUser, eventStrength, newestTimestamp, recencyWeight, DEFAULT_INTERACTION_SETTINGS, type InteractionSettings } from '../domain/interactions.js';
+import { buildInteractionMatrix, creditedUser, decayedStrength, eventStrength, newestTimestamp, DEFAULT_INTERACTION_SETTINGS, type InteractionSettings } from '../domain/interactions.js';
 import { DEFAULT_EASE_PARAMS, fitEaseNeighbours, neighbourScores, type SpdInverter } from '../factorization/ease.js';
+import { blendWithPopularity, recencyPopularity } from '../ranking/popularity.js';
 import { defaultConfig, describeConfig, selectModel, TRENDING_HALF_LIFE_DAYS, type Selection } from './select-model.js';
 import type { ModelConfig, ModelFamily, ModelManifest, SelectionFacts } from '../snapshot/model-config.js';
-import type { SnapshotItem, SnapshotParts, SnapshotEmbeddingRow } from '../snapshot/model-snapshot.js';
+import { snapshotItem, type SnapshotItem, type SnapshotParts, type SnapshotEmbeddingRow } from '../snapshot/model-snapshot.js';
 import { row } from '../numeric/sparse.js';
 import { dotScores, topK } from '../numeric/topk.js';
 import type { InteractionEvent, Product } from '../domain/types.js';
-import { buildItemFeatureStore, FEATURE_NAMES, type FeatureStoreOptions, type IndexedInteraction, type ItemFeatureStore } from '../ranking/features.js';
+import { buildItemFeatureStore, FEATURE_NAMES, type FeatureStoreOptions, type IndexedInteraction } from '../ranking/features.js';
 import type { ScorerModel } from '../ranking/scorer.js';
 import type { ScorerParams } from './train-scorer.js';
 import { buildEmbeddingIndex, type EmbeddingIndex } from '../content/similarity.js';
@@ -85,32 +86,6 @@ export interface HoldoutFigures {
 }
 
 const K = 10;
-
-/** Recency-weighted popularity: Σ strength · 2^(−age / halfLife), max-normalised. */
-export function recencyPopularity(
-  events: readonly InteractionEvent[],
-  itemIndex: ReadonlyMap<string, number>,
-  nItems: number,
-  now: number,
-  halfLifeDays: number | null,
-  settings: InteractionSettings,
-  include: (e: InteractionEvent) => boolean = () => true,
-): Float32Array {
-  const pop = new Float64Array(nItems);
-  for (const e of events) {
-    const i = itemIndex.get(e.productId);
-    if (i === undefined || !include(e)) continue;
-    pop[i] += decayedWeight(e, now, halfLifeDays, settings);
-  }
-  let max = 0;
-  for (const v of pop) max = Math.max(max, v);
-  return Float32Array.from(pop, (v) => (max > 0 ? v / max : 0));
-}
-
-/** An event's strength with the engine's recency decay at `refTime`. */
-function decayedWeight(e: InteractionEvent, refTime: number, halfLifeDays: number | null, settings: InteractionSettings): number {
-  return eventStrength(e.type, e.quantity, settings.weights) * recencyWeight(e.timestamp, refTime, halfLifeDays);
-}
 
 /** Top-K of `scores` without the user's seen items, scored against the one held-out item. */
 function holdoutFigures(scores: Float32Array, target: number, seen: Int32Array): { hit: number; ndcg: number } {
@@ -202,21 +177,6 @@ export function trainSecondStage(
 
 function productMeta(p: Product): { price: number; promoted: boolean; category: string; createdAt: number } {
   return { price: p.price, promoted: p.promoted, category: p.category, createdAt: Date.parse(p.createdAt) || 0 };
-}
-
-/** The slice of a product the ranking keeps in memory (model-snapshot.ts › SnapshotItem). */
-export function snapshotItem(p: Product, interactionCount: number, lastSoldAt = 0): SnapshotItem {
-  return {
-    id: p.id,
-    price: p.price,
-    category: p.category,
-    promoted: p.promoted,
-    status: p.status,
-    countries: p.countries,
-    createdAt: Date.parse(p.createdAt) || 0,
-    interactionCount,
-    ...(lastSoldAt > 0 ? { lastSoldAt } : {}),
-  };
 }
 
 /** Leave-last-out holdout: each eligible user's most recent item, by a stable order of user ids. */
@@ -315,7 +275,7 @@ function countryPopularity(input: TrainInput, itemIndex: ReadonlyMap<string, num
     if (!c || i === undefined) continue;
     let v = byCountry.get(c);
     if (!v) byCountry.set(c, (v = new Float64Array(nItems)));
-    v[i] += decayedWeight(e, refTime, halfLife, settings);
+    v[i] += decayedStrength(e, refTime, halfLife, settings);
   }
   const out: Record<string, number[]> = {};
   for (const [c, v] of [...byCountry.entries()].sort()) out[c] = Array.from(topK(Float32Array.from(v), 200, (i) => !(v[i] > 0)).indices);
@@ -403,7 +363,8 @@ export async function trainModelVersion(input: TrainInput): Promise<{ parts: Sna
   const served = (u: number): Float32Array => {
     if (config.family === 'popularity') return popularity;
     const s = neighbours ? neighbourScores(neighbours, R.indices.subarray(R.indptr[u], R.indptr[u + 1]), R.data.subarray(R.indptr[u], R.indptr[u + 1])) : alsScores(u);
-    return blendScores(s, popularity, config.popularityBlend);
+    // β floored at 1e-3 as serving does: popularity breaks ties among items the model knows nothing about.
+    return blendWithPopularity(s, popularity, Math.max(1e-3, config.popularityBlend), new Float32Array(s.length));
   };
   const holdoutPopularity = recencyPopularity(events, itemIndex, catalogIds.length, refTime, halfLife, settings, (e) => !isHeld(e));
   const holdout = holdoutFor(held, users, items, R, { als: alsScores, served }, holdoutPopularity);
@@ -467,15 +428,4 @@ export async function trainModelVersion(input: TrainInput): Promise<{ parts: Sna
       embeddings,
     },
   };
-}
-
-/** score / max + β · popularity (β floored at 1e-3: popularity breaks ties among unknown items), as serving does. */
-export function blendScores(scores: Float32Array, popularity: Float32Array, beta: number): Float32Array {
-  let max = 0;
-  for (let i = 0; i < scores.length; i++) if (scores[i] > max) max = scores[i];
-  const scale = max > 0 ? 1 / max : 1;
-  const b = Math.max(1e-3, beta);
-  const out = new Float32Array(scores.length);
-  for (let i = 0; i < scores.length; i++) out[i] = scores[i] * scale + b * popularity[i];
-  return out;
 }
