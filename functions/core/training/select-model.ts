@@ -18,7 +18,7 @@
  * deadline, so the search shrinks as data grow. The winner is refitted on all data by the caller.
  */
 import { DEFAULT_ALS_PARAMS, fitImplicitAls, type AlsParams } from '../factorization/als.js';
-import { DEFAULT_EASE_PARAMS, fitEaseNeighbours, neighbourScores, type ItemNeighbours, type SpdInverter } from '../factorization/ease.js';
+import { DEFAULT_EASE_PARAMS, fitEaseNeighbours, neighbourScores, type SpdInverter } from '../factorization/ease.js';
 import { buildInteractionMatrix, creditedUser, type HalfLife, type InteractionSettings } from '../domain/interactions.js';
 import type { InteractionEvent } from '../domain/types.js';
 import { dotScores, topK } from '../numeric/topk.js';
@@ -83,11 +83,10 @@ export interface FittedFamily {
 }
 
 /** Fits one config on a matrix already weighted with its half-life. */
-export async function fitFamily(config: ModelConfig, R: CsrMatrix, popularity: Float32Array, invert?: SpdInverter): Promise<FittedFamily & { neighbours?: ItemNeighbours }> {
+export async function fitFamily(config: ModelConfig, R: CsrMatrix, popularity: Float32Array, invert?: SpdInverter): Promise<FittedFamily> {
   if (config.family === 'ease') {
     const nb = await fitEaseNeighbours(R, config.ease, invert);
     return {
-      neighbours: nb,
       scores: (u, out) => neighbourScores(nb, R.indices.subarray(R.indptr[u], R.indptr[u + 1]), R.data.subarray(R.indptr[u], R.indptr[u + 1]), out),
     };
   }
