@@ -9,7 +9,8 @@
  *
  * One session per container and factor width, created lazily; the items tensor is cached per
  * snapshot identity (WeakMap on the Float32Array, so an old snapshot's wrapper is collected with
- * it). Small catalogs are scored by the JS loop: below ~{@link DEFAULT_MIN_ITEMS} items the
+ * it). The scores are written into the caller's `out` array when given (a preallocated output
+ * tensor wrapping it), so a request allocates no catalog-sized array. Small catalogs are scored by the JS loop: below ~{@link DEFAULT_MIN_ITEMS} items the
  * per-run overhead of the native call outweighs the faster kernel.
  */
 import * as ort from 'onnxruntime-node';
@@ -83,6 +84,8 @@ export function createOnnxScoreAll(options: OnnxScoreOptions = {}): OnnxScoreAll
   const itemTensors = new WeakMap<Float32Array, ort.Tensor>();
   // initializer mode: one session per snapshot array.
   const snapshotSessions = new WeakMap<Float32Array, Promise<ort.InferenceSession>>();
+  // Output tensors wrapping callers' reused `out` arrays (ONNX Runtime writes into them in place).
+  const outputTensors = new WeakMap<Float32Array, ort.Tensor>();
   const created: Promise<ort.InferenceSession>[] = [];
 
   const track = (p: Promise<ort.InferenceSession>): Promise<ort.InferenceSession> => {
@@ -90,26 +93,33 @@ export function createOnnxScoreAll(options: OnnxScoreOptions = {}): OnnxScoreAll
     return p;
   };
 
-  const score = async (itemFactors: Float32Array, f: number, userVec: Float32Array): Promise<Float32Array> => {
+  const score = async (itemFactors: Float32Array, f: number, userVec: Float32Array, outArray?: Float32Array): Promise<Float32Array> => {
     const n = (itemFactors.length / f) | 0;
-    if (n < minItems || n * f !== itemFactors.length) return dotScores(itemFactors, f, userVec);
+    const into = outArray?.length === n ? outArray : undefined;
+    if (n < minItems || n * f !== itemFactors.length) return dotScores(itemFactors, f, userVec, into);
     const user = new ort.Tensor('float32', userVec.length === f ? userVec : userVec.subarray(0, f), [f, 1]);
+    let fetches: ort.InferenceSession.FetchesType | undefined;
+    if (into) {
+      let t = outputTensors.get(into);
+      if (!t) outputTensors.set(into, (t = new ort.Tensor('float32', into, [n, 1])));
+      fetches = { scores: t };
+    }
     let out: ort.InferenceSession.ReturnType;
     if (mode === 'input') {
       let session = sharedSessions.get(f);
       if (!session) sharedSessions.set(f, (session = track(ort.InferenceSession.create(scoreModelBytes(f), sessionOptions))));
       let items = itemTensors.get(itemFactors);
       if (!items) itemTensors.set(itemFactors, (items = new ort.Tensor('float32', itemFactors, [n, f])));
-      out = await (await session).run({ items, user });
+      out = fetches ? await (await session).run({ items, user }, fetches) : await (await session).run({ items, user });
     } else {
       let session = snapshotSessions.get(itemFactors);
       if (!session) {
         session = track(ort.InferenceSession.create(scoreModelBytes(f, { data: itemFactors, n }), sessionOptions));
         snapshotSessions.set(itemFactors, session);
       }
-      out = await (await session).run({ user });
+      out = fetches ? await (await session).run({ user }, fetches) : await (await session).run({ user });
     }
-    return out.scores.data as Float32Array;
+    return into ?? (out.scores.data as Float32Array);
   };
 
   return Object.assign(score, {

@@ -204,3 +204,70 @@ export function topKAllowedPair(
   }
   return [a.drain(), b.drain()];
 }
+
+/** A membership test asked item by item (for the fused selection: only of items that would enter a heap). */
+export interface IndexFilter {
+  has(i: number): boolean;
+}
+
+/**
+ * {@link topKAllowedPair} with the filter asked per item instead of read from a precomputed mask:
+ * the filter runs only for items whose score beats a heap's entry threshold (a few hundred of 100k
+ * once the heaps fill), so no catalog-wide mask is built. Same results (tested equal).
+ */
+export function topKFilteredPair(
+  scores: Float32Array,
+  k: number,
+  kAlso: number,
+  allowed: IndexFilter,
+  also: Uint8Array,
+): [{ indices: Int32Array; scores: Float32Array }, { indices: Int32Array; scores: Float32Array }] {
+  const n = scores.length;
+  const pair = new FilteredPair(Math.max(0, Math.min(k | 0, n)), Math.max(0, Math.min(kAlso | 0, n)), allowed, also);
+  // The loop holds one comparison against the lower threshold; the rest lives out of line, so
+  // the common case (rejected) stays a tight loop.
+  let thr = pair.threshold();
+  for (let i = 0; i < n; i++) {
+    const s = scores[i];
+    if (s > thr) thr = pair.consider(s, i);
+  }
+  return [pair.a.drain(), pair.b.drain()];
+}
+
+/** The two heads of {@link topKFilteredPair}: overall (`a`) and among `also` (`b`). */
+class FilteredPair {
+  readonly a: BoundedHeap;
+  readonly b: BoundedHeap;
+  // Entry thresholds as in topKAllowedPair: −∞ while a heap fills (NaN and −∞ never enter), then
+  // its root's score (an equal score loses to the kept lower index); +∞ for a zero-size heap.
+  private thrA: number;
+  private thrB: number;
+
+  constructor(k: number, kAlso: number, private readonly allowed: IndexFilter, private readonly also: Uint8Array) {
+    this.a = new BoundedHeap(k);
+    this.b = new BoundedHeap(kAlso);
+    this.thrA = k > 0 ? -Infinity : Infinity;
+    this.thrB = kAlso > 0 ? -Infinity : Infinity;
+  }
+
+  threshold(): number {
+    return this.thrA < this.thrB ? this.thrA : this.thrB;
+  }
+
+  /** Offers item i (score s above the lower threshold) to the heads it qualifies for; returns the new lower threshold. */
+  consider(s: number, i: number): number {
+    const toA = s > this.thrA;
+    const toB = s > this.thrB && this.also[i] !== 0;
+    if ((toA || toB) && this.allowed.has(i)) {
+      if (toA) {
+        this.a.offer(s, i);
+        if (this.a.size === this.a.cap) this.thrA = this.a.hs[0];
+      }
+      if (toB) {
+        this.b.offer(s, i);
+        if (this.b.size === this.b.cap) this.thrB = this.b.hs[0];
+      }
+    }
+    return this.threshold();
+  }
+}

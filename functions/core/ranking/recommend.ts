@@ -14,7 +14,7 @@ import { foldInUser } from '../factorization/als.js';
 import { neighbourScores, strongestContributor } from '../factorization/ease.js';
 import { decayedStrengths, summarizeUserEvents, type InteractionSettings, DEFAULT_INTERACTION_SETTINGS } from '../domain/interactions.js';
 import type { ModelSnapshot, SnapshotItem } from '../snapshot/model-snapshot.js';
-import { dotScores, topK, topKAllowedPair } from '../numeric/topk.js';
+import { dotScores, topK, topKAllowedPair, topKFilteredPair, type IndexFilter } from '../numeric/topk.js';
 import type { InteractionEvent, RecommendationQuery, UserProfile } from '../domain/types.js';
 import { contentNeighbours, DEFAULT_CANDIDATE_OPTIONS, type CandidateOptions } from './candidates.js';
 import { contentCosine, distinctRecentFirst, SOURCE } from './features.js';
@@ -22,12 +22,17 @@ import { scoreRows as tsScoreRows } from './scorer.js';
 import { featurize } from './two-stage.js';
 import { mmrOrder } from './diversity.js';
 import { blendWithPopularity } from './popularity.js';
-import { reserveExplorationSlots } from './new-arrivals.js';
+import { explorationSlots, reserveExplorationSlots } from './new-arrivals.js';
 
-/** Scores every item for one user vector: the JS loop by default, ONNX Runtime MatMul in the Lambda. */
-export type ScoreAll = (itemFactors: Float32Array, f: number, userVec: Float32Array) => Float32Array | Promise<Float32Array>;
+/**
+ * Scores every item for one user vector: the JS loop by default, ONNX Runtime MatMul in the Lambda.
+ * `out` (one float per item), when given, may be filled and returned instead of a new array: the
+ * ranking passes a reused buffer, so a request allocates no catalog-sized array. A kernel may ignore it.
+ */
+export type ScoreAll = (itemFactors: Float32Array, f: number, userVec: Float32Array, out?: Float32Array) => Float32Array | Promise<Float32Array>;
 
-export const jsScoreAll: ScoreAll = (itemFactors, f, userVec) => dotScores(itemFactors, f, userVec);
+export const jsScoreAll: ScoreAll = (itemFactors, f, userVec, out) =>
+  dotScores(itemFactors, f, userVec, out?.length === ((itemFactors.length / f) | 0) ? out : undefined);
 
 /** Scores a rows × FEATURE_COUNT matrix with the second-stage scorer: ONNX Runtime in the Lambda, the TS forward pass by default. */
 export type ScoreRows = (x: Float32Array, rows: number, snapshot: ModelSnapshot) => Float32Array | Promise<Float32Array>;
@@ -198,6 +203,54 @@ export function eligibilityMask(
 }
 
 /**
+ * {@link eligibilityMask} asked item by item: the fused selection tests only the items whose score
+ * would enter the result (a few hundred of 100k), so a request builds no catalog-wide mask unless a
+ * stage reads one as an array ({@link mask}). Tested equal to the mask.
+ */
+export class EligibilityFilter implements IndexFilter {
+  private readonly lo: number;
+  private readonly hi: number;
+  private readonly countryOk: Uint8Array | undefined;
+  private readonly anyPrefilter: boolean;
+  private readonly blockedIdx = new Set<number>();
+  private built: Uint8Array | undefined;
+
+  constructor(
+    private readonly snapshot: Pick<ModelSnapshot, 'items' | 'itemIndex' | 'columns'>,
+    private readonly query: Pick<RecommendationQuery, 'minPrice' | 'maxPrice' | 'category'>,
+    private readonly country: string | undefined,
+    private readonly blocked: ReadonlySet<string>,
+    private readonly prefilters: Prefilters = {},
+    private readonly now = Date.now(),
+  ) {
+    this.lo = query.minPrice ?? -Infinity;
+    this.hi = query.maxPrice ?? Infinity;
+    this.countryOk = country === undefined ? undefined : countryMask(snapshot, country);
+    this.anyPrefilter = Object.values(prefilters).some((v) => v !== undefined);
+    for (const id of blocked) {
+      const i = snapshot.itemIndex.get(id);
+      if (i !== undefined) this.blockedIdx.add(i);
+    }
+  }
+
+  has(i: number): boolean {
+    const c = this.snapshot.columns;
+    if (c.active[i] === 0) return false;
+    const p = c.price[i];
+    if (p < this.lo || p > this.hi) return false; // a NaN price passes, as in the mask
+    if (this.countryOk !== undefined && this.countryOk[i] === 0) return false;
+    if (this.query.category !== undefined && this.snapshot.items[i].category !== this.query.category) return false;
+    if (this.anyPrefilter && !passesPrefilters(this.snapshot.items[i], this.prefilters, this.now)) return false;
+    return this.blockedIdx.size === 0 || !this.blockedIdx.has(i);
+  }
+
+  /** The whole mask (built on first call, into `out` when its length fits), for stages that read an array. */
+  mask(out?: Uint8Array): Uint8Array {
+    return (this.built ??= eligibilityMask(this.snapshot, this.query, this.country, this.blocked, this.prefilters, this.now, out));
+  }
+}
+
+/**
  * Chooses `num` items from a score vector so that at least `minPromoted` promoted items are in,
  * when that many are eligible: the best-scored promoted items replace the worst-scored others.
  * Returns indices in descending score order and the shortfall.
@@ -206,17 +259,20 @@ export function selectWithPromotedMinimum(
   scores: Float32Array,
   num: number,
   minPromoted: number,
-  eligible: ((i: number) => boolean) | Uint8Array,
+  eligible: ((i: number) => boolean) | Uint8Array | IndexFilter,
   promoted: ((i: number) => boolean) | Uint8Array,
 ): { indices: number[]; promotedShortfall: number } {
-  // Masks (1 = yes) let the two catalog-wide passes run on typed arrays, without per-item callbacks.
+  // Masks (1 = yes) let the catalog-wide pass run on typed arrays, without per-item callbacks.
   const asMask = (m: ((i: number) => boolean) | Uint8Array): Uint8Array =>
     m instanceof Uint8Array ? m : Uint8Array.from({ length: scores.length }, (_, i) => (m(i) ? 1 : 0));
-  const eligibleMask = asMask(eligible);
   const promotedMask = asMask(promoted);
   const isPromoted = (i: number) => promotedMask[i] === 1;
-  // Both heads (overall, promoted) in one catalog-wide pass.
-  const [bestTop, promotedTop] = topKAllowedPair(scores, num, Math.max(minPromoted, 0), eligibleMask, promotedMask);
+  // Both heads (overall, promoted) in one catalog-wide pass; an IndexFilter is asked only about
+  // items whose score would enter a head.
+  const [bestTop, promotedTop] =
+    typeof eligible === 'object' && !(eligible instanceof Uint8Array)
+      ? topKFilteredPair(scores, num, Math.max(minPromoted, 0), eligible, promotedMask)
+      : topKAllowedPair(scores, num, Math.max(minPromoted, 0), asMask(eligible), promotedMask);
   const best = Array.from(bestTop.indices);
   const bestPromoted = Array.from(promotedTop.indices);
   const promotedShortfall = Math.max(0, minPromoted - bestPromoted.length);
@@ -303,12 +359,6 @@ function closestHistoryItem(snapshot: ModelSnapshot, i: number, historyIdx: read
   return best;
 }
 
-/**
- * Per-snapshot buffers for one request's catalog-wide scores and eligibility mask: allocating (and
- * later collecting) 100k-item arrays per request costs about as much as a pass over them. Safe only
- * for a request that does not await between taking them and returning, since another request on the
- * same snapshot may run at any await and take the same buffers.
- */
 /** A content neighbour of the receiver's history: the reason `similar_image:<id>` and the look-alike slots. */
 interface ContentCandidate {
   index: number;
@@ -316,11 +366,30 @@ interface ContentCandidate {
   similarity: number;
 }
 
-const scratchBuffers = new WeakMap<ModelSnapshot, { scores: Float32Array; mask: Uint8Array }>();
-function scratchFor(snapshot: ModelSnapshot, n: number): { scores: Float32Array; mask: Uint8Array } {
-  let b = scratchBuffers.get(snapshot);
-  if (!b || b.scores.length !== n) scratchBuffers.set(snapshot, (b = { scores: new Float32Array(n), mask: new Uint8Array(n) }));
-  return b;
+/** One request's catalog-wide buffers: the kernel's raw scores, the ranked scores, the eligibility mask. */
+interface RequestBuffers {
+  raw: Float32Array;
+  scores: Float32Array;
+  mask: Uint8Array;
+}
+
+/**
+ * Free request buffers per snapshot: allocating (and later collecting) 100k-item arrays per request
+ * costs about as much as a pass over them. A request takes a set for its whole run, awaits included,
+ * so concurrent requests on one snapshot never share one; the pool keeps at most a few sets.
+ */
+const bufferPools = new WeakMap<ModelSnapshot, RequestBuffers[]>();
+const MAX_POOLED_BUFFERS = 4;
+
+function takeBuffers(snapshot: ModelSnapshot, n: number): RequestBuffers {
+  const b = bufferPools.get(snapshot)?.pop();
+  return b && b.scores.length === n ? b : { raw: new Float32Array(n), scores: new Float32Array(n), mask: new Uint8Array(n) };
+}
+
+function returnBuffers(snapshot: ModelSnapshot, b: RequestBuffers): void {
+  let pool = bufferPools.get(snapshot);
+  if (!pool) bufferPools.set(snapshot, (pool = []));
+  if (pool.length < MAX_POOLED_BUFFERS) pool.push(b);
 }
 
 /** History as item indices and decayed strengths (items the version does not know are skipped). */
@@ -347,6 +416,21 @@ export async function rankForReceiver(
   query: RecommendationQuery,
   options: Partial<RankingOptions> = {},
 ): Promise<Ranking> {
+  const buffers = takeBuffers(snapshot, snapshot.items.length);
+  try {
+    return await rankWithBuffers(snapshot, receiver, query, options, buffers);
+  } finally {
+    returnBuffers(snapshot, buffers);
+  }
+}
+
+async function rankWithBuffers(
+  snapshot: ModelSnapshot,
+  receiver: ReceiverContext,
+  query: RecommendationQuery,
+  options: Partial<RankingOptions>,
+  buffers: RequestBuffers,
+): Promise<Ranking> {
   const opt = { ...DEFAULT_RANKING_OPTIONS, ...options };
   const n = snapshot.items.length;
   const summaries = summarizeUserEvents(receiver.history, opt.interactions);
@@ -364,14 +448,12 @@ export async function rankForReceiver(
   const personalized = vec !== undefined || (hist !== undefined && hist.idx.length > 0);
   let raw: Float32Array | undefined;
   if (nb && hist && hist.idx.length > 0) raw = neighbourScores(nb, hist.idx, hist.weights);
-  else if (vec) raw = await opt.scoreAll(snapshot.itemFactors, snapshot.factors, vec);
+  else if (vec) raw = await opt.scoreAll(snapshot.itemFactors, snapshot.factors, vec, buffers.raw);
   // The second stage runs when the version carries a feature store; the scorer serves only when
-  // it passed the gate. From here on only the scorer path awaits, so every other request may use
-  // the snapshot's scratch buffers (see scratchFor).
+  // it passed the gate.
   const store = snapshot.featureStore?.nItems === n ? snapshot.featureStore : undefined;
   const scorer = store && snapshot.manifest.ranking?.mode === 'two-stage' ? snapshot.scorer : undefined;
-  const scratch = scorer ? undefined : scratchFor(snapshot, n);
-  const scores = scratch?.scores ?? new Float32Array(n);
+  const scores = buffers.scores;
   const countryRank = country ? snapshot.popularByCountry[country] : undefined;
   if (raw !== undefined) {
     // Popularity breaks ties among items the model knows nothing about (β ≥ 1e-3), and is the
@@ -381,7 +463,7 @@ export async function rankForReceiver(
     for (let i = 0; i < n; i++) scores[i] = 0.5 * snapshot.popularity[i];
     countryRank.forEach((i, r) => (scores[i] = 1 + 1 / (r + 1)));
   } else {
-    if (scratch && snapshot.popularity.length < n) scores.fill(0);
+    if (snapshot.popularity.length < n) scores.fill(0);
     scores.set(snapshot.popularity);
   }
 
@@ -406,8 +488,9 @@ export async function rankForReceiver(
   const isNew = (i: number) => newItems.includes(i);
   for (const i of newItems) scores[i] += opt.newArrivalBoost;
 
-  const mask = eligibilityMask(snapshot, query, country, blocked, opt.prefilters, receiver.now, scratch?.mask);
-  const eligible = (i: number) => mask[i] === 1;
+  // Asked per item; the catalog-wide mask is built only for the stages that read one (scorer, exploration).
+  const eligibility = new EligibilityFilter(snapshot, query, country, blocked, opt.prefilters, receiver.now);
+  const eligible = (i: number) => eligibility.has(i);
 
   // Second stage: candidates → features → scorer, or ALS order with boosts plus content neighbours
   // when no scorer passed the gate (then no feature vector is built: only the neighbours are used).
@@ -424,7 +507,7 @@ export async function rankForReceiver(
     const f = scorer
       ? featurize(
           store,
-          { alsScores: raw, history, refTime: receiver.now, exclude, allowed: mask, popular: countryRank && countryRank.length ? countryRank : cols.popularTop, newItems, wishlist: [...boosted.keys()] },
+          { alsScores: raw, history, refTime: receiver.now, exclude, allowed: eligibility.mask(buffers.mask), popular: countryRank && countryRank.length ? countryRank : cols.popularTop, newItems, wishlist: [...boosted.keys()] },
           opt.candidates,
           embeddings,
         )
@@ -438,13 +521,10 @@ export async function rankForReceiver(
     if (scorer && f && f.candidates.length > 0) {
       mode = 'two-stage';
       const probs = await (opt.scoreRows ?? ((x: Float32Array) => tsScoreRows(scorer, x)))(f.x, f.candidates.length, snapshot);
-      const isCand = new Uint8Array(n);
-      f.candidates.forEach((c, r) => {
-        isCand[c.index] = 1;
-        scores[c.index] = 3 + probs[r] + (boosted.has(c.index) ? opt.wishlistBoost : 0);
-      });
-      // Non-candidates stay below every candidate but keep their order (promoted backfill).
-      for (let i = 0; i < n; i++) if (!isCand[i]) scores[i] -= 10;
+      // Non-candidates stay below every candidate but keep their order (promoted backfill); the
+      // candidates' scores are then overwritten.
+      for (let i = 0; i < n; i++) scores[i] -= 10;
+      f.candidates.forEach((c, r) => (scores[c.index] = 3 + probs[r] + (boosted.has(c.index) ? opt.wishlistBoost : 0)));
       // The reserved slots hold for never-interacted look-alikes the scorer ranks lower.
       const cold = [...content.values()].filter((c) => snapshot.items[c.index].interactionCount === 0);
       slotLookAlikes(scores, cold, eligible, opt.lookAlikeSlot, opt.lookAlikeGap);
@@ -458,7 +538,9 @@ export async function rankForReceiver(
     }
   }
 
-  reserveExplorationSlots(scores, newItems, mask, query.num, opt.explorationShare);
+  if (explorationSlots(query.num, opt.explorationShare) > 0 && newItems.length > 0) {
+    reserveExplorationSlots(scores, newItems, eligibility.mask(buffers.mask), query.num, opt.explorationShare);
+  }
   let selectScores = scores;
   if (opt.diversity > 0) {
     const pool = Array.from(topK(scores, Math.max(3 * query.num, 30), (i) => !eligible(i)).indices);
@@ -475,7 +557,7 @@ export async function rankForReceiver(
     selectScores = Float32Array.from(scores, (v) => v - 1e6);
     order.forEach((i, pos) => (selectScores[i] = order.length - pos));
   }
-  const { indices, promotedShortfall } = selectWithPromotedMinimum(selectScores, query.num, query.minPromoted, mask, cols.promoted);
+  const { indices, promotedShortfall } = selectWithPromotedMinimum(selectScores, query.num, query.minPromoted, eligibility, cols.promoted);
 
   const countrySet = new Set(countryRank ?? []);
   let knownNorms: Float64Array | undefined;
