@@ -223,42 +223,55 @@ export function topKFilteredPair(
   also: Uint8Array,
 ): [{ indices: Int32Array; scores: Float32Array }, { indices: Int32Array; scores: Float32Array }] {
   const n = scores.length;
-  const pair = new FilteredPair(Math.max(0, Math.min(k | 0, n)), Math.max(0, Math.min(kAlso | 0, n)), allowed, also);
+  const heads = new TwoHeads(Math.min(k | 0, n), Math.min(kAlso | 0, n), allowed, also);
   // The loop holds one comparison against the lower threshold; the rest lives out of line, so
   // the common case (rejected) stays a tight loop.
-  let thr = pair.threshold();
+  let thr = heads.threshold();
   for (let i = 0; i < n; i++) {
     const s = scores[i];
-    if (s > thr) thr = pair.consider(s, i);
+    if (s > thr) thr = heads.consider(s, i);
   }
-  return [pair.a.drain(), pair.b.drain()];
+  return [heads.best(), heads.bestAlso()];
 }
 
-/** The two heads of {@link topKFilteredPair}: overall (`a`) and among `also` (`b`). */
-class FilteredPair {
-  readonly a: BoundedHeap;
-  readonly b: BoundedHeap;
-  // Entry thresholds as in topKAllowedPair: −∞ while a heap fills (NaN and −∞ never enter), then
-  // its root's score (an equal score loses to the kept lower index); +∞ for a zero-size heap.
+/**
+ * The two heads of a selection: the k best allowed items, and the kAlso best allowed items that
+ * are also in `also`, fed either by a pass in index order ({@link consider}, guarded by
+ * {@link threshold}) or in any order ({@link offerLate}). Items marked in `late` are skipped by
+ * the pass: their final score is known only after it, and they are offered late.
+ * Order: score desc, ties to the lower index; NaN and −∞ never enter.
+ */
+export class TwoHeads {
+  private readonly a: BoundedHeap;
+  private readonly b: BoundedHeap;
+  // Entry thresholds for the in-order pass: −∞ while a heap fills, then its root's score (an equal
+  // score loses to the kept lower index); +∞ for a zero-size heap.
   private thrA: number;
   private thrB: number;
 
-  constructor(k: number, kAlso: number, private readonly allowed: IndexFilter, private readonly also: Uint8Array) {
-    this.a = new BoundedHeap(k);
-    this.b = new BoundedHeap(kAlso);
-    this.thrA = k > 0 ? -Infinity : Infinity;
-    this.thrB = kAlso > 0 ? -Infinity : Infinity;
+  constructor(
+    k: number,
+    kAlso: number,
+    private readonly allowed: IndexFilter,
+    private readonly also: Uint8Array,
+    private readonly late?: Uint8Array,
+  ) {
+    this.a = new BoundedHeap(Math.max(0, k | 0));
+    this.b = new BoundedHeap(Math.max(0, kAlso | 0));
+    this.thrA = this.a.cap > 0 ? -Infinity : Infinity;
+    this.thrB = this.b.cap > 0 ? -Infinity : Infinity;
   }
 
+  /** Only items scoring above this can enter a head during the in-order pass. */
   threshold(): number {
     return this.thrA < this.thrB ? this.thrA : this.thrB;
   }
 
-  /** Offers item i (score s above the lower threshold) to the heads it qualifies for; returns the new lower threshold. */
+  /** In-order pass: offers item i (score s above {@link threshold}); returns the new threshold. */
   consider(s: number, i: number): number {
     const toA = s > this.thrA;
     const toB = s > this.thrB && this.also[i] !== 0;
-    if ((toA || toB) && this.allowed.has(i)) {
+    if ((toA || toB) && (this.late === undefined || this.late[i] === 0) && this.allowed.has(i)) {
       if (toA) {
         this.a.offer(s, i);
         if (this.a.size === this.a.cap) this.thrA = this.a.hs[0];
@@ -270,4 +283,31 @@ class FilteredPair {
     }
     return this.threshold();
   }
+
+  /** Offers item i in any order (after the pass); each item at most once. */
+  offerLate(s: number, i: number): void {
+    if (!(s > -Infinity)) return;
+    // The filter (scattered column reads) only for items that would enter a head.
+    const toA = beatsRoot(this.a, s, i);
+    const toB = beatsRoot(this.b, s, i) && this.also[i] !== 0;
+    if (!(toA || toB) || !this.allowed.has(i)) return;
+    if (toA) this.a.offer(s, i);
+    if (toB) this.b.offer(s, i);
+  }
+
+  /** The first head, best first (empties it). */
+  best(): { indices: Int32Array; scores: Float32Array } {
+    return this.a.drain();
+  }
+
+  /** The second head, best first (empties it). */
+  bestAlso(): { indices: Int32Array; scores: Float32Array } {
+    return this.b.drain();
+  }
+}
+
+/** Whether (s, i) would enter the heap in any order: it has room, or (s, i) beats the root. */
+function beatsRoot(h: BoundedHeap, s: number, i: number): boolean {
+  if (h.cap === 0) return false;
+  return h.size < h.cap || s > h.hs[0] || (s === h.hs[0] && i < h.hi[0]);
 }

@@ -99,11 +99,63 @@ export function recencyPopularity(
  */
 export function blendWithPopularity(raw: Float32Array, popularity: Float32Array, beta: number, out: Float32Array): Float32Array {
   const n = out.length;
-  let max = 0;
-  for (let i = 0; i < n; i++) max = Math.max(max, raw[i]);
-  const scale = max > 0 ? 1 / max : 1;
+  const scale = blendScale(raw, n);
   for (let i = 0; i < n; i++) out[i] = raw[i] * scale + beta * popularity[i];
   return out;
+}
+
+/** The factor {@link blendWithPopularity} scales the first n raw scores by: 1 / max when one is positive, else 1. */
+export function blendScale(raw: Float32Array, n: number): number {
+  // Four independent maxima (the loop is latency-bound on one); Math.max is exact in any order, NaN included.
+  let m0 = 0;
+  let m1 = 0;
+  let m2 = 0;
+  let m3 = 0;
+  const n4 = n - (n % 4);
+  let i = 0;
+  for (; i < n4; i += 4) {
+    m0 = Math.max(m0, raw[i]);
+    m1 = Math.max(m1, raw[i + 1]);
+    m2 = Math.max(m2, raw[i + 2]);
+    m3 = Math.max(m3, raw[i + 3]);
+  }
+  for (; i < n; i++) m0 = Math.max(m0, raw[i]);
+  const max = Math.max(Math.max(m0, m1), Math.max(m2, m3));
+  return max > 0 ? 1 / max : 1;
+}
+
+/** Item i's score in {@link blendWithPopularity}'s output (float32), given its {@link blendScale}. */
+export function blendedScore(raw: Float32Array, popularity: Float32Array, beta: number, scale: number, i: number): number {
+  return Math.fround(raw[i] * scale + beta * popularity[i]);
+}
+
+/** Takes scores in index order; only those above `threshold()` are offered, and `consider` returns the new threshold. */
+export interface ScoreSink {
+  threshold(): number;
+  consider(s: number, i: number): number;
+}
+
+/**
+ * {@link blendWithPopularity}'s first n scores handed to `sink` in index order (those above its
+ * threshold) without being stored: serving selects from the blend in the pass that computes it.
+ * Items marked in `bonus.mask` get `bonus.add` added first (float32, as `scores[i] += add` would).
+ */
+export function streamBlended(
+  raw: Float32Array,
+  popularity: Float32Array,
+  beta: number,
+  scale: number,
+  n: number,
+  sink: ScoreSink,
+  bonus: { mask: Uint8Array; add: number },
+): void {
+  const { mask, add } = bonus;
+  let thr = sink.threshold();
+  for (let i = 0; i < n; i++) {
+    let s = Math.fround(raw[i] * scale + beta * popularity[i]);
+    if (mask[i] !== 0) s = Math.fround(s + add);
+    if (s > thr) thr = sink.consider(s, i);
+  }
 }
 
 /** Number of distinct users per item (column nonzeros of R): the classic popularity baseline. */

@@ -13,15 +13,15 @@
 import { foldInUser } from '../factorization/als.js';
 import { neighbourScores, strongestContributor } from '../factorization/ease.js';
 import { decayedStrengths, summarizeUserEvents, type InteractionSettings, DEFAULT_INTERACTION_SETTINGS } from '../domain/interactions.js';
-import type { ModelSnapshot, SnapshotItem } from '../snapshot/model-snapshot.js';
-import { dotScores, topK, topKAllowedPair, topKFilteredPair, type IndexFilter } from '../numeric/topk.js';
+import type { ItemColumns, ModelSnapshot, SnapshotItem } from '../snapshot/model-snapshot.js';
+import { dotScores, topK, topKAllowedPair, topKFilteredPair, TwoHeads, type IndexFilter } from '../numeric/topk.js';
 import type { InteractionEvent, RecommendationQuery, UserProfile } from '../domain/types.js';
 import { contentNeighbours, DEFAULT_CANDIDATE_OPTIONS, type CandidateOptions } from './candidates.js';
 import { contentCosine, distinctRecentFirst, SOURCE } from './features.js';
 import { scoreRows as tsScoreRows } from './scorer.js';
 import { featurize } from './two-stage.js';
 import { mmrOrder } from './diversity.js';
-import { blendWithPopularity } from './popularity.js';
+import { blendedScore, blendScale, blendWithPopularity, streamBlended } from './popularity.js';
 import { explorationSlots, reserveExplorationSlots } from './new-arrivals.js';
 
 /**
@@ -266,13 +266,28 @@ export function selectWithPromotedMinimum(
   const asMask = (m: ((i: number) => boolean) | Uint8Array): Uint8Array =>
     m instanceof Uint8Array ? m : Uint8Array.from({ length: scores.length }, (_, i) => (m(i) ? 1 : 0));
   const promotedMask = asMask(promoted);
-  const isPromoted = (i: number) => promotedMask[i] === 1;
   // Both heads (overall, promoted) in one catalog-wide pass; an IndexFilter is asked only about
   // items whose score would enter a head.
   const [bestTop, promotedTop] =
     typeof eligible === 'object' && !(eligible instanceof Uint8Array)
       ? topKFilteredPair(scores, num, Math.max(minPromoted, 0), eligible, promotedMask)
       : topKAllowedPair(scores, num, Math.max(minPromoted, 0), asMask(eligible), promotedMask);
+  return withPromotedMinimum(scores, num, minPromoted, bestTop, promotedTop, promotedMask);
+}
+
+/**
+ * The promoted guarantee over the two heads of a selection (the `num` best eligible items, the
+ * `minPromoted` best eligible promoted ones): the best promoted items replace the worst-scored others.
+ */
+export function withPromotedMinimum(
+  scores: Float32Array,
+  num: number,
+  minPromoted: number,
+  bestTop: { indices: Int32Array },
+  promotedTop: { indices: Int32Array },
+  promotedMask: Uint8Array,
+): { indices: number[]; promotedShortfall: number } {
+  const isPromoted = (i: number) => promotedMask[i] === 1;
   const best = Array.from(bestTop.indices);
   const bestPromoted = Array.from(promotedTop.indices);
   const promotedShortfall = Math.max(0, minPromoted - bestPromoted.length);
@@ -366,11 +381,49 @@ interface ContentCandidate {
   similarity: number;
 }
 
-/** One request's catalog-wide buffers: the kernel's raw scores, the ranked scores, the eligibility mask. */
+/**
+ * createdAt and interactionCount in newest-first order, per snapshot: the new-arrival scan then reads
+ * them in sequence (thousands of random reads into the catalog-order columns cost ~0.2 ms at 100k).
+ */
+const byAgeColumns = new WeakMap<ItemColumns, { createdAt: Float64Array; interactionCount: Int32Array }>();
+function newestFirstColumns(cols: ItemColumns): { createdAt: Float64Array; interactionCount: Int32Array } {
+  let c = byAgeColumns.get(cols);
+  if (!c) {
+    const order = cols.newestFirst;
+    c = { createdAt: new Float64Array(order.length), interactionCount: new Int32Array(order.length) };
+    for (let k = 0; k < order.length; k++) {
+      c.createdAt[k] = cols.createdAt[order[k]];
+      c.interactionCount[k] = cols.interactionCount[order[k]];
+    }
+    byAgeColumns.set(cols, c);
+  }
+  return c;
+}
+
+/**
+ * The new arrivals as a mask (1 = new), for the fused pass. The list changes only when the age
+ * cut-off passes an item's creation time, so one mask per snapshot is kept for the latest list and
+ * rebuilt (a new array: a request still holding the old one keeps it) when the list differs.
+ */
+const newArrivalMasks = new WeakMap<ItemColumns, { items: readonly number[]; mask: Uint8Array }>();
+function newArrivalMask(cols: ItemColumns, newItems: readonly number[]): Uint8Array {
+  const cached = newArrivalMasks.get(cols);
+  if (cached && cached.items.length === newItems.length && cached.items.every((v, k) => v === newItems[k])) return cached.mask;
+  const mask = new Uint8Array(cols.newestFirst.length);
+  for (const i of newItems) mask[i] = 1;
+  newArrivalMasks.set(cols, { items: [...newItems], mask });
+  return mask;
+}
+
+/**
+ * One request's catalog-wide buffers: the kernel's raw scores, the ranked scores, the eligibility
+ * mask, and the marks of the items the fused pass leaves for later (all zeros between requests).
+ */
 interface RequestBuffers {
   raw: Float32Array;
   scores: Float32Array;
   mask: Uint8Array;
+  late: Uint8Array;
 }
 
 /**
@@ -383,7 +436,7 @@ const MAX_POOLED_BUFFERS = 4;
 
 function takeBuffers(snapshot: ModelSnapshot, n: number): RequestBuffers {
   const b = bufferPools.get(snapshot)?.pop();
-  return b && b.scores.length === n ? b : { raw: new Float32Array(n), scores: new Float32Array(n), mask: new Uint8Array(n) };
+  return b && b.scores.length === n ? b : { raw: new Float32Array(n), scores: new Float32Array(n), mask: new Uint8Array(n), late: new Uint8Array(n) };
 }
 
 function returnBuffers(snapshot: ModelSnapshot, b: RequestBuffers): void {
@@ -417,11 +470,10 @@ export async function rankForReceiver(
   options: Partial<RankingOptions> = {},
 ): Promise<Ranking> {
   const buffers = takeBuffers(snapshot, snapshot.items.length);
-  try {
-    return await rankWithBuffers(snapshot, receiver, query, options, buffers);
-  } finally {
-    returnBuffers(snapshot, buffers);
-  }
+  const ranking = await rankWithBuffers(snapshot, receiver, query, options, buffers);
+  // Only after a completed request: a failed one may leave marks in `late`, so its set is dropped.
+  returnBuffers(snapshot, buffers);
+  return ranking;
 }
 
 async function rankWithBuffers(
@@ -453,40 +505,28 @@ async function rankWithBuffers(
   // it passed the gate.
   const store = snapshot.featureStore?.nItems === n ? snapshot.featureStore : undefined;
   const scorer = store && snapshot.manifest.ranking?.mode === 'two-stage' ? snapshot.scorer : undefined;
-  const scores = buffers.scores;
   const countryRank = country ? snapshot.popularByCountry[country] : undefined;
-  if (raw !== undefined) {
-    // Popularity breaks ties among items the model knows nothing about (β ≥ 1e-3), and is the
-    // trending prior the selection may have chosen (β, `manifest.model.popularityBlend`).
-    blendWithPopularity(raw, snapshot.popularity, Math.max(1e-3, snapshot.manifest.model?.popularityBlend ?? 0), scores);
-  } else if (countryRank && countryRank.length > 0) {
-    for (let i = 0; i < n; i++) scores[i] = 0.5 * snapshot.popularity[i];
-    countryRank.forEach((i, r) => (scores[i] = 1 + 1 / (r + 1)));
-  } else {
-    if (snapshot.popularity.length < n) scores.fill(0);
-    scores.set(snapshot.popularity);
-  }
 
+  // Everything that decides which items get boosts is known before any score is computed: the
+  // common request can then blend and select in one pass (see `fused` below).
   const boosted = new Map<number, string[]>();
   for (const [id, s] of summaries) {
     const i = snapshot.itemIndex.get(id);
     if (i === undefined || s.owned || !(s.wishlisted || s.inCart)) continue;
-    scores[i] += opt.wishlistBoost + 1;
     boosted.set(i, [s.wishlisted ? 'on_wishlist' : 'in_cart']);
   }
   const cols = snapshot.columns;
   const newSince = receiver.now - opt.newArrivalDays * DAY_MS;
   // New arrivals, newest first, read off the per-snapshot order instead of scanning the catalog.
   const newItems: number[] = [];
-  const { newestFirst, createdAt, interactionCount } = cols;
+  const { newestFirst } = cols;
+  const byAge = newestFirstColumns(cols);
   for (let k = 0; k < newestFirst.length; k++) {
-    const i = newestFirst[k];
-    if (createdAt[i] < newSince) break;
-    if (interactionCount[i] <= opt.newArrivalMaxInteractions) newItems.push(i);
+    if (byAge.createdAt[k] < newSince) break;
+    if (byAge.interactionCount[k] <= opt.newArrivalMaxInteractions) newItems.push(newestFirst[k]);
   }
   // Asked only for the returned items: a linear scan beats building a Set of thousands of new arrivals.
   const isNew = (i: number) => newItems.includes(i);
-  for (const i of newItems) scores[i] += opt.newArrivalBoost;
 
   // Asked per item; the catalog-wide mask is built only for the stages that read one (scorer, exploration).
   const eligibility = new EligibilityFilter(snapshot, query, country, blocked, opt.prefilters, receiver.now);
@@ -496,6 +536,7 @@ async function rankWithBuffers(
   // when no scorer passed the gate (then no feature vector is built: only the neighbours are used).
   let mode: 'two-stage' | 'als' = 'als';
   const content = new Map<number, ContentCandidate>();
+  let f: ReturnType<typeof featurize> | undefined;
   if (store) {
     const history: { item: number; timestamp: number }[] = [];
     for (const [id, s] of summaries) {
@@ -504,7 +545,7 @@ async function rankWithBuffers(
     }
     const exclude = (i: number) => !eligible(i);
     const embeddings = { embeddings: snapshot.embeddings, itemIds: cols.ids, itemIndex: snapshot.itemIndex };
-    const f = scorer
+    f = scorer
       ? featurize(
           store,
           { alsScores: raw, history, refTime: receiver.now, exclude, allowed: eligibility.mask(buffers.mask), popular: countryRank && countryRank.length ? countryRank : cols.popularTop, newItems, wishlist: [...boosted.keys()] },
@@ -518,46 +559,100 @@ async function rankWithBuffers(
       const recentItems = distinctRecentFirst(history, n).map((h) => h.item);
       for (const [i, near] of contentNeighbours({ nItems: n, recentItems, exclude, ...embeddings }, opt.candidates)) content.set(i, { index: i, ...near });
     }
-    if (scorer && f && f.candidates.length > 0) {
+  }
+  const twoStage = scorer !== undefined && f !== undefined && f.candidates.length > 0;
+  // Never-interacted look-alikes: ALS cannot place them, so they get reserved slots.
+  const cold = [...content.values()].filter((c) => snapshot.items[c.index].interactionCount === 0);
+  const exploring = explorationSlots(query.num, opt.explorationShare) > 0 && newItems.length > 0;
+
+  const scores = buffers.scores;
+  const beta = Math.max(1e-3, snapshot.manifest.model?.popularityBlend ?? 0);
+  // The boosts, always in this order (their float32 sums depend on it): wishlist / cart, new
+  // arrivals, and in ALS order the content neighbours that have interactions.
+  const addBoosts = (): void => {
+    for (const i of boosted.keys()) scores[i] += opt.wishlistBoost + 1;
+    for (const i of newItems) scores[i] += opt.newArrivalBoost;
+    if (!twoStage) for (const c of content.values()) if (snapshot.items[c.index].interactionCount > 0) scores[c.index] += opt.contentBoost * c.similarity;
+  };
+  // The common request (model scores, ALS order, no look-alike slots, exploration or diversity)
+  // blends and selects in one pass over the catalog that stores no score: only the boosted items
+  // are scored ahead (blend, then boosts), skipped by the pass and offered after it. The other
+  // stages reorder the whole score vector first.
+  const fused = raw !== undefined && !twoStage && cold.length === 0 && !exploring && !(opt.diversity > 0);
+  let selection: { indices: number[]; promotedShortfall: number };
+  if (fused) {
+    const pop = snapshot.popularity;
+    const scale = blendScale(raw!, n);
+    const isNewArrival = newArrivalMask(cols, newItems);
+    // Wishlist / cart items and content neighbours are scored ahead (blend, then their boosts in
+    // the order above); new arrivals get their boost in the pass.
+    const late = buffers.late;
+    const lateItems: number[] = [];
+    for (const i of [...boosted.keys(), ...content.keys()]) {
+      if (late[i] === 1) continue;
+      late[i] = 1;
+      lateItems.push(i);
+      scores[i] = blendedScore(raw!, pop, beta, scale, i);
+      if (boosted.has(i)) scores[i] += opt.wishlistBoost + 1;
+      if (isNewArrival[i] === 1) scores[i] += opt.newArrivalBoost;
+      const c = content.get(i);
+      if (c && snapshot.items[i].interactionCount > 0) scores[i] += opt.contentBoost * c.similarity;
+    }
+    const heads = new TwoHeads(Math.min(query.num, n), Math.min(Math.max(query.minPromoted, 0), n), eligibility, cols.promoted, late);
+    // Popularity breaks ties among items the model knows nothing about (β ≥ 1e-3), and is the
+    // trending prior the selection may have chosen (β, `manifest.model.popularityBlend`).
+    streamBlended(raw!, pop, beta, scale, n, heads, { mask: isNewArrival, add: opt.newArrivalBoost });
+    for (const i of lateItems) {
+      late[i] = 0; // back to all zeros for the next request
+      heads.offerLate(scores[i], i);
+    }
+    const best = heads.best();
+    const bestPromoted = heads.bestAlso();
+    // Only the heads' scores are stored: the rest of `scores` is stale and never read.
+    best.indices.forEach((i, k) => (scores[i] = best.scores[k]));
+    bestPromoted.indices.forEach((i, k) => (scores[i] = bestPromoted.scores[k]));
+    selection = withPromotedMinimum(scores, query.num, query.minPromoted, best, bestPromoted, cols.promoted);
+  } else {
+    if (raw !== undefined) {
+      blendWithPopularity(raw, snapshot.popularity, beta, scores);
+    } else if (countryRank && countryRank.length > 0) {
+      for (let i = 0; i < n; i++) scores[i] = 0.5 * snapshot.popularity[i];
+      countryRank.forEach((i, r) => (scores[i] = 1 + 1 / (r + 1)));
+    } else {
+      if (snapshot.popularity.length < n) scores.fill(0);
+      scores.set(snapshot.popularity);
+    }
+    addBoosts();
+    if (twoStage) {
       mode = 'two-stage';
-      const probs = await (opt.scoreRows ?? ((x: Float32Array) => tsScoreRows(scorer, x)))(f.x, f.candidates.length, snapshot);
+      const probs = await (opt.scoreRows ?? ((x: Float32Array) => tsScoreRows(scorer!, x)))(f!.x, f!.candidates.length, snapshot);
       // Non-candidates stay below every candidate but keep their order (promoted backfill); the
       // candidates' scores are then overwritten.
       for (let i = 0; i < n; i++) scores[i] -= 10;
-      f.candidates.forEach((c, r) => (scores[c.index] = 3 + probs[r] + (boosted.has(c.index) ? opt.wishlistBoost : 0)));
-      // The reserved slots hold for never-interacted look-alikes the scorer ranks lower.
-      const cold = [...content.values()].filter((c) => snapshot.items[c.index].interactionCount === 0);
-      slotLookAlikes(scores, cold, eligible, opt.lookAlikeSlot, opt.lookAlikeGap);
-    } else {
-      const cold: ContentCandidate[] = [];
-      for (const c of content.values()) {
-        if (snapshot.items[c.index].interactionCount === 0) cold.push(c);
-        else scores[c.index] += opt.contentBoost * c.similarity;
-      }
-      slotLookAlikes(scores, cold, eligible, opt.lookAlikeSlot, opt.lookAlikeGap);
+      f!.candidates.forEach((c, r) => (scores[c.index] = 3 + probs[r] + (boosted.has(c.index) ? opt.wishlistBoost : 0)));
     }
+    // The reserved slots hold for never-interacted look-alikes the scorer ranks lower.
+    slotLookAlikes(scores, cold, eligible, opt.lookAlikeSlot, opt.lookAlikeGap);
+    if (exploring) reserveExplorationSlots(scores, newItems, eligibility.mask(buffers.mask), query.num, opt.explorationShare);
+    let selectScores = scores;
+    if (opt.diversity > 0) {
+      const pool = Array.from(topK(scores, Math.max(3 * query.num, 30), (i) => !eligible(i)).indices);
+      const emb = snapshot.embeddings;
+      const row = store?.embeddingRow;
+      const sim = (a: number, b: number): number => {
+        const ia = snapshot.items[a];
+        const ib = snapshot.items[b];
+        let s = ia.category && ia.category === ib.category ? 1 : 0;
+        if (row && row[a] >= 0 && row[b] >= 0) s = Math.max(s, contentCosine(emb, row[a], row[b]));
+        return s;
+      };
+      const order = mmrOrder(pool, (i) => scores[i], sim, opt.diversity);
+      selectScores = Float32Array.from(scores, (v) => v - 1e6);
+      order.forEach((i, pos) => (selectScores[i] = order.length - pos));
+    }
+    selection = selectWithPromotedMinimum(selectScores, query.num, query.minPromoted, eligibility, cols.promoted);
   }
-
-  if (explorationSlots(query.num, opt.explorationShare) > 0 && newItems.length > 0) {
-    reserveExplorationSlots(scores, newItems, eligibility.mask(buffers.mask), query.num, opt.explorationShare);
-  }
-  let selectScores = scores;
-  if (opt.diversity > 0) {
-    const pool = Array.from(topK(scores, Math.max(3 * query.num, 30), (i) => !eligible(i)).indices);
-    const emb = snapshot.embeddings;
-    const row = store?.embeddingRow;
-    const sim = (a: number, b: number): number => {
-      const ia = snapshot.items[a];
-      const ib = snapshot.items[b];
-      let s = ia.category && ia.category === ib.category ? 1 : 0;
-      if (row && row[a] >= 0 && row[b] >= 0) s = Math.max(s, contentCosine(emb, row[a], row[b]));
-      return s;
-    };
-    const order = mmrOrder(pool, (i) => scores[i], sim, opt.diversity);
-    selectScores = Float32Array.from(scores, (v) => v - 1e6);
-    order.forEach((i, pos) => (selectScores[i] = order.length - pos));
-  }
-  const { indices, promotedShortfall } = selectWithPromotedMinimum(selectScores, query.num, query.minPromoted, eligibility, cols.promoted);
+  const { indices, promotedShortfall } = selection;
 
   const countrySet = new Set(countryRank ?? []);
   let knownNorms: Float64Array | undefined;
