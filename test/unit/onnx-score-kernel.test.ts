@@ -77,6 +77,24 @@ describe('ONNX Runtime ScoreAll', () => {
     }
   });
 
+  it('writes into a given out array of the right length (both modes, and the JS fallback), else returns its own', async () => {
+    const f = 8;
+    const Y = rand(40 * f, 31);
+    const u = rand(f, 32);
+    const small = createOnnxScoreAll({ minItems: 1000 });
+    for (const k of [...kernels, small]) {
+      const out = new Float32Array(40).fill(Number.NaN);
+      const got = await k(Y, f, u, out);
+      expect(got).toBe(out);
+      expect(maxAbsDiff(out, dotScores(Y, f, u))).toBeLessThan(1e-5);
+      const wrong = new Float32Array(39);
+      const own = await k(Y, f, u, wrong);
+      expect(own).not.toBe(wrong);
+      expect(own).toHaveLength(40);
+    }
+    await small.release();
+  });
+
   it('falls back to the JS loop below minItems (the very same numbers)', async () => {
     const k = createOnnxScoreAll({ minItems: 1000 });
     const Y = rand(100 * 8, 21);

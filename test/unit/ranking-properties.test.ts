@@ -4,7 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { eligibilityMask, isEligible, rankForReceiver, selectWithPromotedMinimum, type ScoreAll } from '../../functions/core/ranking/recommend.js';
+import { EligibilityFilter, eligibilityMask, isEligible, jsScoreAll, passesPrefilters, rankForReceiver, selectWithPromotedMinimum, type ScoreAll } from '../../functions/core/ranking/recommend.js';
+import { blendWithPopularity } from '../../functions/core/ranking/popularity.js';
+import { summarizeUserEvents } from '../../functions/core/domain/interactions.js';
 import { dotScores } from '../../functions/core/numeric/topk.js';
 import { syntheticCatalog } from '../../bench/support/synthetic.js';
 import { buildItemColumns } from '../../functions/core/snapshot/model-snapshot.js';
@@ -177,5 +179,85 @@ describe('rankForReceiver scratch buffers', () => {
     const concurrent = await Promise.all(users.map(rank));
     expect(concurrent).toEqual(sequential);
     expect(sequential.some((r) => r.personalized) && sequential.some((r) => !r.personalized)).toBe(true);
+  });
+});
+
+describe('fused ranking path', () => {
+  const DAY = 86_400_000;
+  const caseArb = fc.record({
+    seed: fc.integer({ min: 1, max: 1_000_000 }),
+    n: fc.integer({ min: 40, max: 400 }),
+    user: fc.nat(19),
+    num: fc.integer({ min: 1, max: 30 }),
+    minPromoted: fc.integer({ min: 0, max: 6 }),
+    minPrice: fc.option(fc.integer({ min: 0, max: 150 }), { nil: undefined }),
+    maxPrice: fc.option(fc.integer({ min: 20, max: 320 }), { nil: undefined }),
+    category: fc.option(fc.constantFrom('bag', 'hat', 'watch'), { nil: undefined }),
+    country: fc.option(fc.constantFrom('ES', 'FR', 'MX'), { nil: undefined }),
+    prefilterMax: fc.option(fc.integer({ min: 30, max: 300 }), { nil: undefined }),
+    emptyHistory: fc.boolean(),
+  });
+
+  it('returns the lists of a slow reference (full sort over isEligible) on random snapshots and filters', async () => {
+    await fc.assert(
+      fc.asyncProperty(caseArb, async (c) => {
+        const cat = syntheticCatalog(c.n, 8, { seed: c.seed, nUsers: 20 });
+        const { snapshot } = cat;
+        const now = Date.UTC(2025, 0, 1);
+        const u = cat.users[c.user];
+        const history = c.emptyHistory ? [] : cat.history.get(u.id)!;
+        const query = { userId: u.id, num: c.num, minPromoted: c.minPromoted, minPrice: c.minPrice, maxPrice: c.maxPrice, category: c.category, country: c.country };
+        const prefilters = { maxPrice: c.prefilterMax };
+        let raw: Float32Array | undefined;
+        const scoreAll: ScoreAll = async (y, f, v, out) => {
+          const r = await jsScoreAll(y, f, v, out);
+          raw = Float32Array.from(r);
+          return r;
+        };
+        const got = await rankForReceiver(snapshot, { history, profile: u, now }, query, { scoreAll, prefilters });
+
+        // Reference, from the contract: blended model scores (or popularity), boosts, the filters item by item, a full sort.
+        const n = snapshot.items.length;
+        const scores = new Float32Array(n);
+        const countryRank = snapshot.popularByCountry[c.country ?? u.country!];
+        if (raw) blendWithPopularity(raw, snapshot.popularity, 1e-3, scores);
+        else {
+          for (let i = 0; i < n; i++) scores[i] = 0.5 * snapshot.popularity[i];
+          countryRank.forEach((i, r) => (scores[i] = 1 + 1 / (r + 1)));
+        }
+        const summaries = summarizeUserEvents(history);
+        const blocked = new Set(u.blacklist);
+        for (const [id, s] of summaries) if (s.owned) blocked.add(id);
+        for (const [id, s] of summaries) if (!s.owned && (s.wishlisted || s.inCart)) scores[snapshot.itemIndex.get(id)!] += 0.5 + 1;
+        snapshot.items.forEach((it, i) => {
+          if (it.createdAt >= now - 14 * DAY && it.interactionCount <= 2) scores[i] += 0.05;
+        });
+        const eligible = snapshot.items.map(
+          (it) => isEligible(it, query, c.country ?? u.country, blocked) && passesPrefilters(it, prefilters, now),
+        );
+        const want = referenceSelect(Array.from(scores), c.num, c.minPromoted, eligible, snapshot.items.map((it) => it.promoted));
+
+        expect(got.personalized).toBe(raw !== undefined);
+        expect(got.items.map((r) => r.index)).toEqual(want.indices);
+        expect(got.promotedShortfall).toBe(want.promotedShortfall);
+        expect(got.items.map((r) => r.score)).toEqual(want.indices.map((i) => Number(scores[i].toFixed(6))));
+      }),
+      { numRuns: Number(process.env.FC_RUNS ?? 300), seed: process.env.FC_SEED ? Number(process.env.FC_SEED) : 20261125 },
+    );
+  });
+
+  it('asks the per-item eligibility what the catalog mask says', () => {
+    fc.assert(
+      fc.property(caseArb, (c) => {
+        const { snapshot, users } = syntheticCatalog(c.n, 4, { seed: c.seed, nUsers: 20 });
+        const blocked = new Set([...users[c.user].blacklist, snapshot.items[c.seed % c.n].id]);
+        const q = { minPrice: c.minPrice, maxPrice: c.maxPrice, category: c.category };
+        const filter = new EligibilityFilter(snapshot, q, c.country, blocked, { maxPrice: c.prefilterMax }, 0);
+        const mask = eligibilityMask(snapshot, q, c.country, blocked, { maxPrice: c.prefilterMax }, 0);
+        expect(snapshot.items.map((_, i) => (filter.has(i) ? 1 : 0))).toEqual(Array.from(mask));
+        expect(Array.from(filter.mask())).toEqual(Array.from(mask));
+      }),
+      { numRuns: 100, seed: 20261126 },
+    );
   });
 });

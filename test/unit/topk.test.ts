@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { dotScores, topK, topKAllowed, topKAllowedPair, topKBySort } from '../../functions/core/numeric/topk.js';
+import { dotScores, topK, topKAllowed, topKAllowedPair, topKBySort, topKFilteredPair, TwoHeads } from '../../functions/core/numeric/topk.js';
 
 describe('topK', () => {
   it('returns descending scores with ties broken by lower index', () => {
@@ -67,6 +67,56 @@ describe('topKAllowedPair', () => {
         },
       ),
       { numRuns: Number(process.env.FC_RUNS ?? 500), seed: process.env.FC_SEED ? Number(process.env.FC_SEED) : 20261123 },
+    );
+  });
+});
+
+describe('topKFilteredPair and TwoHeads', () => {
+  const score = fc.oneof(fc.constantFrom(NaN, Infinity, -Infinity, 0, 1, 1), fc.float({ noNaN: true, min: -5, max: 5 }));
+  const rowsArb = fc.array(fc.tuple(score, fc.boolean(), fc.boolean(), fc.boolean()), { maxLength: 60 });
+  const masks = (rows: [number, boolean, boolean, boolean][]) => ({
+    s: Float32Array.from(rows.map((r) => r[0])),
+    allowed: Uint8Array.from(rows.map((r) => (r[1] ? 1 : 0))),
+    also: Uint8Array.from(rows.map((r) => (r[2] ? 1 : 0))),
+    late: Uint8Array.from(rows.map((r) => (r[3] ? 1 : 0))),
+  });
+  const runs = { numRuns: Number(process.env.FC_RUNS ?? 500), seed: process.env.FC_SEED ? Number(process.env.FC_SEED) : 20261124 };
+
+  it('the per-item filter gives what the mask gives (NaN, ±∞, ties)', () => {
+    fc.assert(
+      fc.property(rowsArb, fc.integer({ min: -1, max: 70 }), fc.integer({ min: -1, max: 70 }), (rows, k, kAlso) => {
+        const { s, allowed, also } = masks(rows);
+        const asked: number[] = [];
+        const filter = { has: (i: number) => (asked.push(i), allowed[i] === 1) };
+        const [a, b] = topKFilteredPair(s, k, kAlso, filter, also);
+        const [ra, rb] = topKAllowedPair(s, k, kAlso, allowed, also);
+        expect(Array.from(a.indices)).toEqual(Array.from(ra.indices));
+        expect(Array.from(a.scores)).toEqual(Array.from(ra.scores));
+        expect(Array.from(b.indices)).toEqual(Array.from(rb.indices));
+        expect(Array.from(b.scores)).toEqual(Array.from(rb.scores));
+        expect(new Set(asked).size).toBe(asked.length); // each item asked at most once
+      }),
+      runs,
+    );
+  });
+
+  it('items left for later and offered in any order end where an in-order pass puts them', () => {
+    fc.assert(
+      fc.property(rowsArb, fc.integer({ min: 0, max: 70 }), fc.integer({ min: 0, max: 70 }), fc.integer(), (rows, k, kAlso, shuffleSeed) => {
+        const { s, allowed, also, late } = masks(rows);
+        const filter = { has: (i: number) => allowed[i] === 1 };
+        const heads = new TwoHeads(Math.min(k, s.length), Math.min(kAlso, s.length), filter, also, late);
+        let thr = heads.threshold();
+        for (let i = 0; i < s.length; i++) if (s[i] > thr) thr = heads.consider(s[i], i);
+        const lateItems = [...late.keys()].filter((i) => late[i] === 1);
+        // A deterministic shuffle of the late items.
+        lateItems.sort((x, y) => ((x * 7919 + shuffleSeed) % 101) - ((y * 7919 + shuffleSeed) % 101) || x - y);
+        for (const i of lateItems) heads.offerLate(s[i], i);
+        const [ra, rb] = topKAllowedPair(s, k, kAlso, allowed, also);
+        expect(Array.from(heads.best().indices)).toEqual(Array.from(ra.indices));
+        expect(Array.from(heads.bestAlso().indices)).toEqual(Array.from(rb.indices));
+      }),
+      runs,
     );
   });
 });
