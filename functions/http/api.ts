@@ -106,6 +106,12 @@ export function apiHandler(routes: Record<string, RouteHandler>, logger?: () => 
         }
         // The app may omit content-type; JSON is the only body this API takes.
         await bodyParser.before!(request as never);
+        const bad = prototypeKeyPath(request.event.body);
+        if (bad !== undefined) {
+          throw new InvalidInput(`Invalid body: ${bad}: the keys __proto__, constructor and prototype are not allowed`, [
+            { path: bad, message: 'key not allowed' },
+          ]);
+        }
       },
     })
     .use({
@@ -113,6 +119,24 @@ export function apiHandler(routes: Record<string, RouteHandler>, logger?: () => 
         request.response = errorResponse(request.error, containerLogger(logger));
       },
     });
+}
+
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * The path of the first `__proto__` / `constructor` / `prototype` key anywhere in a parsed JSON
+ * body, or undefined. Such keys would be dropped silently by object spreads or break the DynamoDB
+ * marshaller; refusing them keeps what is stored equal to what was sent.
+ */
+export function prototypeKeyPath(value: unknown, path: string[] = []): string | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  for (const key of Object.keys(value)) {
+    const here = [...path, key];
+    if (PROTOTYPE_KEYS.has(key)) return here.join('.');
+    const inner = prototypeKeyPath((value as Record<string, unknown>)[key], here);
+    if (inner !== undefined) return inner;
+  }
+  return undefined;
 }
 
 /** Parses `value` with a zod schema, turning failures into InvalidInput with per-field details. */
@@ -173,4 +197,11 @@ export const intString = z
 export const countryCode = z.string().trim().regex(/^[A-Za-z]{2}$/, 'must be a 2-letter country code').transform((c) => c.toUpperCase());
 
 /** Path ids: printable, bounded, no slashes (they come from path segments anyway). */
-export const idString = z.string().trim().min(1).max(128).regex(/^[\w.:@-]+$/, 'must contain only letters, digits and . _ : @ -');
+export const idString = z
+  .string()
+  .trim()
+  .min(1)
+  .max(128)
+  .regex(/^[\w.:@-]+$/, 'must contain only letters, digits and . _ : @ -')
+  // Ids become S3 key segments (images/{productId}/…): a `..` segment would climb out of the prefix.
+  .refine((id) => !id.includes('..'), 'must not contain ".."');

@@ -79,3 +79,6 @@ export interface RecommendationQuery {
   country?: string;
   category?: string;
 }
+
+/** How far ahead of the server's clock an event's timestamp may be (device clocks drift; a 2099 event would stay fresh forever). */
+export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
