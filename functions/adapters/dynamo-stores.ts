@@ -15,7 +15,7 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import type { CatalogStore, InteractionStore, ProductListQuery, UserStore } from '../core/domain/ports.js';
+import type { CatalogStore, EmbeddingUpdate, InteractionStore, ProductListQuery, UserStore } from '../core/domain/ports.js';
 import type { InteractionEvent, Product, UserProfile } from '../core/domain/types.js';
 import { ConflictError, InvalidInput, NotFound } from '../core/domain/errors.js';
 import { creditedUser } from '../core/domain/interactions.js';
@@ -90,7 +90,7 @@ export class DynamoCatalogStore implements CatalogStore {
 
   async setEmbeddings(
     id: string,
-    update: { image_embedding?: number[]; text_embedding?: number[]; embedding_version: string },
+    update: EmbeddingUpdate,
   ): Promise<void> {
     const now = Date.now();
     const names: Record<string, string> = { '#id': 'id', '#ev': 'embedding_version', '#cd': CHANGES_INDEX.partitionKey, '#ca': CHANGES_INDEX.sortKey };
@@ -106,20 +106,31 @@ export class DynamoCatalogStore implements CatalogStore {
       values[':te'] = update.text_embedding;
       sets.push('#te = :te');
     }
+    let condition = 'attribute_exists(#id)';
+    if (update.images) {
+      names['#im'] = 'images';
+      names['#ua'] = 'updatedAt';
+      values[':im'] = update.images.next;
+      values[':readAt'] = update.images.ifUpdatedAt;
+      sets.push('#im = :im');
+      // Not replaced by a PUT since it was read (every PUT stamps updatedAt).
+      condition += ' AND #ua = :readAt';
+    }
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { id },
           UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: 'attribute_exists(#id)',
+          ConditionExpression: condition,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         }),
       );
     } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) throw new NotFound(`product ${id} does not exist`, undefined, { cause: err });
-      throw err;
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      if (update.images && (await this.get(id))) throw new ConflictError(`product ${id} was replaced meanwhile`, undefined, { cause: err });
+      throw new NotFound(`product ${id} does not exist`, undefined, { cause: err });
     }
   }
 

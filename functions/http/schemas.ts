@@ -169,10 +169,12 @@ export const HistoryResponse = z.object({
 });
 
 export const ImageUploadResponse = z.object({
-  upload_url: z.string(),
-  key: z.string(),
-  content_type: z.string().optional(),
-  fields: z.record(z.string(), z.string()).optional().describe('presigned POST: send as form fields before the file'),
+  upload_url: z.string().describe('POST here as multipart/form-data: every field of `fields`, then the file as field `file`'),
+  fields: z.record(z.string(), z.string()).describe('the presigned POST policy and signature (one exact key, this content type, 1 byte up to max_bytes)'),
+  key: z.string().describe('the object key; it becomes the main image once embed-image accepts the file'),
+  content_type: z.string(),
+  max_bytes: z.number().int(),
+  expires_in: z.number().int().describe('seconds the upload URL stays valid'),
 });
 export const ImageDownloadResponse = z.object({ download_url: z.string(), key: z.string() });
 

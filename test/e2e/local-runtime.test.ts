@@ -2,6 +2,7 @@
  * End to end: the local runtime (`npm start`'s code) with its demo catalog, called over HTTP the
  * way the README's "How it will be checked" does, plus a fuzz pass over every route.
  */
+import { postUpload } from '../support/presigned-post.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -147,8 +148,8 @@ describe('local runtime over HTTP', () => {
     expect((await send('PUT', '/products/copy-1', { name: 'Copia de prueba', price: 9990 })).status).toBe(201);
     const upload = async (bytes: Uint8Array) => {
       const { body } = await send('POST', '/products/copy-1/image', { content_type: 'image/jpeg' });
-      const put = await fetch(body.upload_url, { method: 'PUT', body: bytes, headers: { 'content-type': 'image/jpeg' } });
-      expect(put.status).toBe(200);
+      const posted = await postUpload({ url: body.upload_url, fields: body.fields }, bytes, 'image/jpeg');
+      expect(posted.status).toBe(204);
       await runtime.embeddingsIdle();
     };
     await upload(copy);
@@ -157,9 +158,12 @@ describe('local runtime over HTTP', () => {
     const embedded = (await get('/products/copy-1')).body.embedding_version;
     expect(embedded).toBeTruthy();
 
-    // Corrupt, empty and non-image uploads: logged and skipped; the embedding stays, the runtime serves.
-    for (const bad of [copy.subarray(0, 200), new Uint8Array(0), new TextEncoder().encode('not an image at all')]) await upload(bad);
+    const images = (await get('/products/copy-1')).body.images;
+    expect(images).toHaveLength(1);
+    // Corrupt and non-image uploads: logged, skipped and removed; the embedding and the image stay, the runtime serves.
+    for (const bad of [copy.subarray(0, 200), new TextEncoder().encode('not an image at all')]) await upload(bad);
     expect((await get('/products/copy-1')).body.embedding_version).toBe(embedded);
+    expect((await get('/products/copy-1')).body.images).toEqual(images);
     expect((await get('/products/copy-1/similar?k=5')).body.similar_products[0].id).toBe('p-0007');
     expect((await get('/health')).status).toBe(200);
   });

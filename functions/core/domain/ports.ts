@@ -12,13 +12,11 @@ export interface CatalogStore {
   batchGet(ids: readonly string[]): Promise<Product[]>;
   put(product: Product): Promise<void>;
   /**
-   * Sets the embeddings of a product that exists, atomically (conditional update).
-   * Throws NotFound when the product does not exist.
+   * Sets the embeddings of a product that exists, atomically (conditional update), and with
+   * `images` its image list too, only if the product was not replaced since it was read.
+   * Throws NotFound when the product does not exist, ConflictError when it was replaced.
    */
-  setEmbeddings(
-    id: string,
-    update: { image_embedding?: number[]; text_embedding?: number[]; embedding_version: string },
-  ): Promise<void>;
+  setEmbeddings(id: string, update: EmbeddingUpdate): Promise<void>;
   /** Every product, page by page (retrain, local tooling). */
   scanAll(): AsyncIterable<Product>;
   /**
@@ -34,6 +32,14 @@ export interface CatalogStore {
    * at most `limit`: what serving merges into the model version it has.
    */
   listChangedSince(sinceMs: number, limit: number): Promise<Product[]>;
+}
+
+export interface EmbeddingUpdate {
+  image_embedding?: number[];
+  text_embedding?: number[];
+  embedding_version: string;
+  /** An accepted upload becomes the main image: the new list, written only if the product's `updatedAt` is still this one. */
+  images?: { next: string[]; ifUpdatedAt: string };
 }
 
 export interface ProductListQuery {
@@ -107,9 +113,21 @@ export interface ImageEmbedder {
   readonly version: string;
 }
 
+/** A browser-style upload: POST `url` as multipart/form-data with `fields` first, the file (field `file`) last. */
+export interface PresignedUpload {
+  url: string;
+  fields: Record<string, string>;
+}
+
 /** Images bucket access the catalog routes and the embed handler need. */
 export interface ImageStore {
-  presignUpload(key: string, contentType?: string): Promise<string>;
+  /**
+   * A presigned POST whose policy allows exactly this key, this content type and 1…`maxBytes`
+   * bytes, for a short time: the bucket itself refuses anything else.
+   */
+  presignUpload(key: string, contentType: string, maxBytes: number): Promise<PresignedUpload>;
+  /** Removes an object (a rejected upload); no error when it is already gone. */
+  deleteObject(key: string): Promise<void>;
   presignDownload(key: string): Promise<string>;
   getObject(key: string): Promise<{ bytes: Uint8Array; size: number }>;
 }
