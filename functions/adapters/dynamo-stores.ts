@@ -475,7 +475,12 @@ export class DynamoUserStore implements UserStore {
   async get(id: string): Promise<UserProfile | undefined> {
     const res = await this.client.send(new GetCommand({ TableName: this.table, Key: { id } }));
     if (!res.Item) return undefined;
-    return { id, country: res.Item.country as string | undefined, blacklist: (res.Item.blacklist as string[]) ?? [] };
+    return {
+      id,
+      country: res.Item.country as string | undefined,
+      blacklist: (res.Item.blacklist as string[]) ?? [],
+      wishlistPublic: (res.Item.wishlistPublic as boolean | undefined) ?? true,
+    };
   }
 
   async put(user: UserProfile): Promise<void> {

@@ -92,6 +92,7 @@ export const EventsBody = z.strictObject({
 export const UserBody = z.strictObject({
   country: countryCode.optional(),
   blacklist: z.array(idString).max(1000).default([]).describe('products never to recommend to this user'),
+  wishlist_public: z.boolean().default(true).describe('whether gift-givers see `on_wishlist` reasons for this user'),
 });
 
 export const ImageRequest = z.strictObject({
@@ -149,6 +150,7 @@ export const UserResponse = z.object({
   id: z.string(),
   country: z.string().nullable(),
   blacklist: z.array(z.string()),
+  wishlist_public: z.boolean(),
   interaction_count: z.number().int(),
 });
 

@@ -17,12 +17,27 @@ export interface RecommendDeps {
   ranking?: Partial<RankingOptions>;
 }
 
+/** The reasons the caller may see; `personalized` stands in when every reason was private. */
+function redacted(reasons: readonly string[], visible: (reason: string) => boolean): string[] {
+  const kept = reasons.filter(visible);
+  return kept.length === 0 && reasons.length > 0 ? ['personalized'] : kept;
+}
+
 /** The snapshot's view of a product may be stale: re-check the filters on the stored object. */
 function stillEligible(p: Product, query: RecommendationQuery, country: string | undefined): boolean {
   return isEligible({ ...p, createdAt: 0, interactionCount: 0 }, query, country, new Set());
 }
 
-export async function recommendForReceiver(deps: RecommendDeps, query: RecommendationQuery, now = Date.now()): Promise<RecommendationResult> {
+/**
+ * `canSee` (functions/http/auth.ts visibleReasons) drops the reasons the caller may not see about
+ * this receiver: a gift-giver does not learn the receiver's cart, purchases or browsing.
+ */
+export async function recommendForReceiver(
+  deps: RecommendDeps,
+  query: RecommendationQuery,
+  now = Date.now(),
+  canSee: (wishlistPublic: boolean) => (reason: string) => boolean = () => () => true,
+): Promise<RecommendationResult> {
   const [snapshot, history, profile] = await Promise.all([
     deps.snapshot(),
     deps.interactions.listForUser(query.userId, deps.historyLimit),
@@ -40,10 +55,11 @@ export async function recommendForReceiver(deps: RecommendDeps, query: Recommend
       return !p || !stillEligible(p, query, country);
     });
     if (changed.length === 0 || pass === 1) {
+      const visible = canSee(profile?.wishlistPublic ?? true);
       return {
         recommended_products: ranking.items
           .filter((r) => fresh.has(r.id) && !changed.includes(r))
-          .map((r) => ({ ...publicProduct(fresh.get(r.id)!), score: r.score, reasons: r.reasons })),
+          .map((r) => ({ ...publicProduct(fresh.get(r.id)!), score: r.score, reasons: redacted(r.reasons, visible) })),
         model_version: snapshot.manifest.version,
         promoted_shortfall: ranking.promotedShortfall,
       };

@@ -99,13 +99,14 @@ describe('users and events', () => {
       id: 'ana',
       country: 'CL',
       blacklist: ['gift-2'],
+      wishlist_public: true,
     });
     expect((await invoke(users, apiEvent('PUT /users/{userId}', { userId: 'ana' }, {}, { country: 'Chile' }))).status).toBe(400);
     const gift = { eventId: 'g1', userId: 'bob', receiverId: 'ana', productId: 'gift-1', type: 'order' };
     const res = await invoke(events, apiEvent('POST /events', {}, {}, { events: [gift, { eventId: 'v1', userId: 'bob', productId: 'gift-2', type: 'view' }] }));
     expect(res).toEqual({ status: 200, body: { accepted: 2, duplicates: 0 } });
     expect((await invoke(events, apiEvent('POST /events', {}, {}, { events: [gift] }))).body).toEqual({ accepted: 0, duplicates: 1 });
-    expect((await invoke(users, apiEvent('GET /users/{userId}', { userId: 'ana' }))).body).toEqual({ id: 'ana', country: 'CL', blacklist: ['gift-2'], interaction_count: 1 });
+    expect((await invoke(users, apiEvent('GET /users/{userId}', { userId: 'ana' }))).body).toEqual({ id: 'ana', country: 'CL', blacklist: ['gift-2'], wishlist_public: true, interaction_count: 1 });
     expect((await invoke(users, apiEvent('GET /users/{userId}', { userId: 'bob' }))).body.interaction_count).toBe(1);
     expect((await invoke(users, apiEvent('GET /users/{userId}', { userId: 'nobody' }))).status).toBe(404);
   });

@@ -54,6 +54,8 @@ export interface UserProfile {
   id: string;
   country?: string;
   blacklist: string[];
+  /** Whether gift-givers may see that an item is on this user's wishlist (default true). */
+  wishlistPublic?: boolean;
 }
 
 export type Reason = string; // on_wishlist | because_you_bought:<id> | similar_image:<id> | popular_in_country | new_arrival | promoted | popular_backfill | ...

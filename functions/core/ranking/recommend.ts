@@ -12,7 +12,7 @@
  */
 import { foldInUser } from '../factorization/als.js';
 import { neighbourScores, strongestContributor } from '../factorization/ease.js';
-import { decayedStrengths, summarizeUserEvents, type InteractionSettings, DEFAULT_INTERACTION_SETTINGS } from '../domain/interactions.js';
+import { decayedStrengths, summarizeUserEvents, type InteractionSettings, type UserItemSummary, DEFAULT_INTERACTION_SETTINGS } from '../domain/interactions.js';
 import type { ModelSnapshot, SnapshotItem } from '../snapshot/model-snapshot.js';
 import { dotScores, topK, topKAllowedPair } from '../numeric/topk.js';
 import type { InteractionEvent, RecommendationQuery, UserProfile } from '../domain/types.js';
@@ -123,6 +123,17 @@ export interface ReceiverContext {
 }
 
 const DAY_MS = 86_400_000;
+
+/**
+ * The reason naming the history item that contributed most, true to what the receiver did with
+ * it: `because_you_bought` only for orders, `because_you_liked` for wishlist and cart,
+ * `because_you_viewed` for views alone.
+ */
+export function historyReason(summary: Pick<UserItemSummary, 'owned' | 'wishlisted' | 'inCart'> | undefined, id: string): string {
+  if (summary?.owned) return `because_you_bought:${id}`;
+  if (summary?.wishlisted || summary?.inCart) return `because_you_liked:${id}`;
+  return `because_you_viewed:${id}`;
+}
 
 /** The business filters every returned item passes (moderation, budget, country, category, blacklist, owned). */
 export function isEligible(
@@ -486,7 +497,7 @@ export async function rankForReceiver(
     if (similar?.similarTo !== undefined && !boosted.has(i)) reasons.push(`similar_image:${snapshot.items[similar.similarTo].id}`);
     if (personalized && raw !== undefined && raw[i] > 0 && !boosted.has(i) && !similar) {
       const h = nb && hist ? strongestContributor(nb, i, hist.idx, hist.weights) : closestHistoryItem(snapshot, i, known, (knownNorms ??= squaredNorms(snapshot, known)));
-      if (h !== undefined) reasons.push(`because_you_bought:${snapshot.items[h].id}`);
+      if (h !== undefined) reasons.push(historyReason(summaries.get(snapshot.items[h].id), snapshot.items[h].id));
     }
     if (!personalized && countrySet.has(i)) reasons.push('popular_in_country');
     if (isNew(i)) reasons.push('new_arrival');
