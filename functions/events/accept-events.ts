@@ -34,7 +34,7 @@ export async function acceptEvents(deps: AcceptEventsDeps, incoming: readonly In
   const known = new Set((await deps.catalog.batchGet([...new Set(events.map((e) => e.productId))])).map((p) => p.id));
   const unknown = [...new Set(events.map((e) => e.productId).filter((id) => !known.has(id)))];
   if (unknown.length > 0) {
-    throw new InvalidInput(`Unknown productId: ${unknown.slice(0, 5).join(', ')}`, unknown.map((id) => ({ path: 'productId', message: `unknown product ${id}` })));
+    throw new InvalidInput(`Unknown productId: ${unknown.slice(0, 5).join(', ')}`, { details: unknown.map((id) => ({ path: 'productId', message: `unknown product ${id}` })) });
   }
   const stored = await deps.interactions.putEvents(events);
   await attributeEvents({ onlineMetrics: deps.onlineMetrics, logger: deps.logger, windowMs: deps.attributionWindowMs }, events);

@@ -13,5 +13,7 @@ export interface ServeDeps extends RecommendDeps {
 }
 
 export async function serveRecommendation(deps: ServeDeps, query: RecommendationQuery) {
-  return withImpression(deps, query.userId, await recommendForReceiver(deps, query));
+  const served = await withImpression(deps, query.userId, await recommendForReceiver(deps, query));
+  deps.metrics?.count('RecommendationsServed');
+  return served;
 }
