@@ -92,9 +92,21 @@ function lazyObject<T extends object>(factories: Factories<T>): T {
   return self;
 }
 
-/** Builds the wiring for `cfg`; nothing is created until a property is read. */
+/** The image embedder of a container without ONNX Runtime: it refuses every call. */
+const NO_IMAGE_EMBEDDER: ImageEmbedder = {
+  version: 'none',
+  embed: () => Promise.reject(new Error('this container has no ONNX Runtime adapters: its handler must pass onnxAdapters to getDeps')),
+};
+
+/**
+ * Builds the wiring for `cfg`; nothing is created until a property is read (spreading the object
+ * reads them all, which builds clients and stores but opens nothing). The ONNX-backed properties
+ * are built once the container's adapters are known, and read as absent until then.
+ */
 export function buildDeps(cfg: Config, onnx: () => OnnxAdapters | undefined = () => undefined): Deps {
-  return lazyObject<Deps>({
+  let kernels: Deps['ranking'] | undefined;
+  let imageEmbedder: ImageEmbedder | undefined;
+  const deps = lazyObject<Omit<Deps, 'ranking' | 'imageEmbedder'>>({
     config: () => cfg,
     ddb: () => createDocumentClient(),
     s3: () => createS3Client({ customEndpoint: Boolean(cfg.AWS_ENDPOINT_URL_S3) }),
@@ -117,17 +129,24 @@ export function buildDeps(cfg: Config, onnx: () => OnnxAdapters | undefined = ()
     live: (d) => new LiveCatalog(d.catalog, d.serving, { ttlMs: cfg.LIVE_CATALOG_TTL_MS, limit: cfg.LIVE_CATALOG_LIMIT, predict: onnx()?.predictContentFactors ?? predictContentFactorsTs }, d.logger),
     snapshot: (d) => () => d.live.get(),
     textEmbedder: () => createTextEmbedder(cfg.TEXT_VECTORS_PATH),
-    imageEmbedder: () => {
-      const adapters = onnx();
-      if (!adapters) throw new Error('this container has no ONNX Runtime adapters: its handler must pass onnxAdapters to getDeps');
-      return adapters.imageEmbedder({ modelsDir: cfg.MODELS_DIR, intraOpNumThreads: cfg.ORT_INTRA_OP_THREADS });
-    },
-    ranking: () => {
-      const adapters = onnx();
-      return adapters ? { scoreAll: adapters.scoreAll(cfg.ORT_SCORE_THREADS), scoreRows: adapters.scoreRows() } : {};
-    },
     defaultCurrency: () => cfg.CURRENCY,
     imageModelsManifest: () => () => readImageModelsManifest(cfg.MODELS_DIR),
+  });
+  return Object.defineProperties(deps as Deps, {
+    ranking: {
+      enumerable: true,
+      get: () => {
+        const adapters = onnx();
+        return adapters ? (kernels ??= { scoreAll: adapters.scoreAll(cfg.ORT_SCORE_THREADS), scoreRows: adapters.scoreRows() }) : {};
+      },
+    },
+    imageEmbedder: {
+      enumerable: true,
+      get: () => {
+        const adapters = onnx();
+        return adapters ? (imageEmbedder ??= adapters.imageEmbedder({ modelsDir: cfg.MODELS_DIR, intraOpNumThreads: cfg.ORT_INTRA_OP_THREADS })) : NO_IMAGE_EMBEDDER;
+      },
+    },
   });
 }
 
