@@ -10,6 +10,7 @@
  * older window's history at training time.
  */
 import { DEFAULT_SIMILARITY_WEIGHTS, rowOf, type EmbeddingIndex } from '../content/similarity.js';
+import { dot } from '../numeric/kernels.js';
 
 /** Candidate-source bit flags (a candidate may come from several sources). */
 export const SOURCE = { als: 1, content: 2, wishlist: 4, popular: 8, new: 16 } as const;
@@ -352,11 +353,7 @@ export function popularityAt(store: ItemFeatureStore, i: number, t: number): num
 }
 
 /** Dot product of rows a and b of a row-major matrix with `dim` columns. */
-function rowDot(m: Float32Array, dim: number, a: number, b: number): number {
-  let d = 0;
-  for (let k = 0, oa = a * dim, ob = b * dim; k < dim; k++) d += m[oa + k] * m[ob + k];
-  return d;
-}
+const rowDot = (m: Float32Array, dim: number, a: number, b: number): number => dot(m, a * dim, m, b * dim, dim);
 
 /**
  * Weighted image+text cosine between two rows of the embedding index, over the modalities BOTH rows

@@ -13,6 +13,7 @@
 import { contentInputDim, encodeContent, forwardContent, productContent, type ContentInput, type ContentModel } from '../content/content-to-cf.js';
 import type { Product } from '../domain/types.js';
 import { gaussian, mulberry32, shuffle } from '../numeric/prng.js';
+import { axpy, dot } from '../numeric/kernels.js';
 
 export interface ContentTrainParams {
   hidden: number;
@@ -70,8 +71,7 @@ function modeLength(vs: readonly (ArrayLike<number> | undefined)[]): number {
 function metricLoss(G: Float64Array, f: number, e: Float64Array, grad: Float64Array): number {
   let loss = 0;
   for (let a = 0; a < f; a++) {
-    let s = 0;
-    for (let b = 0; b < f; b++) s += G[a * f + b] * e[b];
+    const s = dot(G, a * f, e, 0, f);
     grad[a] = s;
     loss += 0.5 * e[a] * s;
   }
@@ -168,10 +168,7 @@ export function trainContentModel(input: ContentTrainInput, params: Partial<Cont
       act[j] = s > 0 ? s : 0;
     }
     for (let k = 0; k < f; k++) {
-      let s = b2[k];
-      const wo = k * h;
-      for (let j = 0; j < h; j++) s += W2[wo + j] * act[j];
-      yhat[k] = s;
+      yhat[k] = dot(W2, k * h, act, 0, h, b2[k]);
     }
   };
   const rowLoss = (r: number): number => {
@@ -200,8 +197,7 @@ export function trainContentModel(input: ContentTrainInput, params: Partial<Cont
         for (let k = 0; k < f; k++) {
           const gk = ge[k];
           g[3][k] += gk;
-          const wo = k * h;
-          for (let j = 0; j < h; j++) g[2][wo + j] += gk * act[j];
+          axpy(gk, act, 0, g[2], k * h, h);
         }
         for (let j = 0; j < h; j++) {
           if (pre[j] <= 0) {

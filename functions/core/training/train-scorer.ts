@@ -8,6 +8,7 @@
  */
 import { mulberry32, gaussian, shuffle } from '../numeric/prng.js';
 import type { ScorerModel } from '../ranking/scorer.js';
+import { dot } from '../numeric/kernels.js';
 
 export interface ScorerParams {
   /** Hidden units; 0 = logistic regression. */
@@ -89,14 +90,11 @@ export function trainScorer(data: ScorerDataset, featureNames: readonly string[]
   const forward = (row: number, act: Float64Array): number => {
     const o = row * F;
     if (H === 0) {
-      let z = theta[oB2];
-      for (let d = 0; d < F; d++) z += theta[oW2 + d] * xs[o + d];
-      return z;
+      return dot(theta, oW2, xs, o, F, theta[oB2]);
     }
     let z = theta[oB2];
     for (let j = 0; j < H; j++) {
-      let a = theta[oB1 + j];
-      for (let d = 0; d < F; d++) a += theta[j * F + d] * xs[o + d];
+      const a = dot(theta, j * F, xs, o, F, theta[oB1 + j]);
       act[j] = a > 0 ? a : 0;
       z += theta[oW2 + j] * act[j];
     }
