@@ -294,29 +294,39 @@ export function trainContentModel(input: ContentTrainInput, params: Partial<Cont
     const valLoss = meanLoss(val);
     if (valLoss < best.loss) best = { loss: valLoss, weights: net.weights.map((a) => Float64Array.from(a)), epoch };
   }
-  const [bW1, bb1, bW2, bb2] = best.weights;
+  const facts = {
+    items: targets.length,
+    heldAside: val.length,
+    epochs,
+    bestEpoch: best.epoch,
+    trainLoss: Number((trainLoss / Math.max(1, train.length)).toPrecision(5)),
+    heldAsideLoss: Number(best.loss.toPrecision(5)),
+    meanFactorLoss: Number(baselineLoss.toPrecision(5)),
+  };
+  return packModel(enc, { d, h, f }, best.weights, p, facts);
+}
+
+/** The model as stored: the encoding, the best weights rounded to float32, how it was trained. */
+function packModel(
+  enc: ContentEncoding,
+  shape: { d: number; h: number; f: number },
+  weights: readonly Float64Array[],
+  p: ContentTrainParams,
+  facts: Omit<ContentModel['training'], 'seed' | 'objective'>,
+): ContentModel {
+  const [bW1, bb1, bW2, bb2] = weights;
   return {
     kind: 'content-to-factor-mlp',
     ...enc,
-    inputDim: d,
-    hidden: h,
-    factors: f,
+    inputDim: shape.d,
+    hidden: shape.h,
+    factors: shape.f,
     W1: Array.from(bW1, (x) => Math.fround(x)),
     b1: Array.from(bb1, (x) => Math.fround(x)),
     W2: Array.from(bW2, (x) => Math.fround(x)),
     b2: Array.from(bb2, (x) => Math.fround(x)),
     blendInteractions: p.blendInteractions,
-    training: {
-      items: targets.length,
-      heldAside: val.length,
-      epochs,
-      bestEpoch: best.epoch,
-      trainLoss: Number((trainLoss / Math.max(1, train.length)).toPrecision(5)),
-      heldAsideLoss: Number(best.loss.toPrecision(5)),
-      meanFactorLoss: Number(baselineLoss.toPrecision(5)),
-      seed: p.seed,
-      objective: 'score-space MSE ½(ŷ−y)ᵀ(UᵀU/|U|)(ŷ−y)',
-    },
+    training: { ...facts, seed: p.seed, objective: 'score-space MSE ½(ŷ−y)ᵀ(UᵀU/|U|)(ŷ−y)' },
   };
 }
 
