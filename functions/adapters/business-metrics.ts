@@ -3,7 +3,7 @@
  * Powertools Metrics (AWS), and counters kept in the process that GET /metrics shows (local runtime).
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { BusinessMetricName, BusinessMetrics } from '../core/domain/ports.js';
+import type { BusinessMetricName, BusinessMetrics, CounterSnapshot } from '../core/domain/ports.js';
 
 /**
  * One EMF document per data point, written at once (Powertools' single-metric mode): the data points
@@ -21,13 +21,7 @@ export class EmfBusinessMetrics implements BusinessMetrics {
   }
 }
 
-/** What GET /metrics reports of the in-process counters. */
-export interface CounterSnapshot {
-  /** When this process started counting (ISO 8601). */
-  since: string;
-  /** Counter → total; a dimensioned counter is keyed `Name{dimension=value}`. */
-  values: Record<string, number>;
-}
+export type { CounterSnapshot };
 
 /** Counters summed in this process (the local runtime serves every route from one process). */
 export class InMemoryBusinessMetrics implements BusinessMetrics {

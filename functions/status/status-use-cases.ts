@@ -4,8 +4,7 @@ import { readManifest } from '../core/snapshot/model-snapshot.js';
 import type { ServingModel } from '../adapters/model-cache.js';
 import { buildOpenApi } from '../http/openapi.js';
 import { dayOf, summarize } from '../core/domain/online-metrics.js';
-import type { OnlineMetricsStore } from '../core/domain/ports.js';
-import type { CounterSnapshot } from '../adapters/business-metrics.js';
+import type { CounterSnapshot, OnlineMetricsStore } from '../core/domain/ports.js';
 
 export interface StatusDeps {
   models: ModelStore;

@@ -145,3 +145,11 @@ export interface BusinessMetrics {
    */
   count(name: BusinessMetricName, value?: number, dimension?: { name: string; value: string }, metadata?: Record<string, string>): void;
 }
+
+/** Totals of the business counters one process has counted (what GET /metrics shows locally). */
+export interface CounterSnapshot {
+  /** When this process started counting (ISO 8601). */
+  since: string;
+  /** Counter → total; a dimensioned counter is keyed `Name{dimension=value}`. */
+  values: Record<string, number>;
+}
