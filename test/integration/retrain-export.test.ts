@@ -41,12 +41,13 @@ describe('retrain from a DynamoDB export', () => {
     const demo = generateDemoData({ users: 150, now: NOW });
     aws = await startLocalAws();
     const { getDeps } = await import('../../functions/adapters/bootstrap.js');
-    const documentClient = (await import('../../functions/adapters/bootstrap.js')).getDeps().ddb;
+    // The container's client of the moment: the second embedded AWS below gets a new one.
+    const documentClient = () => getDeps().ddb;
     const { retrainModel } = await import('../../functions/retrain/retrain-model.js');
     const cfg = getDeps().config;
     const write = async (table: string, items: Record<string, unknown>[]) => {
       for (let k = 0; k < items.length; k += 25) {
-        await documentClient.send(new BatchWriteCommand({ RequestItems: { [table]: items.slice(k, k + 25).map((Item) => ({ PutRequest: { Item } })) } }));
+        await documentClient().send(new BatchWriteCommand({ RequestItems: { [table]: items.slice(k, k + 25).map((Item) => ({ PutRequest: { Item } })) } }));
       }
     };
     const fill = async () => {
@@ -65,7 +66,7 @@ describe('retrain from a DynamoDB export', () => {
       const items: Record<string, unknown>[] = [];
       let start: Record<string, unknown> | undefined;
       do {
-        const page = await documentClient.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start }));
+        const page = await documentClient().send(new ScanCommand({ TableName: table, ExclusiveStartKey: start }));
         items.push(...(page.Items ?? []));
         start = page.LastEvaluatedKey;
       } while (start);
