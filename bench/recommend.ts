@@ -176,10 +176,9 @@ async function benchHandler(sizes: number[], iters: number): Promise<Record<numb
   const results: Record<number, { firstRequestMs: number; warm: LatencyStats; errors: number }> = {};
   try {
     const { getDeps } = await import('../functions/adapters/bootstrap.js');
-    const { documentClient } = await import('../functions/adapters/aws-clients.js');
-    const { handler } = await import('../functions/recommend/handler.js');
+        const { handler } = await import('../functions/recommend/handler.js');
     const deps = getDeps();
-    const ddb = documentClient();
+    const ddb = deps.ddb;
     let pointer: string | undefined;
     for (const n of sizes) {
       console.log(`\n3. recommend handler (API Gateway v2 event → DynamoDB history/profile → ranking (ONNX) → BatchGet products), ${n} products`);

@@ -17,7 +17,7 @@ import {
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { CatalogStore, EmbeddingUpdate, InteractionStore, ProductListQuery, UserStore } from '../core/domain/ports.js';
 import type { InteractionEvent, Product, UserProfile } from '../core/domain/types.js';
-import { ConflictError, InvalidInput, NotFound } from '../core/domain/errors.js';
+import { ConflictError, EventIdConflict, InvalidInput, NotFound } from '../core/domain/errors.js';
 import { creditedUser } from '../core/domain/interactions.js';
 
 const BATCH_GET_LIMIT = 100;
@@ -129,8 +129,8 @@ export class DynamoCatalogStore implements CatalogStore {
       );
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
-      if (update.images && (await this.get(id))) throw new ConflictError(`product ${id} was replaced meanwhile`, undefined, { cause: err });
-      throw new NotFound(`product ${id} does not exist`, undefined, { cause: err });
+      if (update.images && (await this.get(id))) throw new ConflictError(`product ${id} was replaced meanwhile`, { cause: err });
+      throw new NotFound(`product ${id} does not exist`, { cause: err });
     }
   }
 
@@ -219,7 +219,7 @@ export class DynamoCatalogStore implements CatalogStore {
       );
       return withoutChangeStamp(res.Attributes ?? {});
     } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) throw new NotFound(`product ${id} does not exist`, undefined, { cause: err });
+      if (err instanceof ConditionalCheckFailedException) throw new NotFound(`product ${id} does not exist`, { cause: err });
       throw err;
     }
   }
@@ -240,7 +240,7 @@ function decodeCursor(cursor: string): Record<string, unknown> {
   } catch {
     /* reported below */
   }
-  throw new InvalidInput('cursor is not one this API issued', [{ path: 'cursor', message: 'invalid cursor' }]);
+  throw new InvalidInput('cursor is not one this API issued', { details: [{ path: 'cursor', message: 'invalid cursor' }] });
 }
 
 export interface InteractionItem {
@@ -301,8 +301,8 @@ interface EventClaim {
   claimedAt: string;
 }
 
-/** An event whose eventId is already claimed by a different payload (HTTP 409). */
-export class EventIdConflict extends ConflictError {}
+/** Re-exported where it is thrown: an eventId already claimed by a different payload. */
+export { EventIdConflict };
 
 /**
  * Interactions, one item per event in the user's partition, plus one claim per eventId in the
@@ -351,7 +351,7 @@ export class DynamoInteractionStore implements InteractionStore {
       }
       const conflicts = outcomes.flatMap((o, i) => (o.status === 'conflict' ? [wanted[i].eventId] : []));
       if (conflicts.length > 0) {
-        throw new EventIdConflict(`eventId already used for a different event: ${conflicts.slice(0, 5).join(', ')}`, conflicts.map((id) => ({ path: 'eventId', message: `${id} was stored with another payload` })));
+        throw new EventIdConflict(`eventId already used for a different event: ${conflicts.slice(0, 5).join(', ')}`, { details: conflicts.map((id) => ({ path: 'eventId', message: `${id} was stored with another payload` })) });
       }
       const byKey = new Map<string, InteractionItem>();
       for (const o of outcomes) {
@@ -479,7 +479,7 @@ export class DynamoUserStore implements UserStore {
       id,
       country: res.Item.country as string | undefined,
       blacklist: (res.Item.blacklist as string[]) ?? [],
-      wishlistPublic: (res.Item.wishlistPublic as boolean | undefined) ?? true,
+      ...(typeof res.Item.wishlistPublic === 'boolean' ? { wishlistPublic: res.Item.wishlistPublic } : {}),
     };
   }
 

@@ -8,7 +8,7 @@ import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { ImageStore, ModelPointer, PresignedUpload, ModelStore, StoredVersion } from '../core/domain/ports.js';
-import { ConflictError, CorruptArtifact, NotFound } from '../core/domain/errors.js';
+import { ArtifactMissing, ConflictError, CorruptArtifact, NotFound } from '../core/domain/errors.js';
 
 const POINTER_NAME = 'serving';
 /** Earlier versions kept on the pointer (the fallback chain and what retention keeps). */
@@ -71,7 +71,7 @@ export class S3ModelStore implements ModelStore {
       if (!res.Body) throw new CorruptArtifact(`model file ${version}/${name} has no body`);
       return await res.Body.transformToByteArray();
     } catch (err) {
-      if (err instanceof NoSuchKey) throw new CorruptArtifact(`model file ${version}/${name} is missing`, undefined, { cause: err });
+      if (err instanceof NoSuchKey) throw new ArtifactMissing(`model file ${version}/${name} is missing`, { cause: err });
       throw err;
     }
   }
@@ -103,7 +103,7 @@ export class S3ModelStore implements ModelStore {
       );
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException) {
-        throw new ConflictError(`model pointer moved: expected ${expected ?? '(none)'}`, undefined, { cause: err });
+        throw new ConflictError(`model pointer moved: expected ${expected ?? '(none)'}`, { cause: err });
       }
       throw err;
     }
@@ -141,7 +141,7 @@ export class S3ImageStore implements ImageStore {
       const bytes = res.Body ? await res.Body.transformToByteArray() : new Uint8Array();
       return { bytes, size: bytes.byteLength };
     } catch (err) {
-      if (err instanceof NoSuchKey) throw new NotFound(`image ${key} does not exist`, undefined, { cause: err });
+      if (err instanceof NoSuchKey) throw new NotFound(`image ${key} does not exist`, { cause: err });
       throw err;
     }
   }

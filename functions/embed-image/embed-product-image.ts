@@ -10,7 +10,7 @@
  * same values (SET of the whole embedding): the use case is idempotent.
  */
 import { ConflictError, InvalidInput, NotFound } from '../core/domain/errors.js';
-import type { CatalogStore, ImageEmbedder, ImageStore } from '../core/domain/ports.js';
+import type { BusinessMetrics, CatalogStore, ImageEmbedder, ImageStore } from '../core/domain/ports.js';
 import type { TextEmbedder } from '../core/content/text-embedding.js';
 import { MAX_IMAGE_BYTES, productIdFromKey } from '../core/domain/product-images.js';
 import { storedEmbedding } from '../core/content/similarity.js';
@@ -43,6 +43,8 @@ export interface EmbedDeps {
   imageEmbedder: ImageEmbedder;
   textEmbedder: TextEmbedder;
   logger: EmbedLogger;
+  /** Counts every skipped object as `EmbedRejected`, by reason. */
+  metrics?: BusinessMetrics;
   /** The bucket `images` reads from; an event for another bucket is skipped. */
   imagesBucket: string;
 }
@@ -69,6 +71,7 @@ export async function embedProductImage(deps: EmbedDeps, object: CreatedObject, 
   const { key } = object;
   const skip = (reason: SkipReason, message: string, productId?: string): EmbedOutcome => {
     deps.logger.warn(`embed-image skipped ${key}: ${message}`, { reason, key, bucket: object.bucket, productId });
+    deps.metrics?.count('EmbedRejected', 1, { name: 'reason', value: reason });
     return { status: 'skipped', reason, key, productId, message };
   };
 

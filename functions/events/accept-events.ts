@@ -31,14 +31,14 @@ export async function acceptEvents(deps: AcceptEventsDeps, incoming: readonly In
   }));
   const future = events.flatMap((e, i) => (e.timestamp > now + MAX_CLOCK_SKEW_MS ? [{ path: `events.${i}.timestamp`, message: 'in the future' }] : []));
   if (future.length > 0) {
-    throw new InvalidInput(`Invalid body: ${future[0].path}: more than ${MAX_CLOCK_SKEW_MS / 60_000} minutes in the future`, future);
+    throw new InvalidInput(`Invalid body: ${future[0].path}: more than ${MAX_CLOCK_SKEW_MS / 60_000} minutes in the future`, { details: future });
   }
   const ids = new Set(events.map((e) => e.eventId));
   if (ids.size !== events.length) throw new InvalidInput('eventId values must be unique within a request');
   const known = new Set((await deps.catalog.batchGet([...new Set(events.map((e) => e.productId))])).map((p) => p.id));
   const unknown = [...new Set(events.map((e) => e.productId).filter((id) => !known.has(id)))];
   if (unknown.length > 0) {
-    throw new InvalidInput(`Unknown productId: ${unknown.slice(0, 5).join(', ')}`, unknown.map((id) => ({ path: 'productId', message: `unknown product ${id}` })));
+    throw new InvalidInput(`Unknown productId: ${unknown.slice(0, 5).join(', ')}`, { details: unknown.map((id) => ({ path: 'productId', message: `unknown product ${id}` })) });
   }
   const stored = await deps.interactions.putEvents(events);
   await attributeEvents({ onlineMetrics: deps.onlineMetrics, logger: deps.logger, windowMs: deps.attributionWindowMs }, events);

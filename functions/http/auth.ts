@@ -101,7 +101,7 @@ export function authorizeActingAs(caller: Caller, userIds: Iterable<string>): vo
   if (caller.kind !== 'user') return;
   const others = [...new Set(userIds)].filter((id) => id !== caller.sub);
   if (others.length > 0) {
-    throw new Forbidden(`An app user may only post its own events (token subject ${caller.sub})`, others.slice(0, 5).map((id) => ({ path: 'userId', message: `not the caller: ${id}` })));
+    throw new Forbidden(`An app user may only post its own events (token subject ${caller.sub})`, { details: others.slice(0, 5).map((id) => ({ path: 'userId', message: `not the caller: ${id}` })) });
   }
 }
 

@@ -200,6 +200,12 @@ export const MetricsResponse = z
       by_model_version: z.array(z.object({ model_version: z.string(), responses: z.number(), impressions: z.number(), attributed: byType, rates: byType })),
       by_reason: z.array(z.object({ reason: z.string(), impressions: z.number(), attributed: byType, rates: byType })),
     }),
+    counters: z
+      .discriminatedUnion('sink', [
+        z.object({ sink: z.literal('memory'), since: z.string(), values: z.record(z.string(), z.number()).describe('counter → total since `since`; `Name{dimension=value}` for split counters') }),
+        z.object({ sink: z.literal('emf'), namespace: z.string().nullable().describe('CloudWatch namespace the counters are emitted to') }),
+      ])
+      .describe('business counters: RecommendationsServed, ColdStartAnswers, PromotedShortfall, ModelFallback, EmbedRejected{reason}'),
   })
   .loose()
   .describe('online quality of recommendations (attributed view/cart/wishlist/order rates) and business counters');

@@ -6,20 +6,18 @@
  * parse → serveRecommendation → JSON.
  */
 import { getDeps } from '../adapters/bootstrap.js';
-import { rankingAdapters } from '../adapters/ranking-adapters.js';
+import { onnxAdapters } from '../adapters/onnx-runtime.js';
 import { apiHandler, json, parseRequest, type ApiEvent } from '../http/api.js';
 import { HybridRecommendationRequest, RecommendationsRequest, RecommendRequest } from '../http/schemas.js';
-import { predictContentFactors } from '../adapters/onnx-content-model.js';
 import type { RecommendationQuery } from '../core/domain/types.js';
 import { serveRecommendation } from './serve-recommendation.js';
 import { visibleReasons } from '../http/auth.js';
 
 async function respond(event: ApiEvent, query: RecommendationQuery) {
-  const { catalog, interactions, users, snapshot, config, onlineMetrics, logger, live } = getDeps();
-  // New products' factors from `content_model.onnx` on ONNX Runtime (this Lambda has the layer).
-  live.usePredictor(predictContentFactors);
-  const ranking = { ...rankingAdapters(), explorationShare: config.EXPLORATION_SHARE, newArrivalDays: config.NEW_ARRIVAL_DAYS };
-  const deps = { catalog, interactions, users, snapshot, onlineMetrics, logger, historyLimit: config.USER_HISTORY_LIMIT, sampleRate: config.IMPRESSION_SAMPLE_RATE, ranking };
+  // This Lambda has the ONNX Runtime layer: catalog scoring, the scorer and new products' factors run on it.
+  const { catalog, interactions, users, snapshot, config, onlineMetrics, logger, metrics, ranking: kernels } = getDeps(onnxAdapters);
+  const ranking = { ...kernels, explorationShare: config.EXPLORATION_SHARE, newArrivalDays: config.NEW_ARRIVAL_DAYS };
+  const deps = { catalog, interactions, users, snapshot, onlineMetrics, logger, metrics, historyLimit: config.USER_HISTORY_LIMIT, sampleRate: config.IMPRESSION_SAMPLE_RATE, ranking };
   const caller = event.caller ?? { kind: 'trusted' };
   return json(200, await serveRecommendation(deps, query, (wishlistPublic) => visibleReasons(caller, query.userId, wishlistPublic)));
 }
@@ -30,5 +28,5 @@ export const handler = apiHandler(
     'GET /recommendations/{userId}': async (event: ApiEvent) => respond(event, parseRequest(RecommendationsRequest, event)),
     'GET /recommendation': async (event: ApiEvent) => respond(event, parseRequest(HybridRecommendationRequest, event)),
   },
-  () => getDeps().logger,
+  () => getDeps(onnxAdapters).logger,
 );

@@ -2,7 +2,7 @@
  * Recommendation use case: receiver's history and profile → ranking over the serving snapshot
  * → fresh product objects (re-checked, since the catalog may have changed since the snapshot).
  */
-import type { CatalogStore, InteractionStore, UserStore } from '../core/domain/ports.js';
+import type { BusinessMetrics, CatalogStore, InteractionStore, UserStore } from '../core/domain/ports.js';
 import type { ModelSnapshot } from '../core/snapshot/model-snapshot.js';
 import { isEligible, rankForReceiver, type RankingOptions } from '../core/ranking/recommend.js';
 import { publicProduct } from '../core/domain/product-view.js';
@@ -15,6 +15,8 @@ export interface RecommendDeps {
   snapshot: () => Promise<ModelSnapshot>;
   historyLimit: number;
   ranking?: Partial<RankingOptions>;
+  /** Counts cold-start answers and promoted shortfalls. */
+  metrics?: BusinessMetrics;
 }
 
 /** The reasons the caller may see; `personalized` stands in when every reason was private. */
@@ -56,6 +58,8 @@ export async function recommendForReceiver(
     });
     if (changed.length === 0 || pass === 1) {
       const visible = canSee(profile?.wishlistPublic ?? true);
+      if (!ranking.personalized) deps.metrics?.count('ColdStartAnswers');
+      if (ranking.promotedShortfall > 0) deps.metrics?.count('PromotedShortfall', ranking.promotedShortfall);
       return {
         recommended_products: ranking.items
           .filter((r) => fresh.has(r.id) && !changed.includes(r))

@@ -13,5 +13,7 @@ export interface ServeDeps extends RecommendDeps {
 }
 
 export async function serveRecommendation(deps: ServeDeps, query: RecommendationQuery, canSee?: (wishlistPublic: boolean) => (reason: string) => boolean) {
-  return withImpression(deps, query.userId, await recommendForReceiver(deps, query, Date.now(), canSee));
+  const served = await withImpression(deps, query.userId, await recommendForReceiver(deps, query, Date.now(), canSee));
+  deps.metrics?.count('RecommendationsServed');
+  return served;
 }

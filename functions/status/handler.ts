@@ -12,9 +12,9 @@ export const handler = apiHandler(
       json(200, openApiDocument(event.headers?.host ?? event.requestContext?.domainName, event.headers?.['x-forwarded-proto'] ?? 'http')),
     'GET /metrics': async (event: ApiEvent) => {
       const { query } = parseRequest(MetricsRequest, event);
-      const { onlineMetrics, config } = getDeps();
+      const { onlineMetrics, config, counters } = getDeps();
       const settings = { attributionWindowHours: config.ATTRIBUTION_WINDOW_HOURS, sampleRate: config.IMPRESSION_SAMPLE_RATE, retentionDays: config.IMPRESSION_TTL_DAYS };
-      return json(200, await onlineMetricsSummary({ onlineMetrics, ...settings }, query.days));
+      return json(200, await onlineMetricsSummary({ onlineMetrics, counters, metricsNamespace: config.POWERTOOLS_METRICS_NAMESPACE, ...settings }, query.days));
     },
     'GET /model': async () => json(200, await modelStatus(getDeps())),
   },

@@ -10,9 +10,8 @@ import path from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Event } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { s3Client } from '../../functions/adapters/aws-clients.js';
 import { getDeps } from '../../functions/adapters/bootstrap.js';
-import { getImageEmbedder, OnnxImageEmbedder } from '../../functions/adapters/onnx-image-embedder.js';
+import { OnnxImageEmbedder } from '../../functions/adapters/onnx-image-embedder.js';
 import { HashedNgramEmbedder } from '../../functions/core/content/text-embedding.js';
 import type { Product } from '../../functions/core/domain/types.js';
 import { handler } from '../../functions/embed-image/handler.js';
@@ -63,7 +62,7 @@ describe.skipIf(!haveModels)('embed-image handler (S3 event → embedding on the
   /** PUTs an object through the SDK and resolves with the S3 event s3rver emitted for it. */
   async function upload(key: string, body: Uint8Array, contentType = 'image/jpeg'): Promise<S3Event> {
     const event = new Promise<S3Event>((resolve) => waiting.set(key, resolve));
-    await s3Client().send(new PutObjectCommand({ Bucket: getDeps().config.IMAGES_BUCKET, Key: key, Body: body, ContentType: contentType }));
+    await getDeps().s3.send(new PutObjectCommand({ Bucket: getDeps().config.IMAGES_BUCKET, Key: key, Body: body, ContentType: contentType }));
     return event;
   }
 
@@ -82,8 +81,10 @@ describe.skipIf(!haveModels)('embed-image handler (S3 event → embedding on the
     expect(res.outcomes).toMatchObject([{ status: 'embedded', productId: 'p-good' }]);
 
     good = await stored('p-good');
-    const embedder = getImageEmbedder({ modelsDir });
+    // An embedder of its own on the same models dir: the handler's must give the same vectors.
+    const embedder = new OnnxImageEmbedder({ modelsDir });
     const { mu } = await embedder.embed(bytes);
+    await embedder.close();
     expect(good.image).toHaveLength(mu.length);
     good.image!.forEach((x, i) => expect(x).toBeCloseTo(mu[i], 4));
     const text = new HashedNgramEmbedder().embed('Vestido de fiesta rojo');

@@ -45,7 +45,7 @@ describe('request schemas', () => {
   });
 
   it('a bodiless PUT /users gets the body defaults', () => {
-    expect(parseRequest(UserPutRequest, event({ userId: 'u' }))).toEqual({ path: { userId: 'u' }, query: {}, body: { blacklist: [] } });
+    expect(parseRequest(UserPutRequest, event({ userId: 'u' }))).toEqual({ path: { userId: 'u' }, query: {}, body: { blacklist: [], wishlist_public: true } });
   });
 });
 

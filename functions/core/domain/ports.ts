@@ -142,3 +142,32 @@ export interface OnlineMetricsStore {
   /** Counter rows of the given UTC days. */
   readCounters(days: readonly string[]): Promise<CounterRow[]>;
 }
+
+/** Business counters the use cases report (CloudWatch EMF on AWS, GET /metrics locally). */
+export type BusinessMetricName =
+  /** A recommendation response was answered. */
+  | 'RecommendationsServed'
+  /** A recommendation answered without personal signal (no history, no factors): popularity and content only. */
+  | 'ColdStartAnswers'
+  /** Promoted items asked for (`min_promoted`) that the eligible catalog could not supply; the value is how many. */
+  | 'PromotedShortfall'
+  /** A cold container served an earlier model version because the pointer's was refused. */
+  | 'ModelFallback'
+  /** An uploaded image that was not embedded; split by `reason`. */
+  | 'EmbedRejected';
+
+export interface BusinessMetrics {
+  /**
+   * Adds `value` (default 1) to a counter. `dimension` splits the counter (a bounded set of values,
+   * e.g. a rejection reason); `metadata` travels with the data point without splitting it.
+   */
+  count(name: BusinessMetricName, value?: number, dimension?: { name: string; value: string }, metadata?: Record<string, string>): void;
+}
+
+/** Totals of the business counters one process has counted (what GET /metrics shows locally). */
+export interface CounterSnapshot {
+  /** When this process started counting (ISO 8601). */
+  since: string;
+  /** Counter → total; a dimensioned counter is keyed `Name{dimension=value}`. */
+  values: Record<string, number>;
+}
