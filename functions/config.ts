@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { BusinessRulesSchema } from './core/ranking/business-rules.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -73,6 +74,23 @@ const ConfigSchema = z.object({
   ALS_ITERATIONS: z.coerce.number().int().min(1).max(100).optional(),
   /** Threads for the retrain's ALS (default: os.availableParallelism(); results do not depend on it). */
   ALS_THREADS: z.coerce.number().int().min(1).max(64).optional(),
+  /**
+   * This deployment's business rules, a JSON object (README › Business rules; absent fields are off).
+   * An admin's `PUT /config` takes precedence; the retrain records whichever it used in the manifest.
+   */
+  BUSINESS_RULES: z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      if (!s?.trim()) return undefined;
+      try {
+        return JSON.parse(s) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object, e.g. {"minPrice":5}' });
+        return z.NEVER;
+      }
+    })
+    .pipe(BusinessRulesSchema.optional()),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -5,11 +5,12 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { config, type Config } from '../config.js';
-import type { CatalogStore, ImageStore, InteractionStore, ModelStore, OnlineMetricsStore, UserStore } from '../core/domain/ports.js';
+import type { BusinessRulesStore, CatalogStore, ImageStore, InteractionStore, ModelStore, OnlineMetricsStore, UserStore } from '../core/domain/ports.js';
 import { DynamoOnlineMetricsStore } from './dynamo-online-metrics.js';
 import { documentClient, s3Client } from './aws-clients.js';
 import { DynamoCatalogStore, DynamoInteractionStore, DynamoUserStore } from './dynamo-stores.js';
 import { S3ImageStore, S3ModelStore } from './s3-stores.js';
+import { S3BusinessRulesStore } from './s3-rules-store.js';
 import { ServingModel, type ServingMetrics } from './model-cache.js';
 import { LiveCatalog } from './live-catalog.js';
 import { predictContentFactorsTs } from './live-catalog.js';
@@ -24,6 +25,8 @@ export interface Deps {
   interactions: InteractionStore;
   users: UserStore;
   models: ModelStore;
+  /** The business rules an admin stored (PUT /config), in the models bucket. */
+  rules: BusinessRulesStore;
   images: ImageStore;
   logger: Logger;
   /** The serving model snapshot, reloaded when the pointer moves. */
@@ -75,6 +78,7 @@ export function getDeps(): Deps {
     interactions: new DynamoInteractionStore(ddb, cfg.INTERACTIONS_TABLE, cfg.EVENT_IDS_TABLE),
     users: new DynamoUserStore(ddb, cfg.USERS_TABLE),
     models,
+    rules: new S3BusinessRulesStore(s3, cfg.MODELS_BUCKET),
     images: new S3ImageStore(s3, cfg.IMAGES_BUCKET, cfg.PRESIGN_EXPIRES_S),
     logger,
     onlineMetrics: new DynamoOnlineMetricsStore(ddb, cfg.ONLINE_METRICS_TABLE, cfg.IMPRESSION_TTL_DAYS),

@@ -5,6 +5,7 @@
  */
 import type { EventType, InteractionEvent, Product, ProductStatus, UserProfile } from './types.js';
 import type { CounterRow, Impression } from './online-metrics.js';
+import type { BusinessRules, StoredBusinessRules } from '../ranking/business-rules.js';
 
 export interface CatalogStore {
   get(id: string): Promise<Product | undefined>;
@@ -123,4 +124,11 @@ export interface OnlineMetricsStore {
   recordAttribution(impression: Impression, productId: string, type: EventType, reasons: readonly string[]): Promise<boolean>;
   /** Counter rows of the given UTC days. */
   readCounters(days: readonly string[]): Promise<CounterRow[]>;
+}
+
+/** The business rules an admin stored (`PUT /config`), kept beside the model versions. */
+export interface BusinessRulesStore {
+  /** Undefined when none were stored; a stored set that no longer validates is an error, not "none". */
+  read(): Promise<StoredBusinessRules | undefined>;
+  write(rules: BusinessRules, updatedBy?: string): Promise<StoredBusinessRules>;
 }

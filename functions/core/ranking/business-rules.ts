@@ -196,3 +196,18 @@ export function rulesRecord(catalog: RuleCatalog, rules: BusinessRules, source: 
   const { excluded, allowedCount } = applyBusinessRules(catalog, rules, now);
   return { settings: rules, source, ...(updatedAt ? { updatedAt } : {}), excluded, allowed: allowedCount };
 }
+
+/** What an admin stored with `PUT /config`. */
+export interface StoredBusinessRules {
+  rules: BusinessRules;
+  updatedAt: string;
+  /** The token subject of the admin who stored them (absent without auth). */
+  updatedBy?: string;
+}
+
+/** The rules the next retrain uses: an admin's stored set, else the environment's, else none. */
+export function activeRules(stored: StoredBusinessRules | undefined, environment: BusinessRules | undefined): { settings: BusinessRules; source: RulesSource; updatedAt?: string } {
+  if (stored) return { settings: stored.rules, source: 'stored', updatedAt: stored.updatedAt };
+  if (environment) return { settings: environment, source: 'environment' };
+  return { settings: DEFAULT_BUSINESS_RULES, source: 'default' };
+}
