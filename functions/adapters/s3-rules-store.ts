@@ -1,7 +1,7 @@
 /**
  * The business rules an admin stored (`PUT /config`): one JSON object in the models bucket beside
- * the versions (`config/business-rules.json`, outside `models/`, so retention never lists it).
- * Read back through the same zod schema that accepted it.
+ * the versions (`models/business-rules.json`: inside the prefix the Lambdas may touch, but not a
+ * `models/<version>/` folder, so retention's listing skips it). Read back through the schema that accepted it.
  */
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
@@ -9,7 +9,7 @@ import type { BusinessRulesStore } from '../core/domain/ports.js';
 import { BusinessRulesSchema, type BusinessRules, type StoredBusinessRules } from '../core/ranking/business-rules.js';
 import { CorruptArtifact } from '../core/domain/errors.js';
 
-export const RULES_KEY = 'config/business-rules.json';
+export const RULES_KEY = 'models/business-rules.json';
 
 const StoredSchema = z.object({ rules: BusinessRulesSchema, updatedAt: z.string(), updatedBy: z.string().optional() });
 
