@@ -10,6 +10,7 @@ import { csvEventsToInteractions, parseDunnhumby, parseInteractionsCsv, parseMov
 import type { AlsParams } from '../functions/core/factorization/als.js';
 import type { TrainData } from '../functions/core/evaluation/evaluation.js';
 import { stratifiedSplit, temporalSplit, type Interaction } from '../functions/core/evaluation/split.js';
+import { BusinessRulesSchema, type BusinessRules } from '../functions/core/ranking/business-rules.js';
 
 export type DatasetFormat = 'movielens' | 'csv' | 'dunnhumby' | 'rees46' | 'otto';
 
@@ -139,4 +140,21 @@ export function readTuned(dataset: string, sha256: string): TunedParams | undefi
   if (t.sha256 !== sha256) return undefined; // tuned on another file
   const { binary = true, ndcg: _ndcg, ...als } = t.bestAls;
   return { source: file, als, binary, easeLambda: t.bestEase?.lambda || undefined };
+}
+
+/**
+ * A `--rules` value: inline JSON (`{"minPrice":5}`) or the path of a JSON file, validated by the
+ * business rules' schema (absent fields off). Throws a message naming every bad field.
+ */
+export function readRulesArg(value: string): BusinessRules {
+  const text = value.trim().startsWith('{') ? value : readFileSync(value, 'utf8');
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new Error(`--rules: not JSON (${value.slice(0, 60)})`);
+  }
+  const parsed = BusinessRulesSchema.safeParse(json);
+  if (!parsed.success) throw new Error(`--rules: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(object)'}: ${i.message}`).join('; ')}`);
+  return parsed.data;
 }

@@ -1,6 +1,6 @@
 /**
  * Offline evaluation: `npm run eval -- --dataset PATH --format movielens|csv|dunnhumby|rees46|otto [--k 10]
- * [--models popularity,trending,ease-binary,ease-recency,als-defaults,als-validated,svd,engine,als-tune,two-stage] [--no-docs] [--write-split DIR]`. `--write-split` also writes the
+ * [--models popularity,trending,ease-binary,ease-recency,als-defaults,als-validated,svd,engine,engine-rules,als-tune,two-stage] [--rules JSON|FILE] [--no-docs] [--write-split DIR]`. `--write-split` also writes the
  * split as files (DIR/train.csv in `npm run batch`'s event format, DIR/test.csv, DIR/users.txt) so
  * batch output can be scored independently with `npm run score`. Splits by the format's protocol (docs/evaluation.md),
  * fits every model factory on train, ranks all unseen items for each test user, and writes
@@ -25,9 +25,10 @@ import {
 } from '../functions/core/evaluation/evaluation.js';
 import { barChartSvg } from '../bench/plot.js';
 import { twoStageFactory } from '../functions/core/evaluation/two-stage-eval.js';
-import { engineFactory } from '../functions/core/evaluation/offline-engine.js';
+import { engineFactory, newEngineFits } from '../functions/core/evaluation/offline-engine.js';
+import { BusinessRulesSchema, type BusinessRules } from '../functions/core/ranking/business-rules.js';
 import { onnxSpdInverter } from '../functions/adapters/onnx-linalg.js';
-import { loadDataset, parseArgs, readTuned, writeSplit, type DatasetFormat, type TunedParams } from './eval-data.js';
+import { loadDataset, parseArgs, readRulesArg, readTuned, writeSplit, type DatasetFormat, type TunedParams } from './eval-data.js';
 
 /** SVD rank of the scikit-learn TruncatedSVD baseline (n_components=20). */
 const DEFAULT_SVD_RANK = 20;
@@ -35,15 +36,24 @@ const DEFAULT_SVD_RANK = 20;
 const BASELINE_HALF_LIFE_DAYS = 14;
 
 /**
+ * The rules of the `engine-rules` row when `--rules` is not given: rules that mean something on an
+ * interactions file alone (no prices, categories or promotions there): drop what has not sold for a
+ * quarter, the top 1 % (the items everyone already has) and the bottom 10 % by popularity.
+ */
+export const EVAL_RULES: BusinessRules = BusinessRulesSchema.parse({ excludeNotSoldForMonths: 3, excludeMostPopularShare: 0.01, excludeLeastPopularShare: 0.1 });
+
+/**
  * The rows compared, each a factory `fit(train) → recommend(user, k, exclude)` (evaluation.ts ›
  * ModelFactory). Baselines: popularity, trending popularity, EASE on binary and on recency-weighted
  * inputs, ALS with the shipped defaults, ALS chosen by the engine's own selection restricted to ALS
  * (tuned on a window of the training rows), truncated SVD. `engine` is the engine as shipped:
- * `npm run batch` with no flags. `als-tune` (when `npm run tune` was run on the file) and the older
+ * `npm run batch` with no flags; `engine-rules` is that engine ranking under business rules (the same
+ * fit: rules change the ranking, not the training), `npm run batch -- --rules`. `als-tune` (when `npm run tune` was run on the file) and the older
  * `two-stage` row run only when asked for with `--models`.
  */
-function modelFactories(format: DatasetFormat, tuned?: TunedParams): ModelFactory[] {
+function modelFactories(format: DatasetFormat, tuned?: TunedParams, rules: BusinessRules = EVAL_RULES): ModelFactory[] {
   const invert = onnxSpdInverter();
+  const fits = newEngineFits();
   const tunedAls = alsFactory({ ...DEFAULT_ALS_PARAMS, ...(tuned?.als ?? {}) }, { binary: tuned?.binary ?? true, cap: 5, name: 'als-tune' });
   if (tuned) tunedAls.describe += `, chosen by npm run tune on a validation split (${tuned.source})`;
   return [
@@ -54,7 +64,8 @@ function modelFactories(format: DatasetFormat, tuned?: TunedParams): ModelFactor
     alsFactory(DEFAULT_ALS_PARAMS, { binary: true, name: 'als-defaults' }),
     engineFactory({ name: 'als-validated', describe: 'ALS chosen by the selection on a window of the training rows', families: ['als'], secondStage: false, invert }),
     svdFactory(DEFAULT_SVD_RANK),
-    engineFactory({ invert }),
+    engineFactory({ invert, fits }),
+    engineFactory({ invert, fits, rules, name: 'engine-rules', describe: 'engine with business rules' }),
     // Dense EASE (JS inverse, ≤ 6000 items): the reference the neighbour pruning is measured against.
     { ...easeFactory(500), name: 'ease-dense', describe: 'EASE λ=500, dense B (the pruning\'s reference)' },
     ...(tuned ? [tunedAls] : []),
@@ -63,7 +74,7 @@ function modelFactories(format: DatasetFormat, tuned?: TunedParams): ModelFactor
 }
 
 /** Rows run when `--models` is not given. */
-const DEFAULT_ROWS = new Set(['popularity', 'trending', 'ease-binary', 'ease-recency', 'als-defaults', 'als-validated', 'svd', 'engine']);
+const DEFAULT_ROWS = new Set(['popularity', 'trending', 'ease-binary', 'ease-recency', 'als-defaults', 'als-validated', 'svd', 'engine', 'engine-rules']);
 
 interface EvalReport {
   dataset: string;
@@ -80,7 +91,7 @@ interface EvalReport {
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (!args.dataset || !args.format) {
-    console.error('usage: npm run eval -- --dataset PATH --format movielens|csv|dunnhumby|rees46|otto [--k 10] [--models a,b] [--no-docs] [--write-split DIR]');
+    console.error('usage: npm run eval -- --dataset PATH --format movielens|csv|dunnhumby|rees46|otto [--k 10] [--models a,b] [--rules JSON|FILE] [--no-docs] [--write-split DIR]');
     process.exit(2);
   }
   const format = args.format as DatasetFormat;
@@ -94,7 +105,8 @@ async function main(): Promise<void> {
   if (args['write-split']) writeSplit(args['write-split'], ds.train, ds.test, train, relevant);
   const tuned = readTuned(ds.name, ds.sha256);
   console.log(tuned ? `ALS / EASE settings from ${tuned.source}: ${JSON.stringify(tuned.als)}` : 'no tune result for this file: ALS / EASE use the shipped defaults');
-  const factories = modelFactories(format, tuned);
+  const rules = args.rules ? readRulesArg(args.rules) : EVAL_RULES;
+  const factories = modelFactories(format, tuned, rules);
   const results: ModelResult[] = [];
   for (const factory of factories) {
     if (!(wanted ?? DEFAULT_ROWS).has(factory.name)) continue;
@@ -193,7 +205,9 @@ function writeDocs(): void {
     '  rows); `svd` (randomized truncated SVD, k = 20). `engine` = the engine as shipped, exactly `npm run batch`',
     '  with no flags: recency-weighted training, automatic selection over EASE / ALS / popularity on a window of',
     '  the training rows (the test split is never read), the second stage when its gate lets it, and the',
-    '  recommend handler\'s ranking with seen items excluded. Optional rows (`--models`): `als-tune` (settings',
+    '  recommend handler\'s ranking with seen items excluded. `engine-rules` = the same fitted engine ranking under',
+    '  business rules (`--rules`, default: no sale for 3 months, top 1 % and bottom 10 % by popularity dropped):',
+    '  the cost of the rules in accuracy, beside what they buy in coverage. Optional rows (`--models`): `als-tune` (settings',
     '  from `npm run tune`), `ease-dense` (EASE with the full dense B: the reference of the neighbour pruning),',
     '  `two-stage` (the older two-stage evaluation harness).',
     '',
@@ -207,6 +221,12 @@ function writeDocs(): void {
     for (const m of r.results) {
       const x = m.metrics;
       lines.push(`| ${m.model} | ${f4(x.ndcg)} | ${f4(x.precision)} | ${f4(x.recall)} | ${f4(x.mapAtK)} | ${f4(x.map)} | ${f4(x.coverage)} | ${m.describe} |`);
+    }
+    const plain = r.results.find((m) => m.model === 'engine');
+    const ruled = r.results.find((m) => m.model === 'engine-rules');
+    if (plain && ruled) {
+      const pct = (a: number, b: number) => `${a > 0 ? (((b - a) / a) * 100).toFixed(1) : 'n/a'} %`;
+      lines.push('', `Business rules (engine-rules vs engine, same fit): NDCG@${r.k} ${f4(plain.metrics.ndcg)} → ${f4(ruled.metrics.ndcg)} (${pct(plain.metrics.ndcg, ruled.metrics.ndcg)}), coverage ${f4(plain.metrics.coverage)} → ${f4(ruled.metrics.coverage)}.`);
     }
     lines.push('', `Timings (s): ${r.results.map((m) => `${m.model} fit ${m.fitSeconds.toFixed(1)} + rank ${m.recommendSeconds.toFixed(1)}`).join('; ')}.`, '');
     if (r.format === 'dunnhumby') {

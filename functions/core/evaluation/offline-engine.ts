@@ -16,6 +16,7 @@ import type { AlsParams } from '../factorization/als.js';
 import type { ModelConfig, ModelFamily, ModelManifest } from '../snapshot/model-config.js';
 import { rankForReceiver, type RankedItem, type RankingOptions } from '../ranking/recommend.js';
 import { trainModelVersion } from '../training/train-model.js';
+import { DEFAULT_BUSINESS_RULES, rulesActive, type BusinessRules } from '../ranking/business-rules.js';
 import type { ModelFactory, TrainData } from './evaluation.js';
 
 /** Offline jobs (batch, eval) give the search more time than a scheduled retrain (240 s). */
@@ -37,6 +38,8 @@ export interface OfflineTrainOptions {
   /** Train the second stage as the retrain does (default true). */
   secondStage?: boolean;
   onProgress?: (stage: string, fraction: number) => void;
+  /** Business rules recorded in the version (a CLI's `--rules`): its ranking applies them as serving does. */
+  rules?: BusinessRules;
 }
 
 export interface OfflineEngine {
@@ -81,6 +84,7 @@ export async function trainOfflineEngine(rows: readonly OfflineEvent[], o: Offli
     selectionBudgetSeconds: o.selectionBudgetSeconds ?? OFFLINE_SELECTION_BUDGET_SECONDS,
     secondStage: o.secondStage === false ? false : undefined,
     onProgress: o.onProgress,
+    ...(o.rules ? { rules: { settings: o.rules, source: 'command-line' as const } } : {}),
   });
   const history = new Map<string, InteractionEvent[]>();
   for (const e of events) {
@@ -113,21 +117,42 @@ function rowsAsEvents(train: TrainData): OfflineEvent[] {
 /**
  * The engine as shipped, as an evaluation row: `trainOfflineEngine` on the training rows (its model
  * selection carves its validation window out of those rows only: the test split is never seen) and
- * `recommendOffline` with seen items excluded, as the protocol asks.
+ * `recommendOffline` with seen items excluded, as the protocol asks. `rules`: the ranking applies these
+ * business rules instead of the version's (none). Rules change the ranking only, never the training, so
+ * factories given the same `fits` share one fit per training split.
  */
-export function engineFactory(options: OfflineTrainOptions & { name?: string; describe?: string } = {}): ModelFactory {
-  return {
+export function engineFactory(options: OfflineTrainOptions & { name?: string; describe?: string; fits?: EngineFits } = {}): ModelFactory {
+  const { fits = newEngineFits(), rules, ...train } = options;
+  const ranking = rules ? { rules } : { rules: DEFAULT_BUSINESS_RULES };
+  const factory: ModelFactory = {
     name: options.name ?? 'engine',
     describe: options.describe ?? 'the served engine: automatic selection on a window of the training rows, recommend handler ranking',
-    async fit(train) {
-      const engine = await trainOfflineEngine(rowsAsEvents(train), options);
-      this.describe = `${options.describe ?? 'engine'}: ${engine.model.description}; second stage ${engine.snapshot.manifest.ranking?.mode ?? 'als'}`;
+    async fit(data) {
+      const engine = await fits.get(data, () => trainOfflineEngine(rowsAsEvents(data), train));
+      const withRules = rules && rulesActive(rules) ? `; business rules ${JSON.stringify(rules)}` : '';
+      factory.describe = `${options.describe ?? 'engine'}: ${engine.model.description}; second stage ${engine.snapshot.manifest.ranking?.mode ?? 'als'}${withRules}`;
       return {
         async recommend(u, k) {
-          const items = await recommendOffline(engine, train.users.ids[u], k, 'seen');
-          return Int32Array.from(items, (it) => train.items.get(it.id) ?? -1).filter((i) => i >= 0);
+          const items = await recommendOffline(engine, data.users.ids[u], k, 'seen', ranking);
+          return Int32Array.from(items, (it) => data.items.get(it.id) ?? -1).filter((i) => i >= 0);
         },
       };
+    },
+  };
+  return factory;
+}
+
+/** One engine fit per training split, shared by the rows with and without rules. */
+export interface EngineFits {
+  get(train: TrainData, fit: () => Promise<OfflineEngine>): Promise<OfflineEngine>;
+}
+
+export function newEngineFits(): EngineFits {
+  let last: { train: TrainData; engine: Promise<OfflineEngine> } | undefined;
+  return {
+    get(train, fit) {
+      if (last?.train !== train) last = { train, engine: fit() };
+      return last.engine;
     },
   };
 }

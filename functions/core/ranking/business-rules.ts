@@ -64,8 +64,8 @@ export type BusinessRules = z.output<typeof BusinessRulesSchema>;
 /** No rule: today's behaviour without configuration. */
 export const DEFAULT_BUSINESS_RULES: BusinessRules = Object.freeze(BusinessRulesSchema.parse({}));
 
-/** Where a rule set came from: an admin's `PUT /config`, the environment, or nothing set. */
-export type RulesSource = 'stored' | 'environment' | 'default';
+/** Where a rule set came from: an admin's `PUT /config`, the environment, nothing set, or an offline CLI's `--rules`. */
+export type RulesSource = 'stored' | 'environment' | 'default' | 'command-line';
 
 /** `manifest.rules`: the rules a version was trained with, where they came from, what they dropped then. */
 export interface RulesRecord {
