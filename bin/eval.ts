@@ -25,10 +25,10 @@ import {
 } from '../functions/core/evaluation/evaluation.js';
 import { barChartSvg } from '../bench/plot.js';
 import { twoStageFactory } from '../functions/core/evaluation/two-stage-eval.js';
-import { engineFactory, newEngineFits } from '../functions/core/evaluation/offline-engine.js';
+import { engineFactory, newEngineFits, type OfflineCatalog } from '../functions/core/evaluation/offline-engine.js';
 import { BusinessRulesSchema, type BusinessRules } from '../functions/core/ranking/business-rules.js';
 import { onnxSpdInverter } from '../functions/adapters/onnx-linalg.js';
-import { loadDataset, parseArgs, readRulesArg, readTuned, writeSplit, type DatasetFormat, type TunedParams } from './eval-data.js';
+import { loadCatalog, loadDataset, parseArgs, readRulesArg, readTuned, writeSplit, type DatasetFormat, type TunedParams } from './eval-data.js';
 
 /** SVD rank of the scikit-learn TruncatedSVD baseline (n_components=20). */
 const DEFAULT_SVD_RANK = 20;
@@ -51,7 +51,7 @@ export const EVAL_RULES: BusinessRules = BusinessRulesSchema.parse({ excludeNotS
  * fit: rules change the ranking, not the training), `npm run batch -- --rules`. `als-tune` (when `npm run tune` was run on the file) and the older
  * `two-stage` row run only when asked for with `--models`.
  */
-function modelFactories(format: DatasetFormat, tuned?: TunedParams, rules: BusinessRules = EVAL_RULES): ModelFactory[] {
+function modelFactories(format: DatasetFormat, tuned?: TunedParams, rules: BusinessRules = EVAL_RULES, catalog?: OfflineCatalog): ModelFactory[] {
   const invert = onnxSpdInverter();
   const fits = newEngineFits();
   const tunedAls = alsFactory({ ...DEFAULT_ALS_PARAMS, ...(tuned?.als ?? {}) }, { binary: tuned?.binary ?? true, cap: 5, name: 'als-tune' });
@@ -64,8 +64,8 @@ function modelFactories(format: DatasetFormat, tuned?: TunedParams, rules: Busin
     alsFactory(DEFAULT_ALS_PARAMS, { binary: true, name: 'als-defaults' }),
     engineFactory({ name: 'als-validated', describe: 'ALS chosen by the selection on a window of the training rows', families: ['als'], secondStage: false, invert }),
     svdFactory(DEFAULT_SVD_RANK),
-    engineFactory({ invert, fits }),
-    engineFactory({ invert, fits, rules, name: 'engine-rules', describe: 'engine with business rules' }),
+    engineFactory({ invert, fits, catalog }),
+    engineFactory({ invert, fits, catalog, rules, name: 'engine-rules', describe: 'engine with business rules' }),
     // Dense EASE (JS inverse, ≤ 6000 items): the reference the neighbour pruning is measured against.
     { ...easeFactory(500), name: 'ease-dense', describe: 'EASE λ=500, dense B (the pruning\'s reference)' },
     ...(tuned ? [tunedAls] : []),
@@ -106,7 +106,10 @@ async function main(): Promise<void> {
   const tuned = readTuned(ds.name, ds.sha256);
   console.log(tuned ? `ALS / EASE settings from ${tuned.source}: ${JSON.stringify(tuned.als)}` : 'no tune result for this file: ALS / EASE use the shipped defaults');
   const rules = args.rules ? readRulesArg(args.rules) : EVAL_RULES;
-  const factories = modelFactories(format, tuned, rules);
+  // Only the engine rows read the catalogue (prices, categories: what the price and category rules need).
+  const catalog = loadCatalog(ds.file, format);
+  if (catalog) console.log(`catalogue: ${catalog.size} products with category / price for the engine rows`);
+  const factories = modelFactories(format, tuned, rules, catalog);
   const results: ModelResult[] = [];
   for (const factory of factories) {
     if (!(wanted ?? DEFAULT_ROWS).has(factory.name)) continue;

@@ -6,6 +6,7 @@
  *
  * Products are not in an interactions file: each item becomes an active, unpriced product created
  * at its first event, so every business filter passes and "new arrival" means what it means online.
+ * A dataset that has a catalogue (dunnhumby's products file) may give each item its price and category.
  */
 import type { InteractionEvent, Product } from '../domain/types.js';
 import type { CsvEvent } from './datasets.js';
@@ -40,6 +41,8 @@ export interface OfflineTrainOptions {
   onProgress?: (stage: string, fraction: number) => void;
   /** Business rules recorded in the version (a CLI's `--rules`): its ranking applies them as serving does. */
   rules?: BusinessRules;
+  /** Prices and categories of the items, when the dataset has a catalogue. */
+  catalog?: OfflineCatalog;
 }
 
 export interface OfflineEngine {
@@ -52,8 +55,11 @@ export interface OfflineEngine {
   refTime: number;
 }
 
+/** What a dataset's own catalogue says of an item (absent: unpriced, no category). */
+export type OfflineCatalog = ReadonlyMap<string, { price?: number; category?: string }>;
+
 /** Events as the interactions table holds them, and one product per item. */
-export function engineInputs(rows: readonly OfflineEvent[]): { events: InteractionEvent[]; products: Product[] } {
+export function engineInputs(rows: readonly OfflineEvent[], catalog?: OfflineCatalog): { events: InteractionEvent[]; products: Product[] } {
   const firstSeen = new Map<string, number>();
   const events = rows.map((r, k): InteractionEvent => {
     firstSeen.set(r.itemId, Math.min(firstSeen.get(r.itemId) ?? Infinity, r.timestamp));
@@ -61,14 +67,15 @@ export function engineInputs(rows: readonly OfflineEvent[]): { events: Interacti
   });
   const products = [...firstSeen].map(([id, t]): Product => {
     const at = new Date(t).toISOString();
-    return { id, name: id, description: '', price: 0, currency: 'USD', category: '', promoted: false, status: 'active', countries: [], images: [], createdAt: at, updatedAt: at, attributes: {} };
+    const known = catalog?.get(id);
+    return { id, name: id, description: '', price: known?.price ?? 0, currency: 'USD', category: known?.category ?? '', promoted: false, status: 'active', countries: [], images: [], createdAt: at, updatedAt: at, attributes: {} };
   });
   return { events, products };
 }
 
 /** Trains a version exactly as the retrain job does and loads it as the recommend handler does. */
 export async function trainOfflineEngine(rows: readonly OfflineEvent[], o: OfflineTrainOptions = {}): Promise<OfflineEngine> {
-  const { events, products } = engineInputs(o.asOf === undefined ? rows : rows.filter((r) => r.timestamp <= o.asOf!));
+  const { events, products } = engineInputs(o.asOf === undefined ? rows : rows.filter((r) => r.timestamp <= o.asOf!), o.catalog);
   const refTime = o.asOf ?? events.reduce((t, e) => Math.max(t, e.timestamp), 0);
   const { parts, model } = await trainModelVersion({
     events,
@@ -130,7 +137,8 @@ export function engineFactory(options: OfflineTrainOptions & { name?: string; de
     async fit(data) {
       const engine = await fits.get(data, () => trainOfflineEngine(rowsAsEvents(data), train));
       const withRules = rules && rulesActive(rules) ? `; business rules ${JSON.stringify(rules)}` : '';
-      factory.describe = `${options.describe ?? 'engine'}: ${engine.model.description}; second stage ${engine.snapshot.manifest.ranking?.mode ?? 'als'}${withRules}`;
+      const priced = train.catalog ? `; the dataset's catalogue (${train.catalog.size} products: category, median unit price)` : '';
+      factory.describe = `${options.describe ?? 'engine'}: ${engine.model.description}; second stage ${engine.snapshot.manifest.ranking?.mode ?? 'als'}${priced}${withRules}`;
       return {
         async recommend(u, k) {
           const items = await recommendOffline(engine, data.users.ids[u], k, 'seen', ranking);
