@@ -25,8 +25,9 @@ import {
 } from '../functions/core/evaluation/evaluation.js';
 import { barChartSvg } from '../bench/plot.js';
 import { twoStageFactory } from '../functions/core/evaluation/two-stage-eval.js';
-import { engineFactory, newEngineFits, type OfflineCatalog } from '../functions/core/evaluation/offline-engine.js';
-import { BusinessRulesSchema, type BusinessRules } from '../functions/core/ranking/business-rules.js';
+import { engineFactory, newEngineFits, type EngineFits, type OfflineCatalog } from '../functions/core/evaluation/offline-engine.js';
+import { applyBusinessRules, BusinessRulesSchema, DEFAULT_BUSINESS_RULES, type BusinessRules, type RuleExclusions } from '../functions/core/ranking/business-rules.js';
+import type { TrainData } from '../functions/core/evaluation/evaluation.js';
 import { onnxSpdInverter } from '../functions/adapters/onnx-linalg.js';
 import { loadCatalog, loadDataset, parseArgs, readRulesArg, readTuned, writeSplit, type DatasetFormat, type TunedParams } from './eval-data.js';
 
@@ -51,9 +52,8 @@ export const EVAL_RULES: BusinessRules = BusinessRulesSchema.parse({ excludeNotS
  * fit: rules change the ranking, not the training), `npm run batch -- --rules`. `als-tune` (when `npm run tune` was run on the file) and the older
  * `two-stage` row run only when asked for with `--models`.
  */
-function modelFactories(format: DatasetFormat, tuned?: TunedParams, rules: BusinessRules = EVAL_RULES, catalog?: OfflineCatalog): ModelFactory[] {
+function modelFactories(format: DatasetFormat, tuned: TunedParams | undefined, rules: BusinessRules, catalog: OfflineCatalog | undefined, fits: EngineFits): ModelFactory[] {
   const invert = onnxSpdInverter();
-  const fits = newEngineFits();
   const tunedAls = alsFactory({ ...DEFAULT_ALS_PARAMS, ...(tuned?.als ?? {}) }, { binary: tuned?.binary ?? true, cap: 5, name: 'als-tune' });
   if (tuned) tunedAls.describe += `, chosen by npm run tune on a validation split (${tuned.source})`;
   return [
@@ -86,6 +86,32 @@ interface EvalReport {
   k: number;
   counts: { rows: number; train: number; test: number; evalUsers: number; trainUsers: number; trainItems: number };
   results: ModelResult[];
+  /** The `engine-rules` row's rules: what they excluded from the fitted engine's catalogue, and each rule alone. */
+  rules?: RulesEffect;
+}
+
+interface RulesEffect {
+  settings: BusinessRules;
+  items: number;
+  allowed: number;
+  excluded: RuleExclusions;
+  /** Each active rule alone, on the same fit. */
+  perRule: { rule: string; value: number; ndcg: number; precision: number; coverage: number; allowed: number }[];
+}
+
+/** What the rules excluded from the fitted engine's catalogue, and the engine under each active rule alone (same fit). */
+async function rulesEffect(fits: EngineFits, train: TrainData, relevant: Map<number, Set<string>>, k: number, rules: BusinessRules): Promise<RulesEffect> {
+  const engine = await fits.get(train, () => Promise.reject(new Error('the engine rows run first')));
+  const all = applyBusinessRules(engine.snapshot, rules, engine.refTime);
+  const perRule: RulesEffect['perRule'] = [];
+  for (const [rule, value] of Object.entries(rules) as [keyof BusinessRules, number | null][]) {
+    if (value === null || value === DEFAULT_BUSINESS_RULES[rule]) continue;
+    const alone = { ...DEFAULT_BUSINESS_RULES, [rule]: value };
+    const r = await evaluateModel(engineFactory({ fits, rules: alone, name: `rule ${rule}` }), train, relevant, k);
+    perRule.push({ rule, value, ndcg: r.metrics.ndcg, precision: r.metrics.precision, coverage: r.metrics.coverage, allowed: applyBusinessRules(engine.snapshot, alone, engine.refTime).allowedCount });
+    console.log(`  ${rule} = ${value} alone: NDCG@${k} ${r.metrics.ndcg.toFixed(4)}, ${perRule.at(-1)!.allowed} items pass`);
+  }
+  return { settings: rules, items: engine.snapshot.items.length, allowed: all.allowedCount, excluded: all.excluded, perRule };
 }
 
 async function main(): Promise<void> {
@@ -109,7 +135,8 @@ async function main(): Promise<void> {
   // Only the engine rows read the catalogue (prices, categories: what the price and category rules need).
   const catalog = loadCatalog(ds.file, format);
   if (catalog) console.log(`catalogue: ${catalog.size} products with category / price for the engine rows`);
-  const factories = modelFactories(format, tuned, rules, catalog);
+  const fits = newEngineFits();
+  const factories = modelFactories(format, tuned, rules, catalog, fits);
   const results: ModelResult[] = [];
   for (const factory of factories) {
     if (!(wanted ?? DEFAULT_ROWS).has(factory.name)) continue;
@@ -132,6 +159,7 @@ async function main(): Promise<void> {
     console.log(`  NDCG@${k} ${m.ndcg.toFixed(4)}  P@${k} ${m.precision.toFixed(4)}  R@${k} ${m.recall.toFixed(4)}  MAP@${k} ${m.mapAtK.toFixed(4)}  cov ${m.coverage.toFixed(3)}  fit ${r.fitSeconds.toFixed(1)} s, rank ${r.recommendSeconds.toFixed(1)} s`);
     results.push(r);
   }
+  const effect = results.some((r) => r.model === 'engine-rules') ? await rulesEffect(fits, train, relevant, k, rules) : undefined;
   const report: EvalReport = {
     dataset: ds.name,
     format,
@@ -142,6 +170,7 @@ async function main(): Promise<void> {
     k,
     counts: { rows: ds.rows.length, train: ds.train.length, test: ds.test.length, evalUsers: relevant.size, trainUsers: train.users.size, trainItems: train.items.size },
     results,
+    ...(effect ? { rules: effect } : {}),
   };
   mkdirSync('bench/results', { recursive: true });
   // Merge with earlier results for models not re-run this time.
@@ -150,6 +179,7 @@ async function main(): Promise<void> {
     const prev = JSON.parse(readFileSync(out, 'utf8')) as EvalReport;
     if (prev.sha256 === report.sha256 && prev.k === k) {
       for (const p of prev.results) if (!results.some((r) => r.model === p.model) && factories.some((f) => f.name === p.model)) results.push(p);
+      if (!effect && prev.rules) report.rules = prev.rules;
       const order = factories.map((f) => f.name);
       results.sort((a, b) => (order.indexOf(a.model) + 1 || 99) - (order.indexOf(b.model) + 1 || 99));
     }
@@ -230,6 +260,14 @@ function writeDocs(): void {
     if (plain && ruled) {
       const pct = (a: number, b: number) => `${a > 0 ? (((b - a) / a) * 100).toFixed(1) : 'n/a'} %`;
       lines.push('', `Business rules (engine-rules vs engine, same fit): NDCG@${r.k} ${f4(plain.metrics.ndcg)} → ${f4(ruled.metrics.ndcg)} (${pct(plain.metrics.ndcg, ruled.metrics.ndcg)}), coverage ${f4(plain.metrics.coverage)} → ${f4(ruled.metrics.coverage)}.`);
+      if (r.rules) {
+        const ex = Object.entries(r.rules.excluded).filter(([, v]) => v > 0).map(([rule, v]) => `${rule} ${v}`).join(', ') || 'nothing';
+        lines.push(`Rules \`${JSON.stringify(Object.fromEntries(Object.entries(r.rules.settings).filter(([key, v]) => v !== DEFAULT_BUSINESS_RULES[key as keyof BusinessRules])))}\`: ${r.rules.allowed} of ${r.rules.items} items pass at the training data's newest time (excluded per rule: ${ex}).`, '');
+        lines.push(`| rule alone | value | items passing | NDCG@${r.k} | Precision@${r.k} | coverage |`, '|---|---|---|---|---|---|');
+        lines.push(`| none (engine) | — | ${r.rules.items} | ${f4(plain.metrics.ndcg)} | ${f4(plain.metrics.precision)} | ${f4(plain.metrics.coverage)} |`);
+        for (const p of r.rules.perRule) lines.push(`| ${p.rule} | ${p.value} | ${p.allowed} | ${f4(p.ndcg)} | ${f4(p.precision)} | ${f4(p.coverage)} |`);
+        lines.push(`| all of them (engine-rules) | | ${r.rules.allowed} | ${f4(ruled.metrics.ndcg)} | ${f4(ruled.metrics.precision)} | ${f4(ruled.metrics.coverage)} |`);
+      }
     }
     lines.push('', `Timings (s): ${r.results.map((m) => `${m.model} fit ${m.fitSeconds.toFixed(1)} + rank ${m.recommendSeconds.toFixed(1)}`).join('; ')}.`, '');
     if (r.format === 'dunnhumby') {
