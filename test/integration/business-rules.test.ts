@@ -138,6 +138,8 @@ describe('rules through the retrain into serving', () => {
 
     const config = await getConfig();
     expect(config.body.pending_retrain).toBe(false);
+    // Retention ran after each retrain and left the stored rules alone (they are not a version).
+    expect(config.body.source).toBe('stored');
     expect(config.body.serving.model_version).toBe(second.version);
     expect(config.body.serving.excluded.maxPrice).toBe(manifest.rules.excluded.maxPrice);
     // And a third run with nothing new is skipped again.
