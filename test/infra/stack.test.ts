@@ -404,7 +404,7 @@ describe('data protection', () => {
       expect(resources[fnId(name)].Properties.ReservedConcurrentExecutions).toBeUndefined();
     }
     const [, stage] = ofType('AWS::ApiGatewayV2::Stage')[0];
-    expect(Object.keys(stage.Properties.RouteSettings).sort()).toEqual(['POST /events', 'POST /products/{productId}/image', 'PUT /products/{productId}', 'PUT /users/{userId}']);
+    expect(Object.keys(stage.Properties.RouteSettings).sort()).toEqual(['POST /events', 'POST /products/{productId}/image', 'PUT /config', 'PUT /products/{productId}', 'PUT /users/{userId}']);
     for (const s of Object.values(stage.Properties.RouteSettings) as any[]) expect(s).toEqual({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 });
   });
 });
