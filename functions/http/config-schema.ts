@@ -7,8 +7,13 @@ import { BusinessRulesSchema } from '../core/ranking/business-rules.js';
 
 export { BusinessRulesSchema };
 
-/** `PUT /config`: the whole rule set (an absent field is off); unknown fields are refused. */
-export const ConfigPutRequest = z.object({ body: BusinessRulesSchema });
+const noPath = z.strictObject({});
+const noQuery = z.strictObject({}, { error: 'this route takes no query parameters' });
+
+/** `GET /config`: no query parameters, no body. */
+export const ConfigGetRequest = z.object({ path: noPath, query: noQuery, body: z.undefined({ error: 'this route takes no body' }) });
+/** `PUT /config`: the whole rule set (an absent field is off); unknown fields and query parameters are refused. */
+export const ConfigPutRequest = z.object({ path: noPath, query: noQuery, body: BusinessRulesSchema });
 
 const RuleExclusions = z.record(z.string(), z.number().int()).describe('items each rule excluded at the version\'s reference time');
 

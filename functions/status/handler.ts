@@ -3,7 +3,7 @@ import { getDeps } from '../adapters/bootstrap.js';
 import { apiHandler, json, parseRequest, type ApiEvent } from '../http/api.js';
 import { MetricsRequest } from '../http/schemas.js';
 import { health, modelStatus, onlineMetricsSummary, openApiDocument } from './status-use-cases.js';
-import { ConfigPutRequest } from '../http/config-schema.js';
+import { ConfigGetRequest, ConfigPutRequest } from '../http/config-schema.js';
 import { getConfig, putConfig } from './config-use-cases.js';
 
 const configDeps = () => {
@@ -24,7 +24,10 @@ export const handler = apiHandler(
       return json(200, await onlineMetricsSummary({ onlineMetrics, ...settings }, query.days));
     },
     'GET /model': async () => json(200, await modelStatus(getDeps())),
-    'GET /config': async () => json(200, await getConfig(configDeps())),
+    'GET /config': async (event: ApiEvent) => {
+      parseRequest(ConfigGetRequest, event);
+      return json(200, await getConfig(configDeps()));
+    },
     'PUT /config': async (event: ApiEvent) => {
       const { body } = parseRequest(ConfigPutRequest, event);
       const caller = event.caller;

@@ -89,6 +89,11 @@ describe('GET|PUT /config access', () => {
     expect(empty.status).toBe(400);
     expect(empty.body.error.details).toEqual([{ path: 'minPrice', message: 'must not exceed maxPrice (10)' }]);
     expect((await putConfig('not json at all')).status).toBe(400);
+    // Strict like every route: no query parameters, no body on the GET.
+    const withQuery = await invoke(status, as('admin', apiEvent('PUT /config', {}, { dry_run: '1' }, { minPrice: 5 })));
+    expect(withQuery.status).toBe(400);
+    expect(withQuery.body.error.message).toMatch(/^Invalid query/);
+    expect((await invoke(status, as('admin', apiEvent('GET /config', {}, {}, { minPrice: 5 })))).status).toBe(400);
     expect((await getConfig()).body.source).toBe('environment');
   });
 });
