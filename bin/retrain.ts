@@ -16,6 +16,7 @@ import { progressBar } from './progress.js';
 import { config } from '../functions/config.js';
 import { createDocumentClient, createS3Client } from '../functions/adapters/aws-clients.js';
 import { S3ModelStore } from '../functions/adapters/s3-stores.js';
+import { S3BusinessRulesStore } from '../functions/adapters/s3-rules-store.js';
 import { directoryExportSource, exportStores, parseS3Uri, s3ExportSource } from '../functions/adapters/dynamodb-export.js';
 import { configureAlsThreads } from '../functions/core/factorization/als.js';
 import { retrainModel, type RetrainOutcome } from '../functions/retrain/retrain-model.js';
@@ -82,9 +83,10 @@ export async function main(): Promise<RetrainOutcome> {
         catalog: counted(() => stores.catalog.scanAll()),
         users: counted(() => stores.users.scanAll()),
         models: new S3ModelStore(s3, cfg.MODELS_BUCKET, createDocumentClient(), cfg.MODEL_REGISTRY_TABLE),
+        rules: new S3BusinessRulesStore(s3, cfg.MODELS_BUCKET),
         logger,
       },
-      { now, version: arg('version') },
+      { now, version: arg('version'), environmentRules: cfg.BUSINESS_RULES },
     );
     bar.update(read);
     bar.stop();

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { BusinessRulesSchema } from './core/ranking/business-rules.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -102,6 +103,23 @@ const ConfigSchema = z.object({
   AWS_LAMBDA_FUNCTION_NAME: z.string().min(1).optional(),
   /** A custom S3 endpoint (s3rver locally) needs path-style addressing. */
   AWS_ENDPOINT_URL_S3: z.string().min(1).optional(),
+  /**
+   * This deployment's business rules, a JSON object (README › Business rules; absent fields are off).
+   * An admin's `PUT /config` takes precedence; the retrain records whichever it used in the manifest.
+   */
+  BUSINESS_RULES: z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      if (!s?.trim()) return undefined;
+      try {
+        return JSON.parse(s) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object, e.g. {"minPrice":5}' });
+        return z.NEVER;
+      }
+    })
+    .pipe(BusinessRulesSchema.optional()),
 });
 
 export type Config = z.infer<typeof ConfigSchema> & { METRICS_SINK: 'emf' | 'memory' };

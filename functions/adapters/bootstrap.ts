@@ -13,8 +13,9 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { config as containerConfig, type Config } from '../config.js';
-import type { BusinessMetrics, CatalogStore, ImageEmbedder, ImageStore, InteractionStore, ModelStore, OnlineMetricsStore, UserStore } from '../core/domain/ports.js';
+import type { BusinessMetrics, BusinessRulesStore, CatalogStore, ImageEmbedder, ImageStore, InteractionStore, ModelStore, OnlineMetricsStore, UserStore } from '../core/domain/ports.js';
 import type { RankingOptions } from '../core/ranking/recommend.js';
+import { S3BusinessRulesStore } from './s3-rules-store.js';
 import type { TextEmbedder } from '../core/content/text-embedding.js';
 import type { ModelSnapshot } from '../core/snapshot/model-snapshot.js';
 import { DynamoOnlineMetricsStore } from './dynamo-online-metrics.js';
@@ -42,6 +43,8 @@ export interface Deps {
   interactions: InteractionStore;
   users: UserStore;
   models: ModelStore;
+  /** The business rules an admin stored (PUT /config), in the models bucket. */
+  rules: BusinessRulesStore;
   images: ImageStore;
   logger: Logger;
   /** The serving model snapshot, reloaded when the pointer moves. */
@@ -112,6 +115,7 @@ export function buildDeps(cfg: Config, onnx: () => OnnxAdapters | undefined = ()
     s3: () => createS3Client({ customEndpoint: Boolean(cfg.AWS_ENDPOINT_URL_S3) }),
     logger: () => new Logger({ serviceName: cfg.POWERTOOLS_SERVICE_NAME, ...(cfg.POWERTOOLS_LOG_LEVEL ? { logLevel: cfg.POWERTOOLS_LOG_LEVEL } : {}) }),
     models: (d) => new S3ModelStore(d.s3, cfg.MODELS_BUCKET, d.ddb, cfg.MODEL_REGISTRY_TABLE),
+    rules: (d) => new S3BusinessRulesStore(d.s3, cfg.MODELS_BUCKET),
     catalog: (d) => new DynamoCatalogStore(d.ddb, cfg.PRODUCTS_TABLE),
     interactions: (d) => new DynamoInteractionStore(d.ddb, cfg.INTERACTIONS_TABLE, cfg.EVENT_IDS_TABLE),
     users: (d) => new DynamoUserStore(d.ddb, cfg.USERS_TABLE),

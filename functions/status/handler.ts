@@ -1,8 +1,15 @@
-/** `GET /health`, `GET /model` (the serving model's manifest plus the image models'), `GET /openapi.json`, `GET /metrics`. */
+/** `GET /health`, `GET /model` (the serving model's manifest plus the image models'), `GET /openapi.json`, `GET /metrics`, `GET|PUT /config` (business rules). */
 import { getDeps } from '../adapters/bootstrap.js';
 import { apiHandler, json, parseRequest, type ApiEvent } from '../http/api.js';
 import { MetricsRequest } from '../http/schemas.js';
 import { health, modelStatus, onlineMetricsSummary, openApiDocument } from './status-use-cases.js';
+import { ConfigGetRequest, ConfigPutRequest } from '../http/config-schema.js';
+import { getConfig, putConfig } from './config-use-cases.js';
+
+const configDeps = () => {
+  const { rules, models, config } = getDeps();
+  return { rules, models, environment: config.BUSINESS_RULES };
+};
 
 export const handler = apiHandler(
   {
@@ -17,6 +24,15 @@ export const handler = apiHandler(
       return json(200, await onlineMetricsSummary({ onlineMetrics, counters, metricsNamespace: config.POWERTOOLS_METRICS_NAMESPACE, ...settings }, query.days));
     },
     'GET /model': async () => json(200, await modelStatus(getDeps())),
+    'GET /config': async (event: ApiEvent) => {
+      parseRequest(ConfigGetRequest, event);
+      return json(200, await getConfig(configDeps()));
+    },
+    'PUT /config': async (event: ApiEvent) => {
+      const { body } = parseRequest(ConfigPutRequest, event);
+      const caller = event.caller;
+      return json(200, await putConfig(configDeps(), body, caller && 'sub' in caller ? caller.sub : undefined));
+    },
   },
   () => getDeps().logger,
 );

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { applyBusinessRules, DEFAULT_BUSINESS_RULES } from '../../functions/core/ranking/business-rules.js';
 import { eligibilityMask, isEligible, rankForReceiver, selectWithPromotedMinimum, type ScoreAll } from '../../functions/core/ranking/recommend.js';
 import { dotScores } from '../../functions/core/numeric/topk.js';
 import { syntheticCatalog } from '../../bench/support/synthetic.js';
@@ -61,7 +62,7 @@ describe('isEligible', () => {
           const snapshot = { items, itemIndex: new Map(items.map((it, i) => [it.id, i])), columns: buildItemColumns(items, new Float32Array(items.length)) };
           const mask = eligibilityMask(snapshot, { minPrice, maxPrice, category }, country, blocked);
           // A reused (dirty) output buffer gives the same mask.
-          const reused = eligibilityMask(snapshot, { minPrice, maxPrice, category }, country, blocked, {}, Date.now(), new Uint8Array(items.length).fill(1));
+          const reused = eligibilityMask(snapshot, { minPrice, maxPrice, category }, country, blocked, new Uint8Array(items.length).fill(1));
           expect(Array.from(reused)).toEqual(Array.from(mask));
           items.forEach((it, i) => expect(mask[i] === 1).toBe(isEligible(it, { minPrice, maxPrice, category }, country, blocked)));
         },
@@ -83,12 +84,12 @@ describe('isEligible', () => {
     const snapshot = { items, itemIndex: new Map(items.map((it, i) => [it.id, i])), columns: buildItemColumns(items, new Float32Array(items.length)) };
     const budget = { minPrice: 5000.01, maxPrice: 20000.2 };
     const inBudget = [0, 1, 1, 1, 1, 1, 0];
-    // No category, no prefilter: the branch-free loop.
+    // No category: the branch-free loop.
     expect(Array.from(eligibilityMask(snapshot, budget, undefined, new Set()))).toEqual(inBudget);
     // A category: the per-item loop.
     expect(Array.from(eligibilityMask(snapshot, { ...budget, category: 'hat' }, undefined, new Set()))).toEqual(inBudget);
-    // A prefilter's own bounds are inclusive too.
-    expect(Array.from(eligibilityMask(snapshot, {}, undefined, new Set(), { minPrice: 5000.01, maxPrice: 20000.2 }))).toEqual(inBudget);
+    // The business rules' price bounds are inclusive too (the rules' own function).
+    expect(Array.from(applyBusinessRules({ items, popularity: new Float32Array(items.length) }, { ...DEFAULT_BUSINESS_RULES, minPrice: 5000.01, maxPrice: 20000.2 }, 0).allowed)).toEqual(inBudget);
     // One bound at a time, on the exact bound.
     expect(Array.from(eligibilityMask(snapshot, { minPrice: 20000.2 }, undefined, new Set()))).toEqual([0, 0, 0, 0, 0, 1, 1]);
     expect(Array.from(eligibilityMask(snapshot, { maxPrice: 5000.01 }, undefined, new Set()))).toEqual([1, 1, 0, 0, 0, 0, 0]);

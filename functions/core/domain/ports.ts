@@ -5,6 +5,7 @@
  */
 import type { EventType, InteractionEvent, Product, ProductStatus, UserProfile } from './types.js';
 import type { CounterRow, Impression } from './online-metrics.js';
+import type { BusinessRules, StoredBusinessRules } from '../ranking/business-rules.js';
 
 export interface CatalogStore {
   get(id: string): Promise<Product | undefined>;
@@ -170,4 +171,11 @@ export interface CounterSnapshot {
   since: string;
   /** Counter → total; a dimensioned counter is keyed `Name{dimension=value}`. */
   values: Record<string, number>;
+}
+
+/** The business rules an admin stored (`PUT /config`), kept beside the model versions. */
+export interface BusinessRulesStore {
+  /** Undefined when none were stored; a stored set that no longer validates is an error, not "none". */
+  read(): Promise<StoredBusinessRules | undefined>;
+  write(rules: BusinessRules, updatedBy?: string): Promise<StoredBusinessRules>;
 }

@@ -6,7 +6,7 @@
  * Two stages when the version carries a feature store: candidates (ALS top-N ∪ content
  * neighbours ∪ wishlist ∪ popular in country ∪ new items) → features → the scorer, if the retrain
  * gate promoted it (`manifest.ranking.mode`), else ALS order with the business boosts → business
- * rules (eligibility, the retail prefilters, optional MMR diversity, promoted guarantee) → reasons.
+ * rules (eligibility, the deployment's business rules, optional MMR diversity, promoted guarantee) → reasons.
  *
  * Pure: the caller fetches the receiver's events and profile, and the fresh product objects.
  */
@@ -23,6 +23,7 @@ import { featurize } from './two-stage.js';
 import { mmrOrder } from './diversity.js';
 import { blendWithPopularity } from './popularity.js';
 import { reserveExplorationSlots } from './new-arrivals.js';
+import { cachedBusinessRules, type BusinessRules } from './business-rules.js';
 
 /** Scores every item for one user vector: the JS loop by default, ONNX Runtime MatMul in the Lambda. */
 export type ScoreAll = (itemFactors: Float32Array, f: number, userVec: Float32Array) => Float32Array | Promise<Float32Array>;
@@ -31,16 +32,6 @@ export const jsScoreAll: ScoreAll = (itemFactors, f, userVec) => dotScores(itemF
 
 /** Scores a rows × FEATURE_COUNT matrix with the second-stage scorer: ONNX Runtime in the Lambda, the TS forward pass by default. */
 export type ScoreRows = (x: Float32Array, rows: number, snapshot: ModelSnapshot) => Float32Array | Promise<Float32Array>;
-
-/** The retail business prefilters; every field off (undefined) by default. */
-export interface Prefilters {
-  /** Drop items not sold in the last N months (30-day months; items never sold are dropped too). */
-  notSoldInMonths?: number;
-  /** Too cheap: price below this. */
-  minPrice?: number;
-  /** Too expensive: price above this. */
-  maxPrice?: number;
-}
 
 export interface RankingOptions {
   /**
@@ -71,7 +62,8 @@ export interface RankingOptions {
   lookAlikeGap: number;
   /** MMR diversity over category / embedding, 0 (off) .. 1. */
   diversity: number;
-  prefilters: Prefilters;
+  /** The business rules (business-rules.ts); default: those the version was trained with (`manifest.rules`). */
+  rules?: BusinessRules;
   candidates: Partial<CandidateOptions>;
 }
 
@@ -88,17 +80,8 @@ export const DEFAULT_RANKING_OPTIONS: RankingOptions = {
   lookAlikeSlot: 3,
   lookAlikeGap: 3,
   diversity: 0,
-  prefilters: {},
   candidates: DEFAULT_CANDIDATE_OPTIONS,
 };
-
-/** Whether an item passes the configured prefilters at time `now` (all off by default). */
-export function passesPrefilters(item: SnapshotItem, p: Prefilters, now: number): boolean {
-  if (p.minPrice !== undefined && item.price < p.minPrice) return false;
-  if (p.maxPrice !== undefined && item.price > p.maxPrice) return false;
-  if (p.notSoldInMonths !== undefined && !((item.lastSoldAt ?? -Infinity) >= now - p.notSoldInMonths * 30 * DAY_MS)) return false;
-  return true;
-}
 
 export interface RankedItem {
   index: number;
@@ -161,7 +144,7 @@ function countryMask(snapshot: Pick<ModelSnapshot, 'items' | 'columns'>, country
 }
 
 /**
- * {@link isEligible} (and the prefilters) for the whole catalog in one pass over the snapshot's
+ * {@link isEligible} for the whole catalog in one pass over the snapshot's
  * typed columns: the per-request filter cost at 100k items. Tested equal to isEligible.
  * `out` (same length as the catalog), when given, is overwritten and returned instead of a new array.
  */
@@ -170,8 +153,6 @@ export function eligibilityMask(
   query: Pick<RecommendationQuery, 'minPrice' | 'maxPrice' | 'category'>,
   country: string | undefined,
   blocked: ReadonlySet<string>,
-  prefilters: Prefilters = {},
-  now = Date.now(),
   out?: Uint8Array,
 ): Uint8Array {
   const c = snapshot.columns;
@@ -181,8 +162,7 @@ export function eligibilityMask(
   const hi = query.maxPrice ?? Infinity;
   const { active, price } = c;
   const countryOk = country === undefined ? undefined : countryMask(snapshot, country);
-  const anyPrefilter = Object.values(prefilters).some((v) => v !== undefined);
-  if (query.category === undefined && !anyPrefilter) {
+  if (query.category === undefined) {
     // The common case, branch-free (random prices defeat the branch predictor): 0/1 columns ANDed.
     // `1 − (p < lo | p > hi)` keeps the branchy test's semantics (a NaN price passes).
     const ok = countryOk ?? active;
@@ -197,7 +177,6 @@ export function eligibilityMask(
       if (active[i] === 0 || p < lo || p > hi || (countryOk !== undefined && countryOk[i] === 0)) continue;
       // Object reads only where a rarer filter needs them.
       if (query.category !== undefined && snapshot.items[i].category !== query.category) continue;
-      if (anyPrefilter && !passesPrefilters(snapshot.items[i], prefilters, now)) continue;
       mask[i] = 1;
     }
   }
@@ -417,7 +396,10 @@ export async function rankForReceiver(
   const isNew = (i: number) => newItems.includes(i);
   for (const i of newItems) scores[i] += opt.newArrivalBoost;
 
-  const mask = eligibilityMask(snapshot, query, country, blocked, opt.prefilters, receiver.now, scratch?.mask);
+  const mask = eligibilityMask(snapshot, query, country, blocked, scratch?.mask);
+  // Business rules before the candidates are drawn: no candidate source can bring an excluded item back.
+  const rules = cachedBusinessRules(snapshot, opt.rules ?? snapshot.manifest.rules?.settings, receiver.now);
+  if (rules) for (let i = 0; i < n; i++) mask[i] &= rules.allowed[i];
   const eligible = (i: number) => mask[i] === 1;
 
   // Second stage: candidates → features → scorer, or ALS order with boosts plus content neighbours
@@ -469,6 +451,8 @@ export async function rankForReceiver(
     }
   }
 
+  // The promoted boost after the scorer, which rewrites candidates' scores.
+  if (rules?.boost) for (let i = 0; i < n; i++) scores[i] += rules.boost[i];
   reserveExplorationSlots(scores, newItems, mask, query.num, opt.explorationShare);
   let selectScores = scores;
   if (opt.diversity > 0) {

@@ -20,6 +20,7 @@ import type { ScorerModel } from '../ranking/scorer.js';
 import type { ModelStore } from '../domain/ports.js';
 import { deserializeNeighbours, serializeNeighbours, type ItemNeighbours } from '../factorization/ease.js';
 import type { ModelManifest } from './model-config.js';
+import type { RulesRecord } from '../ranking/business-rules.js';
 import { isValidContentModel, type ContentModel } from '../content/content-to-cf.js';
 
 /** The slice of a product the ranking needs, kept in memory for the whole catalog. */
@@ -67,6 +68,8 @@ export interface SnapshotManifest {
   extra?: Record<string, unknown>;
   /** The second stage: which order is served and why (the scorer gate's decision and figures). */
   ranking?: RankingManifest;
+  /** The business rules this version serves with (absent: none, as in versions before rules). */
+  rules?: RulesRecord;
 }
 
 /** `manifest.ranking`: what `GET /model` shows about the two-stage ranking. */

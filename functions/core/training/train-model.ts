@@ -28,6 +28,7 @@ import { trainAndGate, type LabelledUser, type ScorerDecision } from './scorer-g
 import type { RankingManifest } from '../snapshot/model-snapshot.js';
 import { ndcgAtK, precisionAtK } from '../evaluation/metrics.js';
 import { fitContentToFactor, type ContentTrainParams } from './train-content-model.js';
+import { DEFAULT_BUSINESS_RULES, rulesRecord, type BusinessRules, type RulesSource } from '../ranking/business-rules.js';
 
 export interface TrainInput {
   events: readonly InteractionEvent[];
@@ -61,6 +62,8 @@ export interface TrainInput {
   contentModel?: false | Partial<ContentTrainParams>;
   /** Second stage: off only when false. */
   secondStage?: false | SecondStageOptions;
+  /** The deployment's business rules, recorded in the manifest (serving applies them); default none. */
+  rules?: { settings: BusinessRules; source: RulesSource; updatedAt?: string };
 }
 
 /** Settings of the scorer's training (a temporal split: older window → features, newer → labels). */
@@ -445,6 +448,7 @@ export async function trainModelVersion(raw: TrainInput): Promise<{ parts: Snaps
         counts: { users: final.users.size, items: catalogIds.length, interactions: events.length },
         metrics: { ...holdout, ...(selection ? { validationNdcg10: selection.validationNdcg10 } : {}) },
         ranking: stage2.ranking,
+        rules: rulesRecord({ items: snapshotItems, popularity }, input.rules?.settings ?? DEFAULT_BUSINESS_RULES, input.rules?.source ?? 'default', refTime, input.rules?.updatedAt),
       },
       userIds: final.users.ids,
       items: snapshotItems,
