@@ -38,6 +38,8 @@ const EXPECTED: Record<string, Outcome[]> = {
   'GET /users/{userId}/history': ADMIN,
   'GET /model': ADMIN,
   'GET /metrics': ADMIN,
+  'GET /config': ADMIN,
+  'PUT /config': ADMIN,
   'GET /health': OPEN,
   'GET /openapi.json': OPEN,
 };
@@ -64,6 +66,7 @@ function requestFor(key: string, who: Who): APIGatewayProxyEventV2 {
     'PUT /products/{productId}': { name: 'Auth test', price: 1 },
     'PUT /users/{userId}': { country: 'CL' },
     'POST /products/{productId}/image': { content_type: 'image/png' },
+    'PUT /config': { minPrice: 0 },
   };
   return withCaller(apiEvent(key, params, query, bodies[key]), who);
 }
