@@ -225,7 +225,18 @@ export const intString = z
   .pipe(z.number().int().safe());
 
 /** ISO 3166 alpha-2 country code, any case in, upper case out. */
-export const countryCode = z.string().trim().regex(/^[A-Za-z]{2}$/, 'must be a 2-letter country code').transform((c) => c.toUpperCase());
+const REGIONS = new Intl.DisplayNames(['en'], { type: 'region' });
+/** An ISO 3166 region code Node's ICU knows (ZZ, XX, … are not). */
+export const isRegionCode = (c: string): boolean => {
+  const name = REGIONS.of(c);
+  return name !== undefined && name !== c && name !== 'Unknown Region';
+};
+export const countryCode = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z]{2}$/, 'must be a 2-letter country code')
+  .transform((c) => c.toUpperCase())
+  .refine(isRegionCode, 'must be an ISO 3166 country code (e.g. CL, DE)');
 
 /** Path ids: printable, bounded, no slashes (they come from path segments anyway). */
 export const idString = z

@@ -5,6 +5,7 @@
 import type { BusinessMetrics, CatalogStore, InteractionStore, UserStore } from '../core/domain/ports.js';
 import type { ModelSnapshot } from '../core/snapshot/model-snapshot.js';
 import { isEligible, rankForReceiver, type RankingOptions } from '../core/ranking/recommend.js';
+import { assertKnownFilters } from '../core/ranking/known-filter-values.js';
 import { publicProduct } from '../core/domain/product-view.js';
 import type { Product, RecommendationQuery, RecommendationResult } from '../core/domain/types.js';
 
@@ -45,6 +46,7 @@ export async function recommendForReceiver(
     deps.interactions.listForUser(query.userId, deps.historyLimit),
     deps.users.get(query.userId),
   ]);
+  assertKnownFilters(snapshot, { categories: query.category === undefined ? undefined : [query.category] });
   const country = query.country ?? profile?.country;
   const stale = new Set<string>();
   // Two passes at most: a product changed since the snapshot is dropped and the ranking redone.

@@ -173,6 +173,18 @@ describe('recommendations and the model lifecycle', () => {
     expect(met.body.promoted_shortfall).toBe(0);
   });
 
+  it('refuses a category no product has and a country that is not an ISO code, naming the known categories', async () => {
+    const ask = (query: Record<string, string>) => invoke(recommend, apiEvent('GET /recommend/{receiverId}/{num}', { receiverId: 'dora', num: '5' }, query));
+    const cat = await ask({ category: 'scarff' });
+    expect(cat.status).toBe(400);
+    expect(cat.body.error.details[0]).toMatchObject({ path: 'category', message: 'unknown category: scarff' });
+    expect(cat.body.error.details[0].known).toContain('scarf');
+    const country = await ask({ country: 'zz' });
+    expect(country.status).toBe(400);
+    expect(country.body.error.details).toEqual([{ path: 'country', message: 'must be an ISO 3166 country code (e.g. CL, DE)' }]);
+    expect((await ask({ country: 'de', category: 'scarf' })).status).toBe(200);
+  });
+
   it('never recommends what the receiver owns, even an item that passes every other filter', async () => {
     // gift-1 is an active, promoted scarf sold everywhere; ana owns it (a gift from bob), dora does not.
     const scarves = (receiverId: string) =>
