@@ -23,7 +23,7 @@ const itemArb = fc.record({
 });
 
 describe('isEligible', () => {
-  it('passes exactly the active, in-budget, in-country, in-category, not-blocked items', () => {
+  it('passes exactly the active, in-budget, in-country (restricted only for a known listed country), in-category, not-blocked items', () => {
     fc.assert(
       fc.property(
         itemArb,
@@ -39,7 +39,8 @@ describe('isEligible', () => {
             (minPrice === undefined || item.price >= minPrice) &&
             (maxPrice === undefined || item.price <= maxPrice) &&
             (category === undefined || item.category === category) &&
-            (country === undefined || item.countries.length === 0 || item.countries.includes(country)) &&
+            // Restricted products only for a known, listed country.
+            (item.countries.length === 0 || (country !== undefined && item.countries.includes(country))) &&
             !blockIt;
           expect(isEligible(item, { minPrice, maxPrice, category }, country, blocked)).toBe(expected);
         },

@@ -129,17 +129,19 @@ export function isEligible(
   if (query.minPrice !== undefined && item.price < query.minPrice) return false;
   if (query.maxPrice !== undefined && item.price > query.maxPrice) return false;
   if (query.category !== undefined && item.category !== query.category) return false;
-  if (country !== undefined && item.countries.length > 0 && !item.countries.includes(country)) return false;
+  // A country-restricted product only for a receiver whose country is known and listed.
+  if (item.countries.length > 0 && (country === undefined || !item.countries.includes(country))) return false;
   return !blocked.has(item.id);
 }
 
-/** Items sold in `country` (unrestricted or listing it), cached per snapshot and country. */
-function countryMask(snapshot: Pick<ModelSnapshot, 'items' | 'columns'>, country: string): Uint8Array {
-  const cached = snapshot.columns.countryAllowed.get(country);
+/** Items sold in `country` (unrestricted or listing it; unrestricted only when it is unknown), cached per snapshot and country. */
+function countryMask(snapshot: Pick<ModelSnapshot, 'items' | 'columns'>, country: string | undefined): Uint8Array {
+  const key = country ?? '';
+  const cached = snapshot.columns.countryAllowed.get(key);
   if (cached) return cached;
   const { restricted } = snapshot.columns;
-  const ok = Uint8Array.from(restricted, (r, i) => (r === 0 || snapshot.items[i].countries.includes(country) ? 1 : 0));
-  snapshot.columns.countryAllowed.set(country, ok);
+  const ok = Uint8Array.from(restricted, (r, i) => (r === 0 || (country !== undefined && snapshot.items[i].countries.includes(country)) ? 1 : 0));
+  snapshot.columns.countryAllowed.set(key, ok);
   return ok;
 }
 
@@ -161,20 +163,19 @@ export function eligibilityMask(
   const lo = query.minPrice ?? -Infinity;
   const hi = query.maxPrice ?? Infinity;
   const { active, price } = c;
-  const countryOk = country === undefined ? undefined : countryMask(snapshot, country);
+  const countryOk = countryMask(snapshot, country);
   if (query.category === undefined) {
     // The common case, branch-free (random prices defeat the branch predictor): 0/1 columns ANDed.
     // `1 − (p < lo | p > hi)` keeps the branchy test's semantics (a NaN price passes).
-    const ok = countryOk ?? active;
     for (let i = 0; i < n; i++) {
       const p = price[i];
-      mask[i] = active[i] & ok[i] & (1 - (Number(p < lo) | Number(p > hi)));
+      mask[i] = active[i] & countryOk[i] & (1 - (Number(p < lo) | Number(p > hi)));
     }
   } else {
     if (mask === out) mask.fill(0);
     for (let i = 0; i < n; i++) {
       const p = price[i];
-      if (active[i] === 0 || p < lo || p > hi || (countryOk !== undefined && countryOk[i] === 0)) continue;
+      if (active[i] === 0 || p < lo || p > hi || countryOk[i] === 0) continue;
       // Object reads only where a rarer filter needs them.
       if (query.category !== undefined && snapshot.items[i].category !== query.category) continue;
       mask[i] = 1;
