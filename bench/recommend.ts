@@ -81,7 +81,7 @@ function queries(cat: SyntheticCatalog): { query: RecommendationQuery; userIdx: 
       maxPrice: k % 3 === 0 ? 80 : 150,
       minPromoted: 3,
       country: u.country,
-      category: k % 7 === 0 ? 'bag' : undefined,
+      categories: k % 7 === 0 ? ['bag'] : undefined,
     },
   }));
 }
@@ -214,7 +214,7 @@ async function benchHandler(sizes: number[], iters: number): Promise<Record<numb
       const event = (k: number) => {
         const { query } = qs[k % qs.length];
         const q: Record<string, string> = { min_price: String(query.minPrice), max_price: String(query.maxPrice), min_promoted: '3', country: query.country! };
-        if (query.category) q.category = query.category;
+        if (query.categories) q.category = query.categories.join(',');
         return apiEvent('GET /recommend/{receiverId}/{num}', { receiverId: query.userId, num: String(query.num) }, q);
       };
       let errors = 0;

@@ -41,7 +41,13 @@ const recommendationFilters = {
   max_price: decimalString.pipe(z.number().min(0, 'must be ≥ 0')).optional().describe('highest price, inclusive (decimal)'),
   min_promoted: intString.pipe(z.number().min(0, 'must be ≥ 0').max(MAX_NUM)).optional().describe('guaranteed minimum of promoted items (≤ the number asked for)'),
   country: countryCode.optional().describe("ISO 3166 alpha-2; default: the receiver's country"),
-  category: z.string().trim().min(1).max(64).optional().describe('only this category'),
+  category: z
+    .string()
+    .max(64 * 20 + 19)
+    .transform((s) => [...new Set(s.split(',').map((c) => c.trim()))])
+    .pipe(z.array(z.string().min(1, 'an empty category').max(64)).max(20, 'at most 20 categories'))
+    .optional()
+    .describe('only these categories: one, or several separated by commas (`category=hat,scarf`)'),
 };
 export const RecommendQuery = z.strictObject(recommendationFilters);
 export const RecommendationsQuery = z.strictObject({ ...recommendationFilters, top_k: count.optional().describe('how many (default 5)') });
@@ -227,7 +233,7 @@ function recommendationQuery(userId: string, num: number, q: Filters, ctx: z.Ref
   if (minPromoted > num) {
     return issue('min_promoted', 'greater than num', `min_promoted (${minPromoted}) must not exceed the number of items asked for (${num})`);
   }
-  return { userId, num, minPrice: q.min_price, maxPrice: q.max_price, minPromoted, country: q.country, category: q.category };
+  return { userId, num, minPrice: q.min_price, maxPrice: q.max_price, minPromoted, country: q.country, categories: q.category };
 }
 
 /**

@@ -46,7 +46,7 @@ export async function recommendForReceiver(
     deps.interactions.listForUser(query.userId, deps.historyLimit),
     deps.users.get(query.userId),
   ]);
-  assertKnownFilters(snapshot, { categories: query.category === undefined ? undefined : [query.category] });
+  assertKnownFilters(snapshot, { categories: query.categories });
   const country = query.country ?? profile?.country;
   const stale = new Set<string>();
   // Two passes at most: a product changed since the snapshot is dropped and the ranking redone.

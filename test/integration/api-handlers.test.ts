@@ -183,6 +183,9 @@ describe('recommendations and the model lifecycle', () => {
     expect(country.status).toBe(400);
     expect(country.body.error.details).toEqual([{ path: 'country', message: 'must be an ISO 3166 country code (e.g. CL, DE)' }]);
     expect((await ask({ country: 'de', category: 'scarf' })).status).toBe(200);
+    // A list of categories: each must exist.
+    expect((await ask({ category: 'scarf, scarf' })).status).toBe(200);
+    expect((await ask({ category: 'scarf,nope' })).body.error.details[0].message).toBe('unknown category: nope');
   });
 
   it('never recommends what the receiver owns, even an item that passes every other filter', async () => {

@@ -42,7 +42,7 @@ describe('isEligible', () => {
             // Restricted products only for a known, listed country.
             (item.countries.length === 0 || (country !== undefined && item.countries.includes(country))) &&
             !blockIt;
-          expect(isEligible(item, { minPrice, maxPrice, category }, country, blocked)).toBe(expected);
+          expect(isEligible(item, { minPrice, maxPrice, categories: category === undefined ? undefined : [category] }, country, blocked)).toBe(expected);
         },
       ),
       { numRuns: 2000, seed: 7 },
@@ -61,11 +61,11 @@ describe('isEligible', () => {
           const items = raw.map((it, i) => ({ ...it, id: `i${i}` }));
           const blocked = new Set(items.filter((_, i) => i % 7 === 3).map((it) => it.id));
           const snapshot = { items, itemIndex: new Map(items.map((it, i) => [it.id, i])), columns: buildItemColumns(items, new Float32Array(items.length)) };
-          const mask = eligibilityMask(snapshot, { minPrice, maxPrice, category }, country, blocked);
+          const mask = eligibilityMask(snapshot, { minPrice, maxPrice, categories: category === undefined ? undefined : [category] }, country, blocked);
           // A reused (dirty) output buffer gives the same mask.
-          const reused = eligibilityMask(snapshot, { minPrice, maxPrice, category }, country, blocked, new Uint8Array(items.length).fill(1));
+          const reused = eligibilityMask(snapshot, { minPrice, maxPrice, categories: category === undefined ? undefined : [category] }, country, blocked, new Uint8Array(items.length).fill(1));
           expect(Array.from(reused)).toEqual(Array.from(mask));
-          items.forEach((it, i) => expect(mask[i] === 1).toBe(isEligible(it, { minPrice, maxPrice, category }, country, blocked)));
+          items.forEach((it, i) => expect(mask[i] === 1).toBe(isEligible(it, { minPrice, maxPrice, categories: category === undefined ? undefined : [category] }, country, blocked)));
         },
       ),
       { numRuns: 500, seed: 5 },
@@ -87,8 +87,13 @@ describe('isEligible', () => {
     const inBudget = [0, 1, 1, 1, 1, 1, 0];
     // No category: the branch-free loop.
     expect(Array.from(eligibilityMask(snapshot, budget, undefined, new Set()))).toEqual(inBudget);
+    // Several categories: any of them.
+    const mixedItems = items.map((it, i) => ({ ...it, category: i % 2 === 0 ? 'hat' : 'bag' }));
+    const mixed = { items: mixedItems, itemIndex: snapshot.itemIndex, columns: buildItemColumns(mixedItems, new Float32Array(items.length)) };
+    expect(Array.from(eligibilityMask(mixed, { categories: ['hat', 'bag'] }, undefined, new Set()))).toEqual(items.map(() => 1));
+    expect(Array.from(eligibilityMask(mixed, { categories: ['bag'] }, undefined, new Set()))).toEqual(items.map((_, i) => (i % 2 === 0 ? 0 : 1)));
     // A category: the per-item loop.
-    expect(Array.from(eligibilityMask(snapshot, { ...budget, category: 'hat' }, undefined, new Set()))).toEqual(inBudget);
+    expect(Array.from(eligibilityMask(snapshot, { ...budget, categories: ['hat'] }, undefined, new Set()))).toEqual(inBudget);
     // The business rules' price bounds are inclusive too (the rules' own function).
     expect(Array.from(applyBusinessRules({ items, popularity: new Float32Array(items.length) }, { ...DEFAULT_BUSINESS_RULES, minPrice: 5000.01, maxPrice: 20000.2 }, 0).allowed)).toEqual(inBudget);
     // One bound at a time, on the exact bound.

@@ -20,7 +20,9 @@ function failure(fn: () => unknown): InvalidInput {
 describe('request schemas', () => {
   it('maps both recommendation routes onto one query (receiverId/userId → userId, num/top_k → num)', () => {
     const a = parseRequest(RecommendRequest, event({ receiverId: '7', num: '4' }, { min_price: '1.5', country: 'cl', min_promoted: '2' }));
-    expect(a).toEqual({ userId: '7', num: 4, minPrice: 1.5, maxPrice: undefined, minPromoted: 2, country: 'CL', category: undefined });
+    expect(a).toEqual({ userId: '7', num: 4, minPrice: 1.5, maxPrice: undefined, minPromoted: 2, country: 'CL', categories: undefined });
+    expect(parseRequest(RecommendRequest, event({ receiverId: '7', num: '4' }, { category: 'hat, scarf,hat' })).categories).toEqual(['hat', 'scarf']);
+    expect(failure(() => parseRequest(RecommendRequest, event({ receiverId: '7', num: '4' }, { category: 'hat,' }))).message).toMatch(/^Invalid query: category/);
     const b = parseRequest(RecommendationsRequest, event({ userId: '7' }, { top_k: '4' }));
     expect(b).toMatchObject({ userId: '7', num: 4, minPromoted: 0 });
     expect(parseRequest(RecommendationsRequest, event({ userId: '7' })).num).toBe(5);
@@ -40,7 +42,7 @@ describe('request schemas', () => {
     expect(err.message).toBe('Invalid path: num: must be between 1 and 100');
     expect(err.details).toEqual([{ path: 'num', message: 'must be between 1 and 100' }]);
     const q = failure(() => parseRequest(RecommendRequest, event({ receiverId: '7', num: '3' }, { category: '', min_price: '9', max_price: '1' })));
-    expect(q.message).toMatch(/^Invalid query: category: /);
+    expect(q.message).toMatch(/^Invalid query: category/);
     expect(q.details).toHaveLength(1);
   });
 

@@ -79,7 +79,8 @@ export interface RecommendationQuery {
   maxPrice?: number;
   minPromoted: number;
   country?: string;
-  category?: string;
+  /** Only these categories (any of them); undefined = every category. */
+  categories?: readonly string[];
 }
 
 /** How far ahead of the server's clock an event's timestamp may be (device clocks drift; a 2099 event would stay fresh forever). */

@@ -121,14 +121,14 @@ export function historyReason(summary: Pick<UserItemSummary, 'owned' | 'wishlist
 /** The business filters every returned item passes (moderation, budget, country, category, blacklist, owned). */
 export function isEligible(
   item: SnapshotItem,
-  query: Pick<RecommendationQuery, 'minPrice' | 'maxPrice' | 'category'>,
+  query: Pick<RecommendationQuery, 'minPrice' | 'maxPrice' | 'categories'>,
   country: string | undefined,
   blocked: ReadonlySet<string>,
 ): boolean {
   if (item.status !== 'active') return false;
   if (query.minPrice !== undefined && item.price < query.minPrice) return false;
   if (query.maxPrice !== undefined && item.price > query.maxPrice) return false;
-  if (query.category !== undefined && item.category !== query.category) return false;
+  if (query.categories !== undefined && !query.categories.includes(item.category)) return false;
   // A country-restricted product only for a receiver whose country is known and listed.
   if (item.countries.length > 0 && (country === undefined || !item.countries.includes(country))) return false;
   return !blocked.has(item.id);
@@ -152,7 +152,7 @@ function countryMask(snapshot: Pick<ModelSnapshot, 'items' | 'columns'>, country
  */
 export function eligibilityMask(
   snapshot: Pick<ModelSnapshot, 'items' | 'itemIndex' | 'columns'>,
-  query: Pick<RecommendationQuery, 'minPrice' | 'maxPrice' | 'category'>,
+  query: Pick<RecommendationQuery, 'minPrice' | 'maxPrice' | 'categories'>,
   country: string | undefined,
   blocked: ReadonlySet<string>,
   out?: Uint8Array,
@@ -164,7 +164,7 @@ export function eligibilityMask(
   const hi = query.maxPrice ?? Infinity;
   const { active, price } = c;
   const countryOk = countryMask(snapshot, country);
-  if (query.category === undefined) {
+  if (query.categories === undefined) {
     // The common case, branch-free (random prices defeat the branch predictor): 0/1 columns ANDed.
     // `1 − (p < lo | p > hi)` keeps the branchy test's semantics (a NaN price passes).
     for (let i = 0; i < n; i++) {
@@ -177,7 +177,7 @@ export function eligibilityMask(
       const p = price[i];
       if (active[i] === 0 || p < lo || p > hi || countryOk[i] === 0) continue;
       // Object reads only where a rarer filter needs them.
-      if (query.category !== undefined && snapshot.items[i].category !== query.category) continue;
+      if (!query.categories.includes(snapshot.items[i].category)) continue;
       mask[i] = 1;
     }
   }
