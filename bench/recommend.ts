@@ -151,7 +151,7 @@ function queries(cat: SyntheticCatalog): { query: RecommendationQuery; userIdx: 
       maxPrice: k % 3 === 0 ? 80 : 150,
       minPromoted: 3,
       country: u.country,
-      category: k % 7 === 0 ? 'bag' : undefined,
+      categories: k % 7 === 0 ? ['bag'] : undefined,
     },
   }));
 }
@@ -253,10 +253,9 @@ async function benchHandler(sizes: number[], iters: number): Promise<Record<numb
   const results: Record<number, { firstRequestMs: number; warm: LatencyStats; errors: number }> = {};
   try {
     const { getDeps } = await import('../functions/adapters/bootstrap.js');
-    const { documentClient } = await import('../functions/adapters/aws-clients.js');
-    const { handler } = await import('../functions/recommend/handler.js');
+        const { handler } = await import('../functions/recommend/handler.js');
     const deps = getDeps();
-    const ddb = documentClient();
+    const ddb = deps.ddb;
     let pointer: string | undefined;
     for (const n of sizes) {
       console.log(`\n3. recommend handler (API Gateway v2 event → DynamoDB history/profile → ranking (ONNX) → BatchGet products), ${n} products`);
@@ -292,7 +291,7 @@ async function benchHandler(sizes: number[], iters: number): Promise<Record<numb
       const event = (k: number) => {
         const { query } = qs[k % qs.length];
         const q: Record<string, string> = { min_price: String(query.minPrice), max_price: String(query.maxPrice), min_promoted: '3', country: query.country! };
-        if (query.category) q.category = query.category;
+        if (query.categories) q.category = query.categories.join(',');
         return apiEvent('GET /recommend/{receiverId}/{num}', { receiverId: query.userId, num: String(query.num) }, q);
       };
       let errors = 0;

@@ -3,6 +3,7 @@
  *   npm run batch -- --interactions F.csv[.gz] --users U.txt --k 10 --out R.csv
  *                    [--exclude seen|owned] [--as-of ISO|epoch] [--budget SECONDS]
  *                    [--family ease|als|popularity] [--factors N --regularization L --alpha A --iterations I]
+ *                    [--rules JSON|FILE]
  * Trains on F exactly as the retrain job does — recency-weighted confidence, the forward-chained
  * model selection over EASE / ALS / popularity, the second stage when its gate lets it — and ranks
  * each user listed in U (one id per line) as `GET /recommendations/{userId}?top_k=k` would at the
@@ -10,6 +11,8 @@
  * Excluded: every item the user interacted with (`seen`, default) or only owned items (`owned`:
  * ordered by or given to them, the API's rule). Unknown users get the API's cold-start list.
  * No flag is needed; the model flags restrict the search and are reported as overrides.
+ * Business rules (README › Business rules): `--rules`, else `BUSINESS_RULES` from the environment, else
+ * none; the version records them and the ranking applies them as the API does.
  */
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
@@ -20,7 +23,8 @@ import { parseInteractionsCsv } from '../functions/core/evaluation/datasets.js';
 import { recommendOffline, trainOfflineEngine } from '../functions/core/evaluation/offline-engine.js';
 import type { ModelFamily, ModelManifest } from '../functions/core/snapshot/model-config.js';
 import { onnxSpdInverter } from '../functions/adapters/onnx-linalg.js';
-import { parseArgs, readText, readUserIds } from './eval-data.js';
+import { parseArgs, readRulesArg, readText, readUserIds } from './eval-data.js';
+import type { BusinessRules } from '../functions/core/ranking/business-rules.js';
 
 export interface BatchOptions {
   interactions: string;
@@ -32,6 +36,7 @@ export interface BatchOptions {
   als?: Partial<AlsParams>;
   families?: ModelFamily[];
   budgetSeconds?: number;
+  rules?: BusinessRules;
   /** Progress output (default true). */
   progress?: boolean;
 }
@@ -67,13 +72,15 @@ export async function runBatch(o: BatchOptions): Promise<BatchSummary> {
   stageBar.start(1, 0, { stage: 'starting' });
   const engine = await trainOfflineEngine(
     rows.map((r) => ({ userId: r.userId, itemId: r.itemId, timestamp: r.timestamp, type: r.type, quantity: r.quantity, receiverId: r.receiverId })),
-    { asOf: o.asOf, als: o.als, families: o.families, invert: onnxSpdInverter(), selectionBudgetSeconds: o.budgetSeconds, onProgress: (stage) => stageBar.update(0, { stage }) },
+    { asOf: o.asOf, als: o.als, families: o.families, invert: onnxSpdInverter(), selectionBudgetSeconds: o.budgetSeconds, rules: o.rules, onProgress: (stage) => stageBar.update(0, { stage }) },
   );
   stageBar.stop();
   const t2 = performance.now();
   const m = engine.model;
   log(`model: ${m.description}${m.selection ? ` — chosen from ${m.selection.candidates.length} candidates on the newest ${m.selection.window.fraction * 100} % of events (nDCG@10 ${m.selection.validationNdcg10.toFixed(4)}, ${m.selection.window.users} users) in ${m.selection.seconds.toFixed(1)} s` : ` (${m.note ?? 'no selection'})`}`);
   log(`second stage: ${engine.snapshot.manifest.ranking?.mode ?? 'als'} (${engine.snapshot.manifest.ranking?.reason ?? ''})`);
+  const rules = engine.snapshot.manifest.rules;
+  if (rules && rules.source !== 'default') log(`business rules (${rules.source}): ${JSON.stringify(rules.settings)}; ${rules.allowed} items pass, excluded ${JSON.stringify(rules.excluded)}`);
 
   const out = createWriteStream(o.out);
   out.write('user_id,item_id,rank,score\n');
@@ -110,7 +117,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchSummary> {
 }
 
 const USAGE =
-  'usage: npm run batch -- --interactions F.csv --users U.txt --k 10 --out R.csv [--exclude seen|owned] [--as-of TIME] [--budget S] [--family ease|als|popularity] [--factors N --regularization L --alpha A --iterations I]';
+  'usage: npm run batch -- --interactions F.csv --users U.txt --k 10 --out R.csv [--exclude seen|owned] [--as-of TIME] [--budget S] [--family ease|als|popularity] [--factors N --regularization L --alpha A --iterations I] [--rules JSON|FILE]';
 
 function fail(message: string): never {
   console.error(message);
@@ -140,7 +147,14 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     (als ??= {})[key] = v;
   }
   const budgetSeconds = a.budget === undefined ? undefined : Number(a.budget);
-  runBatch({ interactions: a.interactions, users: a.users, out: a.out, k, exclude, asOf, als, families, budgetSeconds }).catch((e) => {
+  let rules: BusinessRules | undefined;
+  try {
+    const given = a.rules ?? process.env.BUSINESS_RULES;
+    rules = given?.trim() ? readRulesArg(given) : undefined;
+  } catch (e) {
+    fail((e as Error).message);
+  }
+  runBatch({ interactions: a.interactions, users: a.users, out: a.out, k, exclude, asOf, als, families, budgetSeconds, rules }).catch((e) => {
     console.error(e instanceof Error ? e.message : e);
     process.exit(1);
   });

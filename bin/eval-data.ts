@@ -6,10 +6,11 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { csvEventsToInteractions, parseDunnhumby, parseInteractionsCsv, parseMovielens, parseOtto, parseRees46 } from '../functions/core/evaluation/datasets.js';
+import { csvEventsToInteractions, splitCsvLine, parseDunnhumby, parseInteractionsCsv, parseMovielens, parseOtto, parseRees46 } from '../functions/core/evaluation/datasets.js';
 import type { AlsParams } from '../functions/core/factorization/als.js';
 import type { TrainData } from '../functions/core/evaluation/evaluation.js';
 import { stratifiedSplit, temporalSplit, type Interaction } from '../functions/core/evaluation/split.js';
+import { BusinessRulesSchema, type BusinessRules } from '../functions/core/ranking/business-rules.js';
 
 export type DatasetFormat = 'movielens' | 'csv' | 'dunnhumby' | 'rees46' | 'otto';
 
@@ -139,4 +140,64 @@ export function readTuned(dataset: string, sha256: string): TunedParams | undefi
   if (t.sha256 !== sha256) return undefined; // tuned on another file
   const { binary = true, ndcg: _ndcg, ...als } = t.bestAls;
   return { source: file, als, binary, easeLambda: t.bestEase?.lambda || undefined };
+}
+
+/**
+ * A `--rules` value: inline JSON (`{"minPrice":5}`) or the path of a JSON file, validated by the
+ * business rules' schema (absent fields off). Throws a message naming every bad field.
+ */
+export function readRulesArg(value: string): BusinessRules {
+  const text = value.trim().startsWith('{') ? value : readFileSync(value, 'utf8');
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new Error(`--rules: not JSON (${value.slice(0, 60)})`);
+  }
+  const parsed = BusinessRulesSchema.safeParse(json);
+  if (!parsed.success) throw new Error(`--rules: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(object)'}: ${i.message}`).join('; ')}`);
+  return parsed.data;
+}
+
+/**
+ * The dataset's own catalogue, where it has one: dunnhumby's `products.csv.gz` beside the transactions
+ * file gives each product its category (`product_category`, else `department`), and its price is the
+ * median unit price (`sales_value ÷ quantity`, quantity > 0) over the transactions file: a shelf price,
+ * a catalogue fact rather than an interaction. Other formats have none (undefined).
+ */
+export function loadCatalog(file: string, format: DatasetFormat): Map<string, { price?: number; category?: string }> | undefined {
+  if (format !== 'dunnhumby') return undefined;
+  const productsFile = join(file, '..', 'products.csv.gz');
+  if (!existsSync(productsFile)) return undefined;
+  const catalog = new Map<string, { price?: number; category?: string }>();
+  const lines = readText(productsFile).split('\n');
+  const head = splitCsvLine(lines[0]).map((h) => h.trim());
+  const [pi, dept, cat] = ['product_id', 'department', 'product_category'].map((c) => head.indexOf(c));
+  for (let k = 1; k < lines.length; k++) {
+    if (!lines[k].trim()) continue;
+    const f = splitCsvLine(lines[k]);
+    const category = (f[cat] || f[dept] || '').trim();
+    if (f[pi]) catalog.set(f[pi], { category });
+  }
+  const tx = readText(file).split('\n');
+  const th = splitCsvLine(tx[0]).map((h) => h.trim());
+  const [tp, tq, tv] = ['product_id', 'quantity', 'sales_value'].map((c) => th.indexOf(c));
+  const unit = new Map<string, number[]>();
+  for (let k = 1; k < tx.length; k++) {
+    if (!tx[k].trim()) continue;
+    const f = splitCsvLine(tx[k]);
+    const q = Number(f[tq]);
+    const v = Number(f[tv]);
+    if (!(q > 0) || !Number.isFinite(v)) continue;
+    let u = unit.get(f[tp]);
+    if (!u) unit.set(f[tp], (u = []));
+    u.push(v / q);
+  }
+  for (const [id, prices] of unit) {
+    prices.sort((a, b) => a - b);
+    const m = prices.length >> 1;
+    const price = prices.length % 2 ? prices[m] : (prices[m - 1] + prices[m]) / 2;
+    catalog.set(id, { ...(catalog.get(id) ?? {}), price: Math.round(price * 100) / 100 });
+  }
+  return catalog;
 }

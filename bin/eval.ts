@@ -1,6 +1,6 @@
 /**
  * Offline evaluation: `npm run eval -- --dataset PATH --format movielens|csv|dunnhumby|rees46|otto [--k 10]
- * [--models popularity,trending,ease-binary,ease-recency,als-defaults,als-validated,svd,engine,als-tune,two-stage] [--no-docs] [--write-split DIR]`. `--write-split` also writes the
+ * [--models popularity,trending,ease-binary,ease-recency,als-defaults,als-validated,svd,engine,engine-rules,als-tune,two-stage] [--rules JSON|FILE] [--no-docs] [--write-split DIR]`. `--write-split` also writes the
  * split as files (DIR/train.csv in `npm run batch`'s event format, DIR/test.csv, DIR/users.txt) so
  * batch output can be scored independently with `npm run score`. Splits by the format's protocol (docs/evaluation.md),
  * fits every model factory on train, ranks all unseen items for each test user, and writes
@@ -25,9 +25,11 @@ import {
 } from '../functions/core/evaluation/evaluation.js';
 import { barChartSvg } from '../bench/plot.js';
 import { twoStageFactory } from '../functions/core/evaluation/two-stage-eval.js';
-import { engineFactory } from '../functions/core/evaluation/offline-engine.js';
+import { engineFactory, newEngineFits, type EngineFits, type OfflineCatalog } from '../functions/core/evaluation/offline-engine.js';
+import { applyBusinessRules, BusinessRulesSchema, DEFAULT_BUSINESS_RULES, type BusinessRules, type RuleExclusions } from '../functions/core/ranking/business-rules.js';
+import type { TrainData } from '../functions/core/evaluation/evaluation.js';
 import { onnxSpdInverter } from '../functions/adapters/onnx-linalg.js';
-import { loadDataset, parseArgs, readTuned, writeSplit, type DatasetFormat, type TunedParams } from './eval-data.js';
+import { loadCatalog, loadDataset, parseArgs, readRulesArg, readTuned, writeSplit, type DatasetFormat, type TunedParams } from './eval-data.js';
 
 /** SVD rank of the scikit-learn TruncatedSVD baseline (n_components=20). */
 const DEFAULT_SVD_RANK = 20;
@@ -35,14 +37,22 @@ const DEFAULT_SVD_RANK = 20;
 const BASELINE_HALF_LIFE_DAYS = 14;
 
 /**
+ * The rules of the `engine-rules` row when `--rules` is not given: rules that mean something on an
+ * interactions file alone (no prices, categories or promotions there): drop what has not sold for a
+ * quarter, the top 1 % (the items everyone already has) and the bottom 10 % by popularity.
+ */
+export const EVAL_RULES: BusinessRules = BusinessRulesSchema.parse({ excludeNotSoldForMonths: 3, excludeMostPopularShare: 0.01, excludeLeastPopularShare: 0.1 });
+
+/**
  * The rows compared, each a factory `fit(train) → recommend(user, k, exclude)` (evaluation.ts ›
  * ModelFactory). Baselines: popularity, trending popularity, EASE on binary and on recency-weighted
  * inputs, ALS with the shipped defaults, ALS chosen by the engine's own selection restricted to ALS
  * (tuned on a window of the training rows), truncated SVD. `engine` is the engine as shipped:
- * `npm run batch` with no flags. `als-tune` (when `npm run tune` was run on the file) and the older
+ * `npm run batch` with no flags; `engine-rules` is that engine ranking under business rules (the same
+ * fit: rules change the ranking, not the training), `npm run batch -- --rules`. `als-tune` (when `npm run tune` was run on the file) and the older
  * `two-stage` row run only when asked for with `--models`.
  */
-function modelFactories(format: DatasetFormat, tuned?: TunedParams): ModelFactory[] {
+function modelFactories(format: DatasetFormat, tuned: TunedParams | undefined, rules: BusinessRules, catalog: OfflineCatalog | undefined, fits: EngineFits): ModelFactory[] {
   const invert = onnxSpdInverter();
   const tunedAls = alsFactory({ ...DEFAULT_ALS_PARAMS, ...(tuned?.als ?? {}) }, { binary: tuned?.binary ?? true, cap: 5, name: 'als-tune' });
   if (tuned) tunedAls.describe += `, chosen by npm run tune on a validation split (${tuned.source})`;
@@ -54,7 +64,8 @@ function modelFactories(format: DatasetFormat, tuned?: TunedParams): ModelFactor
     alsFactory(DEFAULT_ALS_PARAMS, { binary: true, name: 'als-defaults' }),
     engineFactory({ name: 'als-validated', describe: 'ALS chosen by the selection on a window of the training rows', families: ['als'], secondStage: false, invert }),
     svdFactory(DEFAULT_SVD_RANK),
-    engineFactory({ invert }),
+    engineFactory({ invert, fits, catalog }),
+    engineFactory({ invert, fits, catalog, rules, name: 'engine-rules', describe: 'engine with business rules' }),
     // Dense EASE (JS inverse, ≤ 6000 items): the reference the neighbour pruning is measured against.
     { ...easeFactory(500), name: 'ease-dense', describe: 'EASE λ=500, dense B (the pruning\'s reference)' },
     ...(tuned ? [tunedAls] : []),
@@ -63,7 +74,7 @@ function modelFactories(format: DatasetFormat, tuned?: TunedParams): ModelFactor
 }
 
 /** Rows run when `--models` is not given. */
-const DEFAULT_ROWS = new Set(['popularity', 'trending', 'ease-binary', 'ease-recency', 'als-defaults', 'als-validated', 'svd', 'engine']);
+const DEFAULT_ROWS = new Set(['popularity', 'trending', 'ease-binary', 'ease-recency', 'als-defaults', 'als-validated', 'svd', 'engine', 'engine-rules']);
 
 interface EvalReport {
   dataset: string;
@@ -75,12 +86,38 @@ interface EvalReport {
   k: number;
   counts: { rows: number; train: number; test: number; evalUsers: number; trainUsers: number; trainItems: number };
   results: ModelResult[];
+  /** The `engine-rules` row's rules: what they excluded from the fitted engine's catalogue, and each rule alone. */
+  rules?: RulesEffect;
+}
+
+interface RulesEffect {
+  settings: BusinessRules;
+  items: number;
+  allowed: number;
+  excluded: RuleExclusions;
+  /** Each active rule alone, on the same fit. */
+  perRule: { rule: string; value: number; ndcg: number; precision: number; coverage: number; allowed: number }[];
+}
+
+/** What the rules excluded from the fitted engine's catalogue, and the engine under each active rule alone (same fit). */
+async function rulesEffect(fits: EngineFits, train: TrainData, relevant: Map<number, Set<string>>, k: number, rules: BusinessRules): Promise<RulesEffect> {
+  const engine = await fits.get(train, () => Promise.reject(new Error('the engine rows run first')));
+  const all = applyBusinessRules(engine.snapshot, rules, engine.refTime);
+  const perRule: RulesEffect['perRule'] = [];
+  for (const [rule, value] of Object.entries(rules) as [keyof BusinessRules, number | null][]) {
+    if (value === null || value === DEFAULT_BUSINESS_RULES[rule]) continue;
+    const alone = { ...DEFAULT_BUSINESS_RULES, [rule]: value };
+    const r = await evaluateModel(engineFactory({ fits, rules: alone, name: `rule ${rule}` }), train, relevant, k);
+    perRule.push({ rule, value, ndcg: r.metrics.ndcg, precision: r.metrics.precision, coverage: r.metrics.coverage, allowed: applyBusinessRules(engine.snapshot, alone, engine.refTime).allowedCount });
+    console.log(`  ${rule} = ${value} alone: NDCG@${k} ${r.metrics.ndcg.toFixed(4)}, ${perRule.at(-1)!.allowed} items pass`);
+  }
+  return { settings: rules, items: engine.snapshot.items.length, allowed: all.allowedCount, excluded: all.excluded, perRule };
 }
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (!args.dataset || !args.format) {
-    console.error('usage: npm run eval -- --dataset PATH --format movielens|csv|dunnhumby|rees46|otto [--k 10] [--models a,b] [--no-docs] [--write-split DIR]');
+    console.error('usage: npm run eval -- --dataset PATH --format movielens|csv|dunnhumby|rees46|otto [--k 10] [--models a,b] [--rules JSON|FILE] [--no-docs] [--write-split DIR]');
     process.exit(2);
   }
   const format = args.format as DatasetFormat;
@@ -94,7 +131,12 @@ async function main(): Promise<void> {
   if (args['write-split']) writeSplit(args['write-split'], ds.train, ds.test, train, relevant);
   const tuned = readTuned(ds.name, ds.sha256);
   console.log(tuned ? `ALS / EASE settings from ${tuned.source}: ${JSON.stringify(tuned.als)}` : 'no tune result for this file: ALS / EASE use the shipped defaults');
-  const factories = modelFactories(format, tuned);
+  const rules = args.rules ? readRulesArg(args.rules) : EVAL_RULES;
+  // Only the engine rows read the catalogue (prices, categories: what the price and category rules need).
+  const catalog = loadCatalog(ds.file, format);
+  if (catalog) console.log(`catalogue: ${catalog.size} products with category / price for the engine rows`);
+  const fits = newEngineFits();
+  const factories = modelFactories(format, tuned, rules, catalog, fits);
   const results: ModelResult[] = [];
   for (const factory of factories) {
     if (!(wanted ?? DEFAULT_ROWS).has(factory.name)) continue;
@@ -117,6 +159,7 @@ async function main(): Promise<void> {
     console.log(`  NDCG@${k} ${m.ndcg.toFixed(4)}  P@${k} ${m.precision.toFixed(4)}  R@${k} ${m.recall.toFixed(4)}  MAP@${k} ${m.mapAtK.toFixed(4)}  cov ${m.coverage.toFixed(3)}  fit ${r.fitSeconds.toFixed(1)} s, rank ${r.recommendSeconds.toFixed(1)} s`);
     results.push(r);
   }
+  const effect = results.some((r) => r.model === 'engine-rules') ? await rulesEffect(fits, train, relevant, k, rules) : undefined;
   const report: EvalReport = {
     dataset: ds.name,
     format,
@@ -127,6 +170,7 @@ async function main(): Promise<void> {
     k,
     counts: { rows: ds.rows.length, train: ds.train.length, test: ds.test.length, evalUsers: relevant.size, trainUsers: train.users.size, trainItems: train.items.size },
     results,
+    ...(effect ? { rules: effect } : {}),
   };
   mkdirSync('bench/results', { recursive: true });
   // Merge with earlier results for models not re-run this time.
@@ -135,6 +179,7 @@ async function main(): Promise<void> {
     const prev = JSON.parse(readFileSync(out, 'utf8')) as EvalReport;
     if (prev.sha256 === report.sha256 && prev.k === k) {
       for (const p of prev.results) if (!results.some((r) => r.model === p.model) && factories.some((f) => f.name === p.model)) results.push(p);
+      if (!effect && prev.rules) report.rules = prev.rules;
       const order = factories.map((f) => f.name);
       results.sort((a, b) => (order.indexOf(a.model) + 1 || 99) - (order.indexOf(b.model) + 1 || 99));
     }
@@ -193,7 +238,9 @@ function writeDocs(): void {
     '  rows); `svd` (randomized truncated SVD, k = 20). `engine` = the engine as shipped, exactly `npm run batch`',
     '  with no flags: recency-weighted training, automatic selection over EASE / ALS / popularity on a window of',
     '  the training rows (the test split is never read), the second stage when its gate lets it, and the',
-    '  recommend handler\'s ranking with seen items excluded. Optional rows (`--models`): `als-tune` (settings',
+    '  recommend handler\'s ranking with seen items excluded. `engine-rules` = the same fitted engine ranking under',
+    '  business rules (`--rules`, default: no sale for 3 months, top 1 % and bottom 10 % by popularity dropped):',
+    '  the cost of the rules in accuracy, beside what they buy in coverage. Optional rows (`--models`): `als-tune` (settings',
     '  from `npm run tune`), `ease-dense` (EASE with the full dense B: the reference of the neighbour pruning),',
     '  `two-stage` (the older two-stage evaluation harness).',
     '',
@@ -207,6 +254,20 @@ function writeDocs(): void {
     for (const m of r.results) {
       const x = m.metrics;
       lines.push(`| ${m.model} | ${f4(x.ndcg)} | ${f4(x.precision)} | ${f4(x.recall)} | ${f4(x.mapAtK)} | ${f4(x.map)} | ${f4(x.coverage)} | ${m.describe} |`);
+    }
+    const plain = r.results.find((m) => m.model === 'engine');
+    const ruled = r.results.find((m) => m.model === 'engine-rules');
+    if (plain && ruled) {
+      const pct = (a: number, b: number) => `${a > 0 ? (((b - a) / a) * 100).toFixed(1) : 'n/a'} %`;
+      lines.push('', `Business rules (engine-rules vs engine, same fit): NDCG@${r.k} ${f4(plain.metrics.ndcg)} → ${f4(ruled.metrics.ndcg)} (${pct(plain.metrics.ndcg, ruled.metrics.ndcg)}), coverage ${f4(plain.metrics.coverage)} → ${f4(ruled.metrics.coverage)}.`);
+      if (r.rules) {
+        const ex = Object.entries(r.rules.excluded).filter(([, v]) => v > 0).map(([rule, v]) => `${rule} ${v}`).join(', ') || 'nothing';
+        lines.push(`Rules \`${JSON.stringify(Object.fromEntries(Object.entries(r.rules.settings).filter(([key, v]) => v !== DEFAULT_BUSINESS_RULES[key as keyof BusinessRules])))}\`: ${r.rules.allowed} of ${r.rules.items} items pass at the training data's newest time (excluded per rule: ${ex}).`, '');
+        lines.push(`| rule alone | value | items passing | NDCG@${r.k} | Precision@${r.k} | coverage |`, '|---|---|---|---|---|---|');
+        lines.push(`| none (engine) | — | ${r.rules.items} | ${f4(plain.metrics.ndcg)} | ${f4(plain.metrics.precision)} | ${f4(plain.metrics.coverage)} |`);
+        for (const p of r.rules.perRule) lines.push(`| ${p.rule} | ${p.value} | ${p.allowed} | ${f4(p.ndcg)} | ${f4(p.precision)} | ${f4(p.coverage)} |`);
+        lines.push(`| all of them (engine-rules) | | ${r.rules.allowed} | ${f4(ruled.metrics.ndcg)} | ${f4(ruled.metrics.precision)} | ${f4(ruled.metrics.coverage)} |`);
+      }
     }
     lines.push('', `Timings (s): ${r.results.map((m) => `${m.model} fit ${m.fitSeconds.toFixed(1)} + rank ${m.recommendSeconds.toFixed(1)}`).join('; ')}.`, '');
     if (r.format === 'dunnhumby') {

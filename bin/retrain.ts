@@ -14,8 +14,9 @@ import path from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { progressBar } from './progress.js';
 import { config } from '../functions/config.js';
-import { s3Client, documentClient } from '../functions/adapters/aws-clients.js';
+import { createDocumentClient, createS3Client } from '../functions/adapters/aws-clients.js';
 import { S3ModelStore } from '../functions/adapters/s3-stores.js';
+import { S3BusinessRulesStore } from '../functions/adapters/s3-rules-store.js';
 import { directoryExportSource, exportStores, parseS3Uri, s3ExportSource } from '../functions/adapters/dynamodb-export.js';
 import { configureAlsThreads } from '../functions/core/factorization/als.js';
 import { retrainModel, type RetrainOutcome } from '../functions/retrain/retrain-model.js';
@@ -58,7 +59,7 @@ export async function main(): Promise<RetrainOutcome> {
   }
   try {
     const cfg = config();
-    const s3 = s3Client();
+    const s3 = createS3Client({ customEndpoint: Boolean(cfg.AWS_ENDPOINT_URL_S3) });
     const s3Uri = parseS3Uri(exportArg);
     const source = s3Uri ? s3ExportSource(s3, s3Uri.bucket, s3Uri.prefix) : directoryExportSource(path.resolve(exportArg));
     const stores = await exportStores(source, { interactions: cfg.INTERACTIONS_TABLE, products: cfg.PRODUCTS_TABLE, users: cfg.USERS_TABLE });
@@ -81,10 +82,11 @@ export async function main(): Promise<RetrainOutcome> {
         interactions: counted(() => stores.interactions.scanAll()),
         catalog: counted(() => stores.catalog.scanAll()),
         users: counted(() => stores.users.scanAll()),
-        models: new S3ModelStore(s3, cfg.MODELS_BUCKET, documentClient(), cfg.MODEL_REGISTRY_TABLE),
+        models: new S3ModelStore(s3, cfg.MODELS_BUCKET, createDocumentClient(), cfg.MODEL_REGISTRY_TABLE),
+        rules: new S3BusinessRulesStore(s3, cfg.MODELS_BUCKET),
         logger,
       },
-      { now, version: arg('version') },
+      { now, version: arg('version'), environmentRules: cfg.BUSINESS_RULES },
     );
     bar.update(read);
     bar.stop();

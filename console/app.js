@@ -2,6 +2,8 @@
 // `npm start` are exactly the ones the CDK uploads to S3. Every value from the API is put into the
 // page as text (never as HTML).
 
+import { rulesPanel } from './rules-panel.js';
+
 const state = { apiUrl: '', token: '' };
 const $ = (sel) => document.querySelector(sel);
 
@@ -251,7 +253,7 @@ async function loadModel() {
       const fig = numericPairs(rec.ranking.figures);
       if (fig.length) parts.push(barChart('Scorer vs ALS order (cross-validated)', fig.map(([k, v]) => ({ label: k, value: v, kind: /als/i.test(k) ? 'bar baseline' : 'bar' }))));
     }
-    if (m.business_rules) parts.push(h('h3', {}, 'Business rules'), facts(m.business_rules));
+    parts.push(await rulesPanel({ api, h, served: rec.rules }));
     if (m.image_models) parts.push(h('h3', {}, 'Image models'), facts({ embedding_version: m.image_models.embedding_version }));
     root.replaceChildren(...parts);
   } catch (err) {

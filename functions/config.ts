@@ -1,10 +1,13 @@
 /**
  * Configuration read once per container from the environment and validated with zod:
- * bad config fails the cold start loudly instead of failing requests later.
+ * bad config fails the cold start loudly (naming the variable) instead of failing requests later.
+ * This is the only module of functions/ that reads `process.env`; everything else is handed a
+ * {@link Config} (functions/adapters/bootstrap.ts builds the adapters from it).
  */
 import { z } from 'zod';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { BusinessRulesSchema } from './core/ranking/business-rules.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -73,18 +76,75 @@ const ConfigSchema = z.object({
   ALS_ITERATIONS: z.coerce.number().int().min(1).max(100).optional(),
   /** Threads for the retrain's ALS (default: os.availableParallelism(); results do not depend on it). */
   ALS_THREADS: z.coerce.number().int().min(1).max(64).optional(),
+  /**
+   * ONNX Runtime intra-op threads of the whole-catalog scoring MatMul. 1: with concurrent requests
+   * (and on a 1-vCPU Lambda) one thread per run wastes nothing on synchronisation.
+   */
+  ORT_SCORE_THREADS: z.coerce.number().int().min(1).max(64).default(1),
+  /** ONNX Runtime intra-op threads of the image models; unset = ONNX Runtime's default (all cores). */
+  ORT_INTRA_OP_THREADS: z.coerce.number().int().min(1).max(64).optional(),
+  /** A fastText text `.vec` file for product-name embeddings; unset = the hashed n-gram embedder. */
+  TEXT_VECTORS_PATH: z.string().min(1).optional(),
+  /** Powertools' service name (logs and metrics) and the CloudWatch namespace of the business metrics. */
+  POWERTOOLS_SERVICE_NAME: z.string().min(1).default('gift-recommender'),
+  POWERTOOLS_METRICS_NAMESPACE: z.string().min(1).default('GiftRecommender'),
+  /** Powertools' log level (any case). Unset: Powertools' own default (INFO). */
+  POWERTOOLS_LOG_LEVEL: z
+    .string()
+    .transform((s) => s.toUpperCase())
+    .pipe(z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT']))
+    .optional(),
+  /**
+   * Where business metrics go: `emf` (CloudWatch embedded metric format on stdout, the Lambda default)
+   * or `memory` (counters kept in the process and shown by GET /metrics, the local default).
+   */
+  METRICS_SINK: z.enum(['emf', 'memory']).optional(),
+  /** Set inside Lambda: picks the models dir and the metrics sink. */
+  AWS_LAMBDA_FUNCTION_NAME: z.string().min(1).optional(),
+  /** A custom S3 endpoint (s3rver locally) needs path-style addressing. */
+  AWS_ENDPOINT_URL_S3: z.string().min(1).optional(),
+  /**
+   * This deployment's business rules, a JSON object (README › Business rules; absent fields are off).
+   * An admin's `PUT /config` takes precedence; the retrain records whichever it used in the manifest.
+   */
+  BUSINESS_RULES: z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      if (!s?.trim()) return undefined;
+      try {
+        return JSON.parse(s) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object, e.g. {"minPrice":5}' });
+        return z.NEVER;
+      }
+    })
+    .pipe(BusinessRulesSchema.optional()),
 });
 
-export type Config = z.infer<typeof ConfigSchema>;
+export type Config = z.infer<typeof ConfigSchema> & { METRICS_SINK: 'emf' | 'memory' };
 
 let cached: Config | undefined;
+
+/** Raised at init for a variable that does not parse; the message names every bad variable. */
+export class ConfigError extends Error {
+  constructor(
+    message: string,
+    readonly variables: string[],
+  ) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = ConfigSchema.safeParse({ ...env, MODELS_DIR: resolveModelsDir(env) });
   if (!parsed.success) {
-    throw new Error(`Invalid configuration: ${z.prettifyError(parsed.error)}`);
+    const variables = [...new Set(parsed.error.issues.map((i) => String(i.path[0])))];
+    throw new ConfigError(`Invalid configuration (${variables.join(', ')}): ${z.prettifyError(parsed.error)}`, variables);
   }
-  return parsed.data;
+  const c = parsed.data;
+  return { ...c, METRICS_SINK: c.METRICS_SINK ?? (c.AWS_LAMBDA_FUNCTION_NAME ? 'emf' : 'memory') };
 }
 
 /** The container's config, parsed on first use. */
@@ -93,7 +153,15 @@ export function config(): Config {
   return cached;
 }
 
-/** For tests and the local runtime, which set the environment after import. */
+/**
+ * Makes `next` the container's config (the local runtime and tests hand theirs in instead of
+ * writing `process.env`); undefined forgets it, so the next {@link config} call reads the environment.
+ */
+export function useConfig(next?: Config): void {
+  cached = next;
+}
+
+/** For tests that change the environment: the next {@link config} call reads it again. */
 export function resetConfig(): void {
   cached = undefined;
 }

@@ -116,10 +116,10 @@ export const FUNCTION_ACCESS: Record<FunctionName, Access> = {
       products: ['dynamodb:BatchGetItem'],
     },
   },
-  // Pointer and the serving manifest.
+  // Pointer and the serving manifest; the business rules object (PUT /config writes it).
   status: {
     tables: { modelRegistry: ['dynamodb:GetItem'], onlineMetrics: ['dynamodb:Query'] },
-    objects: { models: ['s3:GetObject'] },
+    objects: { models: ['s3:GetObject', 's3:PutObject'] },
     list: ['models'],
   },
   // catalog.get, images.getObject, catalog.setEmbeddings (UpdateItem).

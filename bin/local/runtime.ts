@@ -47,10 +47,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   // No model knobs here: each retrain chooses its family and parameters on the demo's own data.
   // The demo catalog is priced in Chilean pesos; new products default to the same currency.
   process.env.CURRENCY ??= 'CLP';
-  // Handlers read their configuration at import: load them only once the environment points here.
-  const [{ getDeps }, { s3Client }, recommend, events, catalog, users, status, embedImage, retrain] = await Promise.all([
+  // Handlers read their configuration on their first call (nothing at import); the SDK reads the endpoints above.
+  const [{ getDeps }, recommend, events, catalog, users, status, embedImage, retrain] = await Promise.all([
     import('../../functions/adapters/bootstrap.js'),
-    import('../../functions/adapters/aws-clients.js'),
     import('../../functions/recommend/handler.js'),
     import('../../functions/events/handler.js'),
     import('../../functions/catalog/handler.js'),
@@ -103,14 +102,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const { generateDemoData } = await import('./demo-data.js');
     const demo = generateDemoData();
     log(`seeding demo catalog: ${demo.products.length} products, ${demo.users.length} users, ${demo.events.length} events`);
-    const { getTextEmbedder } = await import('../../functions/adapters/text-vectors-file.js');
-    const text = getTextEmbedder();
+    const text = deps.textEmbedder;
     for (const p of demo.products) await deps.catalog.put({ ...p, text_embedding: storedEmbedding(text.embed(p.name)) });
     for (const u of demo.users) await deps.users.put(u);
     for (let i = 0; i < demo.events.length; i += 100) await deps.interactions.putEvents(demo.events.slice(i, i + 100));
     await runRetrain();
     // Upload the photos in the background; s3rver's ObjectCreated events embed them exactly as S3 → Lambda would.
-    const s3 = s3Client();
+    const s3 = deps.s3;
     const byId = new Map(demo.products.map((p) => [p.id, p]));
     uploading = (async () => {
       for (const img of demo.images) {

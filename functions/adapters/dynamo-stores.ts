@@ -15,9 +15,9 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import type { CatalogStore, InteractionStore, ProductListQuery, UserStore } from '../core/domain/ports.js';
+import type { CatalogStore, EmbeddingUpdate, InteractionStore, ProductListQuery, UserStore } from '../core/domain/ports.js';
 import type { InteractionEvent, Product, UserProfile } from '../core/domain/types.js';
-import { ConflictError, InvalidInput, NotFound } from '../core/domain/errors.js';
+import { ConflictError, EventIdConflict, InvalidInput, NotFound } from '../core/domain/errors.js';
 import { creditedUser } from '../core/domain/interactions.js';
 
 const BATCH_GET_LIMIT = 100;
@@ -90,7 +90,7 @@ export class DynamoCatalogStore implements CatalogStore {
 
   async setEmbeddings(
     id: string,
-    update: { image_embedding?: number[]; text_embedding?: number[]; embedding_version: string },
+    update: EmbeddingUpdate,
   ): Promise<void> {
     const now = Date.now();
     const names: Record<string, string> = { '#id': 'id', '#ev': 'embedding_version', '#cd': CHANGES_INDEX.partitionKey, '#ca': CHANGES_INDEX.sortKey };
@@ -106,20 +106,31 @@ export class DynamoCatalogStore implements CatalogStore {
       values[':te'] = update.text_embedding;
       sets.push('#te = :te');
     }
+    let condition = 'attribute_exists(#id)';
+    if (update.images) {
+      names['#im'] = 'images';
+      names['#ua'] = 'updatedAt';
+      values[':im'] = update.images.next;
+      values[':readAt'] = update.images.ifUpdatedAt;
+      sets.push('#im = :im');
+      // Not replaced by a PUT since it was read (every PUT stamps updatedAt).
+      condition += ' AND #ua = :readAt';
+    }
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { id },
           UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: 'attribute_exists(#id)',
+          ConditionExpression: condition,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         }),
       );
     } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) throw new NotFound(`product ${id} does not exist`, undefined, { cause: err });
-      throw err;
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      if (update.images && (await this.get(id))) throw new ConflictError(`product ${id} was replaced meanwhile`, { cause: err });
+      throw new NotFound(`product ${id} does not exist`, { cause: err });
     }
   }
 
@@ -208,7 +219,7 @@ export class DynamoCatalogStore implements CatalogStore {
       );
       return withoutChangeStamp(res.Attributes ?? {});
     } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) throw new NotFound(`product ${id} does not exist`, undefined, { cause: err });
+      if (err instanceof ConditionalCheckFailedException) throw new NotFound(`product ${id} does not exist`, { cause: err });
       throw err;
     }
   }
@@ -229,7 +240,7 @@ function decodeCursor(cursor: string): Record<string, unknown> {
   } catch {
     /* reported below */
   }
-  throw new InvalidInput('cursor is not one this API issued', [{ path: 'cursor', message: 'invalid cursor' }]);
+  throw new InvalidInput('cursor is not one this API issued', { details: [{ path: 'cursor', message: 'invalid cursor' }] });
 }
 
 export interface InteractionItem {
@@ -290,8 +301,8 @@ interface EventClaim {
   claimedAt: string;
 }
 
-/** An event whose eventId is already claimed by a different payload (HTTP 409). */
-export class EventIdConflict extends ConflictError {}
+/** Re-exported where it is thrown: an eventId already claimed by a different payload. */
+export { EventIdConflict };
 
 /**
  * Interactions, one item per event in the user's partition, plus one claim per eventId in the
@@ -340,7 +351,7 @@ export class DynamoInteractionStore implements InteractionStore {
       }
       const conflicts = outcomes.flatMap((o, i) => (o.status === 'conflict' ? [wanted[i].eventId] : []));
       if (conflicts.length > 0) {
-        throw new EventIdConflict(`eventId already used for a different event: ${conflicts.slice(0, 5).join(', ')}`, conflicts.map((id) => ({ path: 'eventId', message: `${id} was stored with another payload` })));
+        throw new EventIdConflict(`eventId already used for a different event: ${conflicts.slice(0, 5).join(', ')}`, { details: conflicts.map((id) => ({ path: 'eventId', message: `${id} was stored with another payload` })) });
       }
       const byKey = new Map<string, InteractionItem>();
       for (const o of outcomes) {
@@ -464,7 +475,12 @@ export class DynamoUserStore implements UserStore {
   async get(id: string): Promise<UserProfile | undefined> {
     const res = await this.client.send(new GetCommand({ TableName: this.table, Key: { id } }));
     if (!res.Item) return undefined;
-    return { id, country: res.Item.country as string | undefined, blacklist: (res.Item.blacklist as string[]) ?? [] };
+    return {
+      id,
+      country: res.Item.country as string | undefined,
+      blacklist: (res.Item.blacklist as string[]) ?? [],
+      ...(typeof res.Item.wishlistPublic === 'boolean' ? { wishlistPublic: res.Item.wishlistPublic } : {}),
+    };
   }
 
   async put(user: UserProfile): Promise<void> {

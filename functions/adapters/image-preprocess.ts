@@ -50,7 +50,7 @@ export async function preprocessToRgb(bytes: Uint8Array): Promise<Uint8Array> {
   try {
     meta = await sharp(input, options).metadata();
   } catch (err) {
-    throw new InvalidInput(`image could not be decoded: ${(err as Error).message}`, undefined, { cause: err });
+    throw new InvalidInput(`image could not be decoded: ${(err as Error).message}`, { cause: err });
   }
   if (!meta.format || !ACCEPTED_FORMATS.includes(meta.format)) {
     throw new InvalidInput(`unsupported image format '${meta.format ?? 'unknown'}': use JPEG, PNG or WebP`);
@@ -82,7 +82,7 @@ export async function preprocessToRgb(bytes: Uint8Array): Promise<Uint8Array> {
     return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   } catch (err) {
     if (err instanceof InvalidInput) throw err;
-    throw new InvalidInput(`image could not be decoded: ${(err as Error).message}`, undefined, { cause: err });
+    throw new InvalidInput(`image could not be decoded: ${(err as Error).message}`, { cause: err });
   }
 }
 
@@ -121,7 +121,7 @@ export async function preprocessBatch(images: readonly Uint8Array[]): Promise<Fl
         rgb = await preprocessToRgb(bytes);
       } catch (err) {
         if (err instanceof InvalidInput) {
-          throw new InvalidInput(`image ${i}: ${err.message}`, { index: i }, { cause: err });
+          throw new InvalidInput(`image ${i}: ${err.message}`, { details: { index: i }, cause: err });
         }
         throw err;
       }

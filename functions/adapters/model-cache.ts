@@ -9,7 +9,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { ModelStore } from '../core/domain/ports.js';
 import { deserializeSnapshot, parseManifest, SNAPSHOT_FILES, type ModelSnapshot } from '../core/snapshot/model-snapshot.js';
-import { CorruptArtifact, ModelNotReady } from '../core/domain/errors.js';
+import { ArtifactMissing, CorruptArtifact, ModelNotReady } from '../core/domain/errors.js';
 
 /** How many earlier versions a cold start may try after the pointer's own. */
 export const FALLBACK_DEPTH = 3;
@@ -103,9 +103,9 @@ export class ServingModel {
       this.logger.info('model loaded', { version, items: this.current.items.length, users: this.current.userIds.length });
       return true;
     } catch (err) {
-      // Only a version that failed its checks is refused for good; a store outage is retried.
+      // Only a version that failed its checks or lacks a file is refused for good; a store outage is retried.
       // (A manifest that is not JSON surfaces as the parser's SyntaxError.)
-      if (!(err instanceof CorruptArtifact || err instanceof SyntaxError)) {
+      if (!(err instanceof CorruptArtifact || err instanceof ArtifactMissing || err instanceof SyntaxError)) {
         this.checkedAt = -Infinity;
         if (!this.current) throw err;
         this.logger.warn('model version could not be read; loaded version keeps serving', { version, serving: this.current.manifest.version, error: err instanceof Error ? err.message : String(err) });

@@ -1,12 +1,13 @@
 /**
  * Image embedding with ONNX Runtime: sharp preprocessing → EfficientNet-B0 (`features`, 1280-d)
- * → VAE encoder (`mu`, D-d). Sessions are created lazily, once per container, from a models dir:
- * env `MODELS_DIR`, else `/opt/models` on Lambda (the layer), else `models/artifacts` in this repo.
+ * → VAE encoder (`mu`, D-d). Sessions are created lazily, once per embedder (the container's
+ * composition root holds one), from a models dir: `MODELS_DIR`, else `/opt/models` on Lambda
+ * (the layer), else `models/artifacts` in this repo.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { CorruptArtifact, InvalidInput, ModelNotReady } from '../core/domain/errors.js';
+import { ArtifactMissing, CorruptArtifact, InvalidInput } from '../core/domain/errors.js';
 import type { ImageEmbedder } from '../core/domain/ports.js';
 import { IMAGE_SIZE, IMAGE_TENSOR_LENGTH, preprocessBatch } from './image-preprocess.js';
 import { resolveModelsDir } from '../config.js';
@@ -29,7 +30,7 @@ export interface ImageEmbeddings {
 export interface ImageEmbedderOptions {
   /** Folder holding efficientnet_b0.onnx, vae_encoder.onnx and manifest.json. Default: {@link resolveModelsDir}. */
   modelsDir?: string;
-  /** ONNX Runtime intra-op threads. Default: env `ORT_INTRA_OP_THREADS`, else ONNX Runtime's own default (all cores). */
+  /** ONNX Runtime intra-op threads. Default: ONNX Runtime's own (all cores); containers pass `ORT_INTRA_OP_THREADS` from their config. */
   intraOpNumThreads?: number;
   /** Images per backbone run; bounds memory (each image is 602 KB of float32 input). Default 8. */
   maxBatch?: number;
@@ -47,14 +48,6 @@ export interface ImageEmbedderInfo {
 /** Re-exported: where the embedder looks by default (functions/config.ts). */
 export { resolveModelsDir };
 
-function threadsFromEnv(env: NodeJS.ProcessEnv): number | undefined {
-  const raw = env.ORT_INTRA_OP_THREADS;
-  if (!raw) return undefined;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`ORT_INTRA_OP_THREADS must be a positive integer, got '${raw}'`);
-  return n;
-}
-
 function readInfo(modelsDir: string): ImageEmbedderInfo {
   const file = path.join(modelsDir, MANIFEST_FILE);
   if (!existsSync(file)) return { modelsDir, version: 'unversioned' };
@@ -62,7 +55,7 @@ function readInfo(modelsDir: string): ImageEmbedderInfo {
   try {
     manifest = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new CorruptArtifact(`${file} is not valid JSON`, undefined, { cause: err });
+    throw new CorruptArtifact(`${file} is not valid JSON`, { cause: err });
   }
   return {
     modelsDir,
@@ -82,7 +75,7 @@ export class OnnxImageEmbedder implements ImageEmbedder {
   constructor(options: ImageEmbedderOptions = {}) {
     const modelsDir = options.modelsDir ? path.resolve(options.modelsDir) : resolveModelsDir();
     this.infoRead = readInfo(modelsDir);
-    const threads = options.intraOpNumThreads ?? threadsFromEnv(process.env);
+    const threads = options.intraOpNumThreads;
     this.sessionOptions = {
       graphOptimizationLevel: 'all',
       executionMode: 'sequential',
@@ -99,7 +92,7 @@ export class OnnxImageEmbedder implements ImageEmbedder {
   private open(file: string): Promise<ort.InferenceSession> {
     const full = path.join(this.infoRead.modelsDir, file);
     if (!existsSync(full)) {
-      return Promise.reject(new ModelNotReady(`model file missing: ${full} (run npm run models:build or set MODELS_DIR)`));
+      return Promise.reject(new ArtifactMissing(`model file missing: ${full} (run npm run models:build or set MODELS_DIR)`));
     }
     // The files may have been missing when this embedder was built: stamp embeddings with the
     // version of the models actually loaded, not 'unversioned'.
@@ -156,7 +149,7 @@ export class OnnxImageEmbedder implements ImageEmbedder {
         const at = (err as InvalidInput).details as { index?: number } | undefined;
         if (err instanceof InvalidInput && at?.index !== undefined) {
           const index = start + at.index;
-          throw new InvalidInput(`image ${index}: ${(err.cause as Error).message}`, { index }, { cause: err.cause });
+          throw new InvalidInput(`image ${index}: ${(err.cause as Error).message}`, { details: { index }, cause: err.cause });
         }
         throw err;
       }
@@ -186,7 +179,7 @@ export class OnnxImageEmbedder implements ImageEmbedder {
   /**
    * Images → backbone features and VAE μ.
    * @throws InvalidInput (with `details.index`) for an empty, oversized, unsupported or undecodable image.
-   * @throws ModelNotReady if a model file is missing from the models dir.
+   * @throws ArtifactMissing if a model file is missing from the models dir.
    */
   async embedImages(images: readonly Uint8Array[]): Promise<ImageEmbeddings> {
     if (images.length === 0) return { features: [], mu: [] };
@@ -213,26 +206,4 @@ export class OnnxImageEmbedder implements ImageEmbedder {
       if (s) await (await s.catch(() => undefined))?.release();
     }
   }
-}
-
-const shared = new Map<string, OnnxImageEmbedder>();
-
-/**
- * The container-wide embedder for these options (one per models dir + thread count): sessions are
- * created on the first call that needs them and reused by every later call.
- */
-export function getImageEmbedder(options: ImageEmbedderOptions = {}): OnnxImageEmbedder {
-  const modelsDir = options.modelsDir ? path.resolve(options.modelsDir) : resolveModelsDir();
-  const key = `${modelsDir}|${options.intraOpNumThreads ?? ''}|${options.maxBatch ?? ''}`;
-  let embedder = shared.get(key);
-  if (!embedder) {
-    embedder = new OnnxImageEmbedder({ ...options, modelsDir });
-    shared.set(key, embedder);
-  }
-  return embedder;
-}
-
-/** Shortcut: images → `{ features, mu }` with the container-wide embedder. */
-export function embedImages(images: readonly Uint8Array[], options?: ImageEmbedderOptions): Promise<ImageEmbeddings> {
-  return getImageEmbedder(options).embedImages(images);
 }

@@ -7,7 +7,7 @@
  * copying them: the item factors are a graph INPUT whose tensor wraps the snapshot's Float32Array
  * (bench/recommend.ts measures this against baking them into the model as an initializer).
  *
- * One session per container and factor width, created lazily; the items tensor is cached per
+ * One session per kernel and factor width, created lazily; the items tensor is cached per
  * snapshot identity (WeakMap on the Float32Array, so an old snapshot's wrapper is collected with
  * it). The scores are written into the caller's `out` array when given (a preallocated output
  * tensor wrapping it), so a request allocates no catalog-sized array. Small catalogs are scored by the JS loop: below ~{@link DEFAULT_MIN_ITEMS} items the
@@ -23,8 +23,9 @@ export const DEFAULT_MIN_ITEMS = 2_000;
 
 export interface OnnxScoreOptions {
   /**
-   * ONNX Runtime intra-op threads. Default: env `ORT_SCORE_THREADS`, else 1 — with concurrent
-   * requests (and on a 1-vCPU Lambda) one thread per run wastes nothing on synchronisation.
+   * ONNX Runtime intra-op threads. Default 1 — with concurrent requests (and on a 1-vCPU Lambda)
+   * one thread per run wastes nothing on synchronisation (the recommend container passes
+   * `ORT_SCORE_THREADS` from its config).
    */
   intraOpNumThreads?: number;
   /** Catalogs with fewer items use the JS loop. Default {@link DEFAULT_MIN_ITEMS}. */
@@ -58,11 +59,6 @@ export function scoreModelBytes(f: number, items?: { data: Float32Array; n: numb
   });
 }
 
-function threadsFromEnv(): number {
-  const v = Number(process.env.ORT_SCORE_THREADS);
-  return Number.isInteger(v) && v > 0 ? v : 1;
-}
-
 /** A ScoreAll plus `release()` for tests and benchmarks (a Lambda container never needs it). */
 export interface OnnxScoreAll extends ScoreAll {
   release(): Promise<void>;
@@ -70,7 +66,7 @@ export interface OnnxScoreAll extends ScoreAll {
 
 /** Builds an ONNX Runtime {@link ScoreAll}; sessions are created on first use, not here. */
 export function createOnnxScoreAll(options: OnnxScoreOptions = {}): OnnxScoreAll {
-  const threads = options.intraOpNumThreads ?? threadsFromEnv();
+  const threads = options.intraOpNumThreads ?? 1;
   const minItems = options.minItems ?? DEFAULT_MIN_ITEMS;
   const mode = options.mode ?? 'input';
   const sessionOptions: ort.InferenceSession.SessionOptions = {
@@ -130,6 +126,3 @@ export function createOnnxScoreAll(options: OnnxScoreOptions = {}): OnnxScoreAll
     },
   });
 }
-
-/** The container-wide ONNX scorer the recommend handler uses (threads from env `ORT_SCORE_THREADS`). */
-export const onnxScoreAll: ScoreAll = createOnnxScoreAll();

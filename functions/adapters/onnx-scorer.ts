@@ -64,7 +64,7 @@ export class OnnxScorer {
       const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, graphOptimizationLevel: 'all' });
       return new OnnxScorer(session, featureCount);
     } catch (err) {
-      throw new CorruptArtifact('scorer.onnx could not be loaded', undefined, { cause: err });
+      throw new CorruptArtifact('scorer.onnx could not be loaded', { cause: err });
     }
   }
 
@@ -156,22 +156,22 @@ export class ScorerSessionCache {
   }
 }
 
-const containerScorer = new ScorerSessionCache();
-
 /**
  * The {@link ScoreRows} the recommend Lambda passes to the core: `scorer.onnx` of the serving
- * snapshot on the container's session (leased for the one run); the TS forward pass for versions
- * without the ONNX file.
+ * snapshot on a session of `sessions` (leased for the one run); the TS forward pass for versions
+ * without the ONNX file. The container's composition root holds the one cache.
  */
-export const onnxScoreRows: ScoreRows = async (x, rows, snapshot) => {
-  if (snapshot.scorerOnnx) {
-    const lease = await containerScorer.acquire(snapshot.manifest.version, snapshot.scorerOnnx, FEATURE_COUNT);
-    try {
-      return await lease.scorer.score(x, rows);
-    } finally {
-      lease.release();
+export function createOnnxScoreRows(sessions: ScorerSessionCache = new ScorerSessionCache()): ScoreRows {
+  return async (x, rows, snapshot) => {
+    if (snapshot.scorerOnnx) {
+      const lease = await sessions.acquire(snapshot.manifest.version, snapshot.scorerOnnx, FEATURE_COUNT);
+      try {
+        return await lease.scorer.score(x, rows);
+      } finally {
+        lease.release();
+      }
     }
-  }
-  if (!snapshot.scorer) throw new CorruptArtifact('model version has no scorer');
-  return tsScoreRows(snapshot.scorer, x);
-};
+    if (!snapshot.scorer) throw new CorruptArtifact('model version has no scorer');
+    return tsScoreRows(snapshot.scorer, x);
+  };
+}

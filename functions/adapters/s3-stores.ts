@@ -2,12 +2,13 @@
  * S3 adapters: immutable model versions (with the serving pointer in DynamoDB, swapped by a
  * conditional write) and the product images bucket (presigned URLs, reads for embedding).
  */
-import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import type { ImageStore, ModelPointer, ModelStore, StoredVersion } from '../core/domain/ports.js';
-import { ConflictError, CorruptArtifact, NotFound } from '../core/domain/errors.js';
+import type { ImageStore, ModelPointer, PresignedUpload, ModelStore, StoredVersion } from '../core/domain/ports.js';
+import { ArtifactMissing, ConflictError, CorruptArtifact, NotFound } from '../core/domain/errors.js';
 
 const POINTER_NAME = 'serving';
 /** Earlier versions kept on the pointer (the fallback chain and what retention keeps). */
@@ -70,7 +71,7 @@ export class S3ModelStore implements ModelStore {
       if (!res.Body) throw new CorruptArtifact(`model file ${version}/${name} has no body`);
       return await res.Body.transformToByteArray();
     } catch (err) {
-      if (err instanceof NoSuchKey) throw new CorruptArtifact(`model file ${version}/${name} is missing`, undefined, { cause: err });
+      if (err instanceof NoSuchKey) throw new ArtifactMissing(`model file ${version}/${name} is missing`, { cause: err });
       throw err;
     }
   }
@@ -102,7 +103,7 @@ export class S3ModelStore implements ModelStore {
       );
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException) {
-        throw new ConflictError(`model pointer moved: expected ${expected ?? '(none)'}`, undefined, { cause: err });
+        throw new ConflictError(`model pointer moved: expected ${expected ?? '(none)'}`, { cause: err });
       }
       throw err;
     }
@@ -112,10 +113,22 @@ export class S3ModelStore implements ModelStore {
 export class S3ImageStore implements ImageStore {
   constructor(private readonly s3: S3Client, private readonly bucket: string, private readonly expiresIn: number) {}
 
-  presignUpload(key: string, contentType?: string): Promise<string> {
-    return getSignedUrl(this.s3, new PutObjectCommand({ Bucket: this.bucket, Key: key, ContentType: contentType }), {
-      expiresIn: this.expiresIn,
+  async presignUpload(key: string, contentType: string, maxBytes: number): Promise<PresignedUpload> {
+    const { url, fields } = await createPresignedPost(this.s3, {
+      Bucket: this.bucket,
+      Key: key,
+      Fields: { 'Content-Type': contentType },
+      Conditions: [
+        ['eq', '$Content-Type', contentType],
+        ['content-length-range', 1, maxBytes],
+      ],
+      Expires: this.expiresIn,
     });
+    return { url, fields };
+  }
+
+  async deleteObject(key: string): Promise<void> {
+    await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
   }
 
   presignDownload(key: string): Promise<string> {
@@ -128,7 +141,7 @@ export class S3ImageStore implements ImageStore {
       const bytes = res.Body ? await res.Body.transformToByteArray() : new Uint8Array();
       return { bytes, size: bytes.byteLength };
     } catch (err) {
-      if (err instanceof NoSuchKey) throw new NotFound(`image ${key} does not exist`, undefined, { cause: err });
+      if (err instanceof NoSuchKey) throw new NotFound(`image ${key} does not exist`, { cause: err });
       throw err;
     }
   }

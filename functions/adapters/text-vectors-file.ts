@@ -1,6 +1,6 @@
 /**
- * Chooses and builds the product-name text embedder from the environment, once per container.
- * env `TEXT_VECTORS_PATH`: a fastText text `.vec` file (e.g. `embeddings-xs-model.vec`, or any
+ * Builds the product-name text embedder (the container's composition root builds it once, on first use).
+ * `TEXT_VECTORS_PATH` (config): a fastText text `.vec` file (e.g. `embeddings-xs-model.vec`, or any
  * `count dim` + `word v1 … vD` file) → {@link WordVectorEmbedder}; unset → the download-free
  * {@link HashedNgramEmbedder} (64 dims). The whole file is read into memory: fine for "xs" vocabularies
  * (tens of MB); a multi-GB file needs a pruned vocabulary first.
@@ -19,20 +19,14 @@ export function loadVecFile(file: string): WordVectorEmbedder {
     const words = parseVec(bytes.toString('utf8'));
     return new WordVectorEmbedder(words, `${path.basename(file, '.vec')}-${sha}`);
   } catch (err) {
-    throw new CorruptArtifact(`${file}: ${(err as Error).message}`, undefined, { cause: err });
+    throw new CorruptArtifact(`${file}: ${(err as Error).message}`, { cause: err });
   }
 }
 
-let cached: { key: string; embedder: TextEmbedder } | undefined;
-
 /**
- * The container-wide text embedder for `env` (see the module comment). A missing or malformed
- * `TEXT_VECTORS_PATH` file fails loudly on first use rather than silently changing the vectors.
+ * The text embedder for `vectorsPath` (see the module comment). A missing or malformed file fails
+ * loudly rather than silently changing the vectors.
  */
-export function getTextEmbedder(env: NodeJS.ProcessEnv = process.env): TextEmbedder {
-  const key = env.TEXT_VECTORS_PATH ?? '';
-  if (cached?.key === key) return cached.embedder;
-  const embedder = key ? loadVecFile(path.resolve(key)) : new HashedNgramEmbedder();
-  cached = { key, embedder };
-  return embedder;
+export function createTextEmbedder(vectorsPath?: string): TextEmbedder {
+  return vectorsPath ? loadVecFile(path.resolve(vectorsPath)) : new HashedNgramEmbedder();
 }

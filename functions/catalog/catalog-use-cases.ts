@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { NotFound } from '../core/domain/errors.js';
-import { imageKey } from '../core/domain/product-images.js';
+import { imageKey, MAX_IMAGE_BYTES } from '../core/domain/product-images.js';
 import { publicProduct, type PublicProduct } from '../core/domain/product-view.js';
 import { similarProducts as nearestByEmbedding, storedEmbedding } from '../core/content/similarity.js';
 import type { TextEmbedder } from '../core/content/text-embedding.js';
@@ -21,6 +21,8 @@ export interface CatalogDeps {
   snapshot: () => Promise<ModelSnapshot>;
   /** Currency of a product saved without one. */
   defaultCurrency: string;
+  /** How long an upload URL stays valid. */
+  uploadExpiresSeconds: number;
 }
 
 const EXTENSIONS: Record<string, string> = { 'image/jpeg': 'jpg', 'image/png': 'png', 'image/webp': 'webp' };
@@ -72,12 +74,16 @@ export async function deleteProduct(deps: Pick<CatalogDeps, 'catalog'>, id: stri
   return publicProduct(await deps.catalog.softDelete(id, now));
 }
 
-/** A presigned PUT for a new photo, which becomes the product's main image (embed-image embeds it when it lands). */
-export async function startImageUpload(deps: Pick<CatalogDeps, 'catalog' | 'images'>, id: string, contentType: string) {
-  const product = await existingProduct(deps, id);
+/**
+ * A presigned POST for a new photo. Nothing about the product changes here: the photo joins its
+ * images (as the main one) only when embed-image accepts the uploaded object, so an upload that
+ * never happens, or a file that is not an image, leaves the product as it was.
+ */
+export async function startImageUpload(deps: Pick<CatalogDeps, 'catalog' | 'images' | 'uploadExpiresSeconds'>, id: string, contentType: string) {
+  await existingProduct(deps, id);
   const key = imageKey(id, `${randomUUID()}.${EXTENSIONS[contentType]}`);
-  await deps.catalog.put({ ...product, images: [key, ...product.images], updatedAt: new Date().toISOString() });
-  return { upload_url: await deps.images.presignUpload(key, contentType), key, content_type: contentType };
+  const { url, fields } = await deps.images.presignUpload(key, contentType, MAX_IMAGE_BYTES);
+  return { upload_url: url, fields, key, content_type: contentType, max_bytes: MAX_IMAGE_BYTES, expires_in: deps.uploadExpiresSeconds };
 }
 
 /** A presigned GET for the product's main image. */

@@ -29,7 +29,8 @@ export const handler = apiHandler(
     },
     'POST /products/{productId}/image': async (event: ApiEvent) => {
       const { path, body } = parseRequest(ImageUploadRequest, event);
-      return json(200, await startImageUpload(getDeps(), path.productId, body.content_type));
+      const deps = getDeps();
+      return json(200, await startImageUpload({ ...deps, uploadExpiresSeconds: deps.config.PRESIGN_EXPIRES_S }, path.productId, body.content_type));
     },
     'GET /products/{productId}/image': async (event: ApiEvent) => {
       const { path } = parseRequest(ProductRequest, event);

@@ -9,8 +9,8 @@
  * the async retry and the failure destination catch them. Re-running on the same object writes the
  * same values (SET of the whole embedding): the use case is idempotent.
  */
-import { InvalidInput, NotFound } from '../core/domain/errors.js';
-import type { CatalogStore, ImageEmbedder, ImageStore } from '../core/domain/ports.js';
+import { ConflictError, InvalidInput, NotFound } from '../core/domain/errors.js';
+import type { BusinessMetrics, CatalogStore, ImageEmbedder, ImageStore } from '../core/domain/ports.js';
 import type { TextEmbedder } from '../core/content/text-embedding.js';
 import { MAX_IMAGE_BYTES, productIdFromKey } from '../core/domain/product-images.js';
 import { storedEmbedding } from '../core/content/similarity.js';
@@ -43,6 +43,8 @@ export interface EmbedDeps {
   imageEmbedder: ImageEmbedder;
   textEmbedder: TextEmbedder;
   logger: EmbedLogger;
+  /** Counts every skipped object as `EmbedRejected`, by reason. */
+  metrics?: BusinessMetrics;
   /** The bucket `images` reads from; an event for another bucket is skipped. */
   imagesBucket: string;
 }
@@ -56,17 +58,20 @@ export interface CreatedObject {
 }
 
 /**
- * Embeds one created object into its product. Skips (no write) when: the key is not
- * `images/{productId}/{file}`; the bucket is not the images bucket; the object is empty or larger
- * than {@link MAX_IMAGE_BYTES}; the product does not exist; the product lists other images and this
- * one is not its first (the embedding describes the primary image); the object is gone; the bytes
- * are not a decodable JPEG/PNG/WebP; the model returns NaN/∞.
+ * Embeds one created object into its product; a new upload (a key the product does not list yet)
+ * becomes the product's main image in the same conditional write. Skips (no write) when: the key is
+ * not `images/{productId}/{file}`; the bucket is not the images bucket; the object is empty or
+ * larger than {@link MAX_IMAGE_BYTES}; the product does not exist; the product lists other images
+ * and this one is not its first (the embedding describes the primary image); the object is gone;
+ * the bytes are not a decodable JPEG/PNG/WebP; the model returns NaN/∞. A rejected new upload
+ * (empty, too large, not an image, non-finite) is deleted from the bucket.
  * @throws for infrastructure failures only (store unreachable, model missing): the caller lets those propagate.
  */
-export async function embedProductImage(deps: EmbedDeps, object: CreatedObject): Promise<EmbedOutcome> {
+export async function embedProductImage(deps: EmbedDeps, object: CreatedObject, attempt = 0): Promise<EmbedOutcome> {
   const { key } = object;
   const skip = (reason: SkipReason, message: string, productId?: string): EmbedOutcome => {
     deps.logger.warn(`embed-image skipped ${key}: ${message}`, { reason, key, bucket: object.bucket, productId });
+    deps.metrics?.count('EmbedRejected', 1, { name: 'reason', value: reason });
     return { status: 'skipped', reason, key, productId, message };
   };
 
@@ -75,22 +80,27 @@ export async function embedProductImage(deps: EmbedDeps, object: CreatedObject):
   if (object.bucket !== deps.imagesBucket) {
     return skip('wrong_bucket', `bucket ${object.bucket} is not the images bucket ${deps.imagesBucket}`, productId);
   }
-  const checkSize = (size: number): EmbedOutcome | undefined => {
-    if (size === 0) return skip('empty_object', 'object is empty (0 bytes)', productId);
-    if (size > MAX_IMAGE_BYTES) {
-      return skip('too_large', `object is ${size} bytes, over the ${MAX_IMAGE_BYTES}-byte (10 MB) limit`, productId);
-    }
+  // A rejected upload is removed, so it can never be signed for download or re-embedded; a key
+  // the product itself lists (set by PUT /products) is left for its owner to replace.
+  let listed = false;
+  const reject = async (reason: SkipReason, message: string): Promise<EmbedOutcome> => {
+    if (!listed) await deps.images.deleteObject(key);
+    return skip(reason, listed ? message : `${message}; the object was removed`, productId);
+  };
+  const checkSize = (size: number): Promise<EmbedOutcome> | undefined => {
+    if (size === 0) return reject('empty_object', 'object is empty (0 bytes)');
+    if (size > MAX_IMAGE_BYTES) return reject('too_large', `object is ${size} bytes, over the ${MAX_IMAGE_BYTES}-byte (10 MB) limit`);
     return undefined;
   };
   // Size from the event first: an oversized object is refused without downloading it.
+  const product = await deps.catalog.get(productId);
+  listed = product?.images.includes(key) ?? false;
   if (object.size !== undefined) {
     const bad = checkSize(object.size);
     if (bad) return bad;
   }
-
-  const product = await deps.catalog.get(productId);
   if (!product) return skip('unknown_product', `product ${productId} does not exist`, productId);
-  if (product.images.length > 0 && product.images.includes(key) && product.images[0] !== key) {
+  if (listed && product.images[0] !== key) {
     return skip('not_primary_image', `product ${productId}'s first image is ${product.images[0]}, not this one`, productId);
   }
 
@@ -108,12 +118,10 @@ export async function embedProductImage(deps: EmbedDeps, object: CreatedObject):
   try {
     ({ mu } = await deps.imageEmbedder.embed(bytes));
   } catch (err) {
-    if (err instanceof InvalidInput) return skip('invalid_image', err.message, productId);
+    if (err instanceof InvalidInput) return reject('invalid_image', err.message);
     throw err;
   }
-  if (mu.length === 0 || !mu.every(Number.isFinite)) {
-    return skip('non_finite_embedding', 'the image model returned non-finite values', productId);
-  }
+  if (mu.length === 0 || !mu.every(Number.isFinite)) return reject('non_finite_embedding', 'the image model returned non-finite values');
   const text = deps.textEmbedder.embed(product.name);
   const embedding_version = `${deps.imageEmbedder.version}+${deps.textEmbedder.version}`;
 
@@ -122,10 +130,14 @@ export async function embedProductImage(deps: EmbedDeps, object: CreatedObject):
       image_embedding: storedEmbedding(mu),
       text_embedding: storedEmbedding(text),
       embedding_version,
+      // A new upload, accepted: it becomes the main image now (and only now).
+      images: listed ? undefined : { next: [key, ...product.images], ifUpdatedAt: product.updatedAt },
     });
   } catch (err) {
     // Deleted between the read and the write.
     if (err instanceof NotFound) return skip('unknown_product', `product ${productId} was deleted`, productId);
+    // The product was replaced between the read and the write: decide again on what it is now.
+    if (err instanceof ConflictError && attempt === 0) return embedProductImage(deps, object, 1);
     throw err;
   }
   deps.logger.info(`embed-image embedded ${key}`, { productId, key, embedding_version, imageDim: mu.length, textDim: text.length });

@@ -6,8 +6,7 @@
  */
 import type { S3Event } from 'aws-lambda';
 import { getDeps } from '../adapters/bootstrap.js';
-import { getImageEmbedder } from '../adapters/onnx-image-embedder.js';
-import { getTextEmbedder } from '../adapters/text-vectors-file.js';
+import { onnxAdapters } from '../adapters/onnx-runtime.js';
 import { embedProductImage, type EmbedOutcome } from './embed-product-image.js';
 import { decodeS3Key } from './s3-event.js';
 
@@ -17,13 +16,14 @@ export interface EmbedImageResult {
 }
 
 export async function handler(event: S3Event): Promise<EmbedImageResult> {
-  const deps = getDeps();
+  const deps = getDeps(onnxAdapters);
   const useCaseDeps = {
     catalog: deps.catalog,
     images: deps.images,
-    imageEmbedder: getImageEmbedder({ modelsDir: deps.config.MODELS_DIR }),
-    textEmbedder: getTextEmbedder(),
+    imageEmbedder: deps.imageEmbedder,
+    textEmbedder: deps.textEmbedder,
     logger: deps.logger,
+    metrics: deps.metrics,
     imagesBucket: deps.config.IMAGES_BUCKET,
   };
   const outcomes: EmbedOutcome[] = [];

@@ -8,7 +8,7 @@ import { InvalidInput } from '../core/domain/errors.js';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { CatalogStore, InteractionStore, OnlineMetricsStore } from '../core/domain/ports.js';
 import { attributeEvents } from './attribute-events.js';
-import type { InteractionEvent } from '../core/domain/types.js';
+import { MAX_CLOCK_SKEW_MS, type InteractionEvent } from '../core/domain/types.js';
 
 export interface AcceptEventsDeps {
   catalog: CatalogStore;
@@ -19,22 +19,26 @@ export interface AcceptEventsDeps {
   attributionWindowMs: number;
 }
 
-/** An event as the caller sent it (validated): timestamp optional, receiver on any type. */
+/** An event as the caller sent it (validated): timestamp optional; only orders name a receiver. */
 export type IncomingEvent = Omit<InteractionEvent, 'timestamp' | 'type'> & { type: string; timestamp?: number };
 
 export async function acceptEvents(deps: AcceptEventsDeps, incoming: readonly IncomingEvent[], now = Date.now()): Promise<{ accepted: number; duplicates: number }> {
   const events: InteractionEvent[] = incoming.map((e) => ({
     ...e,
     type: e.type as InteractionEvent['type'],
-    receiverId: e.type === 'order' ? e.receiverId : undefined,
+    receiverId: e.receiverId,
     timestamp: e.timestamp ?? now,
   }));
+  const future = events.flatMap((e, i) => (e.timestamp > now + MAX_CLOCK_SKEW_MS ? [{ path: `events.${i}.timestamp`, message: 'in the future' }] : []));
+  if (future.length > 0) {
+    throw new InvalidInput(`Invalid body: ${future[0].path}: more than ${MAX_CLOCK_SKEW_MS / 60_000} minutes in the future`, { details: future });
+  }
   const ids = new Set(events.map((e) => e.eventId));
   if (ids.size !== events.length) throw new InvalidInput('eventId values must be unique within a request');
   const known = new Set((await deps.catalog.batchGet([...new Set(events.map((e) => e.productId))])).map((p) => p.id));
   const unknown = [...new Set(events.map((e) => e.productId).filter((id) => !known.has(id)))];
   if (unknown.length > 0) {
-    throw new InvalidInput(`Unknown productId: ${unknown.slice(0, 5).join(', ')}`, unknown.map((id) => ({ path: 'productId', message: `unknown product ${id}` })));
+    throw new InvalidInput(`Unknown productId: ${unknown.slice(0, 5).join(', ')}`, { details: unknown.map((id) => ({ path: 'productId', message: `unknown product ${id}` })) });
   }
   const stored = await deps.interactions.putEvents(events);
   await attributeEvents({ onlineMetrics: deps.onlineMetrics, logger: deps.logger, windowMs: deps.attributionWindowMs }, events);

@@ -1,14 +1,14 @@
 /**
  * The HTTP plumbing every API Lambda shares: a middy handler that dispatches on the API Gateway
  * v2 `routeKey`, parses JSON bodies, and maps errors to `{"error":{code,message,details}}` in one
- * place — 400 for bad input (never a 500 for a caller's mistake), 404, 503 while no model serves.
+ * place (`ERROR_TABLE`) — 400 for bad input (never a 500 for a caller's mistake), 404, 503 while no model serves.
  */
 import middy from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
-import { ConflictError, DomainError, InvalidInput, ModelNotReady, NotFound } from '../core/domain/errors.js';
+import { ArtifactMissing, ConflictError, CorruptArtifact, DomainError, EventIdConflict, InvalidInput, ModelNotReady, NotFound } from '../core/domain/errors.js';
 import { authorizeRoute, callerOf, Forbidden, Unauthorized, type AuthMode, type AuthScopes, type Caller } from './auth.js';
 import { ROUTES, routeKey, type RouteSpec } from './routes.js';
 import { config } from '../config.js';
@@ -30,23 +30,54 @@ export function errorBody(code: string, message: string, details?: unknown) {
   return { error: { code, message, details: details ?? null } };
 }
 
-/** Maps any thrown value to a response; unexpected errors are logged, never echoed. */
-export function errorResponse(err: unknown, logger?: Logger): ApiResult {
-  if (err instanceof InvalidInput) return json(400, errorBody('invalid_input', err.message, err.details));
-  if (err instanceof Unauthorized) return json(401, errorBody('unauthorized', err.message, err.details));
-  if (err instanceof Forbidden) return json(403, errorBody('forbidden', err.message, err.details));
-  if (err instanceof NotFound) return json(404, errorBody('not_found', err.message, err.details));
+/** How one error class is answered: status, code, and whether its message is written for the caller. */
+export interface ErrorRow {
+  error: abstract new (...args: never[]) => Error;
+  status: number;
+  code: string;
+  /** false: the message describes internals; the answer carries {@link GENERIC_MESSAGES} instead, the log the full error. */
+  exposed: boolean;
+}
+
+/** Error class → answer, first match wins (subclasses before their parents). */
+export const ERROR_TABLE: readonly ErrorRow[] = [
+  { error: InvalidInput, status: 400, code: 'invalid_input', exposed: true },
+  { error: Unauthorized, status: 401, code: 'unauthorized', exposed: true },
+  { error: Forbidden, status: 403, code: 'forbidden', exposed: true },
+  { error: NotFound, status: 404, code: 'not_found', exposed: true },
   // An eventId reused with another payload (nothing was written).
-  if (err instanceof ConflictError) return json(409, errorBody('conflict', err.message, err.details));
-  if (err instanceof ModelNotReady) return json(503, errorBody('model_not_ready', err.message));
+  { error: EventIdConflict, status: 409, code: 'conflict', exposed: true },
+  { error: ModelNotReady, status: 503, code: 'model_not_ready', exposed: true },
+  { error: ArtifactMissing, status: 503, code: 'artifact_missing', exposed: false },
+  { error: CorruptArtifact, status: 500, code: 'internal', exposed: false },
+  { error: ConflictError, status: 500, code: 'internal', exposed: false },
+];
+
+/** What an answer says in place of an internal message. */
+export const GENERIC_MESSAGES: Record<string, string> = {
+  artifact_missing: 'A file the service needs is missing; try again later',
+  internal: 'Internal error',
+};
+
+/** Maps any thrown value to a response; errors whose message is not for the caller are logged in full, never echoed. */
+export function errorResponse(err: unknown, logger?: Logger): ApiResult {
+  const row = ERROR_TABLE.find((r) => err instanceof r.error);
+  if (row?.exposed) {
+    const e = err as DomainError;
+    // ModelNotReady has no particulars; the others carry theirs (e.g. per-field problems).
+    return json(row.status, errorBody(row.code, e.message, row.code === 'model_not_ready' ? undefined : e.details));
+  }
   // middy's own HttpErrors (e.g. the JSON body parser's "malformed JSON") are a caller's mistake.
-  const status = (err as { statusCode?: number; expose?: boolean }).statusCode;
-  if (typeof status === 'number' && status >= 400 && status < 500) {
+  const status = (err as { statusCode?: number }).statusCode;
+  if (!row && typeof status === 'number' && status >= 400 && status < 500) {
     return json(400, errorBody('invalid_json', 'Request body must be valid JSON'));
   }
-  logger?.error('unhandled error', err instanceof Error ? err : String(err));
-  const message = err instanceof DomainError ? err.message : 'Internal error';
-  return json(500, errorBody('internal', message));
+  const code = row?.code ?? 'internal';
+  const detail = err instanceof Error ? err : String(err);
+  // Without a logger (a configuration that does not parse cannot build one) the error still reaches the log.
+  if (logger) logger.error('unhandled error', detail);
+  else console.error('unhandled error', detail);
+  return json(row?.status ?? 500, errorBody(code, GENERIC_MESSAGES[code] ?? GENERIC_MESSAGES.internal));
 }
 
 /** The container's logger, if it can be built (a broken configuration is itself the error being answered). */
@@ -106,6 +137,12 @@ export function apiHandler(routes: Record<string, RouteHandler>, logger?: () => 
         }
         // The app may omit content-type; JSON is the only body this API takes.
         await bodyParser.before!(request as never);
+        const bad = prototypeKeyPath(request.event.body);
+        if (bad !== undefined) {
+          throw new InvalidInput(`Invalid body: ${bad}: the keys __proto__, constructor and prototype are not allowed`, {
+            details: [{ path: bad, message: 'key not allowed' }],
+          });
+        }
       },
     })
     .use({
@@ -113,6 +150,24 @@ export function apiHandler(routes: Record<string, RouteHandler>, logger?: () => 
         request.response = errorResponse(request.error, containerLogger(logger));
       },
     });
+}
+
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * The path of the first `__proto__` / `constructor` / `prototype` key anywhere in a parsed JSON
+ * body, or undefined. Such keys would be dropped silently by object spreads or break the DynamoDB
+ * marshaller; refusing them keeps what is stored equal to what was sent.
+ */
+export function prototypeKeyPath(value: unknown, path: string[] = []): string | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  for (const key of Object.keys(value)) {
+    const here = [...path, key];
+    if (PROTOTYPE_KEYS.has(key)) return here.join('.');
+    const inner = prototypeKeyPath((value as Record<string, unknown>)[key], here);
+    if (inner !== undefined) return inner;
+  }
+  return undefined;
 }
 
 /** Parses `value` with a zod schema, turning failures into InvalidInput with per-field details. */
@@ -140,7 +195,7 @@ export function parseRequest<S extends z.ZodType>(schema: S, event: ApiEvent): z
   const fieldIssues = issues.filter((i) => summary(i) === undefined);
   const rule = issues.find((i) => summary(i) !== undefined);
   if (fieldIssues.length === 0 && rule) {
-    throw new InvalidInput(summary(rule)!, [{ path: rule.path.slice(1).join('.'), message: rule.message }]);
+    throw new InvalidInput(summary(rule)!, { details: [{ path: rule.path.slice(1).join('.'), message: rule.message }] });
   }
   const part = String(fieldIssues[0].path[0]);
   const ofPart = fieldIssues.filter((i) => i.path[0] === part).map((i) => ({ ...i, path: i.path.slice(1) }));
@@ -150,7 +205,7 @@ export function parseRequest<S extends z.ZodType>(schema: S, event: ApiEvent): z
 function invalidInput(what: string, issues: readonly Pick<z.core.$ZodIssue, 'path' | 'message'>[]): InvalidInput {
   const details = issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
   const first = details[0];
-  return new InvalidInput(`Invalid ${what}: ${first.path ? `${first.path}: ` : ''}${first.message}`, details);
+  return new InvalidInput(`Invalid ${what}: ${first.path ? `${first.path}: ` : ''}${first.message}`, { details });
 }
 
 /** A decimal query/path number: digits with an optional fraction, no exponent, no sign games. */
@@ -170,7 +225,25 @@ export const intString = z
   .pipe(z.number().int().safe());
 
 /** ISO 3166 alpha-2 country code, any case in, upper case out. */
-export const countryCode = z.string().trim().regex(/^[A-Za-z]{2}$/, 'must be a 2-letter country code').transform((c) => c.toUpperCase());
+const REGIONS = new Intl.DisplayNames(['en'], { type: 'region' });
+/** An ISO 3166 region code Node's ICU knows (ZZ, XX, … are not). */
+export const isRegionCode = (c: string): boolean => {
+  const name = REGIONS.of(c);
+  return name !== undefined && name !== c && name !== 'Unknown Region';
+};
+export const countryCode = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z]{2}$/, 'must be a 2-letter country code')
+  .transform((c) => c.toUpperCase())
+  .refine(isRegionCode, 'must be an ISO 3166 country code (e.g. CL, DE)');
 
 /** Path ids: printable, bounded, no slashes (they come from path segments anyway). */
-export const idString = z.string().trim().min(1).max(128).regex(/^[\w.:@-]+$/, 'must contain only letters, digits and . _ : @ -');
+export const idString = z
+  .string()
+  .trim()
+  .min(1)
+  .max(128)
+  .regex(/^[\w.:@-]+$/, 'must contain only letters, digits and . _ : @ -')
+  // Ids become S3 key segments (images/{productId}/…): a `..` segment would climb out of the prefix.
+  .refine((id) => !id.includes('..'), 'must not contain ".."');

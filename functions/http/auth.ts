@@ -101,18 +101,19 @@ export function authorizeActingAs(caller: Caller, userIds: Iterable<string>): vo
   if (caller.kind !== 'user') return;
   const others = [...new Set(userIds)].filter((id) => id !== caller.sub);
   if (others.length > 0) {
-    throw new Forbidden(`An app user may only post its own events (token subject ${caller.sub})`, others.slice(0, 5).map((id) => ({ path: 'userId', message: `not the caller: ${id}` })));
+    throw new Forbidden(`An app user may only post its own events (token subject ${caller.sub})`, { details: others.slice(0, 5).map((id) => ({ path: 'userId', message: `not the caller: ${id}` })) });
   }
 }
 
-/** Reasons that reveal what the receiver has in the cart or has bought. */
-const PRIVATE_REASON = /^(in_cart|because_you_bought(:.*)?)$/;
+/** Reasons that reveal the receiver's cart, purchases, likes or browsing. */
+const PRIVATE_REASON = /^(in_cart|because_you_(bought|liked|viewed)(:.*)?)$/;
 const WISHLIST_REASON = 'on_wishlist';
 
 /**
  * Reasons the caller may see about the receiver: all of them for the receiver itself and for
- * callers acting for anyone; for another app user (a gift-giver) the cart and purchase reasons
- * are dropped, and the wishlist reason too unless the receiver made the wishlist public.
+ * callers acting for anyone; for another app user (a gift-giver) the cart and history reasons
+ * (`in_cart`, `because_you_bought|liked|viewed`) are dropped, and `on_wishlist` too unless the
+ * receiver made the wishlist public.
  */
 export function visibleReasons(caller: Caller, receiverId: string, wishlistPublic: boolean): (reason: string) => boolean {
   if (actsForAnyone(caller) || (caller.kind === 'user' && caller.sub === receiverId)) return () => true;

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { ROUTES, routeKey, type RouteSpec } from './routes.js';
 import * as S from './schemas.js';
+import * as C from './config-schema.js';
 
 interface Operation {
   summary: string;
@@ -85,6 +86,13 @@ export const OPERATIONS: Record<string, Operation> = {
     description: 'Events carrying the `recommendationId` of a response count when they follow one of its products within the attribution window.',
     query: S.MetricsQuery,
     response: S.MetricsResponse,
+  },
+  'GET /config': { tag: 'operations', summary: 'The business rules: active ones, their source, and those the serving version applies', response: C.ConfigResponse },
+  'PUT /config': {
+    tag: 'operations',
+    summary: 'Replace the business rules (absent fields off); the next retrain applies them and records them in its manifest',
+    body: C.BusinessRulesSchema,
+    response: C.ConfigResponse,
   },
   'GET /health': { tag: 'operations', summary: 'Liveness and the serving model version', response: S.HealthResponse },
   'GET /openapi.json': { tag: 'operations', summary: 'This document', response: S.OpenApiResponse },

@@ -36,6 +36,8 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'GET', path: '/users/{userId}/history', lambda: 'users', access: 'admin' },
   { method: 'GET', path: '/model', lambda: 'status', access: 'admin' },
   { method: 'GET', path: '/metrics', lambda: 'status', access: 'admin' },
+  { method: 'GET', path: '/config', lambda: 'status', access: 'admin' },
+  { method: 'PUT', path: '/config', lambda: 'status', access: 'admin' },
   { method: 'GET', path: '/health', lambda: 'status', access: 'open' },
   { method: 'GET', path: '/openapi.json', lambda: 'status', access: 'open' },
 ];

@@ -16,7 +16,7 @@
 import { z } from 'zod';
 import { countryCode, decimalString, idString, intString, type RequestIssueParams } from './api.js';
 import { ProductBody } from '../catalog/product-schema.js';
-import { EVENT_TYPES, type RecommendationQuery } from '../core/domain/types.js';
+import { EVENT_TYPES, MAX_CLOCK_SKEW_MS, type RecommendationQuery } from '../core/domain/types.js';
 
 export { ProductBody };
 
@@ -28,10 +28,10 @@ export const DEFAULT_TOP_K = 5;
 
 // ---- path parameters ----------------------------------------------------------------------------
 
-export const ProductPath = z.object({ productId: idString });
-export const UserPath = z.object({ userId: idString });
+export const ProductPath = z.strictObject({ productId: idString });
+export const UserPath = z.strictObject({ userId: idString });
 const count = intString.pipe(z.number().min(1, `must be between 1 and ${MAX_NUM}`).max(MAX_NUM, `must be between 1 and ${MAX_NUM}`));
-export const RecommendPath = z.object({ receiverId: idString, num: count });
+export const RecommendPath = z.strictObject({ receiverId: idString, num: count });
 export const RecommendationsPath = UserPath;
 
 // ---- queries ----------------------------------------------------------------------------------------
@@ -41,25 +41,31 @@ const recommendationFilters = {
   max_price: decimalString.pipe(z.number().min(0, 'must be ≥ 0')).optional().describe('highest price, inclusive (decimal)'),
   min_promoted: intString.pipe(z.number().min(0, 'must be ≥ 0').max(MAX_NUM)).optional().describe('guaranteed minimum of promoted items (≤ the number asked for)'),
   country: countryCode.optional().describe("ISO 3166 alpha-2; default: the receiver's country"),
-  category: z.string().trim().min(1).max(64).optional().describe('only this category'),
+  category: z
+    .string()
+    .max(64 * 20 + 19)
+    .transform((s) => [...new Set(s.split(',').map((c) => c.trim()))])
+    .pipe(z.array(z.string().min(1, 'an empty category').max(64)).max(20, 'at most 20 categories'))
+    .optional()
+    .describe('only these categories: one, or several separated by commas (`category=hat,scarf`)'),
 };
-export const RecommendQuery = z.object(recommendationFilters);
-export const RecommendationsQuery = z.object({ ...recommendationFilters, top_k: count.optional().describe('how many (default 5)') });
+export const RecommendQuery = z.strictObject(recommendationFilters);
+export const RecommendationsQuery = z.strictObject({ ...recommendationFilters, top_k: count.optional().describe('how many (default 5)') });
 /** `GET /recommendation`: the hybrid recommender's route, receiver and count as query parameters. */
-export const HybridRecommendationQuery = z.object({
+export const HybridRecommendationQuery = z.strictObject({
   ...recommendationFilters,
   customer_id: idString.describe('the receiver'),
   top: count.optional().describe('how many (default 5)'),
 });
-export const SimilarQuery = z.object({ k: intString.pipe(z.number().min(1).max(100)).default(10).describe('how many neighbours') });
-export const ProductListQuery = z.object({
+export const SimilarQuery = z.strictObject({ k: intString.pipe(z.number().min(1).max(100)).default(10).describe('how many neighbours') });
+export const ProductListQuery = z.strictObject({
   limit: intString.pipe(z.number().min(1).max(MAX_LIST_LIMIT)).default(50).describe(`page size, 1–${MAX_LIST_LIMIT}`),
   cursor: z.string().regex(/^[A-Za-z0-9_-]{1,2048}$/, 'must be a cursor returned by a previous page').optional().describe('`next_cursor` of the previous page'),
   category: z.string().trim().min(1).max(64).optional(),
   status: z.enum(['active', 'draft', 'blocked', 'deleted']).optional().describe('default: every status but deleted'),
 });
-export const MetricsQuery = z.object({ days: intString.pipe(z.number().min(1).max(30)).default(7).describe('impressions of the last N UTC days, today included') });
-export const HistoryQuery = z.object({ limit: intString.pipe(z.number().min(1).max(500)).default(50).describe('newest events first') });
+export const MetricsQuery = z.strictObject({ days: intString.pipe(z.number().min(1).max(30)).default(7).describe('impressions of the last N UTC days, today included') });
+export const HistoryQuery = z.strictObject({ limit: intString.pipe(z.number().min(1).max(500)).default(50).describe('newest events first') });
 
 // ---- bodies -----------------------------------------------------------------------------------------
 
@@ -68,30 +74,34 @@ const timestamp = z.union([
   z.iso.datetime({ offset: true }).transform((s) => Date.parse(s)),
 ]);
 
-export const EventBody = z.object({
+export const EventBody = z.strictObject({
   eventId: idString.describe('idempotency key: one eventId is one event'),
   userId: idString.describe('who acted (the buyer of a gift)'),
   productId: idString,
   type: z.enum(EVENT_TYPES as [string, ...string[]], { error: `must be one of ${EVENT_TYPES.join(', ')}` }),
   receiverId: idString.optional().describe('gift orders: whom the gift is for (the event counts for them)'),
   quantity: z.number().int().min(1).max(10_000).default(1),
-  timestamp: timestamp.optional().describe('default: now'),
+  timestamp: timestamp.optional().describe(`default: now; at most ${MAX_CLOCK_SKEW_MS / 60_000} minutes in the future (clock skew)`),
   recommendationId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be a recommendation_id from a recommendation response').optional()
     .describe('the `recommendation_id` of the response the product was shown in (online metrics attribute the event to it)'),
+}).refine((e) => e.receiverId === undefined || e.type === 'order', {
+  path: ['receiverId'],
+  message: 'only order events name a receiver (a gift); leave it out for other types',
 });
-export const EventsBody = z.object({
+export const EventsBody = z.strictObject({
   events: z
     .array(EventBody)
     .min(1, 'at least 1 event is required')
     .max(MAX_EVENTS_PER_REQUEST, `at most ${MAX_EVENTS_PER_REQUEST} events per request`),
 });
 
-export const UserBody = z.object({
+export const UserBody = z.strictObject({
   country: countryCode.optional(),
   blacklist: z.array(idString).max(1000).default([]).describe('products never to recommend to this user'),
+  wishlist_public: z.boolean().default(true).describe('whether gift-givers see `on_wishlist` reasons for this user'),
 });
 
-export const ImageRequest = z.object({
+export const ImageRequest = z.strictObject({
   content_type: z.enum(['image/jpeg', 'image/png', 'image/webp']).default('image/jpeg'),
 });
 
@@ -146,6 +156,7 @@ export const UserResponse = z.object({
   id: z.string(),
   country: z.string().nullable(),
   blacklist: z.array(z.string()),
+  wishlist_public: z.boolean(),
   interaction_count: z.number().int(),
 });
 
@@ -166,10 +177,12 @@ export const HistoryResponse = z.object({
 });
 
 export const ImageUploadResponse = z.object({
-  upload_url: z.string(),
-  key: z.string(),
-  content_type: z.string().optional(),
-  fields: z.record(z.string(), z.string()).optional().describe('presigned POST: send as form fields before the file'),
+  upload_url: z.string().describe('POST here as multipart/form-data: every field of `fields`, then the file as field `file`'),
+  fields: z.record(z.string(), z.string()).describe('the presigned POST policy and signature (one exact key, this content type, 1 byte up to max_bytes)'),
+  key: z.string().describe('the object key; it becomes the main image once embed-image accepts the file'),
+  content_type: z.string(),
+  max_bytes: z.number().int(),
+  expires_in: z.number().int().describe('seconds the upload URL stays valid'),
 });
 export const ImageDownloadResponse = z.object({ download_url: z.string(), key: z.string() });
 
@@ -193,6 +206,12 @@ export const MetricsResponse = z
       by_model_version: z.array(z.object({ model_version: z.string(), responses: z.number(), impressions: z.number(), attributed: byType, rates: byType })),
       by_reason: z.array(z.object({ reason: z.string(), impressions: z.number(), attributed: byType, rates: byType })),
     }),
+    counters: z
+      .discriminatedUnion('sink', [
+        z.object({ sink: z.literal('memory'), since: z.string(), values: z.record(z.string(), z.number()).describe('counter → total since `since`; `Name{dimension=value}` for split counters') }),
+        z.object({ sink: z.literal('emf'), namespace: z.string().nullable().describe('CloudWatch namespace the counters are emitted to') }),
+      ])
+      .describe('business counters: RecommendationsServed, ColdStartAnswers, PromotedShortfall, ModelFallback, EmbedRejected{reason}'),
   })
   .loose()
   .describe('online quality of recommendations (attributed view/cart/wishlist/order rates) and business counters');
@@ -214,31 +233,48 @@ function recommendationQuery(userId: string, num: number, q: Filters, ctx: z.Ref
   if (minPromoted > num) {
     return issue('min_promoted', 'greater than num', `min_promoted (${minPromoted}) must not exceed the number of items asked for (${num})`);
   }
-  return { userId, num, minPrice: q.min_price, maxPrice: q.max_price, minPromoted, country: q.country, category: q.category };
+  return { userId, num, minPrice: q.min_price, maxPrice: q.max_price, minPromoted, country: q.country, categories: q.category };
+}
+
+/**
+ * A whole request: its path, query and body parts, each strict. A part the route does not take
+ * must be absent: unknown query parameters, unknown body fields and a body on a bodiless route are
+ * 400s on every route (one rule for all of them).
+ */
+function request<P extends z.ZodType = z.ZodObject<{}>, Q extends z.ZodType = z.ZodObject<{}>, B extends z.ZodType = z.ZodUndefined>(parts: {
+  path?: P;
+  query?: Q;
+  body?: B;
+}) {
+  return z.object({
+    path: (parts.path ?? z.strictObject({})) as P,
+    query: (parts.query ?? z.strictObject({}, { error: 'this route takes no query parameters' })) as Q,
+    body: (parts.body ?? z.undefined({ error: 'this route takes no request body' })) as B,
+  });
 }
 
 /** `GET /recommend/{receiverId}/{num}` → the use case's query. */
-export const RecommendRequest = z
-  .object({ path: RecommendPath, query: RecommendQuery })
-  .transform(({ path, query }, ctx) => recommendationQuery(path.receiverId, path.num, query, ctx));
+export const RecommendRequest = request({ path: RecommendPath, query: RecommendQuery }).transform(({ path, query }, ctx) =>
+  recommendationQuery(path.receiverId, path.num, query, ctx),
+);
 
 /** `GET /recommendation?customer_id=&top=` → the use case's query. */
-export const HybridRecommendationRequest = z
-  .object({ query: HybridRecommendationQuery })
-  .transform(({ query }, ctx) => recommendationQuery(query.customer_id, query.top ?? DEFAULT_TOP_K, query, ctx));
+export const HybridRecommendationRequest = request({ query: HybridRecommendationQuery }).transform(({ query }, ctx) =>
+  recommendationQuery(query.customer_id, query.top ?? DEFAULT_TOP_K, query, ctx),
+);
 
 /** `GET /recommendations/{userId}?top_k=` → the use case's query. */
-export const RecommendationsRequest = z
-  .object({ path: RecommendationsPath, query: RecommendationsQuery })
-  .transform(({ path, query }, ctx) => recommendationQuery(path.userId, query.top_k ?? DEFAULT_TOP_K, query, ctx));
+export const RecommendationsRequest = request({ path: RecommendationsPath, query: RecommendationsQuery }).transform(({ path, query }, ctx) =>
+  recommendationQuery(path.userId, query.top_k ?? DEFAULT_TOP_K, query, ctx),
+);
 
-export const ProductRequest = z.object({ path: ProductPath });
-export const ProductPutRequest = z.object({ path: ProductPath, body: ProductBody });
-export const ProductListRequest = z.object({ query: ProductListQuery });
-export const ImageUploadRequest = z.object({ path: ProductPath, body: ImageRequest.prefault({}) });
-export const SimilarRequest = z.object({ path: ProductPath, query: SimilarQuery });
-export const EventsRequest = z.object({ body: EventsBody });
-export const UserRequest = z.object({ path: UserPath });
-export const UserPutRequest = z.object({ path: UserPath, body: UserBody.prefault({}) });
-export const MetricsRequest = z.object({ query: MetricsQuery });
-export const HistoryRequest = z.object({ path: UserPath, query: HistoryQuery });
+export const ProductRequest = request({ path: ProductPath });
+export const ProductPutRequest = request({ path: ProductPath, body: ProductBody });
+export const ProductListRequest = request({ query: ProductListQuery });
+export const ImageUploadRequest = request({ path: ProductPath, body: ImageRequest.optional().transform((b) => b ?? ImageRequest.parse({})) });
+export const SimilarRequest = request({ path: ProductPath, query: SimilarQuery });
+export const EventsRequest = request({ body: EventsBody });
+export const UserRequest = request({ path: UserPath });
+export const UserPutRequest = request({ path: UserPath, body: UserBody.optional().transform((b) => b ?? UserBody.parse({})) });
+export const MetricsRequest = request({ query: MetricsQuery });
+export const HistoryRequest = request({ path: UserPath, query: HistoryQuery });

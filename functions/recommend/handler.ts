@@ -6,27 +6,27 @@
  * parse → serveRecommendation → JSON.
  */
 import { getDeps } from '../adapters/bootstrap.js';
-import { rankingAdapters } from '../adapters/ranking-adapters.js';
+import { onnxAdapters } from '../adapters/onnx-runtime.js';
 import { apiHandler, json, parseRequest, type ApiEvent } from '../http/api.js';
 import { HybridRecommendationRequest, RecommendationsRequest, RecommendRequest } from '../http/schemas.js';
-import { predictContentFactors } from '../adapters/onnx-content-model.js';
 import type { RecommendationQuery } from '../core/domain/types.js';
 import { serveRecommendation } from './serve-recommendation.js';
+import { visibleReasons } from '../http/auth.js';
 
-async function respond(query: RecommendationQuery) {
-  const { catalog, interactions, users, snapshot, config, onlineMetrics, logger, live } = getDeps();
-  // New products' factors from `content_model.onnx` on ONNX Runtime (this Lambda has the layer).
-  live.usePredictor(predictContentFactors);
-  const ranking = { ...rankingAdapters(), explorationShare: config.EXPLORATION_SHARE, newArrivalDays: config.NEW_ARRIVAL_DAYS };
-  const deps = { catalog, interactions, users, snapshot, onlineMetrics, logger, historyLimit: config.USER_HISTORY_LIMIT, sampleRate: config.IMPRESSION_SAMPLE_RATE, ranking };
-  return json(200, await serveRecommendation(deps, query));
+async function respond(event: ApiEvent, query: RecommendationQuery) {
+  // This Lambda has the ONNX Runtime layer: catalog scoring, the scorer and new products' factors run on it.
+  const { catalog, interactions, users, snapshot, config, onlineMetrics, logger, metrics, ranking: kernels } = getDeps(onnxAdapters);
+  const ranking = { ...kernels, explorationShare: config.EXPLORATION_SHARE, newArrivalDays: config.NEW_ARRIVAL_DAYS };
+  const deps = { catalog, interactions, users, snapshot, onlineMetrics, logger, metrics, historyLimit: config.USER_HISTORY_LIMIT, sampleRate: config.IMPRESSION_SAMPLE_RATE, ranking };
+  const caller = event.caller ?? { kind: 'trusted' };
+  return json(200, await serveRecommendation(deps, query, (wishlistPublic) => visibleReasons(caller, query.userId, wishlistPublic)));
 }
 
 export const handler = apiHandler(
   {
-    'GET /recommend/{receiverId}/{num}': async (event: ApiEvent) => respond(parseRequest(RecommendRequest, event)),
-    'GET /recommendations/{userId}': async (event: ApiEvent) => respond(parseRequest(RecommendationsRequest, event)),
-    'GET /recommendation': async (event: ApiEvent) => respond(parseRequest(HybridRecommendationRequest, event)),
+    'GET /recommend/{receiverId}/{num}': async (event: ApiEvent) => respond(event, parseRequest(RecommendRequest, event)),
+    'GET /recommendations/{userId}': async (event: ApiEvent) => respond(event, parseRequest(RecommendationsRequest, event)),
+    'GET /recommendation': async (event: ApiEvent) => respond(event, parseRequest(HybridRecommendationRequest, event)),
   },
-  () => getDeps().logger,
+  () => getDeps(onnxAdapters).logger,
 );

@@ -2,9 +2,10 @@
  * Recommendation use case: receiver's history and profile → ranking over the serving snapshot
  * → fresh product objects (re-checked, since the catalog may have changed since the snapshot).
  */
-import type { CatalogStore, InteractionStore, UserStore } from '../core/domain/ports.js';
+import type { BusinessMetrics, CatalogStore, InteractionStore, UserStore } from '../core/domain/ports.js';
 import type { ModelSnapshot } from '../core/snapshot/model-snapshot.js';
 import { isEligible, rankForReceiver, type RankingOptions } from '../core/ranking/recommend.js';
+import { assertKnownFilters } from '../core/ranking/known-filter-values.js';
 import { publicProduct } from '../core/domain/product-view.js';
 import type { Product, RecommendationQuery, RecommendationResult } from '../core/domain/types.js';
 
@@ -15,6 +16,14 @@ export interface RecommendDeps {
   snapshot: () => Promise<ModelSnapshot>;
   historyLimit: number;
   ranking?: Partial<RankingOptions>;
+  /** Counts cold-start answers and promoted shortfalls. */
+  metrics?: BusinessMetrics;
+}
+
+/** The reasons the caller may see; `personalized` stands in when every reason was private. */
+function redacted(reasons: readonly string[], visible: (reason: string) => boolean): string[] {
+  const kept = reasons.filter(visible);
+  return kept.length === 0 && reasons.length > 0 ? ['personalized'] : kept;
 }
 
 /** The snapshot's view of a product may be stale: re-check the filters on the stored object. */
@@ -22,12 +31,22 @@ function stillEligible(p: Product, query: RecommendationQuery, country: string |
   return isEligible({ ...p, createdAt: 0, interactionCount: 0 }, query, country, new Set());
 }
 
-export async function recommendForReceiver(deps: RecommendDeps, query: RecommendationQuery, now = Date.now()): Promise<RecommendationResult> {
+/**
+ * `canSee` (functions/http/auth.ts visibleReasons) drops the reasons the caller may not see about
+ * this receiver: a gift-giver does not learn the receiver's cart, purchases or browsing.
+ */
+export async function recommendForReceiver(
+  deps: RecommendDeps,
+  query: RecommendationQuery,
+  now = Date.now(),
+  canSee: (wishlistPublic: boolean) => (reason: string) => boolean = () => () => true,
+): Promise<RecommendationResult> {
   const [snapshot, history, profile] = await Promise.all([
     deps.snapshot(),
     deps.interactions.listForUser(query.userId, deps.historyLimit),
     deps.users.get(query.userId),
   ]);
+  assertKnownFilters(snapshot, { categories: query.categories });
   const country = query.country ?? profile?.country;
   const stale = new Set<string>();
   // Two passes at most: a product changed since the snapshot is dropped and the ranking redone.
@@ -40,10 +59,13 @@ export async function recommendForReceiver(deps: RecommendDeps, query: Recommend
       return !p || !stillEligible(p, query, country);
     });
     if (changed.length === 0 || pass === 1) {
+      const visible = canSee(profile?.wishlistPublic ?? true);
+      if (!ranking.personalized) deps.metrics?.count('ColdStartAnswers');
+      if (ranking.promotedShortfall > 0) deps.metrics?.count('PromotedShortfall', ranking.promotedShortfall);
       return {
         recommended_products: ranking.items
           .filter((r) => fresh.has(r.id) && !changed.includes(r))
-          .map((r) => ({ ...publicProduct(fresh.get(r.id)!), score: r.score, reasons: r.reasons })),
+          .map((r) => ({ ...publicProduct(fresh.get(r.id)!), score: r.score, reasons: redacted(r.reasons, visible) })),
         model_version: snapshot.manifest.version,
         promoted_shortfall: ranking.promotedShortfall,
       };

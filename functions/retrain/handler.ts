@@ -15,5 +15,5 @@ export async function handler(_event?: EventBridgeEvent<'Scheduled Event', unkno
   };
   const als = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) as Partial<AlsParams>;
   configureAlsThreads(c.ALS_THREADS);
-  return retrainModel(deps, { als, keepVersions: c.MODEL_KEEP_VERSIONS, pinnedVersions: c.MODEL_PINNED_VERSIONS });
+  return retrainModel(deps, { als, keepVersions: c.MODEL_KEEP_VERSIONS, pinnedVersions: c.MODEL_PINNED_VERSIONS, environmentRules: c.BUSINESS_RULES });
 }

@@ -4,7 +4,8 @@
  * step leaves the serving version untouched.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { CatalogStore, InteractionStore, ModelStore, UserStore } from '../core/domain/ports.js';
+import type { BusinessRulesStore, CatalogStore, InteractionStore, ModelStore, UserStore } from '../core/domain/ports.js';
+import { activeRules, DEFAULT_BUSINESS_RULES, type BusinessRules } from '../core/ranking/business-rules.js';
 import { readManifest, serializeSnapshot, type SnapshotManifest } from '../core/snapshot/model-snapshot.js';
 import { trainModelVersion, type HoldoutFigures } from '../core/training/train-model.js';
 import type { AlsParams } from '../core/factorization/als.js';
@@ -23,6 +24,8 @@ export interface RetrainDeps {
   interactions: Pick<InteractionStore, 'scanAll'>;
   users: Pick<UserStore, 'scanAll'>;
   models: ModelStore;
+  /** The rules an admin stored (PUT /config); without it, the environment's or none. */
+  rules?: Pick<BusinessRulesStore, 'read'>;
   logger: Pick<Logger, 'info' | 'warn' | 'error'>;
 }
 
@@ -108,6 +111,8 @@ export interface RetrainOptions {
   /** Versions retention keeps besides the newest `keepVersions` (default 10) and the pointer's chain. */
   pinnedVersions?: readonly string[];
   keepVersions?: number;
+  /** The deployment's business rules from the environment (`BUSINESS_RULES`); stored ones take precedence. */
+  environmentRules?: BusinessRules;
 }
 
 export async function retrainModel(deps: RetrainDeps, options: RetrainOptions = {}): Promise<RetrainOutcome> {
@@ -124,6 +129,7 @@ export async function retrainModel(deps: RetrainDeps, options: RetrainOptions = 
 
   const version = options.version ?? `v${new Date(now).toISOString().replace(/[-:.TZ]/g, '').slice(0, 17)}-${events.length}`;
   const inputs = inputsFingerprint(events, products, userCountries);
+  const rules = activeRules(await deps.rules?.read(), options.environmentRules);
   const pointer = await deps.models.readPointer();
   let servingNdcg: number | undefined;
   const recentModels: ModelConfig[] = [];
@@ -135,8 +141,10 @@ export async function retrainModel(deps: RetrainDeps, options: RetrainOptions = 
       const figure = typeof m.holdoutNdcg10 === 'number' ? m.holdoutNdcg10 : m.alsNdcg10;
       servingNdcg = typeof figure === 'number' ? figure : undefined;
       // Nothing new since the serving version: no version to write (retention keeps what exists).
-      if (!options.force && manifest.extra?.inputs === inputs) {
-        const reason = `no new events or catalog changes since ${manifest.version}: nothing trained or written`;
+      // New rules are a reason to retrain even on unchanged data: the version records what it serves with.
+      const sameRules = JSON.stringify(manifest.rules?.settings ?? DEFAULT_BUSINESS_RULES) === JSON.stringify(rules.settings);
+      if (!options.force && manifest.extra?.inputs === inputs && sameRules) {
+        const reason = `no new events, catalog or rule changes since ${manifest.version}: nothing trained or written`;
         deps.logger.info('retrain skipped', { serving: manifest.version, reason });
         return { version: manifest.version, promoted: false, skipped: true, reason, holdout: m as unknown as HoldoutFigures, ranking: manifest.ranking, seconds: (Date.now() - started) / 1000 };
       }
@@ -158,6 +166,7 @@ export async function retrainModel(deps: RetrainDeps, options: RetrainOptions = 
     includeModels: recentModels,
     invert: onnxSpdInverter(),
     selectionBudgetSeconds: options.selectionBudgetSeconds,
+    rules,
   });
   // The scorer travels as ONNX too (served by onnxruntime-node), whether or not it was promoted.
   if (scorer) parts.extraFiles = { ...(parts.extraFiles ?? {}), 'scorer.onnx': exportScorerOnnx(scorer) };

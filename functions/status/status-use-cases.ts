@@ -4,7 +4,7 @@ import { readManifest } from '../core/snapshot/model-snapshot.js';
 import type { ServingModel } from '../adapters/model-cache.js';
 import { buildOpenApi } from '../http/openapi.js';
 import { dayOf, summarize } from '../core/domain/online-metrics.js';
-import type { OnlineMetricsStore } from '../core/domain/ports.js';
+import type { CounterSnapshot, OnlineMetricsStore } from '../core/domain/ports.js';
 
 export interface StatusDeps {
   models: ModelStore;
@@ -47,12 +47,21 @@ export function openApiDocument(host: string | undefined, proto: string) {
   return host ? { ...openApi, servers: [{ url: `${proto}://${host}` }] } : openApi;
 }
 
-/** Online quality of recommendations over the last `days` UTC days (today included). */
-export async function onlineMetricsSummary(
-  deps: { onlineMetrics: OnlineMetricsStore; attributionWindowHours: number; sampleRate: number; retentionDays: number },
-  days: number,
-  today = Date.now(),
-) {
+export interface MetricsSummaryDeps {
+  onlineMetrics: OnlineMetricsStore;
+  attributionWindowHours: number;
+  sampleRate: number;
+  retentionDays: number;
+  /** The in-process business counters; undefined when they go to CloudWatch (`metricsNamespace`). */
+  counters?: () => CounterSnapshot;
+  metricsNamespace?: string;
+}
+
+/**
+ * Online quality of recommendations over the last `days` UTC days (today included), and the
+ * business counters: this process's totals locally, where to find them on AWS.
+ */
+export async function onlineMetricsSummary(deps: MetricsSummaryDeps, days: number, today = Date.now()) {
   const dayList = Array.from({ length: days }, (_, i) => dayOf(today - i * 86_400_000));
   const summary = summarize(await deps.onlineMetrics.readCounters(dayList));
   return {
@@ -64,5 +73,6 @@ export async function onlineMetricsSummary(
       retention_days: deps.retentionDays,
       ...summary,
     },
+    counters: deps.counters ? { sink: 'memory' as const, ...deps.counters() } : { sink: 'emf' as const, namespace: deps.metricsNamespace ?? null },
   };
 }

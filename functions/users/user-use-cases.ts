@@ -10,17 +10,21 @@ export interface UserDeps {
 }
 
 /** Saves a profile; a product listed twice in the blacklist is stored once. */
-export async function saveUser(deps: Pick<UserDeps, 'users'>, id: string, input: { country?: string; blacklist: readonly string[] }): Promise<UserProfile> {
-  const user = { id, country: input.country, blacklist: [...new Set(input.blacklist)] };
+export async function saveUser(
+  deps: Pick<UserDeps, 'users'>,
+  id: string,
+  input: { country?: string; blacklist: readonly string[]; wishlist_public: boolean },
+) {
+  const user: UserProfile = { id, country: input.country, blacklist: [...new Set(input.blacklist)], wishlistPublic: input.wishlist_public };
   await deps.users.put(user);
-  return user;
+  return { id, country: user.country, blacklist: user.blacklist, wishlist_public: input.wishlist_public };
 }
 
 /** A user is known once they have a profile or any interaction credited to them. */
 export async function userSummary(deps: Pick<UserDeps, 'users' | 'interactions'>, id: string) {
   const [user, count] = await Promise.all([deps.users.get(id), deps.interactions.countForUser(id)]);
   if (!user && count === 0) throw new NotFound(`user ${id} is unknown`);
-  return { id, country: user?.country ?? null, blacklist: user?.blacklist ?? [], interaction_count: count };
+  return { id, country: user?.country ?? null, blacklist: user?.blacklist ?? [], wishlist_public: user?.wishlistPublic ?? true, interaction_count: count };
 }
 
 /** Events credited to the user, newest first, each with the product's name, price, category and status (null once unknown). */

@@ -2,12 +2,14 @@
  * End to end: the local runtime (`npm start`'s code) with its demo catalog, called over HTTP the
  * way the README's "How it will be checked" does, plus a fuzz pass over every route.
  */
+import { postUpload } from '../support/presigned-post.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startLocalRuntime, type LocalRuntime } from '../../bin/local/runtime.js';
+import { ROUTES } from '../../functions/http/routes.js';
 
 let runtime: LocalRuntime;
 let dataDir: string;
@@ -147,8 +149,8 @@ describe('local runtime over HTTP', () => {
     expect((await send('PUT', '/products/copy-1', { name: 'Copia de prueba', price: 9990 })).status).toBe(201);
     const upload = async (bytes: Uint8Array) => {
       const { body } = await send('POST', '/products/copy-1/image', { content_type: 'image/jpeg' });
-      const put = await fetch(body.upload_url, { method: 'PUT', body: bytes, headers: { 'content-type': 'image/jpeg' } });
-      expect(put.status).toBe(200);
+      const posted = await postUpload({ url: body.upload_url, fields: body.fields }, bytes, 'image/jpeg');
+      expect(posted.status).toBe(204);
       await runtime.embeddingsIdle();
     };
     await upload(copy);
@@ -157,9 +159,12 @@ describe('local runtime over HTTP', () => {
     const embedded = (await get('/products/copy-1')).body.embedding_version;
     expect(embedded).toBeTruthy();
 
-    // Corrupt, empty and non-image uploads: logged and skipped; the embedding stays, the runtime serves.
-    for (const bad of [copy.subarray(0, 200), new Uint8Array(0), new TextEncoder().encode('not an image at all')]) await upload(bad);
+    const images = (await get('/products/copy-1')).body.images;
+    expect(images).toHaveLength(1);
+    // Corrupt and non-image uploads: logged, skipped and removed; the embedding and the image stay, the runtime serves.
+    for (const bad of [copy.subarray(0, 200), new TextEncoder().encode('not an image at all')]) await upload(bad);
     expect((await get('/products/copy-1')).body.embedding_version).toBe(embedded);
+    expect((await get('/products/copy-1')).body.images).toEqual(images);
     expect((await get('/products/copy-1/similar?k=5')).body.similar_products[0].id).toBe('p-0007');
     expect((await get('/health')).status).toBe(200);
   });
@@ -184,21 +189,32 @@ describe('local runtime over HTTP', () => {
     expect(model.selection.validationNdcg10).toBe(Math.max(...model.selection.candidates.map((c: { ndcg10: number }) => c.ndcg10)));
   });
 
-  it('survives a thousand malformed paths, queries and bodies without a 5xx', async () => {
+  it('survives 3,000 malformed paths, queries and bodies on every route without a 5xx or a non-JSON body', async () => {
     const segment = fc.oneof(
       fc.string({ maxLength: 12 }),
       fc.constantFrom('0', '-1', '1e9', 'NaN', '%', '%zz', '..', '💝', ' ', "'; drop table", '9'.repeat(40)),
     );
-    const routes = ['recommend/{a}/{b}', 'recommendations/{a}', 'products/{a}', 'products/{a}/similar', 'products/{a}/image', 'users/{a}', 'events', 'health', 'model'];
+    // Every route of the route table, plus paths that match none.
+    const routes = [...new Set(ROUTES.map((r) => r.path.slice(1).replace(/\{\w+\}/, '{a}').replace(/\{\w+\}/, '{b}'))), 'nope/{a}', '{a}'];
     const arb = fc.record({
       route: fc.constantFrom(...routes),
       a: segment,
       b: segment,
-      method: fc.constantFrom('GET', 'PUT', 'POST'),
-      query: fc.dictionary(fc.constantFrom('min_price', 'max_price', 'min_promoted', 'top_k', 'k', 'country', 'category', 'x'), segment, { maxKeys: 4 }),
-      body: fc.oneof(fc.string({ maxLength: 40 }), fc.json({ maxDepth: 3 }), fc.constant('{"events":[{"eventId":1}]}'), fc.constant('{"name":"x","price":-1}')),
+      method: fc.constantFrom('GET', 'PUT', 'POST', 'DELETE', 'PATCH'),
+      query: fc.dictionary(fc.constantFrom('min_price', 'max_price', 'min_promoted', 'top_k', 'top', 'customer_id', 'k', 'limit', 'cursor', 'days', 'country', 'category', 'x'), segment, { maxKeys: 4 }),
+      body: fc.oneof(
+        fc.string({ maxLength: 40 }),
+        fc.json({ maxDepth: 3 }),
+        fc.constant('{"events":[{"eventId":1}]}'),
+        fc.constant('{"name":"x","price":-1}'),
+        fc.constant('{"name":"x","price":1,"attributes":{"constructor":"y"}}'),
+        fc.constant('{"__proto__":{"admin":true},"events":[]}'),
+        fc.constant('{"name":"x","price":1,"images":["images/../../gift-models/models/v/manifest.json"]}'),
+        fc.constant('{"events":[{"eventId":"f1","userId":"1","productId":"p-0001","type":"view","timestamp":4070908800000}]}'),
+        fc.constant('{"events":[{"eventId":"f2","userId":"1","productId":"p-0001","type":"view","receiverId":"2"}]}'),
+      ),
     });
-    const samples = fc.sample(arb, { numRuns: 1000, seed: 42 });
+    const samples = fc.sample(arb, { numRuns: 3000, seed: 42 });
     let fiveXX = 0;
     const seen: string[] = [];
     for (let i = 0; i < samples.length; i += 20) {
@@ -216,7 +232,8 @@ describe('local runtime over HTTP', () => {
             fiveXX++;
             seen.push(`${s.method} ${p}?${qs} ${s.body} → ${res.status} ${text}`);
           }
-          expect(() => JSON.parse(text)).not.toThrow();
+          expect(() => JSON.parse(text), `${s.method} ${p} → ${res.status}`).not.toThrow();
+          if (res.status >= 400) expect(JSON.parse(text).error?.code, `${s.method} ${p} → ${res.status}`).toEqual(expect.any(String));
         }),
       );
     }

@@ -118,6 +118,10 @@ describe.skipIf(!CHROMIUM)('operator console in headless Chromium', () => {
     const modelText = await page.locator('#model').textContent();
     expect(modelText).toContain('Gate');
     expect(modelText).toContain('Family and parameters');
+    // The business-rules panel: the serving version's rules beside the next retrain's (GET /config).
+    expect(modelText).toContain('Business rules');
+    expect(await page.locator('#model .rules tbody tr').count()).toBe(7);
+    expect(await page.locator('#model .rules').textContent()).toMatch(/Next retrain: (default|environment|stored)/);
     await page.waitForSelector('#model figure.chart svg rect');
     await page.screenshot({ path: path.join(SCREENSHOTS, 'console-model.png'), fullPage: true });
 

@@ -90,6 +90,8 @@ describe('external JWT issuer', () => {
     const scoped = Object.fromEntries(routes.filter((r) => r.AuthorizationScopes !== undefined).map((r) => [r.RouteKey, r.AuthorizationScopes]));
     expect(scoped).toEqual({
       'DELETE /products/{productId}': ['gifts:admin'],
+      'GET /config': ['gifts:admin'],
+      'PUT /config': ['gifts:admin'],
       'GET /metrics': ['gifts:admin'],
       'GET /model': ['gifts:admin'],
       'GET /products': ['gifts:admin'],

@@ -61,6 +61,8 @@ describe('HTTP API routes', () => {
     ['GET /users/{userId}/history', 'users', 'admin'],
     ['GET /model', 'status', 'admin'],
     ['GET /metrics', 'status', 'admin'],
+    ['GET /config', 'status', 'admin'],
+    ['PUT /config', 'status', 'admin'],
     ['GET /health', 'status', 'open'],
     ['GET /openapi.json', 'status', 'open'],
   ];
@@ -203,7 +205,7 @@ describe('least-privilege IAM per function', () => {
       `s3:ListBucket ${B('Models')}`,
     ],
     users: () => [`dynamodb:GetItem ${T('Users')}`, `dynamodb:PutItem ${T('Users')}`, `dynamodb:Query ${T('Interactions')}`, `dynamodb:BatchGetItem ${T('Products')}`],
-    status: () => [`dynamodb:GetItem ${T('ModelRegistry')}`, `dynamodb:Query ${T('OnlineMetrics')}`, `s3:GetObject ${B('Models')}/models/*`, `s3:ListBucket ${B('Models')}`],
+    status: () => [`dynamodb:GetItem ${T('ModelRegistry')}`, `dynamodb:Query ${T('OnlineMetrics')}`, `s3:GetObject ${B('Models')}/models/*`, `s3:PutObject ${B('Models')}/models/*`, `s3:ListBucket ${B('Models')}`],
     'embed-image': () => [
       `dynamodb:GetItem ${T('Products')}`,
       `dynamodb:UpdateItem ${T('Products')}`,
@@ -402,7 +404,7 @@ describe('data protection', () => {
       expect(resources[fnId(name)].Properties.ReservedConcurrentExecutions).toBeUndefined();
     }
     const [, stage] = ofType('AWS::ApiGatewayV2::Stage')[0];
-    expect(Object.keys(stage.Properties.RouteSettings).sort()).toEqual(['POST /events', 'POST /products/{productId}/image', 'PUT /products/{productId}', 'PUT /users/{userId}']);
+    expect(Object.keys(stage.Properties.RouteSettings).sort()).toEqual(['POST /events', 'POST /products/{productId}/image', 'PUT /config', 'PUT /products/{productId}', 'PUT /users/{userId}']);
     for (const s of Object.values(stage.Properties.RouteSettings) as any[]) expect(s).toEqual({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 });
   });
 });

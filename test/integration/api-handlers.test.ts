@@ -1,6 +1,7 @@
 /**
  * The API Lambdas against dynalite + s3rver through the real AWS SDK, with API Gateway v2 events.
  */
+import { policyOf, postUpload } from '../support/presigned-post.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalAws, type LocalAws } from '../support/local-aws.js';
 import { apiEvent, invoke } from '../support/api-events.js';
@@ -53,15 +54,41 @@ describe('catalog', () => {
     expect((await invoke(catalog, apiEvent('GET /products/{productId}', { productId: 'bad-1' }))).status).toBe(404);
   });
 
-  it('hands out presigned upload and download URLs that work', async () => {
-    const up = await invoke(catalog, apiEvent('POST /products/{productId}/image', { productId: 'gift-1' }, {}, { content_type: 'image/png' }));
-    expect(up.status).toBe(200);
-    expect(up.body.key).toMatch(/^images\/gift-1\/.+\.png$/);
-    expect((await fetch(up.body.upload_url, { method: 'PUT', body: new Uint8Array([1, 2, 3]), headers: { 'content-type': 'image/png' } })).status).toBe(200);
-    const down = await invoke(catalog, apiEvent('GET /products/{productId}/image', { productId: 'gift-1' }));
-    expect(down.body.key).toBe(up.body.key);
-    expect(new Uint8Array(await (await fetch(down.body.download_url)).arrayBuffer())).toEqual(new Uint8Array([1, 2, 3]));
+  it('an upload URL changes nothing: two asks leave the product as it was, and no image is signed before embed-image accepts one', async () => {
+    const before = (await invoke(catalog, apiEvent('GET /products/{productId}', { productId: 'gift-1' }))).body;
+    const ask = () => invoke(catalog, apiEvent('POST /products/{productId}/image', { productId: 'gift-1' }, {}, { content_type: 'image/png' }));
+    const [a, b] = [await ask(), await ask()];
+    expect([a.status, b.status]).toEqual([200, 200]);
+    expect(a.body.key).toMatch(/^images\/gift-1\/.+\.png$/);
+    expect(b.body.key).not.toBe(a.body.key);
+    expect(policyOf({ url: a.body.upload_url, fields: a.body.fields }).conditions).toEqual(
+      expect.arrayContaining([{ key: a.body.key }, ['eq', '$Content-Type', 'image/png'], ['content-length-range', 1, 10 * 1024 * 1024]]),
+    );
+    expect(a.body).toMatchObject({ content_type: 'image/png', max_bytes: 10 * 1024 * 1024, expires_in: 900 });
+    expect((await invoke(catalog, apiEvent('GET /products/{productId}', { productId: 'gift-1' }))).body).toEqual(before);
+    // Uploaded but not (yet) accepted by embed-image: still not the product's image.
+    expect((await postUpload({ url: a.body.upload_url, fields: a.body.fields }, new Uint8Array([1, 2, 3]), 'image/png')).status).toBe(204);
+    expect((await invoke(catalog, apiEvent('GET /products/{productId}', { productId: 'gift-1' }))).body.images).toEqual(before.images);
+    expect((await invoke(catalog, apiEvent('GET /products/{productId}/image', { productId: 'gift-1' }))).status).toBe(404);
     expect((await invoke(catalog, apiEvent('POST /products/{productId}/image', { productId: 'nope' }))).status).toBe(404);
+  });
+
+  it('signs downloads only of keys the product lists', async () => {
+    await put('gift-img', { name: 'Foto', price: 10, images: ['images/gift-img/a.jpg'] });
+    const down = await invoke(catalog, apiEvent('GET /products/{productId}/image', { productId: 'gift-img' }));
+    expect(down.body.key).toBe('images/gift-img/a.jpg');
+    expect(down.body.download_url).toContain('images/gift-img/a.jpg');
+    expect((await put('gift-img', { name: 'Foto', price: 10, images: ['images/../../gift-models/models/v1/manifest.json'] })).status).toBe(400);
+    expect((await invoke(catalog, apiEvent('GET /products/{productId}/image', { productId: '..' }))).status).toBe(400);
+  });
+
+  it("refuses prototype keys (attributes.constructor) with 400 and writes nothing", async () => {
+    const res = await invoke(catalog, { ...apiEvent('PUT /products/{productId}', { productId: 'proto-1' }), body: '{"name":"x","price":1,"attributes":{"constructor":"y"}}' });
+    expect(res.status).toBe(400);
+    expect(res.body.error.details).toEqual([{ path: 'attributes.constructor', message: 'key not allowed' }]);
+    const proto = await invoke(catalog, { ...apiEvent('PUT /products/{productId}', { productId: 'proto-1' }), body: '{"name":"x","price":1,"__proto__":{"status":"blocked"}}' });
+    expect(proto.status).toBe(400);
+    expect((await invoke(catalog, apiEvent('GET /products/{productId}', { productId: 'proto-1' }))).status).toBe(404);
   });
 });
 
@@ -72,13 +99,14 @@ describe('users and events', () => {
       id: 'ana',
       country: 'CL',
       blacklist: ['gift-2'],
+      wishlist_public: true,
     });
     expect((await invoke(users, apiEvent('PUT /users/{userId}', { userId: 'ana' }, {}, { country: 'Chile' }))).status).toBe(400);
     const gift = { eventId: 'g1', userId: 'bob', receiverId: 'ana', productId: 'gift-1', type: 'order' };
     const res = await invoke(events, apiEvent('POST /events', {}, {}, { events: [gift, { eventId: 'v1', userId: 'bob', productId: 'gift-2', type: 'view' }] }));
     expect(res).toEqual({ status: 200, body: { accepted: 2, duplicates: 0 } });
     expect((await invoke(events, apiEvent('POST /events', {}, {}, { events: [gift] }))).body).toEqual({ accepted: 0, duplicates: 1 });
-    expect((await invoke(users, apiEvent('GET /users/{userId}', { userId: 'ana' }))).body).toEqual({ id: 'ana', country: 'CL', blacklist: ['gift-2'], interaction_count: 1 });
+    expect((await invoke(users, apiEvent('GET /users/{userId}', { userId: 'ana' }))).body).toEqual({ id: 'ana', country: 'CL', blacklist: ['gift-2'], wishlist_public: true, interaction_count: 1 });
     expect((await invoke(users, apiEvent('GET /users/{userId}', { userId: 'bob' }))).body.interaction_count).toBe(1);
     expect((await invoke(users, apiEvent('GET /users/{userId}', { userId: 'nobody' }))).status).toBe(404);
   });
@@ -143,6 +171,21 @@ describe('recommendations and the model lifecycle', () => {
     expect(short.body.recommended_products.map((p: { id: string }) => p.id).sort()).toEqual(['gift-2', 'gift-3', 'gift-4', 'gift-5']);
     const met = await ask('1');
     expect(met.body.promoted_shortfall).toBe(0);
+  });
+
+  it('refuses a category no product has and a country that is not an ISO code, naming the known categories', async () => {
+    const ask = (query: Record<string, string>) => invoke(recommend, apiEvent('GET /recommend/{receiverId}/{num}', { receiverId: 'dora', num: '5' }, query));
+    const cat = await ask({ category: 'scarff' });
+    expect(cat.status).toBe(400);
+    expect(cat.body.error.details[0]).toMatchObject({ path: 'category', message: 'unknown category: scarff' });
+    expect(cat.body.error.details[0].known).toContain('scarf');
+    const country = await ask({ country: 'zz' });
+    expect(country.status).toBe(400);
+    expect(country.body.error.details).toEqual([{ path: 'country', message: 'must be an ISO 3166 country code (e.g. CL, DE)' }]);
+    expect((await ask({ country: 'de', category: 'scarf' })).status).toBe(200);
+    // A list of categories: each must exist.
+    expect((await ask({ category: 'scarf, scarf' })).status).toBe(200);
+    expect((await ask({ category: 'scarf,nope' })).body.error.details[0].message).toBe('unknown category: nope');
   });
 
   it('never recommends what the receiver owns, even an item that passes every other filter', async () => {

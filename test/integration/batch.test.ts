@@ -3,6 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runBatch } from '../../bin/batch.js';
+import { readRulesArg } from '../../bin/eval-data.js';
+import { DEFAULT_BUSINESS_RULES } from '../../functions/core/ranking/business-rules.js';
 
 /**
  * Two taste groups (a* items vs b* items); alice gifts b1 to bob, so b1 is owned by bob.
@@ -68,6 +70,19 @@ describe('npm run batch (runBatch)', () => {
     const bob = read(out).rows.filter((r) => r.user === 'bob').map((r) => r.item);
     expect(bob).not.toContain('b1');
     expect(bob).toContain('b2');
+  });
+
+  it('applies --rules as the API does: the most popular item leaves every list', async () => {
+    const out = join(dir, 'recs-rules.csv');
+    // 7 items: a share of 0.15 excludes ⌊1.05⌋ = 1, the most popular (a2: 4 orders × qty 2, zed's first pick without rules).
+    const rules = readRulesArg('{"excludeMostPopularShare":0.15}');
+    expect(rules).toEqual({ ...DEFAULT_BUSINESS_RULES, excludeMostPopularShare: 0.15 });
+    const s = await runBatch({ interactions: join(dir, 'events.csv'), users: join(dir, 'users.txt'), out, k: 3, progress: false, rules, als: { factors: 4, iterations: 10, regularization: 0.1 } });
+    const rows = read(out).rows;
+    expect(rows.filter((r) => r.user === 'zed')).toHaveLength(3);
+    expect(rows.map((r) => r.item)).not.toContain('a2');
+    expect(s.items).toBe(7);
+    expect(() => readRulesArg('{"excludeMostPopularShare":2,"minPrice":-1}')).toThrow(/minPrice: must be ≥ 0; excludeMostPopularShare: must be < 1/);
   });
 
   it('rejects a CSV with a bad event type, naming the line', async () => {

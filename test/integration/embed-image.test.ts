@@ -10,14 +10,13 @@ import path from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Event } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { s3Client } from '../../functions/adapters/aws-clients.js';
 import { getDeps } from '../../functions/adapters/bootstrap.js';
-import { getImageEmbedder, OnnxImageEmbedder } from '../../functions/adapters/onnx-image-embedder.js';
+import { OnnxImageEmbedder } from '../../functions/adapters/onnx-image-embedder.js';
 import { HashedNgramEmbedder } from '../../functions/core/content/text-embedding.js';
 import type { Product } from '../../functions/core/domain/types.js';
 import { handler } from '../../functions/embed-image/handler.js';
 import { embedProductImage, type EmbedOutcome } from '../../functions/embed-image/embed-product-image.js';
-import { MAX_IMAGE_BYTES } from '../../functions/core/domain/product-images.js';
+import { MAX_IMAGE_BYTES, productIdFromKey } from '../../functions/core/domain/product-images.js';
 import { toAwsS3Event } from '../../functions/embed-image/s3-event.js';
 import { startLocalAws, type LocalAws } from '../support/local-aws.js';
 
@@ -63,7 +62,7 @@ describe.skipIf(!haveModels)('embed-image handler (S3 event → embedding on the
   /** PUTs an object through the SDK and resolves with the S3 event s3rver emitted for it. */
   async function upload(key: string, body: Uint8Array, contentType = 'image/jpeg'): Promise<S3Event> {
     const event = new Promise<S3Event>((resolve) => waiting.set(key, resolve));
-    await s3Client().send(new PutObjectCommand({ Bucket: getDeps().config.IMAGES_BUCKET, Key: key, Body: body, ContentType: contentType }));
+    await getDeps().s3.send(new PutObjectCommand({ Bucket: getDeps().config.IMAGES_BUCKET, Key: key, Body: body, ContentType: contentType }));
     return event;
   }
 
@@ -82,8 +81,10 @@ describe.skipIf(!haveModels)('embed-image handler (S3 event → embedding on the
     expect(res.outcomes).toMatchObject([{ status: 'embedded', productId: 'p-good' }]);
 
     good = await stored('p-good');
-    const embedder = getImageEmbedder({ modelsDir });
+    // An embedder of its own on the same models dir: the handler's must give the same vectors.
+    const embedder = new OnnxImageEmbedder({ modelsDir });
     const { mu } = await embedder.embed(bytes);
+    await embedder.close();
     expect(good.image).toHaveLength(mu.length);
     good.image!.forEach((x, i) => expect(x).toBeCloseTo(mu[i], 4));
     const text = new HashedNgramEmbedder().embed('Vestido de fiesta rojo');
@@ -120,13 +121,43 @@ describe.skipIf(!haveModels)('embed-image handler (S3 event → embedding on the
 
   for (const [what, key, body, reason] of bad) {
     it(`skips ${what} without throwing and keeps the previous embedding`, async () => {
+      const imagesBefore = (await getDeps().catalog.get('p-good'))!.images;
       const event = await upload(key, body());
       const res = await handler(event);
       expect(res.outcomes).toHaveLength(1);
       expect(res.outcomes[0]).toMatchObject({ status: 'skipped', reason });
       expect(await stored('p-good')).toEqual(good);
+      expect((await getDeps().catalog.get('p-good'))!.images).toEqual(imagesBefore);
+      // A rejected upload of a known product is removed from the bucket; other keys are not ours to delete.
+      const removed = ['invalid_image', 'empty_object', 'too_large'].includes(reason);
+      const stillThere = await getDeps().images.getObject(key).then(() => true, () => false);
+      expect(stillThere).toBe(!removed);
     });
   }
+
+  it('a new upload becomes the main image only once accepted; a rejected one changes nothing', async () => {
+    await getDeps().catalog.put(product('p-new', 'Chaqueta'));
+    expect((await handler(await upload('images/p-new/broken.jpg', new TextEncoder().encode('nope')))).outcomes[0]).toMatchObject({ reason: 'invalid_image' });
+    expect((await getDeps().catalog.get('p-new'))!.images).toEqual([]);
+    expect((await handler(await upload('images/p-new/a.jpg', photo()))).outcomes[0]).toMatchObject({ status: 'embedded' });
+    expect((await getDeps().catalog.get('p-new'))!.images).toEqual(['images/p-new/a.jpg']);
+    expect((await handler(await upload('images/p-new/b.jpg', photo()))).outcomes[0]).toMatchObject({ status: 'embedded' });
+    expect((await getDeps().catalog.get('p-new'))!.images).toEqual(['images/p-new/b.jpg', 'images/p-new/a.jpg']);
+  });
+
+  it('a key the product lists is never deleted, even when its bytes are refused', async () => {
+    await getDeps().catalog.put({ ...product('p-listed', 'Bolso'), images: ['images/p-listed/x.jpg'] });
+    expect((await handler(await upload('images/p-listed/x.jpg', new Uint8Array(0)))).outcomes[0]).toMatchObject({ reason: 'empty_object' });
+    expect((await getDeps().images.getObject('images/p-listed/x.jpg')).size).toBe(0);
+    expect((await getDeps().catalog.get('p-listed'))!.images).toEqual(['images/p-listed/x.jpg']);
+  });
+
+  it('refuses keys that climb out of their product (.., control characters)', async () => {
+    for (const key of ['images/../models/a.jpg', 'images/p-good/../../x.jpg', 'images/p\u0001/a.jpg']) {
+      expect(productIdFromKey(key), key).toBeUndefined();
+    }
+    expect(productIdFromKey('images/p-good/vista frontal ñ.jpg')).toBe('p-good');
+  });
 
   it('skips an image that is not the product\'s first listed image', async () => {
     await getDeps().catalog.put({ ...product('p-multi', 'Gorra azul'), images: ['images/p-multi/1.jpg', 'images/p-multi/2.jpg'] });

@@ -21,8 +21,8 @@ afterAll(async () => {
 });
 
 async function tableItems(table: string): Promise<Record<string, unknown>[]> {
-  const { documentClient } = await import('../../functions/adapters/aws-clients.js');
-  return (await documentClient().send(new ScanCommand({ TableName: table }))).Items ?? [];
+  const documentClient = (await import('../../functions/adapters/bootstrap.js')).getDeps().ddb;
+  return (await documentClient.send(new ScanCommand({ TableName: table }))).Items ?? [];
 }
 
 const ev = (eventId: string, over: Partial<InteractionEvent> = {}): InteractionEvent => ({
@@ -37,12 +37,12 @@ const ev = (eventId: string, over: Partial<InteractionEvent> = {}): InteractionE
 
 describe('events: one eventId is one event, and a batch is all or nothing', () => {
   it('a storage error on the 3rd of 5 item writes leaves no item and no claim; the retry writes all 5', async () => {
-    const { documentClient } = await import('../../functions/adapters/aws-clients.js');
+    const documentClient = (await import('../../functions/adapters/bootstrap.js')).getDeps().ddb;
     const { getDeps } = await import('../../functions/adapters/bootstrap.js');
     const { config } = getDeps();
     const batch = [1, 2, 3, 4, 5].map((i) => ev(`fail-mid-${i}`, { productId: `p${i}` }));
     let itemPuts = 0;
-    const remove = injectFaults(documentClient(), (call) => {
+    const remove = injectFaults(documentClient, (call) => {
       if (call.command === 'PutItemCommand' && call.input.TableName === config.INTERACTIONS_TABLE && ++itemPuts === 3) {
         return awsError('ProvisionedThroughputExceededException', 'injected: throttled', 400);
       }
@@ -62,11 +62,11 @@ describe('events: one eventId is one event, and a batch is all or nothing', () =
   });
 
   it('a failed claim rolls back the claims already made', async () => {
-    const { documentClient } = await import('../../functions/adapters/aws-clients.js');
+    const documentClient = (await import('../../functions/adapters/bootstrap.js')).getDeps().ddb;
     const { getDeps } = await import('../../functions/adapters/bootstrap.js');
     const { config } = getDeps();
     const batch = [1, 2, 3, 4].map((i) => ev(`claim-fail-${i}`));
-    const remove = injectFaults(documentClient(), (call) =>
+    const remove = injectFaults(documentClient, (call) =>
       call.command === 'PutItemCommand' && call.input.TableName === config.EVENT_IDS_TABLE && call.input.Item?.eventId === 'claim-fail-4'
         ? awsError('InternalServerError', 'injected: claim failed')
         : undefined,
@@ -81,15 +81,15 @@ describe('events: one eventId is one event, and a batch is all or nothing', () =
   });
 
   it('where DynamoDB has transactions the items go in one TransactWriteItems; a cancelled one releases the claims', async () => {
-    const { documentClient } = await import('../../functions/adapters/aws-clients.js');
+    const documentClient = (await import('../../functions/adapters/bootstrap.js')).getDeps().ddb;
     const { DynamoInteractionStore } = await import('../../functions/adapters/dynamo-stores.js');
     const { getDeps } = await import('../../functions/adapters/bootstrap.js');
     const { config } = getDeps();
     // As on AWS: the store believes transactions exist; the middleware answers the commit as AWS
     // answers a cancelled transaction (dynalite would say UnknownOperation).
-    const store = new DynamoInteractionStore(documentClient(), config.INTERACTIONS_TABLE, config.EVENT_IDS_TABLE, { transactions: true });
+    const store = new DynamoInteractionStore(documentClient, config.INTERACTIONS_TABLE, config.EVENT_IDS_TABLE, { transactions: true });
     const seen: { items: number; token?: string }[] = [];
-    const remove = injectFaults(documentClient(), (call) => {
+    const remove = injectFaults(documentClient, (call) => {
       if (call.command !== 'TransactWriteItemsCommand') return undefined;
       seen.push({ items: call.input.TransactItems.length, token: call.input.ClientRequestToken });
       return awsError('TransactionCanceledException', 'injected: Transaction cancelled', 400);
@@ -122,13 +122,13 @@ describe('events: one eventId is one event, and a batch is all or nothing', () =
   });
 
   it('a batch whose writer died after claiming is completed by its retry', async () => {
-    const { documentClient } = await import('../../functions/adapters/aws-clients.js');
+    const documentClient = (await import('../../functions/adapters/bootstrap.js')).getDeps().ddb;
     const { getDeps } = await import('../../functions/adapters/bootstrap.js');
     const { config, interactions } = getDeps();
     const batch = [ev('crash-1'), ev('crash-2', { productId: 'p2' })];
     // The writer "dies" between the claims and the items: every item write fails, and so does the
     // rollback of the claims (the process is gone), so the claims stay behind.
-    const remove = injectFaults(documentClient(), (call) =>
+    const remove = injectFaults(documentClient, (call) =>
       (call.command === 'PutItemCommand' && call.input.TableName === config.INTERACTIONS_TABLE) || call.command === 'DeleteItemCommand' ? awsError('RequestTimeout', 'injected: process gone') : undefined,
     );
     try {

@@ -50,7 +50,7 @@ describe('cold start on a corrupt pointer version', () => {
   it('falls back down the pointer history to the newest version that verifies, with a log line and a metric', async () => {
     const { getDeps } = await import('../../functions/adapters/bootstrap.js');
     const { ServingModel } = await import('../../functions/adapters/model-cache.js');
-    const { s3Client } = await import('../../functions/adapters/aws-clients.js');
+    const s3Client = (await import('../../functions/adapters/bootstrap.js')).getDeps().s3;
     const deps = getDeps();
     await copyVersion(first, 'v-b');
     await copyVersion(first, 'v-c');
@@ -61,8 +61,8 @@ describe('cold start on a corrupt pointer version', () => {
     const bytes = await deps.models.getFile('v-c', 'item_factors.f32');
     const flipped = Uint8Array.from(bytes);
     flipped[7] ^= 0xff;
-    await s3Client().send(new PutObjectCommand({ Bucket: deps.config.MODELS_BUCKET, Key: 'models/v-c/item_factors.f32', Body: flipped }));
-    await s3Client().send(new PutObjectCommand({ Bucket: deps.config.MODELS_BUCKET, Key: 'models/v-b/manifest.json', Body: '{"version":' }));
+    await s3Client.send(new PutObjectCommand({ Bucket: deps.config.MODELS_BUCKET, Key: 'models/v-c/item_factors.f32', Body: flipped }));
+    await s3Client.send(new PutObjectCommand({ Bucket: deps.config.MODELS_BUCKET, Key: 'models/v-b/manifest.json', Body: '{"version":' }));
 
     const { lines, logger } = recorded();
     const fallbacks: [string, string][] = [];
@@ -78,7 +78,7 @@ describe('cold start on a corrupt pointer version', () => {
     expect((await warm.get()).manifest.version).toBe(first);
     await copyVersion(first, 'v-d');
     const broken = await deps.models.getFile('v-d', 'users.json');
-    await s3Client().send(new PutObjectCommand({ Bucket: deps.config.MODELS_BUCKET, Key: 'models/v-d/users.json', Body: Uint8Array.from(broken.subarray(1)) }));
+    await s3Client.send(new PutObjectCommand({ Bucket: deps.config.MODELS_BUCKET, Key: 'models/v-d/users.json', Body: Uint8Array.from(broken.subarray(1)) }));
     await deps.models.swapPointer(first, 'v-d');
     expect((await warm.get()).manifest.version).toBe(first);
     await deps.models.swapPointer('v-d', first);
@@ -87,11 +87,11 @@ describe('cold start on a corrupt pointer version', () => {
   it('a store outage at cold start is not a refusal: the next request loads the version', async () => {
     const { getDeps } = await import('../../functions/adapters/bootstrap.js');
     const { ServingModel } = await import('../../functions/adapters/model-cache.js');
-    const { s3Client } = await import('../../functions/adapters/aws-clients.js');
+    const s3Client = (await import('../../functions/adapters/bootstrap.js')).getDeps().s3;
     const deps = getDeps();
     const { logger } = recorded();
     const serving = new ServingModel(deps.models, 60_000, logger as never);
-    const remove = injectFaults(s3Client(), (call) => (call.command === 'GetObjectCommand' ? awsError('SlowDown', 'injected: S3 slow down', 503) : undefined));
+    const remove = injectFaults(s3Client, (call) => (call.command === 'GetObjectCommand' ? awsError('SlowDown', 'injected: S3 slow down', 503) : undefined));
     try {
       await expect(serving.get()).rejects.toThrow(/injected/);
     } finally {
@@ -118,12 +118,12 @@ describe('retrain, retention and a retrain killed while writing its version', ()
     const { getDeps } = await import('../../functions/adapters/bootstrap.js');
     const { retrainModel } = await import('../../functions/retrain/retrain-model.js');
     const { applyRetention } = await import('../../functions/retrain/retention.js');
-    const { s3Client } = await import('../../functions/adapters/aws-clients.js');
+    const s3Client = (await import('../../functions/adapters/bootstrap.js')).getDeps().s3;
     const deps = getDeps();
     await deps.interactions.putEvents([{ eventId: 'new-since-v-a', userId: 'u-new', productId: (await deps.catalog.scanAll()[Symbol.asyncIterator]().next()).value.id, type: 'view', quantity: 1, timestamp: Date.now() }]);
     const before = await deps.models.readPointer();
     let puts = 0;
-    const remove = injectFaults(s3Client(), (call) => (call.command === 'PutObjectCommand' && ++puts === 3 ? awsError('InternalError', 'injected: killed mid-write') : undefined));
+    const remove = injectFaults(s3Client, (call) => (call.command === 'PutObjectCommand' && ++puts === 3 ? awsError('InternalError', 'injected: killed mid-write') : undefined));
     try {
       await expect(retrainModel(deps, { version: 'v-half' })).rejects.toThrow(/injected/);
     } finally {

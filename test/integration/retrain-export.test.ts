@@ -41,7 +41,8 @@ describe('retrain from a DynamoDB export', () => {
     const demo = generateDemoData({ users: 150, now: NOW });
     aws = await startLocalAws();
     const { getDeps } = await import('../../functions/adapters/bootstrap.js');
-    const { documentClient } = await import('../../functions/adapters/aws-clients.js');
+    // The container's client of the moment: the second embedded AWS below gets a new one.
+    const documentClient = () => getDeps().ddb;
     const { retrainModel } = await import('../../functions/retrain/retrain-model.js');
     const cfg = getDeps().config;
     const write = async (table: string, items: Record<string, unknown>[]) => {

@@ -1,3 +1,4 @@
+import { policyOf, postUpload } from '../support/presigned-post.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalAws, type LocalAws } from '../support/local-aws.js';
 import { getDeps } from '../../functions/adapters/bootstrap.js';
@@ -58,14 +59,24 @@ describe('DynamoDB and S3 adapters against dynalite + s3rver', () => {
     expect(Array.from(await models.getFile('v1', 'x.bin'))).toEqual([1, 2, 3]);
   });
 
-  it('presigned PUT and GET URLs work with plain fetch', async () => {
+  it('a presigned POST allows one key, one content type and 1 byte to the limit, briefly; GET URLs work with plain fetch', async () => {
     const { images } = getDeps();
-    const url = await images.presignUpload('images/a/photo.jpg', 'image/jpeg');
-    const put = await fetch(url, { method: 'PUT', body: new Uint8Array([9, 8, 7]), headers: { 'content-type': 'image/jpeg' } });
-    expect(put.status).toBe(200);
+    const upload = await images.presignUpload('images/a/photo.jpg', 'image/jpeg', 1000);
+    const policy = policyOf(upload);
+    expect(policy.conditions).toEqual(
+      expect.arrayContaining([{ key: 'images/a/photo.jpg' }, ['eq', '$Content-Type', 'image/jpeg'], ['content-length-range', 1, 1000]]),
+    );
+    const ttl = Date.parse(policy.expiration) - Date.now();
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(900_000 + 1000);
+    expect(upload.fields).toMatchObject({ key: 'images/a/photo.jpg', 'Content-Type': 'image/jpeg' });
+    expect((await postUpload(upload, new Uint8Array([9, 8, 7]), 'image/jpeg')).status).toBe(204);
     const get = await fetch(await images.presignDownload('images/a/photo.jpg'));
     expect(new Uint8Array(await get.arrayBuffer())).toEqual(new Uint8Array([9, 8, 7]));
     expect(await images.getObject('images/a/photo.jpg')).toEqual({ bytes: new Uint8Array([9, 8, 7]), size: 3 });
     await expect(images.getObject('images/a/none.jpg')).rejects.toBeInstanceOf(NotFound);
+    await images.deleteObject('images/a/photo.jpg');
+    await expect(images.getObject('images/a/photo.jpg')).rejects.toBeInstanceOf(NotFound);
+    await images.deleteObject('images/a/photo.jpg');
   });
 });

@@ -7,7 +7,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { startEmbeddedAws, type EmbeddedAws } from '../../bin/local/embedded-aws.js';
 import { resetConfig } from '../../functions/config.js';
-import { resetClients } from '../../functions/adapters/aws-clients.js';
 import { resetDeps } from '../../functions/adapters/bootstrap.js';
 
 export interface LocalAws extends EmbeddedAws {
@@ -21,13 +20,11 @@ export async function startLocalAws(): Promise<LocalAws> {
   // Handler tests run without auth unless they ask for it (the authorization matrix sets AUTH=jwt).
   process.env.AUTH ??= 'none';
   resetConfig();
-  resetClients();
   resetDeps();
   return {
     ...aws,
     dataDir,
     async stop() {
-      resetClients();
       resetDeps();
       await aws.stop();
       rmSync(dataDir, { recursive: true, force: true });

@@ -60,9 +60,19 @@ describe('layout', () => {
   it('no core module imports AWS, ONNX Runtime or sharp', () => {
     const offenders = tsFiles(join(root, 'functions/core')).flatMap((f) =>
       importsOf(f)
-        .filter((spec) => /^(@aws-sdk\/|aws-lambda|onnxruntime-node|sharp$)/.test(spec))
+        .filter((spec) => /^(@aws-sdk\/|@aws-lambda-powertools\/|aws-lambda|onnxruntime-node|sharp$)/.test(spec))
         .map((spec) => `${relative(root, f)} imports ${spec}`),
     );
     expect(offenders).toEqual([]);
   });
+
+  it('every runtime dependency is imported (or, for served assets, read from node_modules) somewhere', () => {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    const sources = ['functions', 'bin', 'lib', 'layers', 'models'].flatMap((d) => (existsSync(join(root, d)) ? tsFiles(join(root, d)) : []));
+    const specs = new Set(sources.flatMap(importsOf).map((s) => (s.startsWith('@') ? s.split('/').slice(0, 2).join('/') : s.split('/')[0])));
+    const text = sources.map((f) => readFileSync(f, 'utf8')).join('\n');
+    const unused = Object.keys(pkg.dependencies).filter((d) => !specs.has(d) && !text.includes(`'node_modules', '${d}'`));
+    expect(unused).toEqual([]);
+  });
 });
+

@@ -8,8 +8,11 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSyn
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { InvalidInput, ModelNotReady } from '../../functions/core/domain/errors.js';
-import { FEATURE_SIZE, OnnxImageEmbedder, getImageEmbedder, resolveModelsDir } from '../../functions/adapters/onnx-image-embedder.js';
+import { InvalidInput, ArtifactMissing } from '../../functions/core/domain/errors.js';
+import { FEATURE_SIZE, OnnxImageEmbedder, resolveModelsDir } from '../../functions/adapters/onnx-image-embedder.js';
+import { buildDeps } from '../../functions/adapters/bootstrap.js';
+import { onnxAdapters } from '../../functions/adapters/onnx-runtime.js';
+import { loadConfig } from '../../functions/config.js';
 
 const FIXTURES = path.resolve(__dirname, '../fixtures/images');
 const MODELS = path.resolve(__dirname, '../../models/artifacts');
@@ -65,12 +68,12 @@ describe('OnnxImageEmbedder', () => {
     await small.close();
   });
 
-  it('reports a missing model as ModelNotReady, and retries after the files appear', async () => {
+  it('reports a missing model as ArtifactMissing, and retries after the files appear', async () => {
     const empty = mkdtempSync(path.join(tmpdir(), 'models-'));
     try {
       const e = new OnnxImageEmbedder({ modelsDir: empty });
       const image = readFileSync(path.join(FIXTURES, golden.images[0].file));
-      await expect(e.extractFeatures([image])).rejects.toBeInstanceOf(ModelNotReady);
+      await expect(e.extractFeatures([image])).rejects.toBeInstanceOf(ArtifactMissing);
       expect(e.version).toBe('unversioned');
       // The files appear (a layer mounted late, a build finished): the same instance now loads them
       // and reports their version.
@@ -90,7 +93,11 @@ describe('OnnxImageEmbedder', () => {
     expect(resolveModelsDir({ AWS_LAMBDA_FUNCTION_NAME: 'embed' })).toBe('/opt/models');
     expect(path.resolve(resolveModelsDir({}))).toBe(MODELS);
     expect(existsSync(path.join(resolveModelsDir({}), 'manifest.json'))).toBe(true);
-    expect(getImageEmbedder({ modelsDir: MODELS })).toBe(getImageEmbedder({ modelsDir: MODELS }));
+    // The container builds one embedder (its sessions are reused by every later call).
+    const deps = buildDeps(loadConfig({ MODELS_DIR: MODELS }), () => onnxAdapters);
+    expect(deps.imageEmbedder).toBeInstanceOf(OnnxImageEmbedder);
+    expect(deps.imageEmbedder).toBe(deps.imageEmbedder);
+    expect((deps.imageEmbedder as OnnxImageEmbedder).info.modelsDir).toBe(MODELS);
   });
 });
 

@@ -1,12 +1,13 @@
 /**
  * Property tests (fast-check) of the business filters and the promoted guarantee, each against a
- * slow reference written from the contract in DESIGN.md.
+ * slow reference written from the API contract (README › API).
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { EligibilityFilter, eligibilityMask, isEligible, jsScoreAll, passesPrefilters, rankForReceiver, selectWithPromotedMinimum, type ScoreAll } from '../../functions/core/ranking/recommend.js';
+import { EligibilityFilter, eligibilityMask, isEligible, jsScoreAll, rankForReceiver, selectWithPromotedMinimum, type ScoreAll } from '../../functions/core/ranking/recommend.js';
 import { blendWithPopularity } from '../../functions/core/ranking/popularity.js';
 import { summarizeUserEvents } from '../../functions/core/domain/interactions.js';
+import { applyBusinessRules, DEFAULT_BUSINESS_RULES } from '../../functions/core/ranking/business-rules.js';
 import { dotScores } from '../../functions/core/numeric/topk.js';
 import { syntheticCatalog } from '../../bench/support/synthetic.js';
 import { buildItemColumns } from '../../functions/core/snapshot/model-snapshot.js';
@@ -24,7 +25,7 @@ const itemArb = fc.record({
 });
 
 describe('isEligible', () => {
-  it('passes exactly the active, in-budget, in-country, in-category, not-blocked items', () => {
+  it('passes exactly the active, in-budget, in-country (restricted only for a known listed country), in-category, not-blocked items', () => {
     fc.assert(
       fc.property(
         itemArb,
@@ -40,9 +41,10 @@ describe('isEligible', () => {
             (minPrice === undefined || item.price >= minPrice) &&
             (maxPrice === undefined || item.price <= maxPrice) &&
             (category === undefined || item.category === category) &&
-            (country === undefined || item.countries.length === 0 || item.countries.includes(country)) &&
+            // Restricted products only for a known, listed country.
+            (item.countries.length === 0 || (country !== undefined && item.countries.includes(country))) &&
             !blockIt;
-          expect(isEligible(item, { minPrice, maxPrice, category }, country, blocked)).toBe(expected);
+          expect(isEligible(item, { minPrice, maxPrice, categories: category === undefined ? undefined : [category] }, country, blocked)).toBe(expected);
         },
       ),
       { numRuns: 2000, seed: 7 },
@@ -61,11 +63,11 @@ describe('isEligible', () => {
           const items = raw.map((it, i) => ({ ...it, id: `i${i}` }));
           const blocked = new Set(items.filter((_, i) => i % 7 === 3).map((it) => it.id));
           const snapshot = { items, itemIndex: new Map(items.map((it, i) => [it.id, i])), columns: buildItemColumns(items, new Float32Array(items.length)) };
-          const mask = eligibilityMask(snapshot, { minPrice, maxPrice, category }, country, blocked);
+          const mask = eligibilityMask(snapshot, { minPrice, maxPrice, categories: category === undefined ? undefined : [category] }, country, blocked);
           // A reused (dirty) output buffer gives the same mask.
-          const reused = eligibilityMask(snapshot, { minPrice, maxPrice, category }, country, blocked, {}, Date.now(), new Uint8Array(items.length).fill(1));
+          const reused = eligibilityMask(snapshot, { minPrice, maxPrice, categories: category === undefined ? undefined : [category] }, country, blocked, new Uint8Array(items.length).fill(1));
           expect(Array.from(reused)).toEqual(Array.from(mask));
-          items.forEach((it, i) => expect(mask[i] === 1).toBe(isEligible(it, { minPrice, maxPrice, category }, country, blocked)));
+          items.forEach((it, i) => expect(mask[i] === 1).toBe(isEligible(it, { minPrice, maxPrice, categories: category === undefined ? undefined : [category] }, country, blocked)));
         },
       ),
       { numRuns: 500, seed: 5 },
@@ -85,12 +87,17 @@ describe('isEligible', () => {
     const snapshot = { items, itemIndex: new Map(items.map((it, i) => [it.id, i])), columns: buildItemColumns(items, new Float32Array(items.length)) };
     const budget = { minPrice: 5000.01, maxPrice: 20000.2 };
     const inBudget = [0, 1, 1, 1, 1, 1, 0];
-    // No category, no prefilter: the branch-free loop.
+    // No category: the branch-free loop.
     expect(Array.from(eligibilityMask(snapshot, budget, undefined, new Set()))).toEqual(inBudget);
+    // Several categories: any of them.
+    const mixedItems = items.map((it, i) => ({ ...it, category: i % 2 === 0 ? 'hat' : 'bag' }));
+    const mixed = { items: mixedItems, itemIndex: snapshot.itemIndex, columns: buildItemColumns(mixedItems, new Float32Array(items.length)) };
+    expect(Array.from(eligibilityMask(mixed, { categories: ['hat', 'bag'] }, undefined, new Set()))).toEqual(items.map(() => 1));
+    expect(Array.from(eligibilityMask(mixed, { categories: ['bag'] }, undefined, new Set()))).toEqual(items.map((_, i) => (i % 2 === 0 ? 0 : 1)));
     // A category: the per-item loop.
-    expect(Array.from(eligibilityMask(snapshot, { ...budget, category: 'hat' }, undefined, new Set()))).toEqual(inBudget);
-    // A prefilter's own bounds are inclusive too.
-    expect(Array.from(eligibilityMask(snapshot, {}, undefined, new Set(), { minPrice: 5000.01, maxPrice: 20000.2 }))).toEqual(inBudget);
+    expect(Array.from(eligibilityMask(snapshot, { ...budget, categories: ['hat'] }, undefined, new Set()))).toEqual(inBudget);
+    // The business rules' price bounds are inclusive too (the rules' own function).
+    expect(Array.from(applyBusinessRules({ items, popularity: new Float32Array(items.length) }, { ...DEFAULT_BUSINESS_RULES, minPrice: 5000.01, maxPrice: 20000.2 }, 0).allowed)).toEqual(inBudget);
     // One bound at a time, on the exact bound.
     expect(Array.from(eligibilityMask(snapshot, { minPrice: 20000.2 }, undefined, new Set()))).toEqual([0, 0, 0, 0, 0, 1, 1]);
     expect(Array.from(eligibilityMask(snapshot, { maxPrice: 5000.01 }, undefined, new Set()))).toEqual([1, 1, 0, 0, 0, 0, 0]);
@@ -206,15 +213,16 @@ describe('fused ranking path', () => {
         const now = Date.UTC(2025, 0, 1);
         const u = cat.users[c.user];
         const history = c.emptyHistory ? [] : cat.history.get(u.id)!;
-        const query = { userId: u.id, num: c.num, minPromoted: c.minPromoted, minPrice: c.minPrice, maxPrice: c.maxPrice, category: c.category, country: c.country };
-        const prefilters = { maxPrice: c.prefilterMax };
+        const query = { userId: u.id, num: c.num, minPromoted: c.minPromoted, minPrice: c.minPrice, maxPrice: c.maxPrice, categories: c.category === undefined ? undefined : [c.category], country: c.country };
+        // A business rule (the deployment's price cap) on top of the request's filters.
+        const rules = { ...DEFAULT_BUSINESS_RULES, maxPrice: c.prefilterMax ?? null };
         let raw: Float32Array | undefined;
         const scoreAll: ScoreAll = async (y, f, v, out) => {
           const r = await jsScoreAll(y, f, v, out);
           raw = Float32Array.from(r);
           return r;
         };
-        const got = await rankForReceiver(snapshot, { history, profile: u, now }, query, { scoreAll, prefilters });
+        const got = await rankForReceiver(snapshot, { history, profile: u, now }, query, { scoreAll, rules });
 
         // Reference, from the contract: blended model scores (or popularity), boosts, the filters item by item, a full sort.
         const n = snapshot.items.length;
@@ -233,7 +241,7 @@ describe('fused ranking path', () => {
           if (it.createdAt >= now - 14 * DAY && it.interactionCount <= 2) scores[i] += 0.05;
         });
         const eligible = snapshot.items.map(
-          (it) => isEligible(it, query, c.country ?? u.country, blocked) && passesPrefilters(it, prefilters, now),
+          (it) => isEligible(it, query, c.country ?? u.country, blocked) && (c.prefilterMax === undefined || it.price <= c.prefilterMax),
         );
         const want = referenceSelect(Array.from(scores), c.num, c.minPromoted, eligible, snapshot.items.map((it) => it.promoted));
 
@@ -251,9 +259,11 @@ describe('fused ranking path', () => {
       fc.property(caseArb, (c) => {
         const { snapshot, users } = syntheticCatalog(c.n, 4, { seed: c.seed, nUsers: 20 });
         const blocked = new Set([...users[c.user].blacklist, snapshot.items[c.seed % c.n].id]);
-        const q = { minPrice: c.minPrice, maxPrice: c.maxPrice, category: c.category };
-        const filter = new EligibilityFilter(snapshot, q, c.country, blocked, { maxPrice: c.prefilterMax }, 0);
-        const mask = eligibilityMask(snapshot, q, c.country, blocked, { maxPrice: c.prefilterMax }, 0);
+        const q = { minPrice: c.minPrice, maxPrice: c.maxPrice, categories: c.category === undefined ? undefined : [c.category] };
+        const allowed = c.prefilterMax === undefined ? undefined : Uint8Array.from(snapshot.items, (it) => (it.price <= c.prefilterMax! ? 1 : 0));
+        const filter = new EligibilityFilter(snapshot, q, c.country, blocked, allowed);
+        const mask = eligibilityMask(snapshot, q, c.country, blocked);
+        if (allowed) for (let i = 0; i < mask.length; i++) mask[i] &= allowed[i];
         expect(snapshot.items.map((_, i) => (filter.has(i) ? 1 : 0))).toEqual(Array.from(mask));
         expect(Array.from(filter.mask())).toEqual(Array.from(mask));
       }),

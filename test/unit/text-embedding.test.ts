@@ -12,7 +12,9 @@ import {
   WordVectorEmbedder,
   wordNgrams,
 } from '../../functions/core/content/text-embedding.js';
-import { getTextEmbedder, loadVecFile } from '../../functions/adapters/text-vectors-file.js';
+import { createTextEmbedder, loadVecFile } from '../../functions/adapters/text-vectors-file.js';
+import { buildDeps } from '../../functions/adapters/bootstrap.js';
+import { loadConfig } from '../../functions/config.js';
 
 const VEC = 'test/fixtures/text/tiny-es.vec';
 const norm = (v: Float32Array) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
@@ -116,7 +118,8 @@ describe('.vec parsing and word-vector embedding', () => {
   it('loads from a file path and from TEXT_VECTORS_PATH', () => {
     const e = loadVecFile(VEC);
     expect(e.version).toMatch(/^text-wordvec-tiny-es-[0-9a-f]{12}-d4-v1$/);
-    expect(getTextEmbedder({ TEXT_VECTORS_PATH: VEC }).dim).toBe(4);
-    expect(getTextEmbedder({}).version).toBe('text-hash-ngram3-5-d64-v1');
+    expect(buildDeps(loadConfig({ TEXT_VECTORS_PATH: VEC })).textEmbedder.dim).toBe(4);
+    expect(buildDeps(loadConfig({})).textEmbedder.version).toBe('text-hash-ngram3-5-d64-v1');
+    expect(createTextEmbedder().version).toBe('text-hash-ngram3-5-d64-v1');
   });
 });

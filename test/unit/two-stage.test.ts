@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { trainModelVersion } from '../../functions/core/training/train-model.js';
 import { deserializeSnapshot, serializeSnapshot, type ModelSnapshot } from '../../functions/core/snapshot/model-snapshot.js';
 import { DEFAULT_RANKING_OPTIONS, rankForReceiver } from '../../functions/core/ranking/recommend.js';
+import { DEFAULT_BUSINESS_RULES } from '../../functions/core/ranking/business-rules.js';
 import { dotScores } from '../../functions/core/numeric/topk.js';
 import { scoreRows as tsScoreRows } from '../../functions/core/ranking/scorer.js';
 import { DEMO_CATEGORIES, generateDemoData } from '../../bin/local/demo-data.js';
@@ -172,23 +173,43 @@ describe('two-stage serving', () => {
     );
   });
 
-  it('applies seed 004 prefilters only when configured', async () => {
-    // A hat buyer: the never-sold p-new is a hat, so the content model ranks it in their list.
+  it('applies the business rules only when configured: the request option, else the version\'s own', async () => {
+    // A hat buyer: the never-sold p-new (listed 200 days ago) is a hat, so the content model ranks it in their list.
     const history = fixture().events.filter((e) => e.userId === 'u0');
     const q = { userId: 'u0', num: 20, minPromoted: 0 };
     const off = await rankForReceiver(snap, { history, now: NOW }, q);
+    expect(snap.manifest.rules?.source).toBe('default');
     expect(off.items.some((r) => snap.items[r.index].price < 30)).toBe(true);
     expect(off.items.map((r) => r.id)).toContain('p-new'); // never sold
-    const on = await rankForReceiver(snap, { history, now: NOW }, q, { prefilters: { minPrice: 30, notSoldInMonths: 12 } });
+    const on = await rankForReceiver(snap, { history, now: NOW }, q, { rules: { ...DEFAULT_BUSINESS_RULES, minPrice: 30, excludeNotSoldForMonths: 6 } });
     expect(on.items).toHaveLength(20);
     for (const r of on.items) {
       expect(snap.items[r.index].price).toBeGreaterThanOrEqual(30);
-      expect(snap.items[r.index].lastSoldAt).toBeGreaterThan(NOW - 360 * DAY);
+      expect(snap.items[r.index].lastSoldAt).toBeGreaterThanOrEqual(NOW - 180 * DAY);
     }
-    // The sales-recency prefilter on its own removes the never-sold item (the price one cannot be why).
-    const recentOnly = await rankForReceiver(snap, { history, now: NOW }, q, { prefilters: { notSoldInMonths: 12 } });
+    // The sales-recency rule on its own removes the never-sold item (the price one cannot be why).
+    const recentOnly = await rankForReceiver(snap, { history, now: NOW }, q, { rules: { ...DEFAULT_BUSINESS_RULES, excludeNotSoldForMonths: 6 } });
     expect(recentOnly.items).toHaveLength(20);
     expect(recentOnly.items.map((r) => r.id)).not.toContain('p-new');
+    // A window longer than the item has been listed: it has not had the time to sell, so it stays.
+    const longWindow = await rankForReceiver(snap, { history, now: NOW }, q, { rules: { ...DEFAULT_BUSINESS_RULES, excludeNotSoldForMonths: 12 } });
+    expect(longWindow.items.map((r) => r.id)).toContain('p-new');
+  });
+
+  it.each(['two-stage', 'als'] as const)('the promoted boost lifts promoted items in %s order (applied after the scorer)', async (mode) => {
+    const s: ModelSnapshot = { ...snap, manifest: { ...snap.manifest, ranking: { ...snap.manifest.ranking!, mode } } };
+    const history = fixture().events.filter((e) => e.userId === 'u1');
+    const q = { userId: 'u1', num: 10, minPromoted: 0 };
+    const promotedIn = (r: Awaited<ReturnType<typeof rankForReceiver>>) => r.items.filter((it) => s.items[it.index].promoted).length;
+    const off = await rankForReceiver(s, { history, now: NOW }, q);
+    const on = await rankForReceiver(s, { history, now: NOW }, q, { rules: { ...DEFAULT_BUSINESS_RULES, promotedBoost: 5 } });
+    expect(off.mode).toBe(mode);
+    expect(on.mode).toBe(mode);
+    const eligiblePromoted = s.items.filter((it) => it.promoted && !history.some((e) => e.productId === it.id)).length;
+    expect(promotedIn(off)).toBeLessThan(Math.min(10, eligiblePromoted));
+    // A boost larger than any score gap puts every promoted eligible item first.
+    expect(promotedIn(on)).toBe(Math.min(10, eligiblePromoted));
+    expect(s.items[on.items[0].index].promoted).toBe(true);
   });
 });
 

@@ -16,6 +16,7 @@
  * price band one-hot (bands by the version's price quantiles; unknown price → none).
  * Network: x → Gemm(W1, b1) → ReLU → Gemm(W2, b2) → ŷ (f = the version's ALS factors).
  */
+import { dot } from '../numeric/kernels.js';
 
 /** What the encoder reads from an item. */
 export interface ContentInput {
@@ -96,16 +97,11 @@ export function forwardContent(model: Pick<ContentModel, 'inputDim' | 'hidden' |
   for (let r = 0; r < rows; r++) {
     const xo = r * d;
     for (let j = 0; j < h; j++) {
-      let s = b1[j];
-      const wo = j * d;
-      for (let q = 0; q < d; q++) s += W1[wo + q] * x[xo + q];
+      const s = dot(W1, j * d, x, xo, d, b1[j]);
       a[j] = s > 0 ? s : 0;
     }
     for (let k = 0; k < f; k++) {
-      let s = b2[k];
-      const wo = k * h;
-      for (let j = 0; j < h; j++) s += W2[wo + j] * a[j];
-      out[r * f + k] = s;
+      out[r * f + k] = dot(W2, k * h, a, 0, h, b2[k]);
     }
   }
   return out;

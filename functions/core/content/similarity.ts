@@ -17,6 +17,7 @@
  * row order, so results are deterministic.
  */
 import { BoundedHeap } from '../numeric/topk.js';
+import { dot } from '../numeric/kernels.js';
 
 /** Relative weights of the two cosines. */
 export interface SimilarityWeights {
@@ -144,12 +145,7 @@ function prepareQuerySide(v: ArrayLike<number> | undefined, dim: number): Float3
   return normInto(v, out, 0, dim) ? out : undefined;
 }
 
-function dotRow(q: Float32Array, m: Float32Array, row: number, dim: number): number {
-  let s = 0;
-  const base = row * dim;
-  for (let j = 0; j < dim; j++) s += q[j] * m[base + j];
-  return s;
-}
+const dotRow = (q: Float32Array, m: Float32Array, row: number, dim: number): number => dot(q, 0, m, row * dim, dim);
 
 /**
  * The k products most similar to `query` (see the module comment for the score), best first.

@@ -5,6 +5,7 @@
  */
 import type { EventType, InteractionEvent, Product, ProductStatus, UserProfile } from './types.js';
 import type { CounterRow, Impression } from './online-metrics.js';
+import type { BusinessRules, StoredBusinessRules } from '../ranking/business-rules.js';
 
 export interface CatalogStore {
   get(id: string): Promise<Product | undefined>;
@@ -12,13 +13,11 @@ export interface CatalogStore {
   batchGet(ids: readonly string[]): Promise<Product[]>;
   put(product: Product): Promise<void>;
   /**
-   * Sets the embeddings of a product that exists, atomically (conditional update).
-   * Throws NotFound when the product does not exist.
+   * Sets the embeddings of a product that exists, atomically (conditional update), and with
+   * `images` its image list too, only if the product was not replaced since it was read.
+   * Throws NotFound when the product does not exist, ConflictError when it was replaced.
    */
-  setEmbeddings(
-    id: string,
-    update: { image_embedding?: number[]; text_embedding?: number[]; embedding_version: string },
-  ): Promise<void>;
+  setEmbeddings(id: string, update: EmbeddingUpdate): Promise<void>;
   /** Every product, page by page (retrain, local tooling). */
   scanAll(): AsyncIterable<Product>;
   /**
@@ -34,6 +33,14 @@ export interface CatalogStore {
    * at most `limit`: what serving merges into the model version it has.
    */
   listChangedSince(sinceMs: number, limit: number): Promise<Product[]>;
+}
+
+export interface EmbeddingUpdate {
+  image_embedding?: number[];
+  text_embedding?: number[];
+  embedding_version: string;
+  /** An accepted upload becomes the main image: the new list, written only if the product's `updatedAt` is still this one. */
+  images?: { next: string[]; ifUpdatedAt: string };
 }
 
 export interface ProductListQuery {
@@ -107,9 +114,21 @@ export interface ImageEmbedder {
   readonly version: string;
 }
 
+/** A browser-style upload: POST `url` as multipart/form-data with `fields` first, the file (field `file`) last. */
+export interface PresignedUpload {
+  url: string;
+  fields: Record<string, string>;
+}
+
 /** Images bucket access the catalog routes and the embed handler need. */
 export interface ImageStore {
-  presignUpload(key: string, contentType?: string): Promise<string>;
+  /**
+   * A presigned POST whose policy allows exactly this key, this content type and 1…`maxBytes`
+   * bytes, for a short time: the bucket itself refuses anything else.
+   */
+  presignUpload(key: string, contentType: string, maxBytes: number): Promise<PresignedUpload>;
+  /** Removes an object (a rejected upload); no error when it is already gone. */
+  deleteObject(key: string): Promise<void>;
   presignDownload(key: string): Promise<string>;
   getObject(key: string): Promise<{ bytes: Uint8Array; size: number }>;
 }
@@ -123,4 +142,40 @@ export interface OnlineMetricsStore {
   recordAttribution(impression: Impression, productId: string, type: EventType, reasons: readonly string[]): Promise<boolean>;
   /** Counter rows of the given UTC days. */
   readCounters(days: readonly string[]): Promise<CounterRow[]>;
+}
+
+/** Business counters the use cases report (CloudWatch EMF on AWS, GET /metrics locally). */
+export type BusinessMetricName =
+  /** A recommendation response was answered. */
+  | 'RecommendationsServed'
+  /** A recommendation answered without personal signal (no history, no factors): popularity and content only. */
+  | 'ColdStartAnswers'
+  /** Promoted items asked for (`min_promoted`) that the eligible catalog could not supply; the value is how many. */
+  | 'PromotedShortfall'
+  /** A cold container served an earlier model version because the pointer's was refused. */
+  | 'ModelFallback'
+  /** An uploaded image that was not embedded; split by `reason`. */
+  | 'EmbedRejected';
+
+export interface BusinessMetrics {
+  /**
+   * Adds `value` (default 1) to a counter. `dimension` splits the counter (a bounded set of values,
+   * e.g. a rejection reason); `metadata` travels with the data point without splitting it.
+   */
+  count(name: BusinessMetricName, value?: number, dimension?: { name: string; value: string }, metadata?: Record<string, string>): void;
+}
+
+/** Totals of the business counters one process has counted (what GET /metrics shows locally). */
+export interface CounterSnapshot {
+  /** When this process started counting (ISO 8601). */
+  since: string;
+  /** Counter → total; a dimensioned counter is keyed `Name{dimension=value}`. */
+  values: Record<string, number>;
+}
+
+/** The business rules an admin stored (`PUT /config`), kept beside the model versions. */
+export interface BusinessRulesStore {
+  /** Undefined when none were stored; a stored set that no longer validates is an error, not "none". */
+  read(): Promise<StoredBusinessRules | undefined>;
+  write(rules: BusinessRules, updatedBy?: string): Promise<StoredBusinessRules>;
 }

@@ -10,7 +10,8 @@ export const IMAGES_PREFIX = 'images/';
 /** Largest accepted encoded image: 10 MB (catalog photos average 25 KB; one bad upload must not exhaust memory). */
 export const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
 
-const IMAGE_KEY = /^images\/([^/]+)\/(.+)$/;
+// The product id segment has the API's id alphabet; no `..` and no control characters anywhere (a key stays under its product).
+const IMAGE_KEY = /^images\/([\w.:@-]+)\/([^\u0000-\u001f\u007f]+)$/;
 
 /** The key of a new image of a product. */
 export function imageKey(productId: string, file: string): string {
@@ -20,5 +21,5 @@ export function imageKey(productId: string, file: string): string {
 /** `images/{productId}/{file}` → productId, or undefined for any other key. */
 export function productIdFromKey(key: string): string | undefined {
   const m = IMAGE_KEY.exec(key);
-  return m && m[1].trim() !== '' ? m[1] : undefined;
+  return m && !key.includes('..') ? m[1] : undefined;
 }

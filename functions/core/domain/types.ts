@@ -54,6 +54,8 @@ export interface UserProfile {
   id: string;
   country?: string;
   blacklist: string[];
+  /** Whether gift-givers may see that an item is on this user's wishlist (default true). */
+  wishlistPublic?: boolean;
 }
 
 export type Reason = string; // on_wishlist | because_you_bought:<id> | similar_image:<id> | popular_in_country | new_arrival | promoted | popular_backfill | ...
@@ -77,5 +79,9 @@ export interface RecommendationQuery {
   maxPrice?: number;
   minPromoted: number;
   country?: string;
-  category?: string;
+  /** Only these categories (any of them); undefined = every category. */
+  categories?: readonly string[];
 }
+
+/** How far ahead of the server's clock an event's timestamp may be (device clocks drift; a 2099 event would stay fresh forever). */
+export const MAX_CLOCK_SKEW_MS = 5 * 60_000;

@@ -92,7 +92,7 @@ export function* parseInteractionsCsv(lines: Iterable<string>): Generator<CsvEve
     try {
       timestamp = parseTime(f[col.timestamp] ?? '');
     } catch (e) {
-      throw new InvalidInput(`line ${n}: ${(e as Error).message}`, undefined, { cause: e });
+      throw new InvalidInput(`line ${n}: ${(e as Error).message}`, { cause: e });
     }
     yield { userId, itemId, timestamp, type, quantity: Number.isFinite(q) ? q : 1, receiverId: receiver || undefined };
   }

@@ -6,6 +6,7 @@
  *
  * Products are not in an interactions file: each item becomes an active, unpriced product created
  * at its first event, so every business filter passes and "new arrival" means what it means online.
+ * A dataset that has a catalogue (dunnhumby's products file) may give each item its price and category.
  */
 import type { InteractionEvent, Product } from '../domain/types.js';
 import type { CsvEvent } from './datasets.js';
@@ -16,6 +17,7 @@ import type { AlsParams } from '../factorization/als.js';
 import type { ModelConfig, ModelFamily, ModelManifest } from '../snapshot/model-config.js';
 import { rankForReceiver, type RankedItem, type RankingOptions } from '../ranking/recommend.js';
 import { trainModelVersion } from '../training/train-model.js';
+import { DEFAULT_BUSINESS_RULES, rulesActive, type BusinessRules } from '../ranking/business-rules.js';
 import type { ModelFactory, TrainData } from './evaluation.js';
 
 /** Offline jobs (batch, eval) give the search more time than a scheduled retrain (240 s). */
@@ -37,6 +39,10 @@ export interface OfflineTrainOptions {
   /** Train the second stage as the retrain does (default true). */
   secondStage?: boolean;
   onProgress?: (stage: string, fraction: number) => void;
+  /** Business rules recorded in the version (a CLI's `--rules`): its ranking applies them as serving does. */
+  rules?: BusinessRules;
+  /** Prices and categories of the items, when the dataset has a catalogue. */
+  catalog?: OfflineCatalog;
 }
 
 export interface OfflineEngine {
@@ -49,8 +55,11 @@ export interface OfflineEngine {
   refTime: number;
 }
 
+/** What a dataset's own catalogue says of an item (absent: unpriced, no category). */
+export type OfflineCatalog = ReadonlyMap<string, { price?: number; category?: string }>;
+
 /** Events as the interactions table holds them, and one product per item. */
-export function engineInputs(rows: readonly OfflineEvent[]): { events: InteractionEvent[]; products: Product[] } {
+export function engineInputs(rows: readonly OfflineEvent[], catalog?: OfflineCatalog): { events: InteractionEvent[]; products: Product[] } {
   const firstSeen = new Map<string, number>();
   const events = rows.map((r, k): InteractionEvent => {
     firstSeen.set(r.itemId, Math.min(firstSeen.get(r.itemId) ?? Infinity, r.timestamp));
@@ -58,14 +67,15 @@ export function engineInputs(rows: readonly OfflineEvent[]): { events: Interacti
   });
   const products = [...firstSeen].map(([id, t]): Product => {
     const at = new Date(t).toISOString();
-    return { id, name: id, description: '', price: 0, currency: 'USD', category: '', promoted: false, status: 'active', countries: [], images: [], createdAt: at, updatedAt: at, attributes: {} };
+    const known = catalog?.get(id);
+    return { id, name: id, description: '', price: known?.price ?? 0, currency: 'USD', category: known?.category ?? '', promoted: false, status: 'active', countries: [], images: [], createdAt: at, updatedAt: at, attributes: {} };
   });
   return { events, products };
 }
 
 /** Trains a version exactly as the retrain job does and loads it as the recommend handler does. */
 export async function trainOfflineEngine(rows: readonly OfflineEvent[], o: OfflineTrainOptions = {}): Promise<OfflineEngine> {
-  const { events, products } = engineInputs(o.asOf === undefined ? rows : rows.filter((r) => r.timestamp <= o.asOf!));
+  const { events, products } = engineInputs(o.asOf === undefined ? rows : rows.filter((r) => r.timestamp <= o.asOf!), o.catalog);
   const refTime = o.asOf ?? events.reduce((t, e) => Math.max(t, e.timestamp), 0);
   const { parts, model } = await trainModelVersion({
     events,
@@ -81,6 +91,7 @@ export async function trainOfflineEngine(rows: readonly OfflineEvent[], o: Offli
     selectionBudgetSeconds: o.selectionBudgetSeconds ?? OFFLINE_SELECTION_BUDGET_SECONDS,
     secondStage: o.secondStage === false ? false : undefined,
     onProgress: o.onProgress,
+    ...(o.rules ? { rules: { settings: o.rules, source: 'command-line' as const } } : {}),
   });
   const history = new Map<string, InteractionEvent[]>();
   for (const e of events) {
@@ -113,21 +124,43 @@ function rowsAsEvents(train: TrainData): OfflineEvent[] {
 /**
  * The engine as shipped, as an evaluation row: `trainOfflineEngine` on the training rows (its model
  * selection carves its validation window out of those rows only: the test split is never seen) and
- * `recommendOffline` with seen items excluded, as the protocol asks.
+ * `recommendOffline` with seen items excluded, as the protocol asks. `rules`: the ranking applies these
+ * business rules instead of the version's (none). Rules change the ranking only, never the training, so
+ * factories given the same `fits` share one fit per training split.
  */
-export function engineFactory(options: OfflineTrainOptions & { name?: string; describe?: string } = {}): ModelFactory {
-  return {
+export function engineFactory(options: OfflineTrainOptions & { name?: string; describe?: string; fits?: EngineFits } = {}): ModelFactory {
+  const { fits = newEngineFits(), rules, ...train } = options;
+  const ranking = rules ? { rules } : { rules: DEFAULT_BUSINESS_RULES };
+  const factory: ModelFactory = {
     name: options.name ?? 'engine',
     describe: options.describe ?? 'the served engine: automatic selection on a window of the training rows, recommend handler ranking',
-    async fit(train) {
-      const engine = await trainOfflineEngine(rowsAsEvents(train), options);
-      this.describe = `${options.describe ?? 'engine'}: ${engine.model.description}; second stage ${engine.snapshot.manifest.ranking?.mode ?? 'als'}`;
+    async fit(data) {
+      const engine = await fits.get(data, () => trainOfflineEngine(rowsAsEvents(data), train));
+      const withRules = rules && rulesActive(rules) ? `; business rules ${JSON.stringify(rules)}` : '';
+      const priced = train.catalog ? `; the dataset's catalogue (${train.catalog.size} products: category, median unit price)` : '';
+      factory.describe = `${options.describe ?? 'engine'}: ${engine.model.description}; second stage ${engine.snapshot.manifest.ranking?.mode ?? 'als'}${priced}${withRules}`;
       return {
         async recommend(u, k) {
-          const items = await recommendOffline(engine, train.users.ids[u], k, 'seen');
-          return Int32Array.from(items, (it) => train.items.get(it.id) ?? -1).filter((i) => i >= 0);
+          const items = await recommendOffline(engine, data.users.ids[u], k, 'seen', ranking);
+          return Int32Array.from(items, (it) => data.items.get(it.id) ?? -1).filter((i) => i >= 0);
         },
       };
+    },
+  };
+  return factory;
+}
+
+/** One engine fit per training split, shared by the rows with and without rules. */
+export interface EngineFits {
+  get(train: TrainData, fit: () => Promise<OfflineEngine>): Promise<OfflineEngine>;
+}
+
+export function newEngineFits(): EngineFits {
+  let last: { train: TrainData; engine: Promise<OfflineEngine> } | undefined;
+  return {
+    get(train, fit) {
+      if (last?.train !== train) last = { train, engine: fit() };
+      return last.engine;
     },
   };
 }

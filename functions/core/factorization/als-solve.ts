@@ -7,6 +7,7 @@
  * (als-worker.ts) over the same SharedArrayBuffers.
  */
 import { cholesky, choleskySolve } from '../numeric/linalg.js';
+import { axpy, dotUnrolled, gramianRows } from '../numeric/kernels.js';
 
 /** Rows per Gram partial: fixed, so the summation order (and so the bytes) is thread-count independent. */
 export const GRAM_BLOCK = 2048;
@@ -114,50 +115,7 @@ export function runTask(b: AlsBuffers, phase: Phase, side: Side, threshold: numb
   }
 }
 
-/**
- * YᵀY (f×f, Float64) for a row-major n×f factor matrix. Rows are taken four at a time so each
- * pass over the lower triangle of G does four rank-1 updates (G stays in L1 cache).
- */
-export function gramian(factors: Float32Array, n: number, f: number): Float64Array {
-  const g = new Float64Array(f * f);
-  gramianRows(factors, 0, n, f, g, 0);
-  return g;
-}
-
-/** Adds the Gram matrix of rows [start, end) into g[go .. go + f²) (symmetric: both triangles written). */
-export function gramianRows(factors: Float32Array, start: number, end: number, f: number, g: Float64Array, go: number): void {
-  const r0 = new Float64Array(f);
-  const r1 = new Float64Array(f);
-  const r2 = new Float64Array(f);
-  const r3 = new Float64Array(f);
-  let r = start;
-  for (; r + 3 < end; r += 4) {
-    const o = r * f;
-    for (let a = 0; a < f; a++) {
-      r0[a] = factors[o + a];
-      r1[a] = factors[o + f + a];
-      r2[a] = factors[o + 2 * f + a];
-      r3[a] = factors[o + 3 * f + a];
-    }
-    for (let a = 0; a < f; a++) {
-      const v0 = r0[a];
-      const v1 = r1[a];
-      const v2 = r2[a];
-      const v3 = r3[a];
-      const ga = go + a * f;
-      for (let b = 0; b <= a; b++) g[ga + b] += v0 * r0[b] + v1 * r1[b] + v2 * r2[b] + v3 * r3[b];
-    }
-  }
-  for (; r < end; r++) {
-    const o = r * f;
-    for (let a = 0; a < f; a++) {
-      const va = factors[o + a];
-      const ga = go + a * f;
-      for (let b = 0; b <= a; b++) g[ga + b] += va * factors[o + b];
-    }
-  }
-  for (let a = 0; a < f; a++) for (let b = 0; b < a; b++) g[go + b * f + a] = g[go + a * f + b];
-}
+export { gramian, gramianRows } from '../numeric/kernels.js';
 
 /**
  * out = G v for a dense f×f Float64 matrix. Four output rows per pass share each v[b] load: on V8
@@ -195,50 +153,13 @@ export function matVec(G: Float64Array, v: Float64Array, out: Float64Array, f: n
 }
 
 /** y_iᵀ v for row i of a row-major factor matrix (4 accumulators for instruction-level parallelism). */
-function rowDot(Y: Float32Array, yo: number, v: Float64Array, f: number): number {
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  let a = 0;
-  for (; a + 3 < f; a += 4) {
-    s0 += Y[yo + a] * v[a];
-    s1 += Y[yo + a + 1] * v[a + 1];
-    s2 += Y[yo + a + 2] * v[a + 2];
-    s3 += Y[yo + a + 3] * v[a + 3];
-  }
-  for (; a < f; a++) s0 += Y[yo + a] * v[a];
-  return s0 + s1 + s2 + s3;
-}
+const rowDot = (Y: Float32Array, yo: number, v: Float64Array, f: number): number => dotUnrolled(Y, yo, v, 0, f);
 
 /** Dot product of two Float32 rows (4 accumulators). */
-function dot32(A: Float32Array, ao: number, B: Float32Array, bo: number, f: number): number {
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  let a = 0;
-  for (; a + 3 < f; a += 4) {
-    s0 += A[ao + a] * B[bo + a];
-    s1 += A[ao + a + 1] * B[bo + a + 1];
-    s2 += A[ao + a + 2] * B[bo + a + 2];
-    s3 += A[ao + a + 3] * B[bo + a + 3];
-  }
-  for (; a < f; a++) s0 += A[ao + a] * B[bo + a];
-  return s0 + s1 + s2 + s3;
-}
+const dot32 = (A: Float32Array, ao: number, B: Float32Array, bo: number, f: number): number => dotUnrolled(A, ao, B, bo, f);
 
 /** out += w · y_i */
-function rowAxpy(Y: Float32Array, yo: number, w: number, out: Float64Array, f: number): void {
-  let a = 0;
-  for (; a + 3 < f; a += 4) {
-    out[a] += w * Y[yo + a];
-    out[a + 1] += w * Y[yo + a + 1];
-    out[a + 2] += w * Y[yo + a + 2];
-    out[a + 3] += w * Y[yo + a + 3];
-  }
-  for (; a < f; a++) out[a] += w * Y[yo + a];
-}
+const rowAxpy = (Y: Float32Array, yo: number, w: number, out: Float64Array, f: number): void => axpy(w, Y, yo, out, 0, f);
 
 /**
  * CG solve for one row (Takács et al. 2011, Alg. 2; benfred/implicit `_least_squares_cg`),

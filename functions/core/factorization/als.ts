@@ -19,6 +19,7 @@ import { mulberry32 } from '../numeric/prng.js';
 import { cholesky, choleskySolve, invertSpd } from '../numeric/linalg.js';
 import { gramian, GRAM_BLOCK, Phase, runTask, scratchFor, taskCount, woodburyPlan, type AlsBuffers, type ConfidenceRows, type Scratch, type Side } from './als-solve.js';
 import { AlsThreadPool, shared } from './als-threads.js';
+import { dot } from '../numeric/kernels.js';
 
 export { gramian } from './als-solve.js';
 
@@ -395,14 +396,11 @@ export function alsLoss(R: CsrMatrix, m: AlsModel, params?: Partial<AlsParams>):
   for (let u = 0; u < m.nUsers; u++) {
     const xo = u * f;
     for (let a = 0; a < f; a++) {
-      let s = 0;
-      for (let b = 0; b < f; b++) s += YtY[a * f + b] * X[xo + b];
-      loss += X[xo + a] * s;
+      loss += X[xo + a] * dot(YtY, a * f, X, xo, f);
     }
     for (let k = R.indptr[u]; k < R.indptr[u + 1]; k++) {
       const yo = R.indices[k] * f;
-      let s = 0;
-      for (let a = 0; a < f; a++) s += X[xo + a] * Y[yo + a];
+      const s = dot(X, xo, Y, yo, f);
       const c = confidence(R.data[k], p);
       loss += c * (1 - s) * (1 - s) - s * s;
     }

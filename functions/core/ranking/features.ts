@@ -10,6 +10,7 @@
  * older window's history at training time.
  */
 import { DEFAULT_SIMILARITY_WEIGHTS, rowOf, type EmbeddingIndex } from '../content/similarity.js';
+import { dot } from '../numeric/kernels.js';
 
 /** Candidate-source bit flags (a candidate may come from several sources). */
 export const SOURCE = { als: 1, content: 2, wishlist: 4, popular: 8, new: 16 } as const;
@@ -124,6 +125,32 @@ export function buildItemFeatureStore(
   embedding?: { itemIds: readonly string[]; index: EmbeddingIndex },
 ): ItemFeatureStore {
   const opt = { ...DEFAULT_FEATURE_STORE_OPTIONS, ...options };
+  const { tMin, bins, binMs, itemTime, binTotal, firstSeen, logCount } = interactionColumns(nItems, interactions, opt.bins);
+  const { price, promoted, category, createdAt } = catalogColumns(nItems, meta, firstSeen);
+  const { knnIndex, knnSim } = itemKnn(nItems, interactions, opt.knnK, opt.knnMaxHistory);
+  const embeddingRow = embeddingRows(nItems, embedding);
+  return {
+    nItems,
+    timeStart: tMin,
+    binMs,
+    bins,
+    itemTime,
+    binTotal,
+    halfLifeDays: opt.halfLifeDays,
+    logCount,
+    price,
+    promoted,
+    category,
+    createdAt,
+    knnK: opt.knnK,
+    knnIndex,
+    knnSim,
+    embeddingRow,
+  };
+}
+
+/** Per item: weighted interactions per time bin (and their totals), first interaction, log distinct users (scaled to the max). */
+function interactionColumns(nItems: number, interactions: readonly IndexedInteraction[], binCount: number) {
   let tMin = Infinity;
   let tMax = -Infinity;
   for (const e of interactions) {
@@ -131,7 +158,7 @@ export function buildItemFeatureStore(
     if (e.timestamp > tMax) tMax = e.timestamp;
   }
   if (!Number.isFinite(tMin)) tMin = tMax = 0;
-  const bins = Math.max(1, opt.bins);
+  const bins = Math.max(1, binCount);
   const binMs = Math.max(1, (tMax - tMin + 1) / bins);
   const itemTime = new Float32Array(nItems * bins);
   const binTotal = new Float64Array(bins);
@@ -151,7 +178,11 @@ export function buildItemFeatureStore(
   let maxCount = 0;
   for (const c of counts) maxCount = Math.max(maxCount, c);
   const logCount = Float32Array.from(counts, (c) => (maxCount > 0 ? Math.log1p(c) / Math.log1p(maxCount) : 0));
+  return { tMin, bins, binMs, itemTime, binTotal, firstSeen, logCount };
+}
 
+/** Per item: price (NaN when unknown), promoted flag, category index (-1 none), creation time (else first interaction, else NaN). */
+function catalogColumns(nItems: number, meta: (i: number) => ItemMeta, firstSeen: Float64Array) {
   const price = new Float32Array(nItems);
   const promoted = new Uint8Array(nItems);
   const category = new Int32Array(nItems);
@@ -170,9 +201,11 @@ export function buildItemFeatureStore(
     const t = Math.min(created, firstSeen[i]);
     createdAt[i] = Number.isFinite(t) ? t : NaN;
   }
+  return { price, promoted, category, createdAt };
+}
 
-  const { knnIndex, knnSim } = itemKnn(nItems, interactions, opt.knnK, opt.knnMaxHistory);
-
+/** Per item: its row in the embedding index when it has an image or text embedding there, else -1. */
+function embeddingRows(nItems: number, embedding: { itemIds: readonly string[]; index: EmbeddingIndex } | undefined): Int32Array {
   const embeddingRow = new Int32Array(nItems).fill(-1);
   if (embedding) {
     embedding.itemIds.forEach((id, i) => {
@@ -180,24 +213,7 @@ export function buildItemFeatureStore(
       if (r !== undefined && (embedding.index.hasImage[r] || embedding.index.hasText[r])) embeddingRow[i] = r;
     });
   }
-  return {
-    nItems,
-    timeStart: tMin,
-    binMs,
-    bins,
-    itemTime,
-    binTotal,
-    halfLifeDays: opt.halfLifeDays,
-    logCount,
-    price,
-    promoted,
-    category,
-    createdAt,
-    knnK: opt.knnK,
-    knnIndex,
-    knnSim,
-    embeddingRow,
-  };
+  return embeddingRow;
 }
 
 /**
@@ -352,11 +368,7 @@ export function popularityAt(store: ItemFeatureStore, i: number, t: number): num
 }
 
 /** Dot product of rows a and b of a row-major matrix with `dim` columns. */
-function rowDot(m: Float32Array, dim: number, a: number, b: number): number {
-  let d = 0;
-  for (let k = 0, oa = a * dim, ob = b * dim; k < dim; k++) d += m[oa + k] * m[ob + k];
-  return d;
-}
+const rowDot = (m: Float32Array, dim: number, a: number, b: number): number => dot(m, a * dim, m, b * dim, dim);
 
 /**
  * Weighted image+text cosine between two rows of the embedding index, over the modalities BOTH rows

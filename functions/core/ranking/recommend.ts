@@ -6,13 +6,13 @@
  * Two stages when the version carries a feature store: candidates (ALS top-N ∪ content
  * neighbours ∪ wishlist ∪ popular in country ∪ new items) → features → the scorer, if the retrain
  * gate promoted it (`manifest.ranking.mode`), else ALS order with the business boosts → business
- * rules (eligibility, the retail prefilters, optional MMR diversity, promoted guarantee) → reasons.
+ * rules (eligibility, the deployment's business rules, optional MMR diversity, promoted guarantee) → reasons.
  *
  * Pure: the caller fetches the receiver's events and profile, and the fresh product objects.
  */
 import { foldInUser } from '../factorization/als.js';
 import { neighbourScores, strongestContributor } from '../factorization/ease.js';
-import { decayedStrengths, summarizeUserEvents, type InteractionSettings, DEFAULT_INTERACTION_SETTINGS } from '../domain/interactions.js';
+import { decayedStrengths, summarizeUserEvents, type InteractionSettings, type UserItemSummary, DEFAULT_INTERACTION_SETTINGS } from '../domain/interactions.js';
 import type { ItemColumns, ModelSnapshot, SnapshotItem } from '../snapshot/model-snapshot.js';
 import { dotScores, topK, topKAllowedPair, topKFilteredPair, TwoHeads, type IndexFilter } from '../numeric/topk.js';
 import type { InteractionEvent, RecommendationQuery, UserProfile } from '../domain/types.js';
@@ -23,6 +23,7 @@ import { featurize } from './two-stage.js';
 import { mmrOrder } from './diversity.js';
 import { blendedScore, blendScale, blendWithPopularity, streamBlended } from './popularity.js';
 import { explorationSlots, reserveExplorationSlots } from './new-arrivals.js';
+import { cachedBusinessRules, type BusinessRules } from './business-rules.js';
 
 /**
  * Scores every item for one user vector: the JS loop by default, ONNX Runtime MatMul in the Lambda.
@@ -36,16 +37,6 @@ export const jsScoreAll: ScoreAll = (itemFactors, f, userVec, out) =>
 
 /** Scores a rows × FEATURE_COUNT matrix with the second-stage scorer: ONNX Runtime in the Lambda, the TS forward pass by default. */
 export type ScoreRows = (x: Float32Array, rows: number, snapshot: ModelSnapshot) => Float32Array | Promise<Float32Array>;
-
-/** The retail business prefilters; every field off (undefined) by default. */
-export interface Prefilters {
-  /** Drop items not sold in the last N months (30-day months; items never sold are dropped too). */
-  notSoldInMonths?: number;
-  /** Too cheap: price below this. */
-  minPrice?: number;
-  /** Too expensive: price above this. */
-  maxPrice?: number;
-}
 
 export interface RankingOptions {
   /**
@@ -76,7 +67,8 @@ export interface RankingOptions {
   lookAlikeGap: number;
   /** MMR diversity over category / embedding, 0 (off) .. 1. */
   diversity: number;
-  prefilters: Prefilters;
+  /** The business rules (business-rules.ts); default: those the version was trained with (`manifest.rules`). */
+  rules?: BusinessRules;
   candidates: Partial<CandidateOptions>;
 }
 
@@ -93,17 +85,8 @@ export const DEFAULT_RANKING_OPTIONS: RankingOptions = {
   lookAlikeSlot: 3,
   lookAlikeGap: 3,
   diversity: 0,
-  prefilters: {},
   candidates: DEFAULT_CANDIDATE_OPTIONS,
 };
-
-/** Whether an item passes the configured prefilters at time `now` (all off by default). */
-export function passesPrefilters(item: SnapshotItem, p: Prefilters, now: number): boolean {
-  if (p.minPrice !== undefined && item.price < p.minPrice) return false;
-  if (p.maxPrice !== undefined && item.price > p.maxPrice) return false;
-  if (p.notSoldInMonths !== undefined && !((item.lastSoldAt ?? -Infinity) >= now - p.notSoldInMonths * 30 * DAY_MS)) return false;
-  return true;
-}
 
 export interface RankedItem {
   index: number;
@@ -129,43 +112,54 @@ export interface ReceiverContext {
 
 const DAY_MS = 86_400_000;
 
+/**
+ * The reason naming the history item that contributed most, true to what the receiver did with
+ * it: `because_you_bought` only for orders, `because_you_liked` for wishlist and cart,
+ * `because_you_viewed` for views alone.
+ */
+export function historyReason(summary: Pick<UserItemSummary, 'owned' | 'wishlisted' | 'inCart'> | undefined, id: string): string {
+  if (summary?.owned) return `because_you_bought:${id}`;
+  if (summary?.wishlisted || summary?.inCart) return `because_you_liked:${id}`;
+  return `because_you_viewed:${id}`;
+}
+
 /** The business filters every returned item passes (moderation, budget, country, category, blacklist, owned). */
 export function isEligible(
   item: SnapshotItem,
-  query: Pick<RecommendationQuery, 'minPrice' | 'maxPrice' | 'category'>,
+  query: Pick<RecommendationQuery, 'minPrice' | 'maxPrice' | 'categories'>,
   country: string | undefined,
   blocked: ReadonlySet<string>,
 ): boolean {
   if (item.status !== 'active') return false;
   if (query.minPrice !== undefined && item.price < query.minPrice) return false;
   if (query.maxPrice !== undefined && item.price > query.maxPrice) return false;
-  if (query.category !== undefined && item.category !== query.category) return false;
-  if (country !== undefined && item.countries.length > 0 && !item.countries.includes(country)) return false;
+  if (query.categories !== undefined && !query.categories.includes(item.category)) return false;
+  // A country-restricted product only for a receiver whose country is known and listed.
+  if (item.countries.length > 0 && (country === undefined || !item.countries.includes(country))) return false;
   return !blocked.has(item.id);
 }
 
-/** Items sold in `country` (unrestricted or listing it), cached per snapshot and country. */
-function countryMask(snapshot: Pick<ModelSnapshot, 'items' | 'columns'>, country: string): Uint8Array {
-  const cached = snapshot.columns.countryAllowed.get(country);
+/** Items sold in `country` (unrestricted or listing it; unrestricted only when it is unknown), cached per snapshot and country. */
+function countryMask(snapshot: Pick<ModelSnapshot, 'items' | 'columns'>, country: string | undefined): Uint8Array {
+  const key = country ?? '';
+  const cached = snapshot.columns.countryAllowed.get(key);
   if (cached) return cached;
   const { restricted } = snapshot.columns;
-  const ok = Uint8Array.from(restricted, (r, i) => (r === 0 || snapshot.items[i].countries.includes(country) ? 1 : 0));
-  snapshot.columns.countryAllowed.set(country, ok);
+  const ok = Uint8Array.from(restricted, (r, i) => (r === 0 || (country !== undefined && snapshot.items[i].countries.includes(country)) ? 1 : 0));
+  snapshot.columns.countryAllowed.set(key, ok);
   return ok;
 }
 
 /**
- * {@link isEligible} (and the prefilters) for the whole catalog in one pass over the snapshot's
+ * {@link isEligible} for the whole catalog in one pass over the snapshot's
  * typed columns: the per-request filter cost at 100k items. Tested equal to isEligible.
  * `out` (same length as the catalog), when given, is overwritten and returned instead of a new array.
  */
 export function eligibilityMask(
   snapshot: Pick<ModelSnapshot, 'items' | 'itemIndex' | 'columns'>,
-  query: Pick<RecommendationQuery, 'minPrice' | 'maxPrice' | 'category'>,
+  query: Pick<RecommendationQuery, 'minPrice' | 'maxPrice' | 'categories'>,
   country: string | undefined,
   blocked: ReadonlySet<string>,
-  prefilters: Prefilters = {},
-  now = Date.now(),
   out?: Uint8Array,
 ): Uint8Array {
   const c = snapshot.columns;
@@ -174,24 +168,21 @@ export function eligibilityMask(
   const lo = query.minPrice ?? -Infinity;
   const hi = query.maxPrice ?? Infinity;
   const { active, price } = c;
-  const countryOk = country === undefined ? undefined : countryMask(snapshot, country);
-  const anyPrefilter = Object.values(prefilters).some((v) => v !== undefined);
-  if (query.category === undefined && !anyPrefilter) {
+  const countryOk = countryMask(snapshot, country);
+  if (query.categories === undefined) {
     // The common case, branch-free (random prices defeat the branch predictor): 0/1 columns ANDed.
     // `1 − (p < lo | p > hi)` keeps the branchy test's semantics (a NaN price passes).
-    const ok = countryOk ?? active;
     for (let i = 0; i < n; i++) {
       const p = price[i];
-      mask[i] = active[i] & ok[i] & (1 - (Number(p < lo) | Number(p > hi)));
+      mask[i] = active[i] & countryOk[i] & (1 - (Number(p < lo) | Number(p > hi)));
     }
   } else {
     if (mask === out) mask.fill(0);
     for (let i = 0; i < n; i++) {
       const p = price[i];
-      if (active[i] === 0 || p < lo || p > hi || (countryOk !== undefined && countryOk[i] === 0)) continue;
+      if (active[i] === 0 || p < lo || p > hi || countryOk[i] === 0) continue;
       // Object reads only where a rarer filter needs them.
-      if (query.category !== undefined && snapshot.items[i].category !== query.category) continue;
-      if (anyPrefilter && !passesPrefilters(snapshot.items[i], prefilters, now)) continue;
+      if (!query.categories.includes(snapshot.items[i].category)) continue;
       mask[i] = 1;
     }
   }
@@ -210,23 +201,21 @@ export function eligibilityMask(
 export class EligibilityFilter implements IndexFilter {
   private readonly lo: number;
   private readonly hi: number;
-  private readonly countryOk: Uint8Array | undefined;
-  private readonly anyPrefilter: boolean;
+  private readonly countryOk: Uint8Array;
   private readonly blockedIdx = new Set<number>();
   private built: Uint8Array | undefined;
 
   constructor(
     private readonly snapshot: Pick<ModelSnapshot, 'items' | 'itemIndex' | 'columns'>,
-    private readonly query: Pick<RecommendationQuery, 'minPrice' | 'maxPrice' | 'category'>,
+    private readonly query: Pick<RecommendationQuery, 'minPrice' | 'maxPrice' | 'categories'>,
     private readonly country: string | undefined,
     private readonly blocked: ReadonlySet<string>,
-    private readonly prefilters: Prefilters = {},
-    private readonly now = Date.now(),
+    /** The business rules' verdict per item (1 = allowed); undefined = no rule excludes anything. */
+    private readonly allowed?: Uint8Array,
   ) {
     this.lo = query.minPrice ?? -Infinity;
     this.hi = query.maxPrice ?? Infinity;
-    this.countryOk = country === undefined ? undefined : countryMask(snapshot, country);
-    this.anyPrefilter = Object.values(prefilters).some((v) => v !== undefined);
+    this.countryOk = countryMask(snapshot, country);
     for (const id of blocked) {
       const i = snapshot.itemIndex.get(id);
       if (i !== undefined) this.blockedIdx.add(i);
@@ -238,15 +227,18 @@ export class EligibilityFilter implements IndexFilter {
     if (c.active[i] === 0) return false;
     const p = c.price[i];
     if (p < this.lo || p > this.hi) return false; // a NaN price passes, as in the mask
-    if (this.countryOk !== undefined && this.countryOk[i] === 0) return false;
-    if (this.query.category !== undefined && this.snapshot.items[i].category !== this.query.category) return false;
-    if (this.anyPrefilter && !passesPrefilters(this.snapshot.items[i], this.prefilters, this.now)) return false;
+    if (this.countryOk[i] === 0) return false;
+    if (this.query.categories !== undefined && !this.query.categories.includes(this.snapshot.items[i].category)) return false;
+    if (this.allowed !== undefined && this.allowed[i] === 0) return false;
     return this.blockedIdx.size === 0 || !this.blockedIdx.has(i);
   }
 
   /** The whole mask (built on first call, into `out` when its length fits), for stages that read an array. */
   mask(out?: Uint8Array): Uint8Array {
-    return (this.built ??= eligibilityMask(this.snapshot, this.query, this.country, this.blocked, this.prefilters, this.now, out));
+    if (this.built) return this.built;
+    const mask = eligibilityMask(this.snapshot, this.query, this.country, this.blocked, out);
+    if (this.allowed) for (let i = 0; i < mask.length; i++) mask[i] &= this.allowed[i];
+    return (this.built = mask);
   }
 }
 
@@ -528,8 +520,10 @@ async function rankWithBuffers(
   // Asked only for the returned items: a linear scan beats building a Set of thousands of new arrivals.
   const isNew = (i: number) => newItems.includes(i);
 
+  // Business rules before the candidates are drawn: no candidate source can bring an excluded item back.
+  const rules = cachedBusinessRules(snapshot, opt.rules ?? snapshot.manifest.rules?.settings, receiver.now);
   // Asked per item; the catalog-wide mask is built only for the stages that read one (scorer, exploration).
-  const eligibility = new EligibilityFilter(snapshot, query, country, blocked, opt.prefilters, receiver.now);
+  const eligibility = new EligibilityFilter(snapshot, query, country, blocked, rules?.allowed);
   const eligible = (i: number) => eligibility.has(i);
 
   // Second stage: candidates → features → scorer, or ALS order with boosts plus content neighbours
@@ -578,7 +572,7 @@ async function rankWithBuffers(
   // blends and selects in one pass over the catalog that stores no score: only the boosted items
   // are scored ahead (blend, then boosts), skipped by the pass and offered after it. The other
   // stages reorder the whole score vector first.
-  const fused = raw !== undefined && !twoStage && cold.length === 0 && !exploring && !(opt.diversity > 0);
+  const fused = raw !== undefined && !twoStage && cold.length === 0 && !exploring && !(opt.diversity > 0) && !rules?.boost;
   let selection: { indices: number[]; promotedShortfall: number };
   if (fused) {
     const pop = snapshot.popularity;
@@ -633,6 +627,8 @@ async function rankWithBuffers(
     }
     // The reserved slots hold for never-interacted look-alikes the scorer ranks lower.
     slotLookAlikes(scores, cold, eligible, opt.lookAlikeSlot, opt.lookAlikeGap);
+    // The promoted boost after the scorer, which rewrites candidates' scores.
+    if (rules?.boost) for (let i = 0; i < n; i++) scores[i] += rules.boost[i];
     if (exploring) reserveExplorationSlots(scores, newItems, eligibility.mask(buffers.mask), query.num, opt.explorationShare);
     let selectScores = scores;
     if (opt.diversity > 0) {
@@ -663,7 +659,7 @@ async function rankWithBuffers(
     if (similar?.similarTo !== undefined && !boosted.has(i)) reasons.push(`similar_image:${snapshot.items[similar.similarTo].id}`);
     if (personalized && raw !== undefined && raw[i] > 0 && !boosted.has(i) && !similar) {
       const h = nb && hist ? strongestContributor(nb, i, hist.idx, hist.weights) : closestHistoryItem(snapshot, i, known, (knownNorms ??= squaredNorms(snapshot, known)));
-      if (h !== undefined) reasons.push(`because_you_bought:${snapshot.items[h].id}`);
+      if (h !== undefined) reasons.push(historyReason(summaries.get(snapshot.items[h].id), snapshot.items[h].id));
     }
     if (!personalized && countrySet.has(i)) reasons.push('popular_in_country');
     if (isNew(i)) reasons.push('new_arrival');

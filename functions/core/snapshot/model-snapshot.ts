@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import type { AlsParams } from '../factorization/als.js';
 import { gramian } from '../factorization/als.js';
-import { CorruptArtifact } from '../domain/errors.js';
+import { ArtifactMissing, CorruptArtifact } from '../domain/errors.js';
 import { buildEmbeddingIndex, type EmbeddingIndex } from '../content/similarity.js';
 import type { Product, ProductStatus } from '../domain/types.js';
 import { topK } from '../numeric/topk.js';
@@ -20,6 +20,7 @@ import type { ScorerModel } from '../ranking/scorer.js';
 import type { ModelStore } from '../domain/ports.js';
 import { deserializeNeighbours, serializeNeighbours, type ItemNeighbours } from '../factorization/ease.js';
 import type { ModelManifest } from './model-config.js';
+import type { RulesRecord } from '../ranking/business-rules.js';
 import { isValidContentModel, type ContentModel } from '../content/content-to-cf.js';
 
 /** The slice of a product the ranking needs, kept in memory for the whole catalog. */
@@ -67,6 +68,8 @@ export interface SnapshotManifest {
   extra?: Record<string, unknown>;
   /** The second stage: which order is served and why (the scorer gate's decision and figures). */
   ranking?: RankingManifest;
+  /** The business rules this version serves with (absent: none, as in versions before rules). */
+  rules?: RulesRecord;
 }
 
 /** `manifest.ranking`: what `GET /model` shows about the two-stage ranking. */
@@ -231,13 +234,13 @@ function parseJson<T>(b: Uint8Array, name: string): T {
   try {
     return JSON.parse(new TextDecoder().decode(b)) as T;
   } catch (err) {
-    throw new CorruptArtifact(`${name}: invalid JSON`, undefined, { cause: err });
+    throw new CorruptArtifact(`${name}: invalid JSON`, { cause: err });
   }
 }
 
 /** Rebuilds a snapshot from its files; throws CorruptArtifact on any mismatch. */
 export function deserializeSnapshot(files: Record<string, Uint8Array>): ModelSnapshot {
-  for (const name of SNAPSHOT_FILES) if (!files[name]) throw new CorruptArtifact(`model file ${name} is missing`);
+  for (const name of SNAPSHOT_FILES) if (!files[name]) throw new ArtifactMissing(`model file ${name} is missing`);
   const manifest = parseJson<SnapshotManifest>(files['manifest.json'], 'manifest.json');
   for (const [name, meta] of Object.entries(manifest.files ?? {})) {
     const b = files[name];
@@ -258,7 +261,7 @@ export function deserializeSnapshot(files: Record<string, Uint8Array>): ModelSna
     try {
       featureStore = deserializeFeatureStore(files['feature_store.bin']);
     } catch (err) {
-      throw new CorruptArtifact('feature_store.bin: unreadable', undefined, { cause: err });
+      throw new CorruptArtifact('feature_store.bin: unreadable', { cause: err });
     }
     if (featureStore.nItems !== items.length) throw new CorruptArtifact('feature_store.bin: item count does not match items.json');
   }
@@ -267,7 +270,7 @@ export function deserializeSnapshot(files: Record<string, Uint8Array>): ModelSna
     try {
       neighbours = deserializeNeighbours(files['neighbours.bin']);
     } catch (err) {
-      throw new CorruptArtifact('neighbours.bin: unreadable', undefined, { cause: err });
+      throw new CorruptArtifact('neighbours.bin: unreadable', { cause: err });
     }
     if (neighbours.nItems !== items.length) throw new CorruptArtifact('neighbours.bin: item count does not match items.json');
   }

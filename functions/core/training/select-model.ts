@@ -175,21 +175,12 @@ function labelWindow(fit: InteractionEvent[], later: InteractionEvent[], itemInd
   return { fit, relevance, relevant };
 }
 
-/** Runs the search. Returns undefined when the data are too few to validate on. */
-export async function selectModel(input: SelectionInput): Promise<Selection | undefined> {
-  const clock = input.clock ?? (() => performance.now() / 1000);
-  const started = clock();
-  const deadline = started + (input.budgetSeconds ?? 240);
-  const nItems = input.catalogIds.length;
-  const itemIndex = new Map(input.catalogIds.map((id, i) => [id, i]));
-  const win = validationWindow(input.events, itemIndex);
-  if (!win || win.relevant.size < 5) return undefined;
-  const families = new Set(input.families ?? ['ease', 'als', 'popularity']);
-  const notes: string[] = [];
+type MatrixFor = (h: HalfLife) => { R: CsrMatrix; users: Map<string, number> };
 
-  // One weighted matrix per half-life, built on demand; users keep one index across them.
+/** One weighted matrix of the fit events per half-life, built on demand; users keep one index across them. */
+function matricesByHalfLife(input: SelectionInput, win: ValidationWindow): MatrixFor {
   const matrices = new Map<string, { R: CsrMatrix; users: Map<string, number> }>();
-  const matrixFor = (h: HalfLife) => {
+  return (h) => {
     const key = String(h);
     let m = matrices.get(key);
     if (!m) {
@@ -199,10 +190,107 @@ export async function selectModel(input: SelectionInput): Promise<Selection | un
     }
     return m;
   };
-  // Half-lives much longer than the data's span weight every event within a few percent: the same model as no decay.
+}
+
+/** Half-lives much longer than the data's span weight every event within a few percent: the same model as no decay. */
+function usableHalfLives(win: ValidationWindow, notes: string[]): HalfLife[] {
   const span = win.cutoff - win.fit.reduce((t, e) => Math.min(t, e.timestamp), win.cutoff);
   const halfLives = HALF_LIVES.filter((h) => h === null || span / (h * 86_400_000) >= 0.05);
   if (halfLives.length < HALF_LIVES.length) notes.push(`half-lives ${HALF_LIVES.filter((h) => !halfLives.includes(h)).join(', ')} d skipped: the data span ${(span / 86_400_000).toFixed(1)} days`);
+  return halfLives;
+}
+
+/**
+ * The candidates tried so far, fitted and scored (mean NDCG@10 of the validation users), within the
+ * time budget: a config whose family's last fit would pass the deadline is skipped with a note.
+ */
+class CandidateSearch {
+  readonly results: CandidateResult[] = [];
+  readonly fitted = new Map<CandidateResult, FittedFamily>();
+  private readonly lastSeconds = new Map<ModelFamily, number>();
+  private readonly tried = new Set<string>();
+
+  constructor(
+    private readonly input: SelectionInput,
+    private readonly families: ReadonlySet<ModelFamily>,
+    private readonly clock: () => number,
+    private readonly deadline: number,
+    private readonly notes: string[],
+    private readonly matrixFor: MatrixFor,
+    private readonly popularity: Float32Array,
+    readonly score: (fitted: FittedFamily, users: Map<string, number>, R: CsrMatrix, beta: number) => number,
+  ) {}
+
+  async run(config: ModelConfig): Promise<CandidateResult | undefined> {
+    const key = JSON.stringify(config);
+    if (this.tried.has(key) || !this.families.has(config.family)) return undefined;
+    const estimate = this.lastSeconds.get(config.family) ?? 0;
+    if (this.clock() + estimate > this.deadline) {
+      this.notes.push(`skipped ${describeConfig(config)}: would pass the ${this.input.budgetSeconds ?? 240} s budget`);
+      return undefined;
+    }
+    this.tried.add(key);
+    this.input.onProgress?.(describeConfig(config));
+    const t0 = this.clock();
+    const { R, users } = this.matrixFor(config.halfLifeDays);
+    const model = await fitFamily(config, R, this.popularity, this.input.invert);
+    const r: CandidateResult = { config, ndcg10: this.score(model, users, R, config.popularityBlend), seconds: 0 };
+    r.seconds = this.clock() - t0;
+    this.lastSeconds.set(config.family, r.seconds);
+    this.results.push(r);
+    this.fitted.set(r, model);
+    return r;
+  }
+
+  best(family?: ModelFamily): CandidateResult | undefined {
+    return this.results.filter((r) => !family || r.config.family === family).reduce<CandidateResult | undefined>((a, r) => (!a || r.ndcg10 > a.ndcg10 ? r : a), undefined);
+  }
+}
+
+/** The search order: the caller's configs, popularity, EASE (half-lives, then λ), ALS (half-lives, shrinkage, confidence). */
+async function searchFamilies(search: CandidateSearch, include: readonly ModelConfig[], nItems: number, halfLives: readonly HalfLife[]): Promise<void> {
+  for (const c of include) await search.run(c);
+  await search.run({ family: 'popularity', halfLifeDays: TRENDING_HALF_LIFE_DAYS, popularityBlend: 0 });
+  // EASE while its inverse fits: half-lives at the middle λ, then λ coarse (×4) and fine (×2).
+  if (nItems > 0) {
+    const ease = (h: HalfLife, lambda: number): ModelConfig => ({ family: 'ease', halfLifeDays: h, ease: { ...DEFAULT_EASE_PARAMS, lambda }, popularityBlend: 0 });
+    for (const h of halfLives) await search.run(ease(h, DEFAULT_EASE_PARAMS.lambda));
+    const h = search.best('ease')?.config.halfLifeDays ?? null;
+    for (const factor of [4, 2]) {
+      const l = search.best('ease')?.config.ease?.lambda ?? DEFAULT_EASE_PARAMS.lambda;
+      await search.run(ease(h, l / factor));
+      await search.run(ease(h, l * factor));
+    }
+  }
+  // ALS at the best half-life found so far and without decay, then a lower-confidence variant.
+  const bestH = search.best()?.config.halfLifeDays ?? null;
+  const als = (h: HalfLife, p: Partial<AlsParams>): ModelConfig => ({ family: 'als', halfLifeDays: h, als: { ...DEFAULT_ALS_PARAMS, ...p }, popularityBlend: 0 });
+  await search.run(als(bestH, {}));
+  await search.run(als(null, {}));
+  // Small shops want less shrinkage than the defaults (tuned on larger data); lower confidence helps dense ones.
+  const alsH = search.best('als')?.config.halfLifeDays ?? bestH;
+  await search.run(als(alsH, { regularization: 10 }));
+  await search.run(als(alsH, { alpha: 1, regularization: 10 }));
+  // Refine the best ALS: more confidence and longer fits (the search space the retrain can afford).
+  const longer = search.best('als')?.config;
+  if (longer?.als) await search.run({ ...longer, als: { ...longer.als, iterations: 25 } });
+  const bestAls = search.best('als')?.config;
+  if (bestAls?.als) for (const factor of [0.6, 1.25, 2]) await search.run({ ...bestAls, als: { ...bestAls.als, alpha: bestAls.als.alpha * factor } });
+}
+
+/** Runs the search. Returns undefined when the data are too few to validate on. */
+export async function selectModel(input: SelectionInput): Promise<Selection | undefined> {
+  const clock = input.clock ?? (() => performance.now() / 1000);
+  const started = clock();
+  const deadline = started + (input.budgetSeconds ?? 240);
+  const nItems = input.catalogIds.length;
+  const itemIndex = new Map(input.catalogIds.map((id, i) => [id, i]));
+  const win = validationWindow(input.events, itemIndex);
+  if (!win || win.relevant.size < 5) return undefined;
+  const families = new Set<ModelFamily>(input.families ?? ['ease', 'als', 'popularity']);
+  const notes: string[] = [];
+  const matrixFor = matricesByHalfLife(input, win);
+  const halfLives = usableHalfLives(win, notes);
   const popularity = recencyPopularity(win.fit, itemIndex, nItems, win.cutoff, TRENDING_HALF_LIFE_DAYS, input.settings);
   const evalUsers = [...win.relevant.keys()].sort().slice(0, MAX_VALIDATION_USERS);
 
@@ -219,78 +307,26 @@ export async function selectModel(input: SelectionInput): Promise<Selection | un
     return total / evalUsers.length;
   };
 
-  const results: CandidateResult[] = [];
-  const fitted = new Map<CandidateResult, FittedFamily>();
-  const lastSeconds = new Map<ModelFamily, number>();
-  const tried = new Set<string>();
-  const run = async (config: ModelConfig): Promise<CandidateResult | undefined> => {
-    const key = JSON.stringify(config);
-    if (tried.has(key) || !families.has(config.family)) return undefined;
-    const estimate = lastSeconds.get(config.family) ?? 0;
-    if (clock() + estimate > deadline) {
-      notes.push(`skipped ${describeConfig(config)}: would pass the ${input.budgetSeconds ?? 240} s budget`);
-      return undefined;
-    }
-    tried.add(key);
-    input.onProgress?.(describeConfig(config));
-    const t0 = clock();
-    const { R, users } = matrixFor(config.halfLifeDays);
-    const model = await fitFamily(config, R, popularity, input.invert);
-    const r: CandidateResult = { config, ndcg10: score(model, users, R, config.popularityBlend), seconds: 0 };
-    r.seconds = clock() - t0;
-    lastSeconds.set(config.family, r.seconds);
-    results.push(r);
-    fitted.set(r, model);
-    return r;
-  };
-  const best = (family?: ModelFamily) =>
-    results.filter((r) => !family || r.config.family === family).reduce<CandidateResult | undefined>((a, r) => (!a || r.ndcg10 > a.ndcg10 ? r : a), undefined);
-
-  for (const c of input.include ?? []) await run(c);
-  await run({ family: 'popularity', halfLifeDays: TRENDING_HALF_LIFE_DAYS, popularityBlend: 0 });
-  // EASE while its inverse fits: half-lives at the middle λ, then λ coarse (×4) and fine (×2).
-  if (nItems > 0) {
-    const ease = (h: HalfLife, lambda: number): ModelConfig => ({ family: 'ease', halfLifeDays: h, ease: { ...DEFAULT_EASE_PARAMS, lambda }, popularityBlend: 0 });
-    for (const h of halfLives) await run(ease(h, DEFAULT_EASE_PARAMS.lambda));
-    const h = best('ease')?.config.halfLifeDays ?? null;
-    for (const factor of [4, 2]) {
-      const l = best('ease')?.config.ease?.lambda ?? DEFAULT_EASE_PARAMS.lambda;
-      await run(ease(h, l / factor));
-      await run(ease(h, l * factor));
-    }
-  }
-  // ALS at the best half-life found so far and without decay, then a lower-confidence variant.
-  const bestH = best()?.config.halfLifeDays ?? null;
-  const als = (h: HalfLife, p: Partial<AlsParams>): ModelConfig => ({ family: 'als', halfLifeDays: h, als: { ...DEFAULT_ALS_PARAMS, ...p }, popularityBlend: 0 });
-  await run(als(bestH, {}));
-  await run(als(null, {}));
-  // Small shops want less shrinkage than the defaults (tuned on larger data); lower confidence helps dense ones.
-  const alsH = best('als')?.config.halfLifeDays ?? bestH;
-  await run(als(alsH, { regularization: 10 }));
-  await run(als(alsH, { alpha: 1, regularization: 10 }));
-  // Refine the best ALS: more confidence and longer fits (the search space the retrain can afford).
-  const longer = best('als')?.config;
-  if (longer?.als) await run({ ...longer, als: { ...longer.als, iterations: 25 } });
-  const bestAls = best('als')?.config;
-  if (bestAls?.als) for (const factor of [0.6, 1.25, 2]) await run({ ...bestAls, als: { ...bestAls.als, alpha: bestAls.als.alpha * factor } });
+  const search = new CandidateSearch(input, families, clock, deadline, notes, matrixFor, popularity, score);
+  await searchFamilies(search, input.include ?? [], nItems, halfLives);
   // The popularity blend of the winner: rescoring only, no refit.
-  const winner = best();
+  const winner = search.best();
   if (!winner) return undefined;
   if (winner.config.family !== 'popularity') {
     const { R, users } = matrixFor(winner.config.halfLifeDays);
-    const model = fitted.get(winner)!;
+    const model = search.fitted.get(winner)!;
     for (const beta of BLENDS) {
       if (beta === winner.config.popularityBlend) continue;
       const t0 = clock();
-      results.push({ config: { ...winner.config, popularityBlend: beta }, ndcg10: score(model, users, R, beta), seconds: clock() - t0 });
+      search.results.push({ config: { ...winner.config, popularityBlend: beta }, ndcg10: score(model, users, R, beta), seconds: clock() - t0 });
     }
   }
-  const chosen = best()!;
+  const chosen = search.best()!;
   return {
     chosen: chosen.config,
     validationNdcg10: chosen.ndcg10,
     window: { fraction: VALIDATION_FRACTION, carve: win.carve, cutoff: win.cutoff, users: evalUsers.length, relevance: win.relevance },
-    candidates: results,
+    candidates: search.results,
     seconds: clock() - started,
     notes,
   };

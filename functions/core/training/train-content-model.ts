@@ -13,6 +13,7 @@
 import { contentInputDim, encodeContent, forwardContent, productContent, type ContentInput, type ContentModel } from '../content/content-to-cf.js';
 import type { Product } from '../domain/types.js';
 import { gaussian, mulberry32, shuffle } from '../numeric/prng.js';
+import { axpy, dot } from '../numeric/kernels.js';
 
 export interface ContentTrainParams {
   hidden: number;
@@ -70,8 +71,7 @@ function modeLength(vs: readonly (ArrayLike<number> | undefined)[]): number {
 function metricLoss(G: Float64Array, f: number, e: Float64Array, grad: Float64Array): number {
   let loss = 0;
   for (let a = 0; a < f; a++) {
-    let s = 0;
-    for (let b = 0; b < f; b++) s += G[a * f + b] * e[b];
+    const s = dot(G, a * f, e, 0, f);
     grad[a] = s;
     loss += 0.5 * e[a] * s;
   }
@@ -98,16 +98,17 @@ function scoreMetric(U: Float32Array, f: number): Float64Array {
   return G;
 }
 
-/** Trains the model; undefined when fewer than 20 items qualify as targets (nothing to learn from). */
-export function trainContentModel(input: ContentTrainInput, params: Partial<ContentTrainParams> = {}): ContentModel | undefined {
-  const p = { ...DEFAULT_CONTENT_TRAIN_PARAMS, ...params };
-  const f = input.factors;
-  const nItems = input.items.length;
-  const eligible = Array.from({ length: nItems }, (_, i) => i).filter((i) => input.interactionCount[i] >= p.minInteractions);
+/** The items learnt from: at least `minInteractions`, most interacted first, at most `maxItems`. */
+function selectTargets(input: ContentTrainInput, p: ContentTrainParams): number[] {
+  const eligible = Array.from({ length: input.items.length }, (_, i) => i).filter((i) => input.interactionCount[i] >= p.minInteractions);
   eligible.sort((a, b) => input.interactionCount[b] - input.interactionCount[a] || a - b);
-  const targets = eligible.slice(0, p.maxItems);
-  if (targets.length < 20) return undefined;
+  return eligible.slice(0, p.maxItems);
+}
 
+type ContentEncoding = Pick<ContentModel, 'imageDim' | 'textDim' | 'categories' | 'priceEdges'>;
+
+/** The encoder's facts: the common embedding widths, the targets' most frequent categories, price quantile edges. */
+function fitEncoding(input: ContentTrainInput, targets: readonly number[], p: ContentTrainParams): ContentEncoding {
   const imageDim = modeLength(input.items.map((it) => it.image));
   const textDim = modeLength(input.items.map((it) => it.text));
   const catCount = new Map<string, number>();
@@ -116,47 +117,41 @@ export function trainContentModel(input: ContentTrainInput, params: Partial<Cont
   const prices = input.items.map((it) => it.price).filter((x): x is number => x !== undefined && Number.isFinite(x)).sort((a, b) => a - b);
   const priceEdges: number[] = [];
   if (prices.length > 0) for (let b = 1; b < p.priceBands; b++) priceEdges.push(prices[Math.min(prices.length - 1, Math.floor((b * prices.length) / p.priceBands))]);
-  const edges = [...new Set(priceEdges)];
-  const d = contentInputDim(imageDim, textDim, categories.length, edges.length + 1);
-  const h = p.hidden;
-  const enc = { imageDim, textDim, categories, priceEdges: edges };
-  const X = encodeContent(enc, targets.map((i) => input.items[i]));
-  const Y = new Float64Array(targets.length * f);
-  targets.forEach((i, r) => {
-    for (let a = 0; a < f; a++) Y[r * f + a] = input.itemFactors[i * f + a];
-  });
-  const G = scoreMetric(input.userFactors, f);
+  return { imageDim, textDim, categories, priceEdges: [...new Set(priceEdges)] };
+}
 
-  const rng = mulberry32(p.seed);
-  const order = Array.from({ length: targets.length }, (_, r) => r);
-  shuffle(order, rng);
-  const nVal = Math.max(2, Math.floor(targets.length / 10));
-  const val = order.slice(0, nVal);
-  const train = order.slice(nVal);
+/** The two-layer network x → ReLU(W1 x + b1) → W2 · + b2 with its buffers, trained row by row. */
+class ContentMlp {
+  readonly weights: Float64Array[];
+  readonly grads: Float64Array[];
+  readonly act: Float64Array;
+  readonly pre: Float64Array;
+  readonly yhat: Float64Array;
+  private readonly gh: Float64Array;
 
-  const meanY = new Float64Array(f);
-  for (const r of train) for (let a = 0; a < f; a++) meanY[a] += Y[r * f + a] / train.length;
-  const W1 = Float64Array.from({ length: h * d }, () => gaussian(rng) * Math.sqrt(2 / d));
-  const b1 = new Float64Array(h);
-  const W2 = Float64Array.from({ length: f * h }, () => gaussian(rng) * Math.sqrt(1 / h) * 0.1);
-  const b2 = Float64Array.from(meanY);
-  const params_ = [W1, b1, W2, b2];
-  const m = params_.map((a) => new Float64Array(a.length));
-  const v = params_.map((a) => new Float64Array(a.length));
-  const g = params_.map((a) => new Float64Array(a.length));
-  const beta1 = 0.9;
-  const beta2 = 0.999;
-  let step = 0;
+  /** Weights drawn from `rng` (He for W1, small for W2), W2's bias at the mean target. */
+  constructor(
+    private readonly d: number,
+    private readonly h: number,
+    private readonly f: number,
+    meanY: Float64Array,
+    rng: () => number,
+  ) {
+    const W1 = Float64Array.from({ length: h * d }, () => gaussian(rng) * Math.sqrt(2 / d));
+    const b1 = new Float64Array(h);
+    const W2 = Float64Array.from({ length: f * h }, () => gaussian(rng) * Math.sqrt(1 / h) * 0.1);
+    this.weights = [W1, b1, W2, Float64Array.from(meanY)];
+    this.grads = this.weights.map((a) => new Float64Array(a.length));
+    this.act = new Float64Array(h);
+    this.pre = new Float64Array(h);
+    this.yhat = new Float64Array(f);
+    this.gh = new Float64Array(h);
+  }
 
-  const act = new Float64Array(h);
-  const pre = new Float64Array(h);
-  const yhat = new Float64Array(f);
-  const e = new Float64Array(f);
-  const ge = new Float64Array(f);
-  const gh = new Float64Array(h);
-
-  const forwardRow = (r: number): void => {
-    const xo = r * d;
+  /** ŷ of row `xo` of X (sparse-aware: encoded content is mostly zeros). */
+  forward(X: Float32Array, xo: number): void {
+    const [W1, b1, W2, b2] = this.weights;
+    const { d, h, f, pre, act, yhat } = this;
     for (let j = 0; j < h; j++) {
       let s = b1[j];
       const wo = j * d;
@@ -167,16 +162,112 @@ export function trainContentModel(input: ContentTrainInput, params: Partial<Cont
       pre[j] = s;
       act[j] = s > 0 ? s : 0;
     }
+    for (let k = 0; k < f; k++) yhat[k] = dot(W2, k * h, act, 0, h, b2[k]);
+  }
+
+  /** Adds the gradient of the last forwarded row into `grads`, given dL/dŷ = `ge`. */
+  backward(X: Float32Array, xo: number, ge: Float64Array): void {
+    const W2 = this.weights[2];
+    const g = this.grads;
+    const { d, h, f, pre, act, gh } = this;
+    // dL/dŷ = Ge; W2 += ge ⊗ act; dL/dact = W2ᵀ ge through the ReLU.
     for (let k = 0; k < f; k++) {
-      let s = b2[k];
-      const wo = k * h;
-      for (let j = 0; j < h; j++) s += W2[wo + j] * act[j];
-      yhat[k] = s;
+      const gk = ge[k];
+      g[3][k] += gk;
+      axpy(gk, act, 0, g[2], k * h, h);
     }
-  };
+    for (let j = 0; j < h; j++) {
+      if (pre[j] <= 0) {
+        gh[j] = 0;
+        continue;
+      }
+      let s = 0;
+      for (let k = 0; k < f; k++) s += W2[k * h + j] * ge[k];
+      gh[j] = s;
+    }
+    for (let j = 0; j < h; j++) {
+      const gj = gh[j];
+      if (gj === 0) continue;
+      g[1][j] += gj;
+      const wo = j * d;
+      for (let q = 0; q < d; q++) {
+        const xv = X[xo + q];
+        if (xv !== 0) g[0][wo + q] += gj * xv;
+      }
+    }
+  }
+}
+
+/** Adam on the batch's mean gradient, L2 on the two weight matrices (not the biases). */
+class AdamStep {
+  private readonly m: Float64Array[];
+  private readonly v: Float64Array[];
+  private step = 0;
+  private static readonly beta1 = 0.9;
+  private static readonly beta2 = 0.999;
+
+  constructor(
+    private readonly weights: Float64Array[],
+    private readonly p: ContentTrainParams,
+  ) {
+    this.m = weights.map((a) => new Float64Array(a.length));
+    this.v = weights.map((a) => new Float64Array(a.length));
+  }
+
+  apply(grads: Float64Array[], batchSize: number): void {
+    const { beta1, beta2 } = AdamStep;
+    this.step++;
+    const lrT = (this.p.learningRate * Math.sqrt(1 - beta2 ** this.step)) / (1 - beta1 ** this.step);
+    this.weights.forEach((w, t) => {
+      const gt = grads[t];
+      const mt = this.m[t];
+      const vt = this.v[t];
+      const decay = t === 0 || t === 2 ? this.p.l2 : 0;
+      for (let q = 0; q < w.length; q++) {
+        const gq = gt[q] / batchSize + decay * w[q];
+        mt[q] = beta1 * mt[q] + (1 - beta1) * gq;
+        vt[q] = beta2 * vt[q] + (1 - beta2) * gq * gq;
+        w[q] -= (lrT * mt[q]) / (Math.sqrt(vt[q]) + 1e-8);
+      }
+    });
+  }
+}
+
+/** Trains the model; undefined when fewer than 20 items qualify as targets (nothing to learn from). */
+export function trainContentModel(input: ContentTrainInput, params: Partial<ContentTrainParams> = {}): ContentModel | undefined {
+  const p = { ...DEFAULT_CONTENT_TRAIN_PARAMS, ...params };
+  const f = input.factors;
+  const targets = selectTargets(input, p);
+  if (targets.length < 20) return undefined;
+
+  const enc = fitEncoding(input, targets, p);
+  const d = contentInputDim(enc.imageDim, enc.textDim, enc.categories.length, enc.priceEdges.length + 1);
+  const h = p.hidden;
+  const X = encodeContent(enc, targets.map((i) => input.items[i]));
+  const Y = new Float64Array(targets.length * f);
+  targets.forEach((i, r) => {
+    for (let a = 0; a < f; a++) Y[r * f + a] = input.itemFactors[i * f + a];
+  });
+  const G = scoreMetric(input.userFactors, f);
+
+  // The draws from `rng`, in order: the held-aside split, W1, W2, then one shuffle per epoch.
+  const rng = mulberry32(p.seed);
+  const order = Array.from({ length: targets.length }, (_, r) => r);
+  shuffle(order, rng);
+  const nVal = Math.max(2, Math.floor(targets.length / 10));
+  const val = order.slice(0, nVal);
+  const train = order.slice(nVal);
+
+  const meanY = new Float64Array(f);
+  for (const r of train) for (let a = 0; a < f; a++) meanY[a] += Y[r * f + a] / train.length;
+  const net = new ContentMlp(d, h, f, meanY, rng);
+  const adam = new AdamStep(net.weights, p);
+  const e = new Float64Array(f);
+  const ge = new Float64Array(f);
+
   const rowLoss = (r: number): number => {
-    forwardRow(r);
-    for (let k = 0; k < f; k++) e[k] = yhat[k] - Y[r * f + k];
+    net.forward(X, r * d);
+    for (let k = 0; k < f; k++) e[k] = net.yhat[k] - Y[r * f + k];
     return metricLoss(G, f, e, ge);
   };
   const meanLoss = (rows: readonly number[]): number => rows.reduce((s, r) => s + rowLoss(r), 0) / rows.length;
@@ -186,85 +277,56 @@ export function trainContentModel(input: ContentTrainInput, params: Partial<Cont
   }, 0) / val.length;
 
   const epochs = Math.max(1, Math.min(p.epochs, Math.ceil(p.maxSamplePasses / Math.max(1, train.length))));
-  let best = { loss: meanLoss(val), weights: params_.map((a) => Float64Array.from(a)), epoch: 0 };
+  let best = { loss: meanLoss(val), weights: net.weights.map((a) => Float64Array.from(a)), epoch: 0 };
   let trainLoss = 0;
   for (let epoch = 1; epoch <= epochs; epoch++) {
     shuffle(train, rng);
     trainLoss = 0;
     for (let s0 = 0; s0 < train.length; s0 += p.batch) {
       const batch = train.slice(s0, s0 + p.batch);
-      for (const a of g) a.fill(0);
+      for (const a of net.grads) a.fill(0);
       for (const r of batch) {
         trainLoss += rowLoss(r);
-        // Backward: dL/dŷ = Ge; W2 += ge ⊗ act; dL/dact = W2ᵀ ge through the ReLU.
-        for (let k = 0; k < f; k++) {
-          const gk = ge[k];
-          g[3][k] += gk;
-          const wo = k * h;
-          for (let j = 0; j < h; j++) g[2][wo + j] += gk * act[j];
-        }
-        for (let j = 0; j < h; j++) {
-          if (pre[j] <= 0) {
-            gh[j] = 0;
-            continue;
-          }
-          let s = 0;
-          for (let k = 0; k < f; k++) s += W2[k * h + j] * ge[k];
-          gh[j] = s;
-        }
-        const xo = r * d;
-        for (let j = 0; j < h; j++) {
-          const gj = gh[j];
-          if (gj === 0) continue;
-          g[1][j] += gj;
-          const wo = j * d;
-          for (let q = 0; q < d; q++) {
-            const xv = X[xo + q];
-            if (xv !== 0) g[0][wo + q] += gj * xv;
-          }
-        }
+        net.backward(X, r * d, ge);
       }
-      step++;
-      const lrT = (p.learningRate * Math.sqrt(1 - beta2 ** step)) / (1 - beta1 ** step);
-      params_.forEach((w, t) => {
-        const gt = g[t];
-        const mt = m[t];
-        const vt = v[t];
-        const decay = t === 0 || t === 2 ? p.l2 : 0;
-        for (let q = 0; q < w.length; q++) {
-          const gq = gt[q] / batch.length + decay * w[q];
-          mt[q] = beta1 * mt[q] + (1 - beta1) * gq;
-          vt[q] = beta2 * vt[q] + (1 - beta2) * gq * gq;
-          w[q] -= (lrT * mt[q]) / (Math.sqrt(vt[q]) + 1e-8);
-        }
-      });
+      adam.apply(net.grads, batch.length);
     }
     const valLoss = meanLoss(val);
-    if (valLoss < best.loss) best = { loss: valLoss, weights: params_.map((a) => Float64Array.from(a)), epoch };
+    if (valLoss < best.loss) best = { loss: valLoss, weights: net.weights.map((a) => Float64Array.from(a)), epoch };
   }
-  const [bW1, bb1, bW2, bb2] = best.weights;
+  const facts = {
+    items: targets.length,
+    heldAside: val.length,
+    epochs,
+    bestEpoch: best.epoch,
+    trainLoss: Number((trainLoss / Math.max(1, train.length)).toPrecision(5)),
+    heldAsideLoss: Number(best.loss.toPrecision(5)),
+    meanFactorLoss: Number(baselineLoss.toPrecision(5)),
+  };
+  return packModel(enc, { d, h, f }, best.weights, p, facts);
+}
+
+/** The model as stored: the encoding, the best weights rounded to float32, how it was trained. */
+function packModel(
+  enc: ContentEncoding,
+  shape: { d: number; h: number; f: number },
+  weights: readonly Float64Array[],
+  p: ContentTrainParams,
+  facts: Omit<ContentModel['training'], 'seed' | 'objective'>,
+): ContentModel {
+  const [bW1, bb1, bW2, bb2] = weights;
   return {
     kind: 'content-to-factor-mlp',
     ...enc,
-    inputDim: d,
-    hidden: h,
-    factors: f,
+    inputDim: shape.d,
+    hidden: shape.h,
+    factors: shape.f,
     W1: Array.from(bW1, (x) => Math.fround(x)),
     b1: Array.from(bb1, (x) => Math.fround(x)),
     W2: Array.from(bW2, (x) => Math.fround(x)),
     b2: Array.from(bb2, (x) => Math.fround(x)),
     blendInteractions: p.blendInteractions,
-    training: {
-      items: targets.length,
-      heldAside: val.length,
-      epochs,
-      bestEpoch: best.epoch,
-      trainLoss: Number((trainLoss / Math.max(1, train.length)).toPrecision(5)),
-      heldAsideLoss: Number(best.loss.toPrecision(5)),
-      meanFactorLoss: Number(baselineLoss.toPrecision(5)),
-      seed: p.seed,
-      objective: 'score-space MSE ½(ŷ−y)ᵀ(UᵀU/|U|)(ŷ−y)',
-    },
+    training: { ...facts, seed: p.seed, objective: 'score-space MSE ½(ŷ−y)ᵀ(UᵀU/|U|)(ŷ−y)' },
   };
 }
 

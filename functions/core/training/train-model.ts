@@ -28,6 +28,7 @@ import { trainAndGate, type LabelledUser, type ScorerDecision } from './scorer-g
 import type { RankingManifest } from '../snapshot/model-snapshot.js';
 import { ndcgAtK, precisionAtK } from '../evaluation/metrics.js';
 import { fitContentToFactor, type ContentTrainParams } from './train-content-model.js';
+import { DEFAULT_BUSINESS_RULES, rulesRecord, type BusinessRules, type RulesSource } from '../ranking/business-rules.js';
 
 export interface TrainInput {
   events: readonly InteractionEvent[];
@@ -61,6 +62,8 @@ export interface TrainInput {
   contentModel?: false | Partial<ContentTrainParams>;
   /** Second stage: off only when false. */
   secondStage?: false | SecondStageOptions;
+  /** The deployment's business rules, recorded in the manifest (serving applies them); default none. */
+  rules?: { settings: BusinessRules; source: RulesSource; updatedAt?: string };
 }
 
 /** Settings of the scorer's training (a temporal split: older window → features, newer → labels). */
@@ -322,19 +325,67 @@ function secondStage(input: TrainInput, products: Product[], itemIndex: Map<stri
   return { featureStore, scorer, ranking };
 }
 
-export async function trainModelVersion(input: TrainInput): Promise<{ parts: SnapshotParts; holdout: HoldoutFigures; scorer?: ScorerModel; model: ModelManifest }> {
+/** Per product, in catalog order: its snapshot row and interaction count; the embeddings of the products that have one. */
+function catalogRows(products: readonly Product[], events: readonly InteractionEvent[], itemIndex: ReadonlyMap<string, number>) {
+  const { interactionCount, lastSoldAt } = itemStats(events, itemIndex, products.length);
+  const snapshotItems: SnapshotItem[] = products.map((p, i) => snapshotItem(p, interactionCount[i], lastSoldAt[i]));
+  const embeddings: SnapshotEmbeddingRow[] = products
+    .filter((p) => p.image_embedding || p.text_embedding)
+    .map((p) => ({ id: p.id, image_embedding: p.image_embedding, text_embedding: p.text_embedding }));
+  return { interactionCount, snapshotItems, embeddings };
+}
+
+/** The scorer's gate verdict, overruled where its evidence does not apply to the version being served. */
+function servingRanking(ranking: RankingManifest, config: ModelConfig, selection: Selection | undefined): RankingManifest {
+  // The scorer's gate compares it with ALS order; for another family that comparison says nothing.
+  if (config.family !== 'als' && ranking.mode === 'two-stage') {
+    ranking = { ...ranking, mode: 'als', reason: `scorer gated against ALS order, but the version serves ${config.family}: stage-1 order kept (${ranking.reason})` };
+  }
+  // The scorer is trained and gated on the newest events; when that window was too thin for the
+  // model selection too (it fell back to a random carve), the scorer's win there is not evidence.
+  if (selection?.window.carve === 'random per user' && ranking.mode === 'two-stage') {
+    ranking = { ...ranking, mode: 'als', reason: `newest window too thin to judge a scorer (${selection.window.users} users validated at random): stage-1 order kept (${ranking.reason})` };
+  }
+  return ranking;
+}
+
+/** What the manifest says about the model: its config, how it was chosen, and the caller's overrides. */
+function modelManifestOf(input: TrainInput, config: ModelConfig, als: AlsParams, refTime: number, selection: Selection | undefined, note: string | undefined): ModelManifest {
+  const { chosen: _chosen, ...selectionFacts } = selection ?? { chosen: undefined };
+  return {
+    ...config,
+    ...(config.family === 'als' ? { als } : {}),
+    description: describeConfig(config.family === 'als' ? { ...config, als } : config),
+    refTime: new Date(refTime).toISOString(),
+    ...(selection ? { selection: selectionFacts as SelectionFacts } : {}),
+    ...(note ? { note } : {}),
+    ...(input.als || input.families ? { overrides: { ...(input.als ? { als: input.als } : {}), ...(input.families ? { families: input.families } : {}) } } : {}),
+  };
+}
+
+/** The training's inputs with their defaults: settings, popularity half-life, the events up to `asOf`, the catalog by id. */
+function trainingInputs(input: TrainInput) {
   // An empty override object (no ALS_* set) is no override.
   if (input.als && Object.keys(input.als).length === 0) input = { ...input, als: undefined };
-  const settings = input.interactions ?? DEFAULT_INTERACTION_SETTINGS;
-  const halfLife = input.popularityHalfLifeDays === undefined ? TRENDING_HALF_LIFE_DAYS : input.popularityHalfLifeDays;
-  const progress = input.onProgress ?? (() => undefined);
   const refTime = input.asOf ?? newestTimestamp(input.events);
-  const events = input.asOf === undefined ? input.events : input.events.filter((e) => e.timestamp <= input.asOf!);
-
   // Deterministic catalog order: by id.
   const products = [...input.products].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const catalogIds = products.map((p) => p.id);
-  const itemIndex = new Map(catalogIds.map((id, i) => [id, i]));
+  return {
+    input,
+    settings: input.interactions ?? DEFAULT_INTERACTION_SETTINGS,
+    halfLife: input.popularityHalfLifeDays === undefined ? TRENDING_HALF_LIFE_DAYS : input.popularityHalfLifeDays,
+    progress: input.onProgress ?? (() => undefined),
+    refTime,
+    events: input.asOf === undefined ? input.events : input.events.filter((e) => e.timestamp <= input.asOf!),
+    products,
+    catalogIds,
+    itemIndex: new Map(catalogIds.map((id, i) => [id, i])),
+  };
+}
+
+export async function trainModelVersion(raw: TrainInput): Promise<{ parts: SnapshotParts; holdout: HoldoutFigures; scorer?: ScorerModel; model: ModelManifest }> {
+  const { input, settings, halfLife, progress, refTime, events, products, catalogIds, itemIndex } = trainingInputs(raw);
   const held = chooseHoldout(events, input.holdoutUsers ?? 1000, input.holdoutMinItems ?? 3);
   const isHeld = (e: InteractionEvent) => held.get(creditedUser(e)) === e.productId;
   const trainEvents = events.filter((e) => !isHeld(e));
@@ -370,37 +421,16 @@ export async function trainModelVersion(input: TrainInput): Promise<{ parts: Sna
   const holdout = holdoutFor(held, users, items, R, { als: alsScores, served }, holdoutPopularity);
   const final = held.size > 0 ? await fitOn(events) : { users, model, neighbours };
 
-  const { interactionCount, lastSoldAt } = itemStats(events, itemIndex, catalogIds.length);
-  const snapshotItems: SnapshotItem[] = products.map((p, i) => snapshotItem(p, interactionCount[i], lastSoldAt[i]));
-  const embeddings: SnapshotEmbeddingRow[] = products
-    .filter((p) => p.image_embedding || p.text_embedding)
-    .map((p) => ({ id: p.id, image_embedding: p.image_embedding, text_embedding: p.text_embedding }));
+  const { interactionCount, snapshotItems, embeddings } = catalogRows(products, events, itemIndex);
 
   // Content → ALS factors for products the version does not know; blended into few-interaction items.
   progress('content model', 0);
   const contentModel = input.contentModel === false ? undefined : fitContentToFactor(products, final.model, interactionCount, input.contentModel);
   progress('second stage', 0);
   const stage2 = secondStage({ ...input, events }, products, itemIndex, embeddings, settings, als);
-  // The scorer's gate compares it with ALS order; for another family that comparison says nothing.
-  if (config.family !== 'als' && stage2.ranking.mode === 'two-stage') {
-    stage2.ranking = { ...stage2.ranking, mode: 'als', reason: `scorer gated against ALS order, but the version serves ${config.family}: stage-1 order kept (${stage2.ranking.reason})` };
-  }
-  // The scorer is trained and gated on the newest events; when that window was too thin for the
-  // model selection too (it fell back to a random carve), the scorer's win there is not evidence.
-  if (selection?.window.carve === 'random per user' && stage2.ranking.mode === 'two-stage') {
-    stage2.ranking = { ...stage2.ranking, mode: 'als', reason: `newest window too thin to judge a scorer (${selection.window.users} users validated at random): stage-1 order kept (${stage2.ranking.reason})` };
-  }
+  stage2.ranking = servingRanking(stage2.ranking, config, selection);
   progress('done', 1);
-  const { chosen: _chosen, ...selectionFacts } = selection ?? { chosen: undefined };
-  const modelManifest: ModelManifest = {
-    ...config,
-    ...(config.family === 'als' ? { als } : {}),
-    description: describeConfig(config.family === 'als' ? { ...config, als } : config),
-    refTime: new Date(refTime).toISOString(),
-    ...(selection ? { selection: selectionFacts as SelectionFacts } : {}),
-    ...(note ? { note } : {}),
-    ...(input.als || input.families ? { overrides: { ...(input.als ? { als: input.als } : {}), ...(input.families ? { families: input.families } : {}) } } : {}),
-  };
+  const modelManifest = modelManifestOf(input, config, als, refTime, selection, note);
   return {
     holdout,
     scorer: stage2.scorer,
@@ -418,6 +448,7 @@ export async function trainModelVersion(input: TrainInput): Promise<{ parts: Sna
         counts: { users: final.users.size, items: catalogIds.length, interactions: events.length },
         metrics: { ...holdout, ...(selection ? { validationNdcg10: selection.validationNdcg10 } : {}) },
         ranking: stage2.ranking,
+        rules: rulesRecord({ items: snapshotItems, popularity }, input.rules?.settings ?? DEFAULT_BUSINESS_RULES, input.rules?.source ?? 'default', refTime, input.rules?.updatedAt),
       },
       userIds: final.users.ids,
       items: snapshotItems,

@@ -6,6 +6,7 @@
  */
 import type { CsrMatrix } from '../../numeric/sparse.js';
 import { mulberry32, gaussian } from '../../numeric/prng.js';
+import { axpy } from '../../numeric/kernels.js';
 
 export interface SvdModel {
   k: number;
@@ -26,7 +27,7 @@ function spmm(R: CsrMatrix, omega: Float64Array, l: number): Float64Array {
     for (let k = R.indptr[r]; k < R.indptr[r + 1]; k++) {
       const v = R.data[k];
       const oo = R.indices[k] * l;
-      for (let a = 0; a < l; a++) y[yo + a] += v * omega[oo + a];
+      axpy(v, omega, oo, y, yo, l);
     }
   }
   return y;
@@ -40,7 +41,7 @@ function spmmT(R: CsrMatrix, q: Float64Array, l: number): Float64Array {
     for (let k = R.indptr[r]; k < R.indptr[r + 1]; k++) {
       const v = R.data[k];
       const zo = R.indices[k] * l;
-      for (let a = 0; a < l; a++) z[zo + a] += v * q[qo + a];
+      axpy(v, q, qo, z, zo, l);
     }
   }
   return z;
