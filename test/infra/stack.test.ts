@@ -67,7 +67,7 @@ describe('HTTP API routes', () => {
     ['GET /openapi.json', 'status', 'open'],
   ];
 
-  it('has exactly the routes of DESIGN.md › API', () => {
+  it('has exactly the routes of the route table (functions/http/routes.ts)', () => {
     const keys = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey as string);
     expect(keys.sort()).toEqual(expected.map(([k]) => k).sort());
   });
