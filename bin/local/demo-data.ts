@@ -13,6 +13,7 @@
  * generated, not read from the photo.
  */
 import type { EventType, InteractionEvent, Product, ProductStatus, UserProfile } from '../../functions/core/domain/types.js';
+import type { CatalogStore, InteractionStore, UserStore } from '../../functions/core/domain/ports.js';
 import { mulberry32, shuffle } from '../../functions/core/numeric/prng.js';
 import { imageKey } from '../../functions/core/domain/product-images.js';
 
@@ -816,3 +817,17 @@ const PHOTOS: Record<DemoCategory, string> = {
     0c42c400-2c26-471f-93a9-40d00df87e6c
   `,
 };
+
+/**
+ * Writes demo data through the stores, events in batches of 100 (what one `POST /events` may carry).
+ * `prepare` may add to each product before it is written (the local runtime stores name embeddings).
+ */
+export async function writeDemoData(
+  stores: { catalog: CatalogStore; users: UserStore; interactions: InteractionStore },
+  demo: Pick<DemoData, 'products' | 'users' | 'events'>,
+  prepare: (p: Product) => Product = (p) => p,
+): Promise<void> {
+  for (const p of demo.products) await stores.catalog.put(prepare(p));
+  for (const u of demo.users) await stores.users.put(u);
+  for (let i = 0; i < demo.events.length; i += 100) await stores.interactions.putEvents(demo.events.slice(i, i + 100));
+}

@@ -99,13 +99,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const marker = path.join(options.dataDir, 'demo-seeded.json');
   if (!existsSync(marker)) {
     seeded = true;
-    const { generateDemoData } = await import('./demo-data.js');
+    const { generateDemoData, writeDemoData } = await import('./demo-data.js');
     const demo = generateDemoData();
     log(`seeding demo catalog: ${demo.products.length} products, ${demo.users.length} users, ${demo.events.length} events`);
     const text = deps.textEmbedder;
-    for (const p of demo.products) await deps.catalog.put({ ...p, text_embedding: storedEmbedding(text.embed(p.name)) });
-    for (const u of demo.users) await deps.users.put(u);
-    for (let i = 0; i < demo.events.length; i += 100) await deps.interactions.putEvents(demo.events.slice(i, i + 100));
+    await writeDemoData(deps, demo, (p) => ({ ...p, text_embedding: storedEmbedding(text.embed(p.name)) }));
     await runRetrain();
     // Upload the photos in the background; s3rver's ObjectCreated events embed them exactly as S3 → Lambda would.
     const s3 = deps.s3;

@@ -59,6 +59,15 @@ export const GENERIC_MESSAGES: Record<string, string> = {
   internal: 'Internal error',
 };
 
+/**
+ * Who is calling, as the middleware decided. Fails closed: a route run without the middleware
+ * (so without a decision) is an internal error, never an implicitly trusted caller.
+ */
+export function requestCaller(event: ApiEvent): Caller {
+  if (!event.caller) throw new Error(`no caller on ${event.routeKey}: the route ran outside apiHandler`);
+  return event.caller;
+}
+
 /** Maps any thrown value to a response; errors whose message is not for the caller are logged in full, never echoed. */
 export function errorResponse(err: unknown, logger?: Logger): ApiResult {
   const row = ERROR_TABLE.find((r) => err instanceof r.error);

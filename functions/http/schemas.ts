@@ -271,10 +271,10 @@ export const RecommendationsRequest = request({ path: RecommendationsPath, query
 export const ProductRequest = request({ path: ProductPath });
 export const ProductPutRequest = request({ path: ProductPath, body: ProductBody });
 export const ProductListRequest = request({ query: ProductListQuery });
-export const ImageUploadRequest = request({ path: ProductPath, body: ImageRequest.optional().transform((b) => b ?? ImageRequest.parse({})) });
+export const ImageUploadRequest = request({ path: ProductPath, body: ImageRequest.prefault({}) });
 export const SimilarRequest = request({ path: ProductPath, query: SimilarQuery });
 export const EventsRequest = request({ body: EventsBody });
 export const UserRequest = request({ path: UserPath });
-export const UserPutRequest = request({ path: UserPath, body: UserBody.optional().transform((b) => b ?? UserBody.parse({})) });
+export const UserPutRequest = request({ path: UserPath, body: UserBody.prefault({}) });
 export const MetricsRequest = request({ query: MetricsQuery });
 export const HistoryRequest = request({ path: UserPath, query: HistoryQuery });

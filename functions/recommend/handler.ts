@@ -7,7 +7,7 @@
  */
 import { getDeps } from '../adapters/bootstrap.js';
 import { onnxAdapters } from '../adapters/onnx-runtime.js';
-import { apiHandler, json, parseRequest, type ApiEvent } from '../http/api.js';
+import { apiHandler, json, parseRequest, requestCaller, type ApiEvent } from '../http/api.js';
 import { HybridRecommendationRequest, RecommendationsRequest, RecommendRequest } from '../http/schemas.js';
 import type { RecommendationQuery } from '../core/domain/types.js';
 import { serveRecommendation } from './serve-recommendation.js';
@@ -18,7 +18,7 @@ async function respond(event: ApiEvent, query: RecommendationQuery) {
   const { catalog, interactions, users, snapshot, config, onlineMetrics, logger, metrics, ranking: kernels } = getDeps(onnxAdapters);
   const ranking = { ...kernels, explorationShare: config.EXPLORATION_SHARE, newArrivalDays: config.NEW_ARRIVAL_DAYS };
   const deps = { catalog, interactions, users, snapshot, onlineMetrics, logger, metrics, historyLimit: config.USER_HISTORY_LIMIT, sampleRate: config.IMPRESSION_SAMPLE_RATE, ranking };
-  const caller = event.caller ?? { kind: 'trusted' };
+  const caller = requestCaller(event);
   return json(200, await serveRecommendation(deps, query, (wishlistPublic) => visibleReasons(caller, query.userId, wishlistPublic)));
 }
 

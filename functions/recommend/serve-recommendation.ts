@@ -12,7 +12,7 @@ export interface ServeDeps extends RecommendDeps {
   sampleRate: number;
 }
 
-export async function serveRecommendation(deps: ServeDeps, query: RecommendationQuery, canSee?: (wishlistPublic: boolean) => (reason: string) => boolean) {
+export async function serveRecommendation(deps: ServeDeps, query: RecommendationQuery, canSee: (wishlistPublic: boolean) => (reason: string) => boolean) {
   const served = await withImpression(deps, query.userId, await recommendForReceiver(deps, query, Date.now(), canSee));
   deps.metrics?.count('RecommendationsServed');
   return served;

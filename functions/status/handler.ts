@@ -1,6 +1,6 @@
 /** `GET /health`, `GET /model` (the serving model's manifest plus the image models'), `GET /openapi.json`, `GET /metrics`, `GET|PUT /config` (business rules). */
 import { getDeps } from '../adapters/bootstrap.js';
-import { apiHandler, json, parseRequest, type ApiEvent } from '../http/api.js';
+import { apiHandler, json, parseRequest, type ApiEvent, requestCaller } from '../http/api.js';
 import { MetricsRequest } from '../http/schemas.js';
 import { health, modelStatus, onlineMetricsSummary, openApiDocument } from './status-use-cases.js';
 import { ConfigGetRequest, ConfigPutRequest } from '../http/config-schema.js';
@@ -30,8 +30,8 @@ export const handler = apiHandler(
     },
     'PUT /config': async (event: ApiEvent) => {
       const { body } = parseRequest(ConfigPutRequest, event);
-      const caller = event.caller;
-      return json(200, await putConfig(configDeps(), body, caller && 'sub' in caller ? caller.sub : undefined));
+      const caller = requestCaller(event);
+      return json(200, await putConfig(configDeps(), body, 'sub' in caller ? caller.sub : undefined));
     },
   },
   () => getDeps().logger,

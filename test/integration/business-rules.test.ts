@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { startLocalAws, type LocalAws } from '../support/local-aws.js';
 import { apiEvent, invoke } from '../support/api-events.js';
-import { generateDemoData } from '../../bin/local/demo-data.js';
+import { generateDemoData, writeDemoData } from '../../bin/local/demo-data.js';
 import { DEFAULT_BUSINESS_RULES } from '../../functions/core/ranking/business-rules.js';
 import { ConfigResponse } from '../../functions/http/config-schema.js';
 
@@ -45,9 +45,7 @@ beforeAll(async () => {
   const { getDeps } = await import('../../functions/adapters/bootstrap.js');
   const deps = getDeps();
   const demo = generateDemoData({ users: 120, now: Date.parse('2026-11-01T00:00:00Z') });
-  for (const p of demo.products) await deps.catalog.put(p);
-  for (const u of demo.users) await deps.users.put(u);
-  for (let i = 0; i < demo.events.length; i += 100) await deps.interactions.putEvents(demo.events.slice(i, i + 100));
+  await writeDemoData(deps, demo);
 });
 afterAll(async () => {
   delete process.env.AUTH;

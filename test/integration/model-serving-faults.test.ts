@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { startLocalAws, type LocalAws } from '../support/local-aws.js';
 import { awsError, injectFaults } from '../support/fault-injection.js';
-import { generateDemoData } from '../../bin/local/demo-data.js';
+import { generateDemoData, writeDemoData } from '../../bin/local/demo-data.js';
 import type { ModelSnapshot } from '../../functions/core/snapshot/model-snapshot.js';
 
 let aws: LocalAws;
@@ -27,9 +27,7 @@ beforeAll(async () => {
   const { retrainModel } = await import('../../functions/retrain/retrain-model.js');
   const deps = getDeps();
   const demo = generateDemoData({ users: 80, now: Date.parse('2026-11-01T00:00:00Z') });
-  for (const p of demo.products) await deps.catalog.put(p);
-  for (const u of demo.users) await deps.users.put(u);
-  for (let i = 0; i < demo.events.length; i += 100) await deps.interactions.putEvents(demo.events.slice(i, i + 100));
+  await writeDemoData(deps, demo);
   first = (await retrainModel(deps, { version: 'v-a' })).version;
 });
 afterAll(async () => {

@@ -169,51 +169,16 @@ export function topKAllowed(scores: Float32Array, k: number, allowed: Uint8Array
   return { indices, scores: Float32Array.from(indices, (i) => scores[i]) };
 }
 
-/**
- * `[topKAllowed(scores, k, allowed), topKAllowed(scores, kAlso, allowed, also)]` in one pass over
- * the catalog, with no masked copies: at 100k items each catalog-wide pass costs ~1 ms, so the
- * serving path selects its overall and promoted heads together. Same results (tested equal).
- */
-export function topKAllowedPair(
-  scores: Float32Array,
-  k: number,
-  kAlso: number,
-  allowed: Uint8Array,
-  also: Uint8Array,
-): [{ indices: Int32Array; scores: Float32Array }, { indices: Int32Array; scores: Float32Array }] {
-  const n = scores.length;
-  const a = new BoundedHeap(Math.max(0, Math.min(k | 0, n)));
-  const b = new BoundedHeap(Math.max(0, Math.min(kAlso | 0, n)));
-  // Entry thresholds: −∞ while a heap fills (topKAllowed drops NaN and −∞, a masked item's score),
-  // then its root's score (an equal score loses to the kept lower index); +∞ for k = 0.
-  // Tested first, the mostly-false threshold keeps the unpredictable mask reads off the hot path.
-  let thrA = a.cap > 0 ? -Infinity : Infinity;
-  let thrB = b.cap > 0 ? -Infinity : Infinity;
-  if (a.cap > 0 || b.cap > 0) {
-    for (let i = 0; i < n; i++) {
-      const s = scores[i];
-      if (s > thrA && allowed[i] !== 0) {
-        a.offer(s, i);
-        if (a.size === a.cap) thrA = a.hs[0];
-      }
-      if (s > thrB && allowed[i] !== 0 && also[i] !== 0) {
-        b.offer(s, i);
-        if (b.size === b.cap) thrB = b.hs[0];
-      }
-    }
-  }
-  return [a.drain(), b.drain()];
-}
-
 /** A membership test asked item by item (for the fused selection: only of items that would enter a heap). */
 export interface IndexFilter {
   has(i: number): boolean;
 }
 
 /**
- * {@link topKAllowedPair} with the filter asked per item instead of read from a precomputed mask:
- * the filter runs only for items whose score beats a heap's entry threshold (a few hundred of 100k
- * once the heaps fill), so no catalog-wide mask is built. Same results (tested equal).
+ * `[topKAllowed(scores, k, allowed), topKAllowed(scores, kAlso, allowed, also)]` in one pass over
+ * the catalog, with the filter asked per item instead of read from a precomputed mask: it runs only
+ * for items whose score beats a heap's entry threshold (a few hundred of 100k once the heaps fill),
+ * so no catalog-wide mask is built. Same results (tested equal).
  */
 export function topKFilteredPair(
   scores: Float32Array,

@@ -14,7 +14,7 @@ import { foldInUser } from '../factorization/als.js';
 import { neighbourScores, strongestContributor } from '../factorization/ease.js';
 import { decayedStrengths, summarizeUserEvents, type InteractionSettings, type UserItemSummary, DEFAULT_INTERACTION_SETTINGS } from '../domain/interactions.js';
 import type { ItemColumns, ModelSnapshot, SnapshotItem } from '../snapshot/model-snapshot.js';
-import { dotScores, topK, topKAllowedPair, topKFilteredPair, TwoHeads, type IndexFilter } from '../numeric/topk.js';
+import { dotScores, topK, topKFilteredPair, TwoHeads, type IndexFilter } from '../numeric/topk.js';
 import type { InteractionEvent, RecommendationQuery, UserProfile } from '../domain/types.js';
 import { contentNeighbours, DEFAULT_CANDIDATE_OPTIONS, type CandidateOptions } from './candidates.js';
 import { contentCosine, distinctRecentFirst, SOURCE } from './features.js';
@@ -254,16 +254,12 @@ export function selectWithPromotedMinimum(
   eligible: ((i: number) => boolean) | Uint8Array | IndexFilter,
   promoted: ((i: number) => boolean) | Uint8Array,
 ): { indices: number[]; promotedShortfall: number } {
-  // Masks (1 = yes) let the catalog-wide pass run on typed arrays, without per-item callbacks.
-  const asMask = (m: ((i: number) => boolean) | Uint8Array): Uint8Array =>
-    m instanceof Uint8Array ? m : Uint8Array.from({ length: scores.length }, (_, i) => (m(i) ? 1 : 0));
-  const promotedMask = asMask(promoted);
-  // Both heads (overall, promoted) in one catalog-wide pass; an IndexFilter is asked only about
+  const promotedMask = promoted instanceof Uint8Array ? promoted : Uint8Array.from({ length: scores.length }, (_, i) => (promoted(i) ? 1 : 0));
+  const filter: IndexFilter =
+    eligible instanceof Uint8Array ? { has: (i) => eligible[i] !== 0 } : typeof eligible === 'function' ? { has: eligible } : eligible;
+  // Both heads (overall, promoted) in one catalog-wide pass; eligibility is asked only about
   // items whose score would enter a head.
-  const [bestTop, promotedTop] =
-    typeof eligible === 'object' && !(eligible instanceof Uint8Array)
-      ? topKFilteredPair(scores, num, Math.max(minPromoted, 0), eligible, promotedMask)
-      : topKAllowedPair(scores, num, Math.max(minPromoted, 0), asMask(eligible), promotedMask);
+  const [bestTop, promotedTop] = topKFilteredPair(scores, num, Math.max(minPromoted, 0), filter, promotedMask);
   return withPromotedMinimum(scores, num, minPromoted, bestTop, promotedTop, promotedMask);
 }
 
