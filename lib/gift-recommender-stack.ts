@@ -14,12 +14,18 @@ import { EngineFunction, type EngineFunctionProps } from './engine-function.js';
 import { ImageEmbedding } from './image-embedding.js';
 import { ModelsLayer } from './models-layer.js';
 import { Observability } from './observability.js';
+import { OperationsDashboard } from './operations-dashboard.js';
+import { OperatorConsole } from './operator-console.js';
 import { RecommendationApi, type ApiFunctionName } from './recommendation-api.js';
 import { RetrainSchedule } from './retrain-schedule.js';
 import { FargateRetrain } from './fargate-retrain.js';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { API_LAMBDAS } from '../functions/http/routes.js';
 import { readStackConfig, type StackConfig } from './stack-config.js';
+
+/** Powertools' service name (a dimension of every EMF data point) and the business metrics' namespace. */
+export const SERVICE_NAME = 'gift-recommender';
+export const METRICS_NAMESPACE = 'GiftRecommender';
 
 /** The seven Lambda folders under `functions/`. */
 export const FUNCTION_NAMES = ['recommend', 'events', 'catalog', 'users', 'status', 'embed-image', 'retrain'] as const;
@@ -161,7 +167,8 @@ export const USES_MODELS_LAYER: Record<FunctionName, boolean> = {
 
 /**
  * The whole engine on AWS: tables, buckets, layer, the seven Lambdas, the HTTP API with its JWT
- * authorizer, the image-embedding notification, the retrain schedule and the alarms. It only wires
+ * authorizer, the image-embedding notification, the retrain schedule, the alarms, the operations
+ * dashboard and the operator console (S3 + CloudFront). It only wires
  * the constructs of `lib/`.
  */
 export class GiftRecommenderStack extends Stack {
@@ -198,8 +205,8 @@ export class GiftRecommenderStack extends Stack {
       AUTH: 'jwt',
       ADMIN_SCOPE: config.adminScope,
       SERVICE_SCOPE: config.serviceScope,
-      POWERTOOLS_SERVICE_NAME: 'gift-recommender',
-      POWERTOOLS_METRICS_NAMESPACE: 'GiftRecommender',
+      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       POWERTOOLS_LOG_LEVEL: 'INFO',
     };
     const functionProps = (name: FunctionName): EngineFunctionProps => ({
@@ -288,6 +295,12 @@ export class GiftRecommenderStack extends Stack {
       domainPrefix: config.authDomainPrefix,
       retainData: config.retainData,
     });
+    // The console's distribution comes first: the API's CORS names its origin.
+    const operatorConsole = new OperatorConsole(this, 'Console', {
+      imagesBucket: buckets.images,
+      accessLogs: buckets.accessLogs,
+      retainData: config.retainData,
+    });
     const api = new RecommendationApi(this, 'Api', {
       functions: apiLambdas,
       jwtIssuer: auth.issuer,
@@ -298,9 +311,10 @@ export class GiftRecommenderStack extends Stack {
       writeBurstLimit: config.writeBurstLimit,
       rateLimit: config.apiRateLimit,
       burstLimit: config.apiBurstLimit,
-      corsOrigins: config.corsOrigins,
+      corsOrigins: [...config.corsOrigins, operatorConsole.origin],
       logRetention: config.logRetentionDays as RetentionDays,
     });
+    operatorConsole.deployFiles(api.stage.url);
 
     const fns: Record<string, IFunction> = Object.fromEntries(FUNCTION_NAMES.map((n) => [n, this.functions[n].fn]));
     const observability = new Observability(this, 'Observability', {
@@ -312,6 +326,13 @@ export class GiftRecommenderStack extends Stack {
       alarmEmail: config.alarmEmail,
     });
     fargate!.addAlarms(new SnsAction(observability.topic));
+    const dashboard = new OperationsDashboard(this, 'Operations', {
+      namespace: METRICS_NAMESPACE,
+      serviceName: SERVICE_NAME,
+      api: api.api,
+      functions: fns,
+      deadLetterQueues: { FailedEmbeddings: embedding.deadLetterQueue, FailedRetrains: retrain.failures },
+    });
 
     // Outputs at stack level so their names are stable (docs/deploy.md reads them by name).
     new CfnOutput(this, 'ApiUrl', { value: api.stage.url });
@@ -333,6 +354,8 @@ export class GiftRecommenderStack extends Stack {
     new CfnOutput(this, 'FailedEmbeddingsQueueUrl', { value: embedding.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'FailedRetrainsQueueUrl', { value: retrain.failures.queueUrl });
     new CfnOutput(this, 'AlarmTopicArn', { value: observability.topic.topicArn });
+    new CfnOutput(this, 'ConsoleUrl', { value: operatorConsole.origin });
+    new CfnOutput(this, 'DashboardName', { value: dashboard.dashboard.dashboardName });
   }
 }
 

@@ -6,7 +6,7 @@
  */
 import { InvalidInput } from '../core/domain/errors.js';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { CatalogStore, InteractionStore, OnlineMetricsStore } from '../core/domain/ports.js';
+import type { BusinessMetrics, CatalogStore, InteractionStore, OnlineMetricsStore } from '../core/domain/ports.js';
 import { attributeEvents } from './attribute-events.js';
 import { MAX_CLOCK_SKEW_MS, type InteractionEvent } from '../core/domain/types.js';
 
@@ -17,6 +17,8 @@ export interface AcceptEventsDeps {
   logger: Logger;
   /** How long after an impression an event about a shown product is credited to it. */
   attributionWindowMs: number;
+  /** Business counters (attributed events, by type). */
+  metrics?: BusinessMetrics;
 }
 
 /** An event as the caller sent it (validated): timestamp optional; only orders name a receiver. */
@@ -41,6 +43,6 @@ export async function acceptEvents(deps: AcceptEventsDeps, incoming: readonly In
     throw new InvalidInput(`Unknown productId: ${unknown.slice(0, 5).join(', ')}`, { details: unknown.map((id) => ({ path: 'productId', message: `unknown product ${id}` })) });
   }
   const stored = await deps.interactions.putEvents(events);
-  await attributeEvents({ onlineMetrics: deps.onlineMetrics, logger: deps.logger, windowMs: deps.attributionWindowMs }, events);
+  await attributeEvents({ onlineMetrics: deps.onlineMetrics, logger: deps.logger, windowMs: deps.attributionWindowMs, metrics: deps.metrics }, events);
   return stored;
 }

@@ -5,12 +5,12 @@
  * (recommendation, product, type). Failures are logged: the events are already stored.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { OnlineMetricsStore } from '../core/domain/ports.js';
+import type { BusinessMetrics, OnlineMetricsStore } from '../core/domain/ports.js';
 import type { InteractionEvent } from '../core/domain/types.js';
 import { attributable, type Impression } from '../core/domain/online-metrics.js';
 
 export async function attributeEvents(
-  deps: { onlineMetrics: OnlineMetricsStore; logger: Logger; windowMs: number },
+  deps: { onlineMetrics: OnlineMetricsStore; logger: Logger; windowMs: number; metrics?: BusinessMetrics },
   events: readonly InteractionEvent[],
 ): Promise<number> {
   const cited = events.filter((e) => e.recommendationId);
@@ -24,7 +24,10 @@ export async function attributeEvents(
     for (const e of cited) {
       const imp = impressions.get(e.recommendationId!);
       const hit = imp && attributable(imp, e.productId, e.timestamp, deps.windowMs);
-      if (imp && hit && (await deps.onlineMetrics.recordAttribution(imp, e.productId, e.type, hit.reasons))) attributed++;
+      if (imp && hit && (await deps.onlineMetrics.recordAttribution(imp, e.productId, e.type, hit.reasons))) {
+        attributed++;
+        deps.metrics?.count('AttributedEvents', 1, { name: 'eventType', value: e.type }, { modelVersion: imp.modelVersion });
+      }
     }
   } catch (err) {
     deps.logger.warn('attribution failed', { error: err instanceof Error ? err.message : String(err) });

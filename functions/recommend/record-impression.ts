@@ -4,13 +4,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { OnlineMetricsStore } from '../core/domain/ports.js';
+import type { BusinessMetrics, OnlineMetricsStore } from '../core/domain/ports.js';
 import type { RecommendationResult } from '../core/domain/types.js';
 
 export const newRecommendationId = (): string => randomBytes(12).toString('base64url');
 
 export async function withImpression(
-  deps: { onlineMetrics: OnlineMetricsStore; logger: Logger; sampleRate: number },
+  deps: { onlineMetrics: OnlineMetricsStore; logger: Logger; sampleRate: number; metrics?: BusinessMetrics },
   userId: string,
   result: RecommendationResult,
   now = Date.now(),
@@ -26,6 +26,7 @@ export async function withImpression(
         shownAt: now,
         items: result.recommended_products.map((p) => ({ id: p.id, reasons: p.reasons })),
       });
+      deps.metrics?.count('RecommendationImpressions', 1, undefined, { modelVersion: result.model_version });
     } catch (err) {
       deps.logger.warn('impression not recorded', { recommendationId, error: err instanceof Error ? err.message : String(err) });
     }

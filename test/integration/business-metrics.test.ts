@@ -67,6 +67,24 @@ describe('locally (METRICS_SINK=memory)', () => {
     expect(after.counters.values.PromotedShortfall).toBe((before.counters.values.PromotedShortfall ?? 0) + 2);
   });
 
+  it('a recorded impression and an order that cites it are counted, the order by its event type', async () => {
+    const events = (await import('../../functions/events/handler.js')).handler;
+    const before = (await counters()).counters.values;
+    const shown = await invoke(recommend, apiEvent('GET /recommend/{receiverId}/{num}', { receiverId: 'u3', num: '3' }));
+    expect(shown.status).toBe(200);
+    const first = shown.body.recommended_products[0].id as string;
+    const order = { eventId: 'metrics-order-1', userId: 'u3', productId: first, type: 'order', recommendationId: shown.body.recommendation_id };
+    const res = await invoke(events, apiEvent('POST /events', {}, {}, { events: [order] }));
+    expect(res.status).toBe(200);
+    const after = (await counters()).counters.values;
+    expect(after.RecommendationImpressions).toBe((before.RecommendationImpressions ?? 0) + 1);
+    expect(after['AttributedEvents{eventType=order}']).toBe((before['AttributedEvents{eventType=order}'] ?? 0) + 1);
+    expect(after['AttributedEvents{eventType=view}'] ?? 0).toBe(before['AttributedEvents{eventType=view}'] ?? 0);
+    // The same event again is a duplicate: neither stored twice nor attributed twice.
+    expect((await invoke(events, apiEvent('POST /events', {}, {}, { events: [order] }))).status).toBe(200);
+    expect((await counters()).counters.values['AttributedEvents{eventType=order}']).toBe(after['AttributedEvents{eventType=order}']);
+  });
+
   it('a refused request counts nothing', async () => {
     const before = (await counters()).counters.values.RecommendationsServed ?? 0;
     expect((await invoke(recommend, apiEvent('GET /recommend/{receiverId}/{num}', { receiverId: 'u1', num: '0' }))).status).toBe(400);

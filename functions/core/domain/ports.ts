@@ -144,18 +144,22 @@ export interface OnlineMetricsStore {
   readCounters(days: readonly string[]): Promise<CounterRow[]>;
 }
 
-/** Business counters the use cases report (CloudWatch EMF on AWS, GET /metrics locally). */
-export type BusinessMetricName =
-  /** A recommendation response was answered. */
-  | 'RecommendationsServed'
-  /** A recommendation answered without personal signal (no history, no factors): popularity and content only. */
-  | 'ColdStartAnswers'
-  /** Promoted items asked for (`min_promoted`) that the eligible catalog could not supply; the value is how many. */
-  | 'PromotedShortfall'
-  /** A cold container served an earlier model version because the pointer's was refused. */
-  | 'ModelFallback'
-  /** An uploaded image that was not embedded; split by `reason`. */
-  | 'EmbedRejected';
+/**
+ * Business counters the use cases report (CloudWatch EMF on AWS, GET /metrics locally), with the one
+ * dimension each may be split by. The CloudWatch dashboard (lib/operations-dashboard.ts) is drawn
+ * from this table, so a counter added here shows up there with the dimensions it is emitted with.
+ */
+export const BUSINESS_METRICS = {
+  RecommendationsServed: { description: 'recommendation responses answered' },
+  ColdStartAnswers: { description: 'answers without personal signal (no history, no factors): popularity and content only' },
+  PromotedShortfall: { description: 'promoted items asked for (min_promoted) that the eligible catalog could not supply; the value is how many' },
+  ModelFallback: { description: 'a cold container served an earlier model version because the pointer\'s was refused' },
+  EmbedRejected: { description: 'uploaded images that were not embedded', dimension: 'reason' },
+  RecommendationImpressions: { description: 'sampled recommendation responses recorded as impressions (online metrics)' },
+  AttributedEvents: { description: 'events that cite a shown recommendation within the attribution window', dimension: 'eventType' },
+} as const satisfies Record<string, { description: string; dimension?: string }>;
+
+export type BusinessMetricName = keyof typeof BUSINESS_METRICS;
 
 export interface BusinessMetrics {
   /**
