@@ -1,11 +1,10 @@
-import { Aws, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import {
   Distribution,
   HeadersFrameOption,
   HeadersReferrerPolicy,
   HttpVersion,
   ResponseHeadersPolicy,
-  SecurityPolicyProtocol,
   ViewerProtocolPolicy,
 } from 'aws-cdk-lib/aws-cloudfront';
 import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
@@ -100,7 +99,6 @@ export class OperatorConsole extends Construct {
       comment: 'gift-recommender operator console',
       defaultRootObject: 'index.html',
       httpVersion: HttpVersion.HTTP2_AND_3,
-      minimumProtocolVersion: SecurityPolicyProtocol.TLS_V1_2_2021,
       enableLogging: true,
       logBucket: cloudFrontLogs,
       logFilePrefix: 'console-cloudfront/',
@@ -149,7 +147,8 @@ export class OperatorConsole extends Construct {
     });
     // Both deployments share one handler Lambda that aws-cdk-lib creates at stack level.
     const handlers = Stack.of(this).node.children.filter((c) => c.node.id.startsWith('Custom::CDKBucketDeployment'));
-    const siteLogicalId = Stack.of(this).resolve(Stack.of(this).getLogicalId(this.bucket.node.defaultChild as CfnBucket)) as string;
+    const stack = Stack.of(this);
+    const siteLogicalId = stack.resolve(stack.getLogicalId(this.bucket.node.defaultChild as CfnBucket)) as string;
     const wildcards = [
       'Action::s3:Abort*',
       'Action::s3:DeleteObject*',
@@ -158,7 +157,7 @@ export class OperatorConsole extends Construct {
       'Action::s3:List*',
       'Resource::*',
       `Resource::<${siteLogicalId}.Arn>/*`,
-      'Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*',
+      `Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-${orPseudo(stack.account, 'AccountId')}-${orPseudo(stack.region, 'Region')}/*`,
     ];
     for (const handler of handlers) {
       Validations.of(handler).acknowledge(
@@ -177,4 +176,9 @@ export class OperatorConsole extends Construct {
       );
     }
   }
+}
+
+/** How cdk-nag prints an account or region: the value when the stack names one, else the pseudo parameter. */
+function orPseudo(value: string, pseudo: 'AccountId' | 'Region'): string {
+  return Token.isUnresolved(value) ? `<AWS::${pseudo}>` : value;
 }

@@ -48,7 +48,6 @@ describe('operator console on S3 + CloudFront', () => {
     const cfg = dist.Properties.DistributionConfig;
     expect(cfg.DefaultRootObject).toBe('index.html');
     expect(cfg.DefaultCacheBehavior.ViewerProtocolPolicy).toBe('redirect-to-https');
-    expect(cfg.ViewerCertificate?.MinimumProtocolVersion ?? 'TLSv1.2_2021').toBe('TLSv1.2_2021');
     expect(cfg.Logging.Bucket).toBeDefined();
     expect(cfg.Origins).toHaveLength(1);
     expect(cfg.Origins[0].OriginAccessControlId).toBeDefined();
