@@ -21,10 +21,20 @@ export const SERVING_CORE = [
   functionRange('functions/retrain/retrain-model.ts', 'gateDecision'),
 ];
 
-// `MUTATE=path` narrows a run to one file (a per-file run on a shared machine).
+// `MUTATE=path` narrows a run to one file (a per-file run on a shared machine); `path:start-end`
+// to lines of it (several ranges of one file: `a.ts:10-90,a.ts:120-300`).
 const only = process.env.MUTATE?.split(',').filter(Boolean);
+/** The files asked for, each with its line range when one was given. */
+function narrowed(entries) {
+  return entries.flatMap((o) => {
+    const [path, range] = o.split(':');
+    const files = SERVING_CORE.filter((m) => m.startsWith(path));
+    // A range applies to a whole-file entry only (not to gateDecision's own range).
+    return range ? files.filter((m) => !m.includes(':')).map((m) => `${m}:${range}`) : files;
+  });
+}
 /** Each selection keeps its own incremental results and report: `all`, or e.g. `topk`. */
-const tag = only ? only.map((o) => o.replace(/^.*\//, '').replace(/\.ts$/, '')).join('+') : 'all';
+const tag = only ? [...new Set(only.map((o) => o.split(':')[0].replace(/^.*\//, '').replace(/\.ts$/, '')))].join('+') : 'all';
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
@@ -36,7 +46,7 @@ export default {
   // whole project per mutant group was the run's bottleneck.
   tsconfigFile: 'tsconfig.mutate.json',
   typescriptChecker: { prioritizePerformanceOverAccuracy: true },
-  mutate: only ? SERVING_CORE.filter((m) => only.some((o) => m.startsWith(o))) : SERVING_CORE,
+  mutate: only ? narrowed(only) : SERVING_CORE,
   coverageAnalysis: 'perTest',
   // Static mutants (module-level constants such as the event-weight table and the ranking defaults)
   // would re-run every suite per mutant; they are pinned by hand-applied mutants (docs/mutation.md).

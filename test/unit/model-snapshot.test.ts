@@ -219,3 +219,44 @@ describe('buildItemColumns', () => {
     expect(c.popularTop[0]).toBe(249);
   });
 });
+
+describe('the factor count and the refusals’ causes', () => {
+  const good = serializeSnapshot(parts());
+  /** The error deserializeSnapshot throws (it must throw). */
+  const thrown = (files: Record<string, Uint8Array>): Error => {
+    try {
+      deserializeSnapshot(files);
+    } catch (err) {
+      return err as Error;
+    }
+    throw new Error('deserializeSnapshot accepted the files');
+  };
+
+  it('loads a one-factor version (the smallest factor count there is)', () => {
+    const one = serializeSnapshot(parts({ manifest: { ...parts().manifest, als: { ...DEFAULT_ALS_PARAMS, factors: 1 } }, userFactors: Float32Array.from([1, -1]), itemFactors: Float32Array.from([2, 3, 4]) }));
+    const s = deserializeSnapshot(one);
+    expect(s.factors).toBe(1);
+    expect(Array.from(s.itemFactors)).toEqual([2, 3, 4]);
+    expect(Array.from(s.YtY)).toEqual([4 + 9 + 16]);
+  });
+
+  it('refuses a zero factor count even when every shape is empty and so agrees with it', () => {
+    const empty = serializeSnapshot(
+      parts({ manifest: { ...parts().manifest, als: { ...DEFAULT_ALS_PARAMS, factors: 0 } }, userIds: [], items: [], userFactors: new Float32Array(0), itemFactors: new Float32Array(0), popularity: new Float32Array(0), popularByCountry: {}, embeddings: [] }),
+    );
+    refused(empty, 'factor shapes do not match the id lists');
+  });
+
+  it('keeps the parser’s error as the cause of an unreadable manifest, feature store or neighbour table', () => {
+    const manifest = thrown({ ...good, 'manifest.json': enc('{"version":') });
+    expect(manifest).toBeInstanceOf(CorruptArtifact);
+    expect(manifest.cause).toBeInstanceOf(SyntaxError);
+    const store = thrown(resigned(good, { 'feature_store.bin': Uint8Array.from([1, 2, 3]) }));
+    expect(store.message).toBe('feature_store.bin: unreadable');
+    expect(store.cause).toBeInstanceOf(Error);
+    expect((store.cause as Error).message).not.toBe('');
+    const table = thrown(resigned(good, { 'neighbours.bin': Uint8Array.from([1, 2, 3]) }));
+    expect(table.message).toBe('neighbours.bin: unreadable');
+    expect((table.cause as Error).message).toBe('neighbour table too short');
+  });
+});

@@ -33,3 +33,29 @@ describe('training as of a time', () => {
     if (model.selection) expect(model.selection.window.cutoff).toBeLessThanOrEqual(asOf);
   });
 });
+
+describe('the training holdout', () => {
+  it('is never in the selection window: the selection sees the same events as a training without those events', async () => {
+    const start = Date.UTC(2026, 0, 1);
+    const shop = tasteGroupShop({ users: 45, start });
+    // Each user's newest order, on an item of its own group, after everything else: leave-last-out holds it out.
+    const newest = Array.from({ length: 45 }, (_, u) => ({ userId: `u${u}`, itemId: `i${(u % 3) * 20 + (u % 7)}`, timestamp: start + 61 * DAY + u * 3_600_000, type: 'order' as const, quantity: 1 }));
+    const rows = [...shop.rows, ...newest];
+    // The holdout rule (each user with ≥ 3 distinct items; every event on the product of its newest event).
+    const heldProduct = new Map(newest.map((e) => [e.userId, e.itemId]));
+    const withoutHoldout = rows.filter((r) => heldProduct.get(r.userId) !== r.itemId);
+    expect(withoutHoldout.length).toBeLessThan(rows.length - 40);
+
+    const { events, products } = engineInputs(rows);
+    const common = { products, userCountries: new Map(), now: start + 70 * DAY, version: 'holdout', secondStage: false as const, selectionBudgetSeconds: 20 };
+    const withHoldout = await trainModelVersion({ ...common, events });
+    expect(withHoldout.holdout.users).toBe(45);
+    const noHoldout = await trainModelVersion({ ...common, events: engineInputs(withoutHoldout).events, holdoutUsers: 0 });
+    expect(noHoldout.holdout.users).toBe(0);
+
+    expect(withHoldout.model.selection).toBeDefined();
+    // Carved before the search (deterministic, unlike the timed search itself): same cutoff, users, relevance.
+    expect(withHoldout.model.selection!.window).toEqual(noHoldout.model.selection!.window);
+    expect(withHoldout.model.selection!.window.cutoff).toBeLessThan(start + 61 * DAY);
+  });
+});
