@@ -23,6 +23,21 @@ export { IMAGES_PREFIX } from '../functions/core/domain/product-images.js';
 export const MODELS_PREFIX = 'models/';
 
 /**
+ * What every bucket of the engine has: SSE-S3, TLS 1.2+ only, all public access blocked, ACLs
+ * disabled; kept or destroyed with the stack as `retain` says.
+ */
+export function secureBucketProps(retain: boolean): BucketProps {
+  return {
+    encryption: BucketEncryption.S3_MANAGED,
+    enforceSSL: true,
+    minimumTLSVersion: 1.2,
+    blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+    objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+    removalPolicy: retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+  };
+}
+
+/**
  * The engine's S3 buckets: product images and model versions, both private (all public access
  * blocked, ACLs disabled), SSE-S3 encrypted, TLS 1.2+ only, with server access logs kept in a third
  * bucket. Images take presigned PUTs from the app, hence CORS; models are versioned so an overwritten
@@ -40,15 +55,7 @@ export class Buckets extends Construct {
     super(scope, id);
     // Log delivery through a bucket policy, not the legacy LogDeliveryWrite ACL (ACLs stay disabled).
     this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
-    const retain = props.retainData ?? true;
-    const secure: BucketProps = {
-      encryption: BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      removalPolicy: retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-    };
+    const secure = secureBucketProps(props.retainData ?? true);
     this.accessLogs = new Bucket(this, 'AccessLogs', {
       ...secure,
       lifecycleRules: [{ expiration: Duration.days(90) }],

@@ -96,7 +96,7 @@ export class OperationsDashboard extends Construct {
 /** Impressions, attributed events per type, and each type's rate per 100 impressions (last 24 h as numbers too). */
 function onlineMetricsRow(
   props: OperationsDashboardProps,
-  counter: (name: BusinessMetricName, extra?: Record<string, string>, label?: string) => IMetric,
+  counter: (name: BusinessMetricName, extra?: Record<string, string>, label?: string) => Metric,
 ): IWidget[] {
   const impressions = counter('RecommendationImpressions', {}, 'impressions');
   const attributed = Object.fromEntries(
@@ -114,7 +114,7 @@ function onlineMetricsRow(
     graph('Attributed events per 100 impressions', EVENT_TYPES.map(rate)),
     new SingleValueWidget({
       title: 'Last 24 h',
-      metrics: [impressions, ...Object.values(attributed)].map((m) => (m as Metric).with({ period: Duration.days(1) })),
+      metrics: [impressions, ...Object.values(attributed)].map((m) => m.with({ period: Duration.days(1) })),
       width: 12,
       height: 6,
     }),

@@ -1,4 +1,4 @@
-import { Aws, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import {
   Distribution,
   HeadersFrameOption,
@@ -8,9 +8,10 @@ import {
   ViewerProtocolPolicy,
 } from 'aws-cdk-lib/aws-cloudfront';
 import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
-import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership, type CfnBucket, type IBucket } from 'aws-cdk-lib/aws-s3';
+import { Bucket, ObjectOwnership, type CfnBucket, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
+import { secureBucketProps } from './buckets.js';
 import { CONSOLE_DIR, SWAGGER_UI_DIR, SWAGGER_UI_FILES, SWAGGER_UI_PREFIX } from './console-bundle.js';
 
 /** Options for {@link OperatorConsole}. */
@@ -42,15 +43,9 @@ export class OperatorConsole extends Construct {
   constructor(scope: Construct, id: string, props: OperatorConsoleProps) {
     super(scope, id);
     this.bucket = new Bucket(this, 'Site', {
-      encryption: BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      ...secureBucketProps(props.retainData),
       serverAccessLogsBucket: props.accessLogs,
       serverAccessLogsPrefix: 'console-bucket/',
-      // Nothing here is data: the bundle is rebuilt from the repository on every deploy.
-      removalPolicy: props.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
 
     // Any HTTP API of this region (the console's settings can point at another stage); naming this
@@ -83,13 +78,9 @@ export class OperatorConsole extends Construct {
     // CloudFront's standard logs are delivered with an object ACL, so they need a bucket that accepts
     // ACLs; the engine's other buckets have them disabled.
     const cloudFrontLogs = new Bucket(this, 'CloudFrontLogs', {
-      encryption: BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      ...secureBucketProps(props.retainData),
       objectOwnership: ObjectOwnership.BUCKET_OWNER_PREFERRED,
       lifecycleRules: [{ expiration: Duration.days(90) }],
-      removalPolicy: props.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
     Validations.of(cloudFrontLogs).acknowledge({
       id: 'AwsSolutions-S1',
@@ -119,11 +110,10 @@ export class OperatorConsole extends Construct {
       },
       {
         id: 'AwsSolutions-CFR4',
-        reason: 'The default CloudFront certificate is used (no custom domain); with it CloudFront negotiates TLS 1.2+ for modern clients and the minimum protocol setting cannot be raised without a custom certificate.',
+        reason: 'The default *.cloudfront.net certificate is used (no custom domain): its security policy is fixed by CloudFront, and requiring TLS 1.2 needs a custom domain with its own certificate.',
       },
     );
     this.origin = `https://${this.distribution.distributionDomainName}`;
-
   }
 
   /** Uploads the bundle with a `config.json` naming `apiUrl`, and invalidates the distribution's cache. */

@@ -3,7 +3,13 @@
  * Powertools Metrics (AWS), and counters kept in the process that GET /metrics shows (local runtime).
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { BusinessMetricName, BusinessMetrics, CounterSnapshot } from '../core/domain/ports.js';
+import { BUSINESS_METRICS, type BusinessMetricName, type BusinessMetrics, type CounterSnapshot } from '../core/domain/ports.js';
+
+/** The dimension a counter is split by, if it has one and a value was given. */
+function dimensionOf(name: BusinessMetricName, value: string | undefined): string | undefined {
+  const dimension = (BUSINESS_METRICS[name] as { dimension?: string }).dimension;
+  return dimension !== undefined && value !== undefined ? dimension : undefined;
+}
 
 /**
  * One EMF document per data point, written at once (Powertools' single-metric mode): the data points
@@ -13,9 +19,10 @@ import type { BusinessMetricName, BusinessMetrics, CounterSnapshot } from '../co
 export class EmfBusinessMetrics implements BusinessMetrics {
   constructor(private readonly metrics: Metrics) {}
 
-  count(name: BusinessMetricName, value = 1, dimension?: { name: string; value: string }, metadata?: Record<string, string>): void {
+  count(name: BusinessMetricName, value = 1, dimensionValue?: string, metadata?: Record<string, string>): void {
     const single = this.metrics.singleMetric();
-    if (dimension) single.addDimension(dimension.name, dimension.value);
+    const dimension = dimensionOf(name, dimensionValue);
+    if (dimension) single.addDimension(dimension, dimensionValue!);
     for (const [k, v] of Object.entries(metadata ?? {})) single.addMetadata(k, v);
     single.addMetric(name, MetricUnit.Count, value);
   }
@@ -28,8 +35,9 @@ export class InMemoryBusinessMetrics implements BusinessMetrics {
   private readonly totals = new Map<string, number>();
   private readonly since = new Date().toISOString();
 
-  count(name: BusinessMetricName, value = 1, dimension?: { name: string; value: string }): void {
-    const key = dimension ? `${name}{${dimension.name}=${dimension.value}}` : name;
+  count(name: BusinessMetricName, value = 1, dimensionValue?: string): void {
+    const dimension = dimensionOf(name, dimensionValue);
+    const key = dimension ? `${name}{${dimension}=${dimensionValue}}` : name;
     this.totals.set(key, (this.totals.get(key) ?? 0) + value);
   }
 

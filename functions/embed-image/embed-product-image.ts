@@ -71,7 +71,7 @@ export async function embedProductImage(deps: EmbedDeps, object: CreatedObject, 
   const { key } = object;
   const skip = (reason: SkipReason, message: string, productId?: string): EmbedOutcome => {
     deps.logger.warn(`embed-image skipped ${key}: ${message}`, { reason, key, bucket: object.bucket, productId });
-    deps.metrics?.count('EmbedRejected', 1, { name: 'reason', value: reason });
+    deps.metrics?.count('EmbedRejected', 1, reason);
     return { status: 'skipped', reason, key, productId, message };
   };
 

@@ -26,7 +26,7 @@ export async function attributeEvents(
       const hit = imp && attributable(imp, e.productId, e.timestamp, deps.windowMs);
       if (imp && hit && (await deps.onlineMetrics.recordAttribution(imp, e.productId, e.type, hit.reasons))) {
         attributed++;
-        deps.metrics?.count('AttributedEvents', 1, { name: 'eventType', value: e.type }, { modelVersion: imp.modelVersion });
+        deps.metrics?.count('AttributedEvents', 1, e.type, { modelVersion: imp.modelVersion });
       }
     }
   } catch (err) {

@@ -113,7 +113,7 @@ describe('on AWS (METRICS_SINK=emf)', () => {
   it('the Powertools Metrics instance receives each data point and writes it as EMF', async () => {
     const metrics = new EmfBusinessMetrics(new Metrics({ namespace: 'GiftRecommenderTest', serviceName: 'metrics-test' }));
     const docs = await emfDocuments(async () => {
-      metrics.count('EmbedRejected', 1, { name: 'reason', value: 'too_large' });
+      metrics.count('EmbedRejected', 1, 'too_large');
       metrics.count('ModelFallback', 1, undefined, { pointerVersion: 'v9', servingVersion: 'v8' });
     });
     expect(docs).toHaveLength(2);

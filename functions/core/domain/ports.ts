@@ -163,10 +163,11 @@ export type BusinessMetricName = keyof typeof BUSINESS_METRICS;
 
 export interface BusinessMetrics {
   /**
-   * Adds `value` (default 1) to a counter. `dimension` splits the counter (a bounded set of values,
-   * e.g. a rejection reason); `metadata` travels with the data point without splitting it.
+   * Adds `value` (default 1) to a counter. `dimensionValue` splits a counter that has a dimension in
+   * {@link BUSINESS_METRICS} (its name comes from there, so every caller emits the same one);
+   * `metadata` travels with the data point without splitting it.
    */
-  count(name: BusinessMetricName, value?: number, dimension?: { name: string; value: string }, metadata?: Record<string, string>): void;
+  count(name: BusinessMetricName, value?: number, dimensionValue?: string, metadata?: Record<string, string>): void;
 }
 
 /** Totals of the business counters one process has counted (what GET /metrics shows locally). */
