@@ -192,11 +192,21 @@ function matricesByHalfLife(input: SelectionInput, win: ValidationWindow): Matri
   };
 }
 
-/** Half-lives much longer than the data's span weight every event within a few percent: the same model as no decay. */
+/**
+ * Half-lives much longer than the data's span weight every event within a few percent: the same
+ * model as no decay, so they are skipped. Data spanning less than four weeks (a new shop, a
+ * session log of hours) get half-lives relative to their span instead — a quarter and a sixteenth
+ * of it — so recency can still be tried at the time scale the data have.
+ */
 function usableHalfLives(win: ValidationWindow, notes: string[]): HalfLife[] {
-  const span = win.cutoff - win.fit.reduce((t, e) => Math.min(t, e.timestamp), win.cutoff);
-  const halfLives = HALF_LIVES.filter((h) => h === null || span / (h * 86_400_000) >= 0.05);
-  if (halfLives.length < HALF_LIVES.length) notes.push(`half-lives ${HALF_LIVES.filter((h) => !halfLives.includes(h)).join(', ')} d skipped: the data span ${(span / 86_400_000).toFixed(1)} days`);
+  const spanDays = (win.cutoff - win.fit.reduce((t, e) => Math.min(t, e.timestamp), win.cutoff)) / 86_400_000;
+  const halfLives = HALF_LIVES.filter((h) => h === null || spanDays / h >= 0.05);
+  if (halfLives.length < HALF_LIVES.length) notes.push(`half-lives ${HALF_LIVES.filter((h) => !halfLives.includes(h)).join(', ')} d skipped: the data span ${spanDays.toFixed(1)} days`);
+  if (spanDays > 0 && spanDays < 4 * 7) {
+    const relative = [spanDays / 4, spanDays / 16].map((h) => Number(h.toPrecision(2))).filter((h) => h > 0 && !halfLives.includes(h));
+    halfLives.push(...relative);
+    notes.push(`half-lives ${relative.join(', ')} d added: a quarter and a sixteenth of the ${spanDays.toFixed(2)}-day span`);
+  }
   return halfLives;
 }
 
