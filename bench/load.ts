@@ -3,8 +3,9 @@
  *
  *   npm run bench:load -- [--concurrency 8,32] [--seconds 15] [--no-wait-embeddings] [--profile]
  *
- * Starts `startLocalRuntime` in this process (dynalite + s3rver + the HTTP gateway in front of the
- * real Lambda handlers; it seeds the demo catalog and trains the first model), waits until the demo
+ * Starts `startLocalRuntime` (the HTTP gateway in front of the real Lambda handlers in this process;
+ * dynalite + s3rver and the background jobs in its child processes; it seeds the demo catalog and
+ * trains the first model), waits until the demo
  * photos are embedded and the follow-up retrain is done (so no background work competes), then for
  * each concurrency level runs that many closed-loop clients (Node's built-in fetch, keep-alive) for
  * `--seconds`, each firing `GET /recommend/{id}/{num}` and `GET /recommendations/{id}` over the demo
