@@ -39,8 +39,11 @@ export class DynamoOnlineMetricsStore implements OnlineMetricsStore {
 
   async recordImpression(imp: Impression): Promise<void> {
     const expiresAt = this.expiresAt(imp.shownAt);
-    await this.client.send(new PutCommand({ TableName: this.table, Item: { pk: `rec#${imp.recommendationId}`, sk: 'impression', ...imp, expiresAt } }));
-    await this.add(dayOf(imp.shownAt), imp.modelVersion, impressionCounters(imp), expiresAt);
+    // Independent items (the impression, the day's counters): one round trip instead of two on the request path.
+    await Promise.all([
+      this.client.send(new PutCommand({ TableName: this.table, Item: { pk: `rec#${imp.recommendationId}`, sk: 'impression', ...imp, expiresAt } })),
+      this.add(dayOf(imp.shownAt), imp.modelVersion, impressionCounters(imp), expiresAt),
+    ]);
   }
 
   async getImpression(recommendationId: string): Promise<Impression | undefined> {
