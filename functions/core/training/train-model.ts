@@ -9,8 +9,8 @@
  * popularity on the same holdout. The fitted model is the one served: at request time fold-in
  * re-solves user vectors from every current interaction anyway.
  */
-import { fitImplicitAls, DEFAULT_ALS_PARAMS, type AlsParams } from '../factorization/als.js';
-import { buildInteractionMatrix, creditedUser, decayedStrength, eventStrength, newestTimestamp, DEFAULT_INTERACTION_SETTINGS, type InteractionSettings } from '../domain/interactions.js';
+import { fitImplicitAls, DEFAULT_ALS_PARAMS, type AlsModel, type AlsParams } from '../factorization/als.js';
+import { buildInteractionMatrix, creditedUser, decayedStrength, eventStrength, newestTimestamp, DEFAULT_INTERACTION_SETTINGS, type IdIndex, type InteractionSettings } from '../domain/interactions.js';
 import { DEFAULT_EASE_PARAMS, fitEaseNeighbours, neighbourScores, type SpdInverter } from '../factorization/ease.js';
 import { blendWithPopularity, recencyPopularity } from '../ranking/popularity.js';
 import { defaultConfig, describeConfig, selectModel, TRENDING_HALF_LIFE_DAYS, type Selection } from './select-model.js';
@@ -302,6 +302,25 @@ function itemStats(events: readonly InteractionEvent[], itemIndex: ReadonlyMap<s
   return { interactionCount, lastSoldAt };
 }
 
+/** Iterations of the serving refit, which starts from the holdout fit (see `fitOn`). */
+export const REFIT_ITERATIONS = 3;
+
+/**
+ * The first fit's factors in the second matrix's user order, or undefined when the two matrices
+ * do not have the same users (then the refit starts from scratch). Items are the catalogue's
+ * columns in both.
+ */
+function alignedFactors(warm: { users: IdIndex; model: AlsModel }, users: IdIndex, f: number): { userFactors: Float32Array; itemFactors: Float32Array } | undefined {
+  if (users.size !== warm.users.size || warm.model.factors !== f) return undefined;
+  const userFactors = new Float32Array(users.size * f);
+  for (let k = 0; k < users.size; k++) {
+    const j = warm.users.get(users.ids[k]);
+    if (j === undefined) return undefined;
+    userFactors.set(warm.model.userFactors.subarray(j * f, (j + 1) * f), k * f);
+  }
+  return { userFactors, itemFactors: warm.model.itemFactors };
+}
+
 /** The second stage: the feature store over all events (served with this version) and the gated scorer. */
 function secondStage(input: TrainInput, products: Product[], itemIndex: Map<string, number>, embeddings: SnapshotEmbeddingRow[], settings: InteractionSettings, als: AlsParams) {
   if (input.secondStage === false) return { ranking: { mode: 'als', reason: 'second stage disabled' } as RankingManifest };
@@ -396,12 +415,17 @@ export async function trainModelVersion(raw: TrainInput): Promise<{ parts: Snaps
 
   // Fitted without the holdout for its figures, then (when anything was held out) on every event
   // for serving: the holdout measures the recipe, the served model should not miss users' newest items.
-  const fitOn = async (on: readonly InteractionEvent[]) => {
+  // The serving fit continues from the holdout fit's factors (at most one event per user differs)
+  // for REFIT_ITERATIONS more iterations instead of starting over: the served model is the measured
+  // one plus a few iterations on the held-out events, at a fraction of a second fit's time.
+  const fitOn = async (on: readonly InteractionEvent[], warm?: { users: IdIndex; model: AlsModel }) => {
     progress('matrix', 0);
     const m = buildInteractionMatrix(on, { settings, catalogItemIds: catalogIds, restrictToCatalog: true, recency: { refTime, halfLifeDays: config.halfLifeDays } });
     // ALS factors are fitted whatever the family: candidates, features and explanations use them.
     progress('als', 0);
-    const model = fitImplicitAls(m.R, als, (it) => progress('als', (it + 1) / als.iterations));
+    const warmStart = warm ? alignedFactors(warm, m.users, als.factors) : undefined;
+    const params = warmStart ? { ...als, iterations: Math.min(als.iterations, REFIT_ITERATIONS) } : als;
+    const model = fitImplicitAls(m.R, params, (it) => progress('als', (it + 1) / params.iterations), { warmStart });
     progress('ease', 0);
     const neighbours = config.family === 'ease' ? await fitEaseNeighbours(m.R, config.ease, input.invert) : undefined;
     return { ...m, model, neighbours };
@@ -419,7 +443,7 @@ export async function trainModelVersion(raw: TrainInput): Promise<{ parts: Snaps
   };
   const holdoutPopularity = recencyPopularity(events, itemIndex, catalogIds.length, refTime, halfLife, settings, (e) => !isHeld(e));
   const holdout = holdoutFor(held, users, items, R, { als: alsScores, served }, holdoutPopularity);
-  const final = held.size > 0 ? await fitOn(events) : { users, model, neighbours };
+  const final = held.size > 0 ? await fitOn(events, { users, model }) : { users, model, neighbours };
 
   const { interactionCount, snapshotItems, embeddings } = catalogRows(products, events, itemIndex);
 
