@@ -98,3 +98,17 @@ describe('the serving refit', () => {
     expect(higher).toBeGreaterThan(40);
   });
 });
+
+describe('the second stage and the family', () => {
+  it('trains no scorer for a version serving EASE (its gate compares with ALS order), and keeps the feature store', async () => {
+    const { events, products } = engineInputs(tasteGroupShop({ users: 60 }).rows);
+    const common = { events, products, userCountries: new Map(), now: Date.UTC(2026, 3, 1), version: 'stage2', contentModel: false as const };
+    const ease = await trainModelVersion({ ...common, model: { family: 'ease', halfLifeDays: null, popularityBlend: 0 } });
+    expect(ease.parts.scorer).toBeUndefined();
+    expect(ease.parts.featureStore).toBeDefined();
+    expect(ease.parts.manifest.ranking).toMatchObject({ mode: 'als', reason: expect.stringMatching(/scorer not trained: .* serves ease/) });
+    const als = await trainModelVersion({ ...common, model: { family: 'als', halfLifeDays: null, popularityBlend: 0, als: { ...DEFAULT_ALS_PARAMS, factors: 8, iterations: 5 } } });
+    expect(als.parts.manifest.ranking?.reason).not.toMatch(/scorer not trained/);
+    expect(als.parts.manifest.ranking?.features).toBeDefined();
+  });
+});

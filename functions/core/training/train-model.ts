@@ -322,7 +322,7 @@ function alignedFactors(warm: { users: IdIndex; model: AlsModel }, users: IdInde
 }
 
 /** The second stage: the feature store over all events (served with this version) and the gated scorer. */
-function secondStage(input: TrainInput, products: Product[], itemIndex: Map<string, number>, embeddings: SnapshotEmbeddingRow[], settings: InteractionSettings, als: AlsParams) {
+function secondStage(input: TrainInput, products: Product[], itemIndex: Map<string, number>, embeddings: SnapshotEmbeddingRow[], settings: InteractionSettings, als: AlsParams, family: ModelFamily) {
   if (input.secondStage === false) return { ranking: { mode: 'als', reason: 'second stage disabled' } as RankingManifest };
   const catalogIds = products.map((p) => p.id);
   const opt = input.secondStage ?? {};
@@ -331,6 +331,11 @@ function secondStage(input: TrainInput, products: Product[], itemIndex: Map<stri
     itemIds: catalogIds,
     index: emb,
   });
+  // The scorer learns to reorder ALS candidates and its gate compares it with ALS order: for a
+  // version serving another family it could not serve (servingRanking), so it is not trained.
+  if (family !== 'als') {
+    return { featureStore, ranking: { mode: 'als', reason: `scorer not trained: it is trained and gated against ALS order, and the version serves ${family}`, features: [...FEATURE_NAMES] } as RankingManifest };
+  }
   const { scorer, decision: d } = trainSecondStage(input.events, products, itemIndex, emb, settings, als, opt);
   const ranking: RankingManifest = {
     mode: d.promoted && scorer ? 'two-stage' : 'als',
@@ -451,7 +456,7 @@ export async function trainModelVersion(raw: TrainInput): Promise<{ parts: Snaps
   progress('content model', 0);
   const contentModel = input.contentModel === false ? undefined : fitContentToFactor(products, final.model, interactionCount, input.contentModel);
   progress('second stage', 0);
-  const stage2 = secondStage({ ...input, events }, products, itemIndex, embeddings, settings, als);
+  const stage2: { featureStore?: ReturnType<typeof buildItemFeatureStore>; scorer?: ScorerModel; ranking: RankingManifest } = secondStage({ ...input, events }, products, itemIndex, embeddings, settings, als, config.family);
   stage2.ranking = servingRanking(stage2.ranking, config, selection);
   progress('done', 1);
   const modelManifest = modelManifestOf(input, config, als, refTime, selection, note);
