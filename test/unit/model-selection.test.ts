@@ -185,3 +185,17 @@ describe('selection half-lives follow the data span', () => {
     expect(s.notes.some((n) => n.includes('a quarter and a sixteenth'))).toBe(true);
   });
 });
+
+describe('the selection continues longer ALS fits from shorter ones', () => {
+  it('scores every candidate exactly as fitting it from scratch does', async () => {
+    const { events, products } = engineInputs(tasteGroupShop({ users: 90 }).rows);
+    const input = { events, catalogIds: products.map((p) => p.id).sort(), settings: DEFAULT_INTERACTION_SETTINGS, families: ['als' as const], budgetSeconds: 600 };
+    const continued = (await selectModel(input))!;
+    const scratch = (await selectModel({ ...input, continueFits: false }))!;
+    const byConfig = new Map(scratch.candidates.map((c) => [JSON.stringify(c.config), c.ndcg10]));
+    // The search includes a 25-iteration refinement of a 15-iteration config: the case continued.
+    expect(continued.candidates.some((c) => c.config.als?.iterations === 25)).toBe(true);
+    for (const c of continued.candidates) expect(c.ndcg10).toBe(byConfig.get(JSON.stringify(c.config)));
+    expect(continued.chosen).toEqual(scratch.chosen);
+  });
+});
