@@ -7,7 +7,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { reviewTextMeans } from '../../functions/core/content/review-text.js';
 import { HashedNgramEmbedder } from '../../functions/core/content/text-embedding.js';
-import { contentInputDim, encodeContent, isValidContentModel, type ContentModel } from '../../functions/core/content/content-to-cf.js';
+import { contentInputDim, encodeContent, forwardContent, isValidContentModel, type ContentModel } from '../../functions/core/content/content-to-cf.js';
 import { trainContentModel } from '../../functions/core/training/train-content-model.js';
 import { trainModelVersion } from '../../functions/core/training/train-model.js';
 import { deserializeSnapshot, serializeSnapshot, type ModelSnapshot } from '../../functions/core/snapshot/model-snapshot.js';
@@ -95,6 +95,16 @@ describe('review text as content', () => {
       expect(isValidContentModel(m)).toBe(true);
     }
     expect(withReviews.inputDim).toBe(without.inputDim);
+    // Without any review the block changes nothing: the network predicts exactly what a network
+    // trained without the block predicts (the block's columns draw from their own generator).
+    const { reviewDim: _dropped, ...noBlock } = input;
+    const legacy = trainContentModel(noBlock, { epochs: 2 })!;
+    expect(legacy.reviewDim).toBeUndefined();
+    expect(legacy.inputDim).toBe(without.inputDim - embedder.dim - 1);
+    const probe = items.slice(0, 5);
+    expect(Array.from(forwardContent(without, encodeContent(without, probe), 5))).toEqual(Array.from(forwardContent(legacy, encodeContent(legacy, probe), 5)));
+    // With reviews the reviewed items' inputs, and what the network learnt from them, differ.
+    expect(Array.from(forwardContent(withReviews, encodeContent(withReviews, probe), 5))).not.toEqual(Array.from(forwardContent(without, encodeContent(without, probe), 5)));
   });
 });
 
