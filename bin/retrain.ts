@@ -20,6 +20,7 @@ import { S3BusinessRulesStore } from '../functions/adapters/s3-rules-store.js';
 import { directoryExportSource, exportStores, parseS3Uri, s3ExportSource } from '../functions/adapters/dynamodb-export.js';
 import { configureAlsThreads } from '../functions/core/factorization/als.js';
 import { retrainModel, type RetrainOutcome } from '../functions/retrain/retrain-model.js';
+import { createTextEmbedder } from '../functions/adapters/text-vectors-file.js';
 
 const USAGE = 'usage: npm run retrain -- --export DIR|s3://bucket/prefix/ [--threads N] [--version V] [--now ISO-8601] [--data-dir DIR]';
 
@@ -84,6 +85,7 @@ export async function main(): Promise<RetrainOutcome> {
         users: counted(() => stores.users.scanAll()),
         models: new S3ModelStore(s3, cfg.MODELS_BUCKET, createDocumentClient(), cfg.MODEL_REGISTRY_TABLE),
         rules: new S3BusinessRulesStore(s3, cfg.MODELS_BUCKET),
+        textEmbedder: createTextEmbedder(cfg.TEXT_VECTORS_PATH),
         logger,
       },
       { now, version: arg('version'), environmentRules: cfg.BUSINESS_RULES },

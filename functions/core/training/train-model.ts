@@ -10,7 +10,7 @@
  * re-solves user vectors from every current interaction anyway.
  */
 import { fitImplicitAls, DEFAULT_ALS_PARAMS, type AlsModel, type AlsParams } from '../factorization/als.js';
-import { buildInteractionMatrix, creditedUser, decayedStrength, eventStrength, newestTimestamp, DEFAULT_INTERACTION_SETTINGS, type IdIndex, type InteractionSettings } from '../domain/interactions.js';
+import { buildInteractionMatrix, creditedUser, decayedStrength, eventStrength, isSignal, newestTimestamp, DEFAULT_INTERACTION_SETTINGS, type IdIndex, type InteractionSettings } from '../domain/interactions.js';
 import { DEFAULT_EASE_PARAMS, fitEaseNeighbours, neighbourScores, type SpdInverter } from '../factorization/ease.js';
 import { blendWithPopularity, recencyPopularity } from '../ranking/popularity.js';
 import { defaultConfig, describeConfig, selectModel, TRENDING_HALF_LIFE_DAYS, type Selection } from './select-model.js';
@@ -28,6 +28,8 @@ import { trainAndGate, type LabelledUser, type ScorerDecision } from './scorer-g
 import type { RankingManifest } from '../snapshot/model-snapshot.js';
 import { ndcgAtK, precisionAtK } from '../evaluation/metrics.js';
 import { fitContentToFactor, type ContentTrainParams } from './train-content-model.js';
+import { HashedNgramEmbedder, type TextEmbedder } from '../content/text-embedding.js';
+import { reviewTextMeans } from '../content/review-text.js';
 import { DEFAULT_BUSINESS_RULES, rulesRecord, type BusinessRules, type RulesSource } from '../ranking/business-rules.js';
 
 export interface TrainInput {
@@ -60,6 +62,11 @@ export interface TrainInput {
   onProgress?: (stage: string, fraction: number) => void;
   /** The content-to-collaborative model (trained on the final ALS factors): off only when false. */
   contentModel?: false | Partial<ContentTrainParams>;
+  /**
+   * Embeds review texts for the content model: the catalog's text embedder (deps.textEmbedder), so
+   * reviews and names live in one space. Default: the hashed n-gram embedder, the catalog's default.
+   */
+  reviewTextEmbedder?: TextEmbedder;
   /** Second stage: off only when false. */
   secondStage?: false | SecondStageOptions;
   /** The deployment's business rules, recorded in the manifest (serving applies them); default none. */
@@ -106,7 +113,7 @@ function indexed(events: readonly InteractionEvent[], users: Map<string, number>
     const u = creditedUser(e);
     let ui = users.get(u);
     if (ui === undefined) users.set(u, (ui = users.size));
-    out.push({ user: ui, item: i, weight: eventStrength(e.type, e.quantity, settings.weights), timestamp: e.timestamp });
+    out.push({ user: ui, item: i, weight: eventStrength(e.type, e.quantity, settings.weights, e.rating), timestamp: e.timestamp });
   }
   return out;
 }
@@ -395,13 +402,19 @@ function trainingInputs(input: TrainInput) {
   // Deterministic catalog order: by id.
   const products = [...input.products].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const catalogIds = products.map((p) => p.id);
+  const settings = input.interactions ?? DEFAULT_INTERACTION_SETTINGS;
+  const upToAsOf = input.asOf === undefined ? input.events : input.events.filter((e) => e.timestamp <= input.asOf!);
   return {
     input,
-    settings: input.interactions ?? DEFAULT_INTERACTION_SETTINGS,
+    settings,
     halfLife: input.popularityHalfLifeDays === undefined ? TRENDING_HALF_LIFE_DAYS : input.popularityHalfLifeDays,
     progress: input.onProgress ?? (() => undefined),
     refTime,
-    events: input.asOf === undefined ? input.events : input.events.filter((e) => e.timestamp <= input.asOf!),
+    // Events with no strength (1★, 2★ reviews) are no evidence of interest: out of the matrix, the
+    // holdout, popularity, the interaction counts and the scorer's labels alike.
+    events: upToAsOf.filter((e) => isSignal(e, settings.weights)),
+    /** Every review up to asOf, whatever its rating: their text is content (the content model's input). */
+    reviews: upToAsOf.filter((e) => e.type === 'review'),
     products,
     catalogIds,
     itemIndex: new Map(catalogIds.map((id, i) => [id, i])),
@@ -409,7 +422,7 @@ function trainingInputs(input: TrainInput) {
 }
 
 export async function trainModelVersion(raw: TrainInput): Promise<{ parts: SnapshotParts; holdout: HoldoutFigures; scorer?: ScorerModel; model: ModelManifest }> {
-  const { input, settings, halfLife, progress, refTime, events, products, catalogIds, itemIndex } = trainingInputs(raw);
+  const { input, settings, halfLife, progress, refTime, events, reviews, products, catalogIds, itemIndex } = trainingInputs(raw);
   const held = chooseHoldout(events, input.holdoutUsers ?? 1000, input.holdoutMinItems ?? 3);
   const isHeld = (e: InteractionEvent) => held.get(creditedUser(e)) === e.productId;
   const trainEvents = events.filter((e) => !isHeld(e));
@@ -454,7 +467,9 @@ export async function trainModelVersion(raw: TrainInput): Promise<{ parts: Snaps
 
   // Content → ALS factors for products the version does not know; blended into few-interaction items.
   progress('content model', 0);
-  const contentModel = input.contentModel === false ? undefined : fitContentToFactor(products, final.model, interactionCount, input.contentModel);
+  const reviewEmbedder = input.reviewTextEmbedder ?? new HashedNgramEmbedder();
+  const reviewContent = { means: reviewTextMeans(reviews, reviewEmbedder), dim: reviewEmbedder.dim, embedder: reviewEmbedder.version };
+  const contentModel = input.contentModel === false ? undefined : fitContentToFactor(products, final.model, interactionCount, input.contentModel, reviewContent);
   progress('second stage', 0);
   const stage2: { featureStore?: ReturnType<typeof buildItemFeatureStore>; scorer?: ScorerModel; ranking: RankingManifest } = secondStage({ ...input, events }, products, itemIndex, embeddings, settings, als, config.family);
   stage2.ranking = servingRanking(stage2.ranking, config, selection);
