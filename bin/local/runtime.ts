@@ -102,7 +102,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const { generateDemoData, writeDemoData } = await import('./demo-data.js');
     const demo = generateDemoData();
     log(`seeding demo catalog: ${demo.products.length} products, ${demo.users.length} users, ${demo.events.length} events`);
-    const text = deps.textEmbedder;
+    const text = await deps.activeTextEmbedder();
     await writeDemoData(deps, demo, (p) => ({ ...p, text_embedding: storedEmbedding(text.embed(p.name)) }));
     await runRetrain();
     // Upload the photos in the background; s3rver's ObjectCreated events embed them exactly as S3 → Lambda would.
