@@ -136,6 +136,10 @@ export class VersionedImageEmbedder implements ImageEmbedder {
     return this.lastVersion ?? this.layer.version;
   }
 
+  async activeVersion(): Promise<string> {
+    return (await this.active())?.version ?? this.layer.version;
+  }
+
   async embed(image: Uint8Array): Promise<{ features: Float32Array; mu: Float32Array; version: string }> {
     const [features] = await this.layer.extractFeatures([image]);
     const encoder = await this.active();

@@ -113,6 +113,8 @@ export interface ImageEmbedder {
   embed(image: Uint8Array): Promise<{ features: Float32Array; mu: Float32Array; version: string }>;
   /** Identifies the backbone + VAE pair of the last embedding (the models' own before the first). */
   readonly version: string;
+  /** The version the next embedding will carry (the active image model's), where versions can change. */
+  activeVersion?(): Promise<string>;
 }
 
 /** A browser-style upload: POST `url` as multipart/form-data with `fields` first, the file (field `file`) last. */
