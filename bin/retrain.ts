@@ -13,6 +13,7 @@
 import path from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { progressBar } from './progress.js';
+import { openStorage } from './storage.js';
 import { config } from '../functions/config.js';
 import { createDocumentClient, createS3Client } from '../functions/adapters/aws-clients.js';
 import { S3ModelStore } from '../functions/adapters/s3-stores.js';
@@ -31,11 +32,6 @@ function arg(name: string): string | undefined {
   return v;
 }
 
-/** In a container or pointed at an endpoint: the deployment's storage; else the local runtime's. */
-function usesDeployedStorage(): boolean {
-  return Boolean(process.env.ECS_CONTAINER_METADATA_URI_V4 || process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL || process.env.RETRAIN_STORAGE === 'aws');
-}
-
 export async function main(): Promise<RetrainOutcome> {
   const exportArg = arg('export') ?? process.env.RETRAIN_EXPORT;
   if (!exportArg) throw new Error(`--export is required\n${USAGE}`);
@@ -45,18 +41,7 @@ export async function main(): Promise<RetrainOutcome> {
   const now = nowArg ? Date.parse(nowArg) : undefined;
   if (now !== undefined && Number.isNaN(now)) throw new Error(`--now ${nowArg} is not a date\n${USAGE}`);
 
-  let stopLocal: (() => Promise<void>) | undefined;
-  if (!usesDeployedStorage()) {
-    const { startEmbeddedAws } = await import('./local/embedded-aws.js');
-    const dataDir = path.resolve(arg('data-dir') ?? process.env.DATA_DIR ?? '.data');
-    try {
-      const aws = await startEmbeddedAws({ dataDir });
-      Object.assign(process.env, aws.env);
-      stopLocal = () => aws.stop();
-    } catch (err) {
-      throw new Error(`cannot open the local storage under ${dataDir} (is \`npm start\` running on it? stop it, or point AWS_ENDPOINT_URL_S3/_DYNAMODB at it): ${String(err)}`);
-    }
-  }
+  const storage = await openStorage(arg('data-dir'));
   try {
     const cfg = config();
     const s3 = createS3Client({ customEndpoint: Boolean(cfg.AWS_ENDPOINT_URL_S3) });
@@ -93,7 +78,7 @@ export async function main(): Promise<RetrainOutcome> {
     console.log(JSON.stringify(outcome));
     return outcome;
   } finally {
-    await stopLocal?.();
+    await storage.stop();
   }
 }
 
