@@ -119,7 +119,9 @@ export async function main(argv = process.argv.slice(2)): Promise<VaeTrainOutcom
   bar.start(params.epochs, 0, { rt: '–', rh: '–', kt: '–', kh: '–' });
   let result: VaeTrainResult;
   try {
-    result = trainVae(features, rows, FEATURE_SIZE, params, (r) => bar.update(r.epoch, { rt: fmt(r.reconTrain, 4), rh: fmt(r.reconHoldout, 4), kt: fmt(r.klTrain, 2), kh: fmt(r.klHoldout, 2) }));
+    // Figures every 5 % of the epochs: each is a pass over every row.
+    const reportEvery = Math.max(1, Math.round(params.epochs / 20));
+    result = trainVae(features, rows, FEATURE_SIZE, params, (r) => bar.update(r.epoch, { rt: fmt(r.reconTrain, 4), rh: fmt(r.reconHoldout, 4), kt: fmt(r.klTrain, 2), kh: fmt(r.klHoldout, 2) }), reportEvery);
   } catch (err) {
     if (err instanceof RangeError) throw new UsageError(err.message);
     throw err;

@@ -92,6 +92,41 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     return run;
   };
 
+  // A new image or text model version (`vae:train --publish`, a `.vec` a retrain adopted) is noticed
+  // after each retrain and the catalog re-embedded in the background, one product at a time, in the
+  // same queue as the uploads' embeddings (as on AWS `npm run reembed` would, with progress in the log).
+  let embeddedWith: string | undefined;
+  const reembedIfModelsChanged = async (): Promise<void> => {
+    const [{ onnxAdapters }, { reembedProducts }] = await Promise.all([import('../../functions/adapters/onnx-runtime.js'), import('../../functions/embed-image/reembed-products.js')]);
+    const d = getDeps(onnxAdapters);
+    const textEmbedder = await d.activeTextEmbedder();
+    const imageVersion = await (d.imageEmbedder.activeVersion?.() ?? Promise.resolve(d.imageEmbedder.version));
+    const target = `${imageVersion}+${textEmbedder.version}`;
+    if (target === embeddedWith) return;
+    embeddedWith = target;
+    let logged = 0;
+    const summary = await reembedProducts(
+      { catalog: d.catalog, images: d.images, imageEmbedder: d.imageEmbedder, textEmbedder, logger: d.logger, metrics: d.metrics, imagesBucket: d.config.IMAGES_BUCKET, activeImageVersion: async () => imageVersion },
+      {
+        onProgress: (p) => {
+          const work = p.done - p.upToDate;
+          if (work > 0 && (p.done === p.total || work - logged >= Math.max(10, Math.ceil(p.total / 10)))) {
+            logged = work;
+            log(`reembed (${target}): ${p.done}/${p.total} products, ${p.embedded} re-embedded, ${p.skipped + p.failed} kept their previous embedding`);
+          }
+        },
+      },
+    );
+    if (summary.problems.length > 0) log(`reembed: kept previous embeddings of ${summary.problems.map((x) => x.productId).join(', ')}`);
+  };
+  const queueReembed = () => {
+    pendingEmbeds++;
+    embedChain = embedChain
+      .then(reembedIfModelsChanged)
+      .catch((err) => log(`reembed failed, products keep their embeddings: ${err instanceof Error ? err.message : String(err)}`))
+      .finally(() => void pendingEmbeds--);
+  };
+
   let seeded = false;
   let uploading: Promise<void> = Promise.resolve();
   // The demo catalog is seeded on first start. A marker is written once seeding completed: an
@@ -143,9 +178,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     void embeddingsIdle().then(async () => {
       log('demo photos embedded; retraining so similar-product search sees them');
       await runRetrain();
+      queueReembed();
     });
+  } else {
+    queueReembed();
   }
-  const timer = options.retrainIntervalS > 0 ? setInterval(() => void runRetrain().catch(() => undefined), options.retrainIntervalS * 1000) : undefined;
+  const timer =
+    options.retrainIntervalS > 0
+      ? setInterval(() => void runRetrain().then(queueReembed, () => undefined), options.retrainIntervalS * 1000)
+      : undefined;
   timer?.unref();
 
   return {

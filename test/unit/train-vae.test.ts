@@ -57,8 +57,9 @@ describe('VAE training in TypeScript', () => {
     const { x } = clustered(rows, dim, 3, 1);
     const reports: number[] = [];
     const first = trainVae(x, rows, dim, { latent: 4, hidden: 16, epochs: 1, batch: 16 });
-    const trained = trainVae(x, rows, dim, { latent: 4, hidden: 16, epochs: 60, batch: 16 }, (r) => reports.push(r.reconTrain), 10);
+    const trained = trainVae(x, rows, dim, { latent: 4, hidden: 16, epochs: 60, batch: 16 }, (r) => void (r.figuresEpoch === r.epoch && reports.push(r.reconTrain)), 10);
     expect(reports).toHaveLength(6);
+    expect(reports.at(-1)).toBeLessThan(reports[0]);
     expect(trained.figures.reconstruction_mse_train).toBeLessThan(first.figures.reconstruction_mse_train * 0.8);
     expect(trained.figures.holdout_rows).toBe(12);
     expect(trained.figures.train_rows).toBe(48);
