@@ -18,6 +18,7 @@ import { config } from '../functions/config.js';
 import { createDocumentClient, createS3Client } from '../functions/adapters/aws-clients.js';
 import { S3ModelStore } from '../functions/adapters/s3-stores.js';
 import { S3BusinessRulesStore } from '../functions/adapters/s3-rules-store.js';
+import { adoptIncomingTextVectors, contentModelLayout } from '../functions/adapters/content-models.js';
 import { directoryExportSource, exportStores, parseS3Uri, s3ExportSource } from '../functions/adapters/dynamodb-export.js';
 import { configureAlsThreads } from '../functions/core/factorization/als.js';
 import { retrainModel, type RetrainOutcome } from '../functions/retrain/retrain-model.js';
@@ -51,6 +52,20 @@ export async function main(): Promise<RetrainOutcome> {
     const logger = new Logger({ serviceName: 'gift-recommender-retrain', logLevel: (process.env.POWERTOOLS_LOG_LEVEL as 'INFO' | undefined) ?? 'WARN' });
     console.error(`reading ${source.description}: interactions ${stores.tables.interactions.join(', ') || '(none)'}, products ${stores.tables.products.join(', ') || '(none)'}, users ${stores.tables.users.join(', ') || '(none)'}`);
 
+    // As the retrain Lambda does: uploaded text vectors are checked first (never failing the retrain).
+    const ddb = createDocumentClient();
+    try {
+      await adoptIncomingTextVectors({
+        s3,
+        bucket: cfg.MODELS_BUCKET,
+        store: new S3ModelStore(s3, cfg.MODELS_BUCKET, ddb, cfg.MODEL_REGISTRY_TABLE, contentModelLayout('text')),
+        logger,
+        limits: { expectedDim: cfg.TEXT_VECTORS_DIM, minWords: cfg.TEXT_VECTORS_MIN_WORDS, maxBytes: cfg.TEXT_VECTORS_MAX_BYTES },
+      });
+    } catch (err) {
+      logger.warn('incoming text vectors could not be checked; they stay for the next run', { error: err instanceof Error ? err.message : String(err) });
+    }
+
     const bar = progressBar('export [{bar}] {value} items read | {duration_formatted}', { notTTYScheduleMs: 10_000 });
     bar.start(0, 0);
     let read = 0;
@@ -67,7 +82,7 @@ export async function main(): Promise<RetrainOutcome> {
         interactions: counted(() => stores.interactions.scanAll()),
         catalog: counted(() => stores.catalog.scanAll()),
         users: counted(() => stores.users.scanAll()),
-        models: new S3ModelStore(s3, cfg.MODELS_BUCKET, createDocumentClient(), cfg.MODEL_REGISTRY_TABLE),
+        models: new S3ModelStore(s3, cfg.MODELS_BUCKET, ddb, cfg.MODEL_REGISTRY_TABLE),
         rules: new S3BusinessRulesStore(s3, cfg.MODELS_BUCKET),
         logger,
       },

@@ -114,14 +114,28 @@ export async function main(argv = process.argv.slice(2)): Promise<VaeTrainOutcom
   const labels = values.index ? parseIndexCsv(readFileSync(values.index, 'utf8'), rows) : undefined;
   console.log(`[vae] ${rows} feature rows from ${values.features}; latent ${params.latent}, hidden ${params.hidden}, β ${params.beta}, ${params.epochs} epochs`);
 
-  const bar = progressBar('[vae] [{bar}] epoch {value}/{total} | recon train {rt} held-out {rh} | KL train {kt} held-out {kh} | {duration_formatted}');
   const fmt = (v: number, digits: number) => (Number.isFinite(v) ? v.toFixed(digits) : '–');
+  const bar = progressBar('[vae] [{bar}] epoch {value}/{total} | recon train {rt} held-out {rh} | KL train {kt} held-out {kh} | {duration_formatted}', { enabled: Boolean(process.stdout.isTTY) });
   bar.start(params.epochs, 0, { rt: '–', rh: '–', kt: '–', kh: '–' });
   let result: VaeTrainResult;
   try {
     // Figures every 5 % of the epochs: each is a pass over every row.
     const reportEvery = Math.max(1, Math.round(params.epochs / 20));
-    result = trainVae(features, rows, FEATURE_SIZE, params, (r) => bar.update(r.epoch, { rt: fmt(r.reconTrain, 4), rh: fmt(r.reconHoldout, 4), kt: fmt(r.klTrain, 2), kh: fmt(r.klHoldout, 2) }), reportEvery);
+    // Training is one synchronous loop: a bar on a terminal redraws within update(), but off a terminal
+    // cli-progress prints from a timer that cannot fire until the loop ends, so print a line instead.
+    const tty = Boolean(process.stdout.isTTY);
+    result = trainVae(
+      features,
+      rows,
+      FEATURE_SIZE,
+      params,
+      (r) => {
+        const figures = { rt: fmt(r.reconTrain, 4), rh: fmt(r.reconHoldout, 4), kt: fmt(r.klTrain, 2), kh: fmt(r.klHoldout, 2) };
+        if (tty) bar.update(r.epoch, figures);
+        else if (r.figuresEpoch === r.epoch) console.log(`[vae] epoch ${r.epoch}/${r.epochs} | recon train ${figures.rt} held-out ${figures.rh} | KL train ${figures.kt} held-out ${figures.kh}`);
+      },
+      reportEvery,
+    );
   } catch (err) {
     if (err instanceof RangeError) throw new UsageError(err.message);
     throw err;

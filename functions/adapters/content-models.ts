@@ -22,6 +22,7 @@ import type { ImageEmbedder, ModelStore } from '../core/domain/ports.js';
 import {
   assertContentVersion,
   CONTENT_MANIFEST_FILE,
+  CONTENT_MODELS_PREFIX,
   CONTENT_MODEL_FILE,
   contentVersionFiles,
   parseContentManifest,
@@ -34,7 +35,7 @@ import { parseVec, WordVectorEmbedder } from '../core/content/text-embedding.js'
 import { checkVecFile, type VecLimits } from '../core/content/vec-check.js';
 import type { ModelStoreLayout } from './s3-stores.js';
 
-export const CONTENT_MODELS_PREFIX = 'content-models/';
+export { CONTENT_MODELS_PREFIX };
 export const TEXT_INCOMING_PREFIX = `${CONTENT_MODELS_PREFIX}text/incoming/`;
 export const TEXT_REJECTED_PREFIX = `${CONTENT_MODELS_PREFIX}text/rejected/`;
 

@@ -10,6 +10,8 @@ import { createHash } from 'node:crypto';
 import { CorruptArtifact } from '../domain/errors.js';
 
 export type ContentModelKind = 'image' | 'text';
+/** Key prefix of the content models' versions and uploads in the models bucket (beside `models/`). */
+export const CONTENT_MODELS_PREFIX = 'content-models/';
 export const CONTENT_MODEL_KINDS: readonly ContentModelKind[] = ['image', 'text'];
 
 /** The one model file of each kind of version. */
