@@ -352,6 +352,8 @@ export class GiftRecommenderStack extends Stack {
     new CfnOutput(this, 'ImagesBucketName', { value: buckets.images.bucketName });
     new CfnOutput(this, 'ModelsBucketName', { value: buckets.models.bucketName });
     new CfnOutput(this, 'ModelRegistryTableName', { value: tables.modelRegistry.tableName });
+    // `npm run reembed` against the deployment reads the products table by name (docs/deploy.md › Image and text models).
+    new CfnOutput(this, 'ProductsTableName', { value: tables.products.tableName });
     new CfnOutput(this, 'RetrainFunctionName', { value: retrain.handler.fn.functionName });
     new CfnOutput(this, 'RetrainRuleName', { value: retrain.rule.ruleName });
     new CfnOutput(this, 'RetrainChooserArn', { value: fargate!.stateMachine.stateMachineArn });

@@ -498,7 +498,7 @@ describe('stack outputs', () => {
     expect(outputs).toEqual(
       expect.arrayContaining([
         'ApiUrl', 'UserPoolId', 'AppClientId', 'AdminClientId', 'TokenUrl', 'AdminScope', 'ImagesBucketName',
-        'ModelsBucketName', 'ModelRegistryTableName', 'RetrainFunctionName', 'RetrainRuleName', 'RetrainChooserArn', 'RetrainClusterName', 'EmbedImageFunctionName',
+        'ModelsBucketName', 'ModelRegistryTableName', 'ProductsTableName', 'RetrainFunctionName', 'RetrainRuleName', 'RetrainChooserArn', 'RetrainClusterName', 'EmbedImageFunctionName',
         'FailedEmbeddingsQueueUrl', 'FailedRetrainsQueueUrl', 'AlarmTopicArn',
       ]),
     );
