@@ -20,6 +20,7 @@ import { gaussian, mulberry32 } from '../../functions/core/numeric/prng.js';
 import type { Product } from '../../functions/core/domain/types.js';
 import { handler as embedHandler } from '../../functions/embed-image/handler.js';
 import { handler as catalogHandler } from '../../functions/catalog/handler.js';
+import { handler as statusHandler } from '../../functions/status/handler.js';
 import { reembedProducts, type ReembedProgress } from '../../functions/embed-image/reembed-products.js';
 import { toAwsS3Event } from '../../functions/embed-image/s3-event.js';
 import { startLocalAws, type LocalAws } from '../support/local-aws.js';
@@ -176,6 +177,9 @@ describe.skipIf(!haveModels)('image and text models as versions (publish, pointe
     expect((await stored('p-dress')).embedding_version).toBe(`${backbone}.vae32-img-v2+text-wordvec-${textVersion}-d4-v1`);
     // The file left incoming/.
     expect(await adopt()).toEqual([]);
+    // GET /model names both pointers.
+    const model = await invoke(statusHandler, apiEvent('GET /model'));
+    expect(model.body.content_models).toMatchObject({ image: { version: 'img-v4', previous_versions: ['img-v3', 'img-v2'] }, text: { version: textVersion, previous_versions: [] } });
   });
 
   const badFiles: Array<[string, string, RegExp]> = [
