@@ -25,6 +25,7 @@ import { reembedProducts, type ReembedProgress } from '../../functions/embed-ima
 import { toAwsS3Event } from '../../functions/embed-image/s3-event.js';
 import { startLocalAws, type LocalAws } from '../support/local-aws.js';
 import { apiEvent, invoke } from '../support/api-events.js';
+import { awsError, injectFaults } from '../support/fault-injection.js';
 
 const modelsDir = path.resolve(process.env.MODELS_DIR ?? 'models/artifacts');
 const haveModels = ['efficientnet_b0.onnx', 'vae_encoder.onnx'].every((f) => existsSync(path.join(modelsDir, f)));
@@ -230,5 +231,19 @@ describe.skipIf(!haveModels)('image and text models as versions (publish, pointe
     expect(await stored('p-broken')).toMatchObject({ embedding_version: 'old+old', image_embedding: Array(32).fill(0.5), images: ['images/p-broken/a.jpg'] });
     // Nothing left to do: a second run embeds nothing.
     expect(await reembedProducts(reembedDeps)).toMatchObject({ embedded: 0, upToDate: 2, skipped: 1 });
+
+    // A failed embedding (the photo read throttled, as S3 would): counted, the run goes on, the product keeps its embedding.
+    const hatBefore = await stored('p-hat');
+    const heal = injectFaults(d.s3, (call) => (call.command === 'GetObjectCommand' && call.input.Key === 'images/p-hat/a.jpg' ? awsError('SlowDown', 'Please reduce your request rate.', 503) : undefined));
+    try {
+      const forced = await reembedProducts(reembedDeps, { force: true });
+      expect(forced).toMatchObject({ total: 3, embedded: 1, skipped: 1, failed: 1 });
+      expect(forced.problems).toEqual(expect.arrayContaining([expect.objectContaining({ productId: 'p-hat', outcome: 'failed' })]));
+    } finally {
+      heal();
+    }
+    expect(await stored('p-hat')).toEqual(hatBefore);
+    // --limit: a bounded batch stops early and says so.
+    expect(await reembedProducts(reembedDeps, { force: true, limit: 1 })).toMatchObject({ embedded: 1, truncated: true });
   }, 60_000);
 });
