@@ -1,25 +1,30 @@
 /**
  * bench:load — the local runtime under concurrent recommendation traffic.
  *
- *   npm run bench:load -- [--concurrency 8,32] [--seconds 15] [--no-wait-embeddings]
+ *   npm run bench:load -- [--concurrency 8,32] [--seconds 15] [--no-wait-embeddings] [--profile]
  *
- * Starts `startLocalRuntime` in this process (dynalite + s3rver + the HTTP gateway in front of the
- * real Lambda handlers; it seeds the demo catalog and trains the first model), waits until the demo
+ * Starts `startLocalRuntime` (the HTTP gateway in front of the real Lambda handlers in this process;
+ * dynalite + s3rver and the background jobs in its child processes; it seeds the demo catalog and
+ * trains the first model), waits until the demo
  * photos are embedded and the follow-up retrain is done (so no background work competes), then for
  * each concurrency level runs that many closed-loop clients (Node's built-in fetch, keep-alive) for
  * `--seconds`, each firing `GET /recommend/{id}/{num}` and `GET /recommendations/{id}` over the demo
  * users (known and unknown), with price ranges, countries, categories and min_promoted.
- * Client and server share this process and its 2 cores, so latencies include the client's work.
+ * The clients run in their own process (bench/load-client.ts); the runtime is the one `npm start` runs
+ * (this process serves HTTP, the AWS servers and the background jobs are its child processes). All of
+ * them share the machine's cores, so latencies still include the clients' CPU time.
  * Reports requests/s, p50/p99 latency and errors (non-2xx + network errors); target: zero errors.
  * Writes bench/results/load.json.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEMO_CATEGORIES, DEMO_COUNTRIES, DEMO_DEFAULT_USERS, DEMO_QUERY_RANGE, generateDemoData } from '../bin/local/demo-data.js';
 import { startLocalRuntime } from '../bin/local/runtime.js';
-import { latencyStats, machineInfo, type LatencyStats } from './support/synthetic.js';
+import { machineInfo } from './support/synthetic.js';
+import { ChildProcessClient } from '../bin/local/child-process.js';
+import type { LevelResult } from './load-client.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -27,15 +32,17 @@ interface Args {
   concurrency: number[];
   seconds: number;
   waitEmbeddings: boolean;
+  profile: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { concurrency: [8, 32], seconds: 15, waitEmbeddings: true };
+  const a: Args = { concurrency: [8, 32], seconds: 15, waitEmbeddings: true, profile: false };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     if (k === '--concurrency') a.concurrency = argv[++i].split(',').map(Number);
     else if (k === '--seconds') a.seconds = Number(argv[++i]);
     else if (k === '--no-wait-embeddings') a.waitEmbeddings = false;
+    else if (k === '--profile') a.profile = true;
     else throw new Error(`unknown option ${k}`);
   }
   if (!a.concurrency.every((c) => Number.isInteger(c) && c > 0) || !(a.seconds > 0)) throw new Error('bad --concurrency / --seconds');
@@ -65,59 +72,37 @@ function requestMix(userIds: string[]): string[] {
   return out;
 }
 
-interface LevelResult {
-  concurrency: number;
-  seconds: number;
-  requests: number;
-  requestsPerS: number;
-  latencyMs: LatencyStats;
-  errors: { total: number; non2xx: number; network: number; byStatus: Record<string, number>; samples: string[] };
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); undefined elsewhere. */
+function cpuSecondsOf(pid: number | undefined): number | undefined {
+  if (!pid) return undefined;
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks; USER_HZ is 100 on Linux
+  } catch {
+    return undefined;
+  }
 }
 
-async function runLevel(base: string, paths: string[], concurrency: number, seconds: number): Promise<LevelResult> {
-  const samples: number[] = [];
-  const errors = { total: 0, non2xx: 0, network: 0, byStatus: {} as Record<string, number>, samples: [] as string[] };
-  const deadline = performance.now() + seconds * 1000;
-  let next = 0;
-  const started = performance.now();
-  let lastPrint = started;
-  const client = async () => {
-    while (performance.now() < deadline) {
-      const p = paths[next++ % paths.length];
-      const t = performance.now();
-      try {
-        const res = await fetch(base + p);
-        const body = await res.text();
-        samples.push(performance.now() - t);
-        if (res.status < 200 || res.status >= 300) {
-          errors.non2xx++;
-          errors.byStatus[res.status] = (errors.byStatus[res.status] ?? 0) + 1;
-          if (errors.samples.length < 5) errors.samples.push(`${res.status} ${p} ${body.slice(0, 160)}`);
-        }
-      } catch (err) {
-        errors.network++;
-        if (errors.samples.length < 5) errors.samples.push(`network ${p}: ${err instanceof Error ? err.message : String(err)}`);
-      }
-      const now = performance.now();
-      if (now - lastPrint > 1000) {
-        lastPrint = now;
-        process.stdout.write(`\r  c=${concurrency}: ${((now - started) / 1000).toFixed(0)}/${seconds} s, ${samples.length} requests, ${errors.non2xx + errors.network} errors   `);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, client));
-  const elapsed = (performance.now() - started) / 1000;
-  process.stdout.write('\r' + ' '.repeat(70) + '\r');
-  errors.total = errors.non2xx + errors.network;
+/** `--profile`: a V8 CPU profile of this (the HTTP) process over the measured levels only. */
+async function startCpuProfile(): Promise<{ stop(file: string): Promise<string> }> {
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
   return {
-    concurrency,
-    seconds: Math.round(elapsed * 100) / 100,
-    requests: samples.length + errors.network,
-    requestsPerS: Math.round(((samples.length + errors.network) / elapsed) * 10) / 10,
-    latencyMs: latencyStats(samples),
-    errors,
+    async stop(file) {
+      const { profile } = await session.post('Profiler.stop');
+      writeFileSync(file, JSON.stringify(profile));
+      session.disconnect();
+      return file;
+    },
   };
 }
+
+type ProcessCpu = Record<string, number | undefined>;
+const cpuOf = (pids: Record<string, number | undefined>): ProcessCpu => Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSecondsOf(pid)]));
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
@@ -127,7 +112,7 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gift-load-'));
   const t0 = performance.now();
   const rt = await startLocalRuntime({ port: 0, dataDir, retrainIntervalS: 0, log: (l) => console.log(`  [runtime] ${l}`) });
-  const results: LevelResult[] = [];
+  const results: (LevelResult & { cpuMsPerRequest?: Record<string, number | null> })[] = [];
   try {
     console.log(`  runtime up at ${rt.url} after ${((performance.now() - t0) / 1000).toFixed(1)} s (demo catalog seeded, first model trained)`);
     if (args.waitEmbeddings) {
@@ -143,15 +128,27 @@ async function main(): Promise<void> {
     const paths = requestMix(demo.users.map((u) => u.id));
     // Warm the handlers (model load, JIT, ONNX session) before measuring.
     for (const p of paths.slice(0, 40)) await (await fetch(rt.url + p)).text();
+    const { child: clients } = await ChildProcessClient.start(path.join(repoRoot, 'bench/load-client.ts'));
+    const pids = { ...rt.processes, clients: clients.pid };
+    const profiler = args.profile ? await startCpuProfile() : undefined;
     for (const c of args.concurrency) {
-      const r = await runLevel(rt.url, paths, c, args.seconds);
-      results.push(r);
+      const before = cpuOf(pids);
+      const r = await clients.request<LevelResult>('run', { base: rt.url, paths, concurrency: c, seconds: args.seconds });
+      const after = cpuOf(pids);
+      // CPU milliseconds each process spent per request: what bounds throughput on a busy machine.
+      const cpuMsPerRequest = Object.fromEntries(
+        Object.keys(pids).map((name) => [name, after[name] !== undefined && before[name] !== undefined ? Math.round(((after[name]! - before[name]!) * 1000 * 100) / r.requests) / 100 : null]),
+      );
+      results.push({ ...r, cpuMsPerRequest });
+      console.log(`  CPU ms per request: ${Object.entries(cpuMsPerRequest).map(([k, v]) => `${k} ${v}`).join(', ')}`);
       console.log(
         `  c=${String(c).padStart(3)}  ${r.requestsPerS.toFixed(1).padStart(7)} req/s  p50 ${r.latencyMs.p50.toFixed(1).padStart(6)} ms  p99 ${r.latencyMs.p99.toFixed(1).padStart(6)} ms  ` +
           `requests ${r.requests}  errors ${r.errors.total}${r.errors.total ? ` ${JSON.stringify(r.errors.byStatus)}` : ''}`,
       );
       for (const s of r.errors.samples) console.log(`    ${s}`);
     }
+    await clients.stop();
+    if (profiler) console.log(`  CPU profile of the HTTP process: ${await profiler.stop(path.join(repoRoot, 'bench/results/load-http.cpuprofile'))}`);
   } finally {
     await rt.stop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -161,7 +158,7 @@ async function main(): Promise<void> {
   mkdirSync(path.join(repoRoot, 'bench/results'), { recursive: true });
   writeFileSync(
     path.join(repoRoot, 'bench/results/load.json'),
-    JSON.stringify({ benchmark: 'load', machine: { ...machine, loadAvg1mAtEnd: machineInfo().loadAvg1m }, client: 'in-process fetch (undici), closed loop', levels: results, totalErrors }, null, 2) + '\n',
+    JSON.stringify({ benchmark: 'load', machine: { ...machine, loadAvg1mAtEnd: machineInfo().loadAvg1m }, client: 'fetch (undici) in a separate client process, closed loop', levels: results, totalErrors }, null, 2) + '\n',
   );
   console.log('wrote bench/results/load.json');
   if (totalErrors > 0) process.exitCode = 1;

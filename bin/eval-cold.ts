@@ -43,7 +43,7 @@ function movielens(): { rows: Interaction[]; content: Map<string, ContentInput>;
 function demo(): { rows: Interaction[]; content: Map<string, ContentInput>; sha256: string } {
   const d = generateDemoData({ now: Date.UTC(2026, 0, 1) });
   const content = new Map(d.products.map((p) => [p.id, { text: hashedNgramVector(p.name), categories: [p.category], price: p.price } satisfies ContentInput]));
-  const rows = d.events.map((e) => ({ user: e.receiverId ?? e.userId, item: e.productId, value: eventStrength(e.type, e.quantity, DEFAULT_INTERACTION_SETTINGS.weights), timestamp: e.timestamp }));
+  const rows = d.events.map((e) => ({ user: e.receiverId ?? e.userId, item: e.productId, value: eventStrength(e.type, e.quantity, DEFAULT_INTERACTION_SETTINGS.weights, e.rating), timestamp: e.timestamp }));
   return { rows, content, sha256: sha(JSON.stringify({ products: d.products, events: d.events })) };
 }
 

@@ -18,10 +18,11 @@ import { config } from '../functions/config.js';
 import { createDocumentClient, createS3Client } from '../functions/adapters/aws-clients.js';
 import { S3ModelStore } from '../functions/adapters/s3-stores.js';
 import { S3BusinessRulesStore } from '../functions/adapters/s3-rules-store.js';
-import { adoptIncomingTextVectors, contentModelLayout } from '../functions/adapters/content-models.js';
+import { activeTextModel, adoptIncomingTextVectors, contentModelLayout } from '../functions/adapters/content-models.js';
 import { directoryExportSource, exportStores, parseS3Uri, s3ExportSource } from '../functions/adapters/dynamodb-export.js';
 import { configureAlsThreads } from '../functions/core/factorization/als.js';
 import { retrainModel, type RetrainOutcome } from '../functions/retrain/retrain-model.js';
+import { createTextEmbedder } from '../functions/adapters/text-vectors-file.js';
 
 const USAGE = 'usage: npm run retrain -- --export DIR|s3://bucket/prefix/ [--threads N] [--version V] [--now ISO-8601] [--data-dir DIR]';
 
@@ -54,11 +55,12 @@ export async function main(): Promise<RetrainOutcome> {
 
     // As the retrain Lambda does: uploaded text vectors are checked first (never failing the retrain).
     const ddb = createDocumentClient();
+    const textStore = new S3ModelStore(s3, cfg.MODELS_BUCKET, ddb, cfg.MODEL_REGISTRY_TABLE, contentModelLayout('text'));
     try {
       await adoptIncomingTextVectors({
         s3,
         bucket: cfg.MODELS_BUCKET,
-        store: new S3ModelStore(s3, cfg.MODELS_BUCKET, ddb, cfg.MODEL_REGISTRY_TABLE, contentModelLayout('text')),
+        store: textStore,
         logger,
         limits: { expectedDim: cfg.TEXT_VECTORS_DIM, minWords: cfg.TEXT_VECTORS_MIN_WORDS, maxBytes: cfg.TEXT_VECTORS_MAX_BYTES },
       });
@@ -84,6 +86,8 @@ export async function main(): Promise<RetrainOutcome> {
         users: counted(() => stores.users.scanAll()),
         models: new S3ModelStore(s3, cfg.MODELS_BUCKET, ddb, cfg.MODEL_REGISTRY_TABLE),
         rules: new S3BusinessRulesStore(s3, cfg.MODELS_BUCKET),
+        // The catalog's text model, as the Lambda's: the active version, else the layer's.
+        textEmbedder: await activeTextModel(textStore, 0, logger, () => createTextEmbedder(cfg.TEXT_VECTORS_PATH))(),
         logger,
       },
       { now, version: arg('version'), environmentRules: cfg.BUSINESS_RULES },

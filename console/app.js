@@ -170,13 +170,20 @@ async function loadHistory(receiver) {
       'tr',
       {},
       h('td', {}, new Date(e.timestamp).toLocaleString()),
-      h('td', {}, e.type),
+      h('td', {}, eventKind(e)),
       h('td', {}, e.product ? `${e.product.name} (${e.productId})` : e.productId),
       h('td', {}, e.userId === receiver ? 'self' : `gift from ${e.userId}`),
       h('td', {}, e.quantity),
     ),
   );
   tbody.replaceChildren(...(rows.length ? rows : [h('tr', {}, h('td', { colspan: 5 }, 'No events yet.'))]));
+}
+
+/** An event's type; a review with its stars and the start of its text. */
+function eventKind(e) {
+  if (e.type !== 'review') return e.type;
+  const text = e.text ? `: “${e.text.length > 80 ? `${e.text.slice(0, 80)}…` : e.text}”` : '';
+  return `review ${e.rating}★${text}`;
 }
 
 function rememberReceiver(id) {
@@ -272,6 +279,7 @@ async function loadModel() {
 // ---- online metrics -------------------------------------------------------------------------------
 
 function ratesTable(caption, rows, keyName) {
+  // The funnel: reviews are not attributed to recommendations.
   const types = ['view', 'cart', 'wishlist', 'order'];
   return h(
     'table',

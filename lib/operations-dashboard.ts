@@ -14,7 +14,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { BUSINESS_METRICS, type BusinessMetricName } from '../functions/core/domain/ports.js';
-import { EVENT_TYPES } from '../functions/core/domain/types.js';
+import { FUNNEL_EVENT_TYPES } from '../functions/core/domain/types.js';
 
 /** Options for {@link OperationsDashboard}. */
 export interface OperationsDashboardProps {
@@ -100,7 +100,7 @@ function onlineMetricsRow(
 ): IWidget[] {
   const impressions = counter('RecommendationImpressions', {}, 'impressions');
   const attributed = Object.fromEntries(
-    EVENT_TYPES.map((type) => [type, counter('AttributedEvents', { [BUSINESS_METRICS.AttributedEvents.dimension]: type }, `attributed ${type}`)]),
+    FUNNEL_EVENT_TYPES.map((type) => [type, counter('AttributedEvents', { [BUSINESS_METRICS.AttributedEvents.dimension]: type }, `attributed ${type}`)]),
   );
   const rate = (type: string) =>
     new MathExpression({
@@ -111,7 +111,7 @@ function onlineMetricsRow(
     });
   return [
     graph('Impressions and attributed events', [impressions], Object.values(attributed)),
-    graph('Attributed events per 100 impressions', EVENT_TYPES.map(rate)),
+    graph('Attributed events per 100 impressions', FUNNEL_EVENT_TYPES.map(rate)),
     new SingleValueWidget({
       title: 'Last 24 h',
       metrics: [impressions, ...Object.values(attributed)].map((m) => m.with({ period: Duration.days(1) })),

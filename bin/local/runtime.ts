@@ -2,6 +2,11 @@
  * The local runtime behind `npm start`: embedded AWS (dynalite + s3rver), the demo catalog on
  * first start, the HTTP gateway in front of the very same Lambda handlers, s3rver's
  * ObjectCreated events delivered to `embed-image`, and `retrain` on an interval.
+ *
+ * Three processes, so that one machine's cores serve at once: this one (the gateway and the HTTP
+ * handlers), the embedded AWS servers (aws-process.ts) and the background Lambdas, retrain and
+ * embed-image (jobs-process.ts). They talk as on AWS: the handlers through the SDK to the servers'
+ * ports, S3 notifications relayed from the servers to the jobs.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -10,15 +15,17 @@ import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import type { S3Event } from 'aws-lambda';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { startEmbeddedAws } from './embedded-aws.js';
+import { ChildProcessClient } from './child-process.js';
 import { createGateway, type LambdaHandler } from './gateway.js';
 import { localSecret, verifyToken } from './local-auth.js';
 import type { LambdaName } from '../../functions/http/routes.js';
 import { toAwsS3Event } from '../../functions/embed-image/s3-event.js';
 import { IMAGES_PREFIX } from '../../functions/core/domain/product-images.js';
 import { storedEmbedding } from '../../functions/core/content/similarity.js';
+import type { RetrainOutcome } from '../../functions/retrain/retrain-model.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.resolve(here, '..', '..');
 
 export interface LocalRuntimeOptions {
   port: number;
@@ -32,6 +39,8 @@ export interface LocalRuntime {
   url: string;
   /** Runs one retrain now (serialized with the periodic ones). */
   retrain(): Promise<unknown>;
+  /** Process ids of the runtime's parts: this process serves HTTP, the others are its children. */
+  processes: { http: number; aws?: number; jobs?: number };
   /** Resolves when every S3 event delivered so far has been embedded. */
   embeddingsIdle(): Promise<void>;
   stop(): Promise<void>;
@@ -39,31 +48,42 @@ export interface LocalRuntime {
 
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   const log = options.log ?? ((line: string) => console.log(line));
-  const aws = await startEmbeddedAws({ dataDir: options.dataDir });
-  Object.assign(process.env, aws.env);
   // No auth unless asked for: AUTH=local runs the same rules as AWS with the local issuer.
   process.env.AUTH ??= 'none';
   if (!['none', 'local'].includes(process.env.AUTH)) throw new Error(`AUTH=${process.env.AUTH}: the local runtime knows none (default) and local`);
+  // The jobs process loads its handlers and ONNX Runtime while the AWS servers start.
+  const [awsStart, jobsStart] = await Promise.allSettled([
+    ChildProcessClient.start(path.join(here, 'aws-process.ts'), { args: [JSON.stringify({ dataDir: options.dataDir })] }),
+    ChildProcessClient.start(path.join(here, 'jobs-process.ts')),
+  ]);
+  if (awsStart.status === 'rejected' || jobsStart.status === 'rejected') {
+    for (const started of [awsStart, jobsStart]) if (started.status === 'fulfilled') await started.value.child.stop();
+    throw (awsStart.status === 'rejected' ? awsStart.reason : (jobsStart as PromiseRejectedResult).reason) as Error;
+  }
+  const aws = awsStart.value.child;
+  const jobs = jobsStart.value.child;
+  const awsEnv = awsStart.value.ready.env as Record<string, string>;
+  Object.assign(process.env, awsEnv);
   // No model knobs here: each retrain chooses its family and parameters on the demo's own data.
   // The demo catalog is priced in Chilean pesos; new products default to the same currency.
   process.env.CURRENCY ??= 'CLP';
   // Handlers read their configuration on their first call (nothing at import); the SDK reads the endpoints above.
-  const [{ getDeps }, recommend, events, catalog, users, status, embedImage, retrain] = await Promise.all([
+  await jobs.request('configure', { env: { ...process.env } });
+  const [{ getDeps }, recommend, events, catalog, users, status] = await Promise.all([
     import('../../functions/adapters/bootstrap.js'),
     import('../../functions/recommend/handler.js'),
     import('../../functions/events/handler.js'),
     import('../../functions/catalog/handler.js'),
     import('../../functions/users/handler.js'),
     import('../../functions/status/handler.js'),
-    import('../../functions/embed-image/handler.js'),
-    import('../../functions/retrain/handler.js'),
   ]);
   const deps = getDeps();
 
   // S3 notifications run one at a time, as a reserved-concurrency-1 Lambda would.
   let embedChain: Promise<void> = Promise.resolve();
   let pendingEmbeds = 0;
-  aws.onS3Event((event: S3Event) => {
+  aws.on('s3', (message) => {
+    const event = message.event as S3Event;
     // The same filter the CDK notification has: ObjectCreated on the images bucket under images/.
     const wanted = event.Records?.some(
       (r) => r.eventName?.startsWith('ObjectCreated') && r.s3.bucket.name === deps.config.IMAGES_BUCKET && r.s3.object.key.startsWith(IMAGES_PREFIX),
@@ -72,7 +92,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     pendingEmbeds++;
     embedChain = embedChain
       // s3rver reports raw keys; S3 URL-encodes them, and the handler decodes as on AWS.
-      .then(async () => void (await embedImage.handler(toAwsS3Event(event))))
+      .then(async () => void (await jobs.request('embed', { event: toAwsS3Event(event) })))
       .catch((err) => log(`embed-image: ${err instanceof Error ? err.message : String(err)}`))
       .finally(() => void pendingEmbeds--);
   });
@@ -80,7 +100,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   let retrainChain: Promise<unknown> = Promise.resolve();
   const runRetrain = () => {
     const run = retrainChain.then(async () => {
-      const outcome = await retrain.handler();
+      const outcome = await jobs.request<RetrainOutcome>('retrain');
       if (outcome.skipped) log(`retrain: skipped — ${outcome.reason}`);
       else {
         const pruned = outcome.retention ? outcome.retention.deleted.length + outcome.retention.halfWritten.length : 0;
@@ -93,32 +113,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   };
 
   // A new image or text model version (`vae:train --publish`, a `.vec` a retrain adopted) is noticed
-  // after each retrain and the catalog re-embedded in the background, one product at a time, in the
-  // same queue as the uploads' embeddings (as on AWS `npm run reembed` would, with progress in the log).
-  let embeddedWith: string | undefined;
-  const reembedIfModelsChanged = async (): Promise<void> => {
-    const [{ onnxAdapters }, { reembedProducts }] = await Promise.all([import('../../functions/adapters/onnx-runtime.js'), import('../../functions/embed-image/reembed-products.js')]);
-    const d = getDeps(onnxAdapters);
-    const textEmbedder = await d.activeTextEmbedder();
-    const imageVersion = await (d.imageEmbedder.activeVersion?.() ?? Promise.resolve(d.imageEmbedder.version));
-    const target = `${imageVersion}+${textEmbedder.version}`;
-    if (target === embeddedWith) return;
-    embeddedWith = target;
-    let logged = 0;
-    const summary = await reembedProducts(
-      { catalog: d.catalog, images: d.images, imageEmbedder: d.imageEmbedder, textEmbedder, logger: d.logger, metrics: d.metrics, imagesBucket: d.config.IMAGES_BUCKET, activeImageVersion: async () => imageVersion },
-      {
-        onProgress: (p) => {
-          const work = p.done - p.upToDate;
-          if (work > 0 && (p.done === p.total || work - logged >= Math.max(10, Math.ceil(p.total / 10)))) {
-            logged = work;
-            log(`reembed (${target}): ${p.done}/${p.total} products, ${p.embedded} re-embedded, ${p.skipped + p.failed} kept their previous embedding`);
-          }
-        },
-      },
-    );
-    if (summary.problems.length > 0) log(`reembed: kept previous embeddings of ${summary.problems.map((x) => x.productId).join(', ')}`);
-  };
+  // after each retrain and the catalog re-embedded in the background by the jobs process, one product
+  // at a time, in the same queue as the uploads' embeddings (as `npm run reembed` does on AWS).
+  jobs.on('log', (message) => log(String(message.line)));
+  const reembedIfModelsChanged = async (): Promise<void> => void (await jobs.request('reembed'));
   const queueReembed = () => {
     pendingEmbeds++;
     embedChain = embedChain
@@ -191,6 +189,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
   return {
     url,
+    processes: { http: process.pid, aws: aws.pid, jobs: jobs.pid },
     retrain: runRetrain,
     embeddingsIdle,
     async stop() {
@@ -199,6 +198,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       server.closeAllConnections?.();
       await embeddingsIdle();
       await retrainChain;
+      await jobs.stop();
       await aws.stop();
     },
   };

@@ -23,7 +23,7 @@ import { createDocumentClient, createS3Client } from './aws-clients.js';
 import { DynamoCatalogStore, DynamoInteractionStore, DynamoUserStore } from './dynamo-stores.js';
 import { S3ImageStore, S3ModelStore } from './s3-stores.js';
 import { PointerCache, ServingModel } from './model-cache.js';
-import { contentModelLayout, loadImageVersion, loadTextVersion, VersionedImageEmbedder, type ImageEncoder, type LayerImageModels } from './content-models.js';
+import { activeTextModel, contentModelLayout, loadImageVersion, VersionedImageEmbedder, type ImageEncoder, type LayerImageModels } from './content-models.js';
 import type { ContentModelKind } from '../core/content/content-model-version.js';
 import { LiveCatalog, predictContentFactorsTs, type PredictFactors } from './live-catalog.js';
 import { createTextEmbedder } from './text-vectors-file.js';
@@ -149,15 +149,7 @@ export function buildDeps(cfg: Config, onnx: () => OnnxAdapters | undefined = ()
       image: new S3ModelStore(d.s3, cfg.MODELS_BUCKET, d.ddb, cfg.MODEL_REGISTRY_TABLE, contentModelLayout('image')),
       text: new S3ModelStore(d.s3, cfg.MODELS_BUCKET, d.ddb, cfg.MODEL_REGISTRY_TABLE, contentModelLayout('text')),
     }),
-    activeTextEmbedder: (d) => {
-      const store = d.contentModels.text;
-      const cache = new PointerCache<TextEmbedder>(store, cfg.CONTENT_MODEL_TTL_MS, d.logger, {
-        label: 'text model',
-        load: (version) => loadTextVersion(store, version),
-        describe: (e) => ({ dim: e.dim, embedding_version: e.version }),
-      });
-      return async () => (await cache.get())?.value ?? d.textEmbedder;
-    },
+    activeTextEmbedder: (d) => activeTextModel(d.contentModels.text, cfg.CONTENT_MODEL_TTL_MS, d.logger, () => d.textEmbedder),
     defaultCurrency: () => cfg.CURRENCY,
     imageModelsManifest: () => () => readImageModelsManifest(cfg.MODELS_DIR),
   });

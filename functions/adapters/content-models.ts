@@ -34,6 +34,8 @@ import {
 import { parseVec, WordVectorEmbedder } from '../core/content/text-embedding.js';
 import { checkVecFile, type VecLimits } from '../core/content/vec-check.js';
 import type { ModelStoreLayout } from './s3-stores.js';
+import { PointerCache } from './model-cache.js';
+import type { TextEmbedder } from '../core/content/text-embedding.js';
 
 export { CONTENT_MODELS_PREFIX };
 export const TEXT_INCOMING_PREFIX = `${CONTENT_MODELS_PREFIX}text/incoming/`;
@@ -88,6 +90,19 @@ export async function loadTextVersion(store: Pick<ModelStore, 'getFile'>, versio
   } catch (err) {
     throw new CorruptArtifact(`text model ${version}: ${(err as Error).message}`, { cause: err });
   }
+}
+
+/**
+ * The active text model, its pointer re-read at most every `ttlMs`: the active version's embedder
+ * (a refused one leaves the last good one serving), else `layer` (TEXT_VECTORS_PATH or the hashed n-grams).
+ */
+export function activeTextModel(store: ModelStore, ttlMs: number, logger: Pick<Logger, 'info' | 'warn' | 'error'>, layer: () => TextEmbedder): () => Promise<TextEmbedder> {
+  const cache = new PointerCache<TextEmbedder>(store, ttlMs, logger, {
+    label: 'text model',
+    load: (version) => loadTextVersion(store, version),
+    describe: (e) => ({ dim: e.dim, embedding_version: e.version }),
+  });
+  return async () => (await cache.get())?.value ?? layer();
 }
 
 /** The VAE encoder of an image version, ready to run. */

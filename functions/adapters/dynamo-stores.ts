@@ -251,6 +251,14 @@ export interface InteractionItem {
   type: InteractionEvent['type'];
   quantity: number;
   timestamp: number;
+  /** Reviews: the stars and, when given, the text. */
+  rating?: number;
+  text?: string;
+}
+
+/** A review's own fields, only where the event has them (no undefined attributes in the item). */
+function reviewFields(e: Pick<InteractionEvent, 'rating' | 'text'>): Pick<InteractionEvent, 'rating' | 'text'> {
+  return { ...(e.rating !== undefined ? { rating: e.rating } : {}), ...(e.text !== undefined ? { text: e.text } : {}) };
 }
 
 /** A domain event as its interactions-table item (userId = the credited user). */
@@ -263,6 +271,7 @@ export function toItem(e: InteractionEvent): InteractionItem {
     type: e.type,
     quantity: e.quantity,
     timestamp: e.timestamp,
+    ...reviewFields(e),
   };
 }
 
@@ -277,6 +286,7 @@ export function toEvent(item: InteractionItem): InteractionEvent {
     type: item.type,
     quantity: item.quantity,
     timestamp: item.timestamp,
+    ...reviewFields(item),
   };
 }
 
@@ -285,11 +295,13 @@ export const TRANSACTION_LIMIT = 100;
 
 /**
  * What makes two events with one eventId "the same event": who, for whom, what, which kind, how
- * many. The timestamp is not part of it — when the client leaves it out the server's clock fills
- * it in, and a retry must still count as the same event.
+ * many, and for a review its rating and text. The timestamp is not part of it — when the client
+ * leaves it out the server's clock fills it in, and a retry must still count as the same event.
  */
 export function eventFingerprint(e: InteractionEvent): string {
   const identity = [e.userId, e.type === 'order' ? (e.receiverId ?? '') : '', e.productId, e.type, String(e.quantity)];
+  // A review is also what it says; only reviews append, so the claims of other events keep their fingerprint.
+  if (e.type === 'review') identity.push(String(e.rating ?? ''), e.text ?? '');
   return createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 32);
 }
 

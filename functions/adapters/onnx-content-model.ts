@@ -34,7 +34,7 @@ export function exportContentModelOnnx(m: ContentModel): Uint8Array {
       { opType: 'Gemm', inputs: ['hr', 'W2', 'b2'], outputs: [CONTENT_OUTPUT], attributes: gemm },
     ],
     graphName: 'content_to_factor_mlp',
-    metadata: { kind: m.kind, image_dim: String(m.imageDim), text_dim: String(m.textDim), categories: m.categories.join(','), price_edges: m.priceEdges.join(',') },
+    metadata: { kind: m.kind, image_dim: String(m.imageDim), text_dim: String(m.textDim), review_dim: String(m.reviewDim ?? 'none'), categories: m.categories.join(','), price_edges: m.priceEdges.join(',') },
   });
 }
 

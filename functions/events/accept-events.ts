@@ -1,8 +1,9 @@
 /**
  * `acceptEvents`: a batch of interaction events is validated as a whole (unique ids, known
  * products) before any is written, then stored idempotently by eventId. Only orders carry a
- * receiver: a gift order counts for the person it is for. Stored events that cite a
- * recommendation are then attributed to it (online metrics).
+ * receiver: a gift order counts for the person it is for; only reviews carry a rating and text
+ * (the request schema enforces both). Stored events that cite a recommendation are then attributed
+ * to it (online metrics).
  */
 import { InvalidInput } from '../core/domain/errors.js';
 import type { Logger } from '@aws-lambda-powertools/logger';

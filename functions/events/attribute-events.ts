@@ -2,18 +2,20 @@
  * Online metrics attribution: an event that names the `recommendationId` of a response and is
  * about a product that response showed, within the attribution window, is counted for that
  * response's model version and for the reasons the product was shown with. Once per
- * (recommendation, product, type). Failures are logged: the events are already stored.
+ * (recommendation, product, type); funnel events only, not reviews. Failures are logged: the
+ * events are already stored.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { BusinessMetrics, OnlineMetricsStore } from '../core/domain/ports.js';
-import type { InteractionEvent } from '../core/domain/types.js';
+import type { FunnelEventType, InteractionEvent } from '../core/domain/types.js';
 import { attributable, type Impression } from '../core/domain/online-metrics.js';
 
 export async function attributeEvents(
   deps: { onlineMetrics: OnlineMetricsStore; logger: Logger; windowMs: number; metrics?: BusinessMetrics },
   events: readonly InteractionEvent[],
 ): Promise<number> {
-  const cited = events.filter((e) => e.recommendationId);
+  // Reviews never cite a recommendation (the request schema refuses it); the funnel types do.
+  const cited = events.filter((e): e is InteractionEvent & { type: FunnelEventType } => e.recommendationId !== undefined && e.type !== 'review');
   if (cited.length === 0) return 0;
   let attributed = 0;
   try {

@@ -51,7 +51,7 @@ export const OPERATIONS: Record<string, Operation> = {
   },
   'POST /events': {
     tag: 'events',
-    summary: 'Record app events (1–100), all-or-nothing, idempotent by eventId',
+    summary: 'Record app events (1–100: order, cart, wishlist, view, review with a 1–5 rating), all-or-nothing, idempotent by eventId',
     body: S.EventsBody,
     response: S.EventsResponse,
     errors: [409],

@@ -16,7 +16,7 @@
 import { z } from 'zod';
 import { countryCode, decimalString, idString, intString, type RequestIssueParams } from './api.js';
 import { ProductBody } from '../catalog/product-schema.js';
-import { EVENT_TYPES, MAX_CLOCK_SKEW_MS, type RecommendationQuery } from '../core/domain/types.js';
+import { EVENT_TYPES, FUNNEL_EVENT_TYPES, MAX_CLOCK_SKEW_MS, MAX_RATING, MAX_REVIEW_TEXT, MIN_RATING, type RecommendationQuery } from '../core/domain/types.js';
 
 export { ProductBody };
 
@@ -74,6 +74,8 @@ const timestamp = z.union([
   z.iso.datetime({ offset: true }).transform((s) => Date.parse(s)),
 ]);
 
+const RATING_MESSAGE = `must be an integer from ${MIN_RATING} to ${MAX_RATING}`;
+
 export const EventBody = z.strictObject({
   eventId: idString.describe('idempotency key: one eventId is one event'),
   userId: idString.describe('who acted (the buyer of a gift)'),
@@ -83,10 +85,31 @@ export const EventBody = z.strictObject({
   quantity: z.number().int().min(1).max(10_000).default(1),
   timestamp: timestamp.optional().describe(`default: now; at most ${MAX_CLOCK_SKEW_MS / 60_000} minutes in the future (clock skew)`),
   recommendationId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be a recommendation_id from a recommendation response').optional()
-    .describe('the `recommendation_id` of the response the product was shown in (online metrics attribute the event to it)'),
-}).refine((e) => e.receiverId === undefined || e.type === 'order', {
-  path: ['receiverId'],
-  message: 'only order events name a receiver (a gift); leave it out for other types',
+    .describe('the `recommendation_id` of the response the product was shown in (online metrics attribute the event to it); not on reviews'),
+  rating: z
+    .number({ error: RATING_MESSAGE })
+    .int(RATING_MESSAGE)
+    .min(MIN_RATING, RATING_MESSAGE)
+    .max(MAX_RATING, RATING_MESSAGE)
+    .optional()
+    .describe(`reviews only, and required there: ${MIN_RATING}–${MAX_RATING} stars (an integer)`),
+  text: z
+    .string()
+    .trim()
+    .max(MAX_REVIEW_TEXT, `at most ${MAX_REVIEW_TEXT} characters`)
+    .transform((t) => (t === '' ? undefined : t))
+    .optional()
+    .describe(`reviews only: the review text, trimmed, at most ${MAX_REVIEW_TEXT} characters (empty = none)`),
+}).superRefine((e, ctx) => {
+  const issue = (field: string, message: string) => ctx.addIssue({ code: 'custom', path: [field], message });
+  if (e.receiverId !== undefined && e.type !== 'order') issue('receiverId', 'only order events name a receiver (a gift); leave it out for other types');
+  if (e.type === 'review') {
+    if (e.rating === undefined) issue('rating', `required for review events: ${RATING_MESSAGE}`);
+    if (e.recommendationId !== undefined) issue('recommendationId', 'reviews are not attributed to recommendations; leave it out');
+  } else {
+    if (e.rating !== undefined) issue('rating', 'only review events carry a rating; leave it out for other types');
+    if (e.text !== undefined) issue('text', 'only review events carry text; leave it out for other types');
+  }
 });
 export const EventsBody = z.strictObject({
   events: z
@@ -171,6 +194,8 @@ export const HistoryResponse = z.object({
       quantity: z.number().int(),
       timestamp: z.number(),
       receiverId: z.string().optional(),
+      rating: z.number().int().optional().describe('reviews: 1–5 stars'),
+      text: z.string().optional().describe('reviews: the text, when there is one'),
       product: z.object({ name: z.string(), price: z.number(), category: z.string(), status: z.string() }).nullable(),
     }),
   ),
@@ -190,7 +215,8 @@ export const HealthResponse = z.object({ status: z.string(), model_version: z.st
 export const ModelResponse = z.object({ model_version: z.string().nullable() }).loose().describe('the serving manifest: family, parameters, gate, figures, business rules, image models');
 export const OpenApiResponse = z.object({ openapi: z.string() }).loose();
 
-const byType = z.object(Object.fromEntries(EVENT_TYPES.map((t) => [t, z.number()])) as Record<string, z.ZodNumber>);
+// Online metrics count the funnel only: reviews are not attributed to recommendations.
+const byType = z.object(Object.fromEntries(FUNNEL_EVENT_TYPES.map((t) => [t, z.number()])) as Record<string, z.ZodNumber>);
 export const MetricsResponse = z
   .object({
     online: z.object({

@@ -31,5 +31,7 @@ export async function handler(_event?: EventBridgeEvent<'Scheduled Event', unkno
   };
   const als = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) as Partial<AlsParams>;
   configureAlsThreads(c.ALS_THREADS);
-  return retrainModel(deps, { als, keepVersions: c.MODEL_KEEP_VERSIONS, pinnedVersions: c.MODEL_PINNED_VERSIONS, environmentRules: c.BUSINESS_RULES });
+  // Review texts are embedded by the catalog's text model, the active one (perhaps adopted just now).
+  const retrainDeps = { catalog: deps.catalog, interactions: deps.interactions, users: deps.users, models: deps.models, rules: deps.rules, logger: deps.logger, textEmbedder: await deps.activeTextEmbedder() };
+  return retrainModel(retrainDeps, { als, keepVersions: c.MODEL_KEEP_VERSIONS, pinnedVersions: c.MODEL_PINNED_VERSIONS, environmentRules: c.BUSINESS_RULES });
 }

@@ -10,6 +10,7 @@ import { readManifest, serializeSnapshot, type SnapshotManifest } from '../core/
 import { trainModelVersion, type HoldoutFigures } from '../core/training/train-model.js';
 import type { AlsParams } from '../core/factorization/als.js';
 import type { InteractionEvent, Product } from '../core/domain/types.js';
+import type { TextEmbedder } from '../core/content/text-embedding.js';
 import { exportScorerOnnx } from '../adapters/onnx-scorer.js';
 import { exportContentModelOnnx } from '../adapters/onnx-content-model.js';
 import { onnxSpdInverter } from '../adapters/onnx-linalg.js';
@@ -26,6 +27,8 @@ export interface RetrainDeps {
   models: ModelStore;
   /** The rules an admin stored (PUT /config); without it, the environment's or none. */
   rules?: Pick<BusinessRulesStore, 'read'>;
+  /** The catalog's text embedder: review texts become content in its space (default: the hashed n-grams). */
+  textEmbedder?: TextEmbedder;
   logger: Pick<Logger, 'info' | 'warn' | 'error'>;
 }
 
@@ -86,13 +89,16 @@ async function readManifestIfAny(deps: RetrainDeps, version: string): Promise<Sn
   }
 }
 
+/** A review's rating and text in its fingerprint line (nothing for other events: their lines stay as they were). */
+const reviewPart = (e: InteractionEvent): string => (e.type === 'review' ? `\u0000${e.rating ?? ''}\u0000${e.text ?? ''}` : '');
+
 /**
  * What a version was trained from, order-independent: every event, every product's id, update
  * time, embedding version and status, every user's country. Equal fingerprints, equal inputs.
  */
 export function inputsFingerprint(events: readonly InteractionEvent[], products: readonly Product[], userCountries: ReadonlyMap<string, string>): string {
   const lines = [
-    ...events.map((e) => `e\u0000${e.eventId}\u0000${e.userId}\u0000${e.receiverId ?? ''}\u0000${e.productId}\u0000${e.type}\u0000${e.quantity}\u0000${e.timestamp}`),
+    ...events.map((e) => `e\u0000${e.eventId}\u0000${e.userId}\u0000${e.receiverId ?? ''}\u0000${e.productId}\u0000${e.type}\u0000${e.quantity}\u0000${e.timestamp}${reviewPart(e)}`),
     ...products.map((p) => `p\u0000${p.id}\u0000${p.updatedAt}\u0000${p.embedding_version ?? ''}\u0000${p.status}`),
     ...[...userCountries].map(([u, c]) => `u\u0000${u}\u0000${c}`),
   ].sort();
@@ -167,6 +173,7 @@ export async function retrainModel(deps: RetrainDeps, options: RetrainOptions = 
     invert: onnxSpdInverter(),
     selectionBudgetSeconds: options.selectionBudgetSeconds,
     rules,
+    reviewTextEmbedder: deps.textEmbedder,
   });
   // The scorer travels as ONNX too (served by onnxruntime-node), whether or not it was promoted.
   if (scorer) parts.extraFiles = { ...(parts.extraFiles ?? {}), 'scorer.onnx': exportScorerOnnx(scorer) };

@@ -10,7 +10,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { EmfBusinessMetrics } from '../../functions/adapters/business-metrics.js';
 import { BUSINESS_METRICS, type BusinessMetricName } from '../../functions/core/domain/ports.js';
-import { EVENT_TYPES } from '../../functions/core/domain/types.js';
+import { FUNNEL_EVENT_TYPES } from '../../functions/core/domain/types.js';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../../lib/gift-recommender-stack.js';
 import { SWAGGER_UI_FILES } from '../../lib/console-bundle.js';
 import { synthStack, type Synthesized } from './synth.js';
@@ -165,10 +165,10 @@ describe('operations dashboard', () => {
     }
   });
 
-  it('shows attributed events for every event type beside the impressions, and their rate', () => {
+  it('shows attributed events for every funnel event type beside the impressions, and their rate', () => {
     const body = dashboardBody();
     const rows = body.widgets.flatMap((w) => w.properties.metrics ?? []);
-    for (const type of EVENT_TYPES) {
+    for (const type of FUNNEL_EVENT_TYPES) {
       expect(rows.some((r) => r[1] === 'AttributedEvents' && r.includes('eventType') && r.includes(type)), type).toBe(true);
       expect(rows.some((r) => JSON.stringify(r).includes(`100 * FILL(${type}, 0) / impressions`)), type).toBe(true);
     }

@@ -20,7 +20,7 @@ import type {
   StoredVersion,
   UserStore,
 } from '../../functions/core/domain/ports.js';
-import type { EventType, InteractionEvent, Product, UserProfile } from '../../functions/core/domain/types.js';
+import type { FunnelEventType, InteractionEvent, Product, UserProfile } from '../../functions/core/domain/types.js';
 // The same payload identity and stored shape as the DynamoDB adapter (pure functions of it).
 import { eventFingerprint, toEvent, toItem } from '../../functions/adapters/dynamo-stores.js';
 
@@ -255,7 +255,7 @@ export class InMemoryOnlineMetricsStore implements OnlineMetricsStore {
     return imp && clone(imp);
   }
 
-  async recordAttribution(imp: Impression, productId: string, type: EventType, reasons: readonly string[]): Promise<boolean> {
+  async recordAttribution(imp: Impression, productId: string, type: FunnelEventType, reasons: readonly string[]): Promise<boolean> {
     const key = `${imp.recommendationId}\u0000${type}\u0000${productId}`;
     if (this.attributed.has(key)) return false;
     this.attributed.add(key);

@@ -127,6 +127,22 @@ export function interactionStoreContract(name: string, make: Make<InteractionSto
       expect((await collect(store.scanAll())).filter((e) => e.eventId === gift.eventId)).toEqual([gift]);
     });
 
+    it('keeps a review\'s rating and text; the same review again is a duplicate, another rating or text under its id a conflict', async () => {
+      const store = await make();
+      const user = unique('u');
+      const review = event({ eventId: unique('r'), userId: user, type: 'review', rating: 4, text: 'Suave y abrigada', timestamp: 5_000 });
+      const textless = event({ eventId: unique('r'), userId: user, type: 'review', rating: 1, timestamp: 4_000 });
+      expect(await store.putEvents([review, textless])).toEqual({ accepted: 2, duplicates: 0 });
+      expect(await store.putEvents([review])).toEqual({ accepted: 0, duplicates: 1 });
+      const listed = await store.listForUser(user);
+      expect(listed.map((e) => [e.eventId, e.rating, e.text])).toEqual([[review.eventId, 4, 'Suave y abrigada'], [textless.eventId, 1, undefined]]);
+      expect('text' in listed[1]).toBe(false);
+      expect((await collect(store.scanAll())).find((e) => e.eventId === review.eventId)).toMatchObject({ type: 'review', rating: 4, text: 'Suave y abrigada' });
+      await expect(store.putEvents([{ ...review, rating: 5 }])).rejects.toBeInstanceOf(EventIdConflict);
+      await expect(store.putEvents([{ ...review, text: 'Otra cosa' }])).rejects.toBeInstanceOf(EventIdConflict);
+      expect(await store.countForUser(user)).toBe(2);
+    });
+
     it('refuses a whole batch when an eventId was stored with another payload', async () => {
       const store = await make();
       const user = unique('u');

@@ -172,6 +172,27 @@ describe('implicit ALS', () => {
   });
 });
 
+describe('implicit ALS warm start', () => {
+  const R = randomSparse(300, 120, 3000, 5);
+  const p: Partial<AlsParams> = { factors: 8, regularization: 5, alpha: 3, cgSteps: 3, seed: 11 };
+
+  it('k iterations from a model of n give the bytes of n + k from scratch (the factors are the whole state)', () => {
+    const first = fitImplicitAls(R, { ...p, iterations: 6 }, undefined, { threads: 1 });
+    const continued = fitImplicitAls(R, { ...p, iterations: 3 }, undefined, { threads: 1, warmStart: first });
+    const straight = fitImplicitAls(R, { ...p, iterations: 9 }, undefined, { threads: 1 });
+    expect(continued.userFactors).toEqual(straight.userFactors);
+    expect(continued.itemFactors).toEqual(straight.itemFactors);
+    // Without the warm start, 3 iterations are another model.
+    expect(fitImplicitAls(R, { ...p, iterations: 3 }, undefined, { threads: 1 }).itemFactors).not.toEqual(straight.itemFactors);
+  });
+
+  it('refuses factors of another shape', () => {
+    const m = fitImplicitAls(R, { ...p, iterations: 1 }, undefined, { threads: 1 });
+    const wider = randomSparse(300, 121, 3000, 5);
+    expect(() => fitImplicitAls(wider, { ...p, iterations: 1 }, undefined, { threads: 1, warmStart: m })).toThrow(/warm start/);
+  });
+});
+
 describe('implicit ALS on worker threads', () => {
   const bytes = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
   // Over 2048 rows, so the Gram matrix is summed from several partials, and rows heavy and light

@@ -1,8 +1,8 @@
 /** First stage: sources are unioned and remembered, exclusions hold, ranks of late candidates are exact. */
 import { describe, expect, it } from 'vitest';
-import { generateCandidates } from '../../functions/core/ranking/candidates.js';
+import { generateCandidates, memoizedNeighbours } from '../../functions/core/ranking/candidates.js';
 import { SOURCE } from '../../functions/core/ranking/features.js';
-import { buildEmbeddingIndex } from '../../functions/core/content/similarity.js';
+import { buildEmbeddingIndex, queryForProduct, similarProducts } from '../../functions/core/content/similarity.js';
 
 const ids = Array.from({ length: 12 }, (_, i) => `p${i}`);
 const itemIndex = new Map(ids.map((id, i) => [id, i]));
@@ -40,5 +40,22 @@ describe('generateCandidates', () => {
     const cands = generateCandidates({ ...base, alsScores: undefined, recentItems: [], exclude: () => false });
     expect(cands.every((c) => !(c.sources & SOURCE.als) && c.alsRank === Infinity)).toBe(true);
     expect(cands.map((c) => c.index).sort((a, b) => a - b)).toEqual([7, 8, 9, 10]);
+  });
+});
+
+describe('memoizedNeighbours', () => {
+  it('returns what a fresh scan returns, per k, and a new index is scanned afresh', () => {
+    for (const k of [1, 3, 20]) {
+      for (const id of ['p0', 'p7', 'p11']) {
+        const fresh = similarProducts(queryForProduct(embeddings, id)!, embeddings, k, id);
+        expect(memoizedNeighbours(embeddings, id, k)).toEqual(fresh);
+        expect(memoizedNeighbours(embeddings, id, k)).toBe(memoizedNeighbours(embeddings, id, k)); // kept, not rescanned
+      }
+    }
+    // The live catalog builds a new index when p3 is re-embedded next to p7: p7's neighbours change with it.
+    const moved = buildEmbeddingIndex(ids.map((id, i) => ({ id, image_embedding: i === 3 ? [0, 1, 0.07] : vec(i) })));
+    expect(memoizedNeighbours(embeddings, 'p7', 1)[0].id).not.toBe('p3');
+    expect(memoizedNeighbours(moved, 'p7', 1)[0].id).toBe('p3');
+    expect(memoizedNeighbours(embeddings, 'absent', 3)).toEqual([]);
   });
 });

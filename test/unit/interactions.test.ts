@@ -9,6 +9,8 @@ import {
   creditedUser,
   decayedStrengths,
   DEFAULT_EVENT_WEIGHTS,
+  DEFAULT_REVIEW_WEIGHTS,
+  isSignal,
   DEFAULT_INTERACTION_SETTINGS,
   DEFAULT_WEIGHT_CAP,
   eventStrength,
@@ -34,8 +36,9 @@ function dense(m: ReturnType<typeof buildInteractionMatrix>): Record<string, Rec
 }
 
 describe('the event-weight table', () => {
-  it('is order 1, cart 0.5, wishlist 0.3, view 0.1, with a cap of 5', () => {
-    expect(DEFAULT_EVENT_WEIGHTS).toEqual({ order: 1, cart: 0.5, wishlist: 0.3, view: 0.1 });
+  it('is order 1, cart 0.5, wishlist 0.3, view 0.1, reviews 0/0/0.2/0.6/1 by stars, with a cap of 5', () => {
+    expect(DEFAULT_EVENT_WEIGHTS).toEqual({ order: 1, cart: 0.5, wishlist: 0.3, view: 0.1, review: { 1: 0, 2: 0, 3: 0.2, 4: 0.6, 5: 1 } });
+    expect(DEFAULT_REVIEW_WEIGHTS).toBe(DEFAULT_EVENT_WEIGHTS.review);
     expect(DEFAULT_WEIGHT_CAP).toBe(5);
     expect(DEFAULT_INTERACTION_SETTINGS).toEqual({ weights: DEFAULT_EVENT_WEIGHTS, cap: 5 });
   });
@@ -57,7 +60,23 @@ describe('the event-weight table', () => {
     expect(eventStrength('order', 0, w)).toBe(1);
     expect(eventStrength('cart', 0, w)).toBe(0.5);
     // The weights passed in are the ones used.
-    expect(eventStrength('view', 1, { order: 9, cart: 8, wishlist: 7, view: 6 })).toBe(6);
+    const custom = { order: 9, cart: 8, wishlist: 7, view: 6, review: { 1: 1, 2: 2, 3: 3, 4: 4, 5: 5 } };
+    expect(eventStrength('view', 1, custom)).toBe(6);
+    expect(eventStrength('review', 1, custom, 4)).toBe(4);
+  });
+
+  it("weighs a review by its stars only: 5★ like an order, 4★ above a cart, 3★ above a view, 1★ and 2★ nothing", () => {
+    const w = DEFAULT_EVENT_WEIGHTS;
+    const stars = (rating: number | undefined, quantity = 1) => eventStrength('review', quantity, w, rating);
+    expect([1, 2, 3, 4, 5].map((r) => stars(r))).toEqual([0, 0, 0.2, 0.6, 1]);
+    expect(stars(5)).toBe(eventStrength('order', 1, w));
+    expect(stars(4)).toBeGreaterThan(eventStrength('cart', 1, w));
+    expect(stars(3)).toBeGreaterThan(eventStrength('view', 1, w));
+    expect(stars(5, 7)).toBe(1); // a quantity never multiplies a review
+    for (const bad of [undefined, 0, 6, 2.5, NaN]) expect(stars(bad), String(bad)).toBe(0);
+    expect(isSignal({ type: 'review', quantity: 1, rating: 3 })).toBe(true);
+    expect(isSignal({ type: 'review', quantity: 1, rating: 2 })).toBe(false);
+    expect(isSignal({ type: 'view', quantity: 1 })).toBe(true);
   });
 
   it('credits a gift order to its receiver, everything else to the actor', () => {
@@ -79,11 +98,20 @@ describe('summarizeUserEvents', () => {
       ev('c', 'wishlist'),
       ev('c', 'wishlist'),
     ]);
-    expect(s.get('a')).toEqual({ strength: expect.closeTo(1.2, 12), owned: false, wishlisted: false, inCart: true, lastTimestamp: T0 + 9 });
-    expect(s.get('b')).toEqual({ strength: 5, owned: true, wishlisted: false, inCart: false, lastTimestamp: T0 + 2 });
+    const none = { reviewed: false, likedInReview: false };
+    expect(s.get('a')).toEqual({ strength: expect.closeTo(1.2, 12), owned: false, wishlisted: false, inCart: true, ...none, lastTimestamp: T0 + 9 });
+    expect(s.get('b')).toEqual({ strength: 5, owned: true, wishlisted: false, inCart: false, ...none, lastTimestamp: T0 + 2 });
     expect(s.get('c')!.strength).toBeCloseTo(0.6, 12);
     expect(s.get('c')).toMatchObject({ owned: false, wishlisted: true, inCart: false });
     expect([...s.keys()]).toEqual(['a', 'b', 'c']);
+  });
+
+  it('marks reviewed items, and as liked only reviews with a weight (3★ and up)', () => {
+    const review = (productId: string, rating: number) => ({ productId, type: 'review' as const, quantity: 1, timestamp: T0, rating });
+    const s = summarizeUserEvents([review('loved', 5), review('meh', 3), review('hated', 1), ev('hated', 'view')]);
+    expect(s.get('loved')).toMatchObject({ strength: 1, reviewed: true, likedInReview: true, owned: false });
+    expect(s.get('meh')).toMatchObject({ strength: 0.2, reviewed: true, likedInReview: true });
+    expect(s.get('hated')).toMatchObject({ strength: 0.1, reviewed: true, likedInReview: false });
   });
 
   it('caps at exactly 5: six single orders give 5, four give 4', () => {
@@ -110,6 +138,20 @@ describe('buildInteractionMatrix', () => {
     expect(m.users.ids).toEqual(['ana', 'bob', 'cid']);
     expect(m.items.ids).toEqual(['cold', 'scarf', 'mug', 'hat']);
     expect(dense(m)).toEqual({ ana: { scarf: 1, hat: 0.3 }, bob: { mug: 1.6 }, cid: { hat: 5 } });
+  });
+
+  it('weighs reviews by their stars in R and leaves 1★ and 2★ reviews out (no zero entries)', () => {
+    const m = buildInteractionMatrix(
+      [5, 4, 3, 2, 1].map((rating) => ({ userId: 'u', productId: `r${rating}`, type: 'review' as const, quantity: 1, rating })).concat([
+        { userId: 'only-dislikes', productId: 'r1', type: 'review' as const, quantity: 1, rating: 1 },
+      ]),
+      { catalogItemIds: ['r1', 'r2', 'r3', 'r4', 'r5'] },
+    );
+    expect(dense(m)).toEqual({ u: { r5: 1, r4: 0.6, r3: 0.2 } });
+    expect(m.users.ids).toEqual(['u']);
+    expect(m.R.data.every((v) => v > 0)).toBe(true);
+    // Fold-in reads the same rule: a 1★ review alone is no history item.
+    expect([...decayedStrengths([{ productId: 'r1', type: 'review', quantity: 1, timestamp: T0, rating: 1 }], T0, 14).keys()]).toEqual([]);
   });
 
   it('orders rank above carts above wishlists above views in R', () => {

@@ -154,3 +154,48 @@ describe('automatic selection', () => {
     expect(engine.model.selection?.candidates.length).toBeGreaterThan(5);
   });
 });
+
+describe('selection half-lives follow the data span', () => {
+  const halfLivesTried = async (rows: ReturnType<typeof tasteGroupShop>['rows']) => {
+    const { events, products } = engineInputs(rows);
+    const s = (await selectModel({ events, catalogIds: products.map((p) => p.id).sort(), settings: DEFAULT_INTERACTION_SETTINGS, families: ['ease'] }))!;
+    return { s, halfLives: [...new Set(s.candidates.map((c) => c.config.halfLifeDays))] };
+  };
+
+  it('a shop of sixty days tries the fixed half-lives only (7 d and up, and none)', async () => {
+    const { halfLives } = await halfLivesTried(tasteGroupShop().rows);
+    expect(halfLives).toContain(null);
+    expect(halfLives.filter((h) => h !== null).every((h) => h! >= 7)).toBe(true);
+  });
+
+  it('a log of one day gets a quarter and a sixteenth of its span, where the long fixed half-lives would be "no decay"', async () => {
+    const start = Date.UTC(2026, 0, 1);
+    // The same shop squeezed into one day.
+    const rows = tasteGroupShop({ start }).rows.map((r) => ({ ...r, timestamp: start + Math.round((r.timestamp - start) / 60) }));
+    const { s, halfLives } = await halfLivesTried(rows);
+    const relative = halfLives.filter((h): h is number => h !== null && h < 1);
+    expect(relative).toHaveLength(2);
+    const [quarter, sixteenth] = relative.sort((a, b) => b - a);
+    expect(quarter / sixteenth).toBeCloseTo(4, 0); // two significant digits each
+    // A quarter of the fitted part of the day (all of it when the window is carved per user).
+    expect(quarter).toBeGreaterThan(0.15);
+    expect(quarter).toBeLessThanOrEqual(0.25);
+    expect(halfLives).not.toContain(30); // weights every event of one day within 3 %: skipped
+    expect(halfLives).not.toContain(90);
+    expect(s.notes.some((n) => n.includes('a quarter and a sixteenth'))).toBe(true);
+  });
+});
+
+describe('the selection continues longer ALS fits from shorter ones', () => {
+  it('scores every candidate exactly as fitting it from scratch does', async () => {
+    const { events, products } = engineInputs(tasteGroupShop({ users: 90 }).rows);
+    const input = { events, catalogIds: products.map((p) => p.id).sort(), settings: DEFAULT_INTERACTION_SETTINGS, families: ['als' as const], budgetSeconds: 600 };
+    const continued = (await selectModel(input))!;
+    const scratch = (await selectModel({ ...input, continueFits: false }))!;
+    const byConfig = new Map(scratch.candidates.map((c) => [JSON.stringify(c.config), c.ndcg10]));
+    // The search includes a 25-iteration refinement of a 15-iteration config: the case continued.
+    expect(continued.candidates.some((c) => c.config.als?.iterations === 25)).toBe(true);
+    for (const c of continued.candidates) expect(c.ndcg10).toBe(byConfig.get(JSON.stringify(c.config)));
+    expect(continued.chosen).toEqual(scratch.chosen);
+  });
+});

@@ -51,7 +51,9 @@ describe('OpenAPI document', () => {
     expect(body.properties.events).toMatchObject({ type: 'array', minItems: 1, maxItems: 100 });
     const event = body.properties.events.items;
     expect(event.required).toEqual(expect.arrayContaining(['eventId', 'userId', 'productId', 'type']));
-    expect(event.properties.type.enum).toEqual(['order', 'cart', 'wishlist', 'view']);
+    expect(event.properties.type.enum).toEqual(['order', 'cart', 'wishlist', 'view', 'review']);
+    expect(event.properties.rating).toMatchObject({ type: 'integer', minimum: 1, maximum: 5 });
+    expect(event.properties.text).toMatchObject({ type: 'string', maxLength: 2000 });
     expect(event.properties.recommendationId.type).toBe('string');
     expect(op.responses['400']).toEqual({ $ref: '#/components/responses/E400' });
     const error = doc.components.schemas.Error;

@@ -5,7 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { engineInputs } from '../../functions/core/evaluation/offline-engine.js';
-import { trainModelVersion } from '../../functions/core/training/train-model.js';
+import { REFIT_ITERATIONS, trainModelVersion } from '../../functions/core/training/train-model.js';
+import { DEFAULT_ALS_PARAMS, fitImplicitAls } from '../../functions/core/factorization/als.js';
+import { buildInteractionMatrix, DEFAULT_INTERACTION_SETTINGS } from '../../functions/core/domain/interactions.js';
+import { dotScores } from '../../functions/core/numeric/topk.js';
 import { DAY, tasteGroupShop } from '../support/taste-groups.js';
 
 describe('training as of a time', () => {
@@ -57,5 +60,55 @@ describe('the training holdout', () => {
     // Carved before the search (deterministic, unlike the timed search itself): same cutoff, users, relevance.
     expect(withHoldout.model.selection!.window).toEqual(noHoldout.model.selection!.window);
     expect(withHoldout.model.selection!.window.cutoff).toBeLessThan(start + 61 * DAY);
+  });
+});
+
+describe('the serving refit', () => {
+  it('continues from the holdout fit for REFIT_ITERATIONS on every event (a slow reference), and learns the held-out items', async () => {
+    const start = Date.UTC(2026, 0, 1);
+    const shop = tasteGroupShop({ users: 45, start });
+    const newest = Array.from({ length: 45 }, (_, u) => ({ userId: `u${u}`, itemId: `i${(u % 3) * 20 + (u % 7)}`, timestamp: start + 61 * DAY + u * 3_600_000, type: 'order' as const, quantity: 1 }));
+    const rows = [...shop.rows, ...newest];
+    const heldProduct = new Map(newest.map((e) => [e.userId, e.itemId]));
+    const { events, products } = engineInputs(rows);
+    const als = { ...DEFAULT_ALS_PARAMS, factors: 8, iterations: 10 };
+    const pinned = { family: 'als' as const, halfLifeDays: null, popularityBlend: 0, als };
+    const { parts, holdout } = await trainModelVersion({ events, products, userCountries: new Map(), now: start + 70 * DAY, version: 'refit', secondStage: false, contentModel: false, model: pinned });
+    expect(holdout.users).toBe(45);
+
+    // The reference: the holdout fit from scratch, then REFIT_ITERATIONS from its factors on all events.
+    const catalogItemIds = products.map((p) => p.id).sort();
+    const matrix = (on: typeof events) => buildInteractionMatrix(on, { settings: DEFAULT_INTERACTION_SETTINGS, catalogItemIds, restrictToCatalog: true, recency: { refTime: start + 61 * DAY + 44 * 3_600_000, halfLifeDays: null } });
+    const train = matrix(events.filter((e) => heldProduct.get(e.userId) !== e.productId));
+    const first = fitImplicitAls(train.R, als);
+    const all = matrix(events);
+    const userFactors = new Float32Array(all.users.size * 8);
+    all.users.ids.forEach((id, k) => userFactors.set(first.userFactors.subarray(train.users.get(id)! * 8, (train.users.get(id)! + 1) * 8), k * 8));
+    const refit = fitImplicitAls(all.R, { ...als, iterations: REFIT_ITERATIONS }, undefined, { warmStart: { userFactors, itemFactors: first.itemFactors } });
+    expect(Array.from(parts.itemFactors)).toEqual(Array.from(refit.itemFactors));
+    expect(Array.from(parts.userFactors)).toEqual(Array.from(refit.userFactors));
+
+    // What the refit is for: each user's held-out item scores higher for them than in the holdout fit.
+    let higher = 0;
+    for (const [u, item] of heldProduct) {
+      const i = all.items.get(item)!;
+      const score = (m: { userFactors: Float32Array; itemFactors: Float32Array }, row: number) => dotScores(m.itemFactors, 8, m.userFactors.subarray(row * 8, (row + 1) * 8))[i];
+      if (score(refit, all.users.get(u)!) > score(first, train.users.get(u)!)) higher++;
+    }
+    expect(higher).toBeGreaterThan(40);
+  });
+});
+
+describe('the second stage and the family', () => {
+  it('trains no scorer for a version serving EASE (its gate compares with ALS order), and keeps the feature store', async () => {
+    const { events, products } = engineInputs(tasteGroupShop({ users: 60 }).rows);
+    const common = { events, products, userCountries: new Map(), now: Date.UTC(2026, 3, 1), version: 'stage2', contentModel: false as const };
+    const ease = await trainModelVersion({ ...common, model: { family: 'ease', halfLifeDays: null, popularityBlend: 0 } });
+    expect(ease.parts.scorer).toBeUndefined();
+    expect(ease.parts.featureStore).toBeDefined();
+    expect(ease.parts.manifest.ranking).toMatchObject({ mode: 'als', reason: expect.stringMatching(/scorer not trained: .* serves ease/) });
+    const als = await trainModelVersion({ ...common, model: { family: 'als', halfLifeDays: null, popularityBlend: 0, als: { ...DEFAULT_ALS_PARAMS, factors: 8, iterations: 5 } } });
+    expect(als.parts.manifest.ranking?.reason).not.toMatch(/scorer not trained/);
+    expect(als.parts.manifest.ranking?.features).toBeDefined();
   });
 });

@@ -96,6 +96,17 @@ describe('acceptEvents', () => {
     expect(row.counters).toMatchObject({ responses: 1, impressions: 1, 'attributed:cart': 1, 'attributed:cart:promoted': 1 });
     expect(row.counters['attributed:order']).toBeUndefined();
   });
+
+  it('never attributes a review, even one that names a recommendation (the request schema refuses that; the use case does not rely on it)', async () => {
+    const deps = await setup();
+    const shownAt = 1_800_000_000_000;
+    const imp: Impression = { recommendationId: 'rec-87654321', userId: 'rita', modelVersion: 'v1', shownAt, items: [{ id: 'p1', reasons: ['promoted'] }] };
+    await deps.onlineMetrics.recordImpression(imp);
+    const review = { eventId: 'rv', userId: 'rita', productId: 'p1', type: 'review', quantity: 1, rating: 5, recommendationId: imp.recommendationId };
+    expect(await acceptEvents(deps, [review, { ...review, eventId: 'vw', type: 'view', rating: undefined }], shownAt + 60_000)).toEqual({ accepted: 2, duplicates: 0 });
+    const [row] = await deps.onlineMetrics.readCounters([dayOf(shownAt)]);
+    expect(Object.keys(row.counters).filter((k) => k.startsWith('attributed:')).sort()).toEqual(['attributed:view', 'attributed:view:promoted']);
+  });
 });
 
 describe('similarProducts', () => {

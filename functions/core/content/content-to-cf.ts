@@ -11,9 +11,12 @@
  * and the forward pass (ONNX Runtime runs the same network from `content_model.onnx`).
  *
  * Input x (in this order): image VAE μ (unit length, zeros when missing) · has-image flag ·
- * text embedding of the name (unit length, zeros when missing) · has-text flag · category one-hot
- * over the version's categories (multi-hot for several, e.g. MovieLens genres; unknown → none) ·
- * price band one-hot (bands by the version's price quantiles; unknown price → none).
+ * text embedding of the name (unit length, zeros when missing) · has-text flag · mean text
+ * embedding of the product's reviews (as averaged, zeros when it has no review text; `reviewDim`
+ * wide, the text embedder's dimension, fixed whatever the data) · has-review-text flag · category
+ * one-hot over the version's categories (multi-hot for several, e.g. MovieLens genres; unknown →
+ * none) · price band one-hot (bands by the version's price quantiles; unknown price → none).
+ * Versions trained before reviews existed have no `reviewDim` and no review block.
  * Network: x → Gemm(W1, b1) → ReLU → Gemm(W2, b2) → ŷ (f = the version's ALS factors).
  */
 import { dot } from '../numeric/kernels.js';
@@ -22,6 +25,8 @@ import { dot } from '../numeric/kernels.js';
 export interface ContentInput {
   image?: ArrayLike<number>;
   text?: ArrayLike<number>;
+  /** Mean text embedding of the product's reviews (core/content/review-text.ts), when it has review text. */
+  reviews?: ArrayLike<number>;
   categories: readonly string[];
   price?: number;
 }
@@ -31,6 +36,8 @@ export interface ContentModel {
   kind: 'content-to-factor-mlp';
   imageDim: number;
   textDim: number;
+  /** Width of the review-text block (then one has-review-text flag); absent in versions from before reviews. */
+  reviewDim?: number;
   categories: string[];
   /** Upper edges of the price bands but the last (ascending): band b holds prices ≤ edges[b]. */
   priceEdges: number[];
@@ -48,8 +55,21 @@ export interface ContentModel {
   training: Record<string, number | string>;
 }
 
-export function contentInputDim(imageDim: number, textDim: number, categories: number, priceBands: number): number {
-  return imageDim + 1 + textDim + 1 + categories + priceBands;
+/** Length of x: image + flag, name text + flag, review text + flag (when `reviewDim` is set), categories, price bands. */
+export function contentInputDim(imageDim: number, textDim: number, reviewDim: number | undefined, categories: number, priceBands: number): number {
+  return imageDim + 1 + textDim + 1 + reviewBlock(reviewDim) + categories + priceBands;
+}
+
+const reviewBlock = (reviewDim: number | undefined): number => (reviewDim === undefined ? 0 : reviewDim + 1);
+
+/** Copies a review mean as it is (its length says how much the reviews agree); false when absent, empty or not finite. */
+function putMean(v: ArrayLike<number> | undefined, dim: number, out: Float32Array, offset: number): boolean {
+  if (!v || dim === 0 || v.length !== dim) return false;
+  let s = 0;
+  for (let j = 0; j < dim; j++) s += v[j] * v[j];
+  if (!(s > 0) || !Number.isFinite(s)) return false;
+  for (let j = 0; j < dim; j++) out[offset + j] = v[j];
+  return true;
 }
 
 function putUnit(v: ArrayLike<number> | undefined, dim: number, out: Float32Array, offset: number): boolean {
@@ -64,11 +84,11 @@ function putUnit(v: ArrayLike<number> | undefined, dim: number, out: Float32Arra
 
 /** Encodes items as rows of x (see the module comment). */
 export function encodeContent(
-  model: Pick<ContentModel, 'imageDim' | 'textDim' | 'categories' | 'priceEdges'>,
+  model: Pick<ContentModel, 'imageDim' | 'textDim' | 'reviewDim' | 'categories' | 'priceEdges'>,
   items: readonly ContentInput[],
 ): Float32Array {
   const bands = model.priceEdges.length + 1;
-  const d = contentInputDim(model.imageDim, model.textDim, model.categories.length, bands);
+  const d = contentInputDim(model.imageDim, model.textDim, model.reviewDim, model.categories.length, bands);
   const cat = new Map(model.categories.map((c, k) => [c, k]));
   const x = new Float32Array(items.length * d);
   items.forEach((it, r) => {
@@ -76,7 +96,9 @@ export function encodeContent(
     if (putUnit(it.image, model.imageDim, x, o)) x[o + model.imageDim] = 1;
     const t = o + model.imageDim + 1;
     if (putUnit(it.text, model.textDim, x, t)) x[t + model.textDim] = 1;
-    const c = t + model.textDim + 1;
+    const rv = t + model.textDim + 1;
+    if (model.reviewDim !== undefined && putMean(it.reviews, model.reviewDim, x, rv)) x[rv + model.reviewDim] = 1;
+    const c = rv + reviewBlock(model.reviewDim);
     const known = it.categories.map((name) => cat.get(name)).filter((k): k is number => k !== undefined);
     for (const k of known) x[c + k] = 1 / known.length;
     const p = c + model.categories.length;
@@ -107,7 +129,10 @@ export function forwardContent(model: Pick<ContentModel, 'inputDim' | 'hidden' |
   return out;
 }
 
-/** A product's content as the encoder reads it (one category; the text embedding of its name). */
+/**
+ * A product's content as the encoder reads it (one category; the text embedding of its name; no
+ * reviews — the retrain adds their mean to the products it knows, see fitContentToFactor).
+ */
 export function productContent(p: { image_embedding?: ArrayLike<number>; text_embedding?: ArrayLike<number>; category: string; price: number }): ContentInput {
   return { image: p.image_embedding, text: p.text_embedding, categories: p.category ? [p.category] : [], price: p.price };
 }
@@ -116,6 +141,7 @@ export function productContent(p: { image_embedding?: ArrayLike<number>; text_em
 export function isValidContentModel(m: ContentModel): boolean {
   const arrays = [m.W1, m.b1, m.W2, m.b2];
   if (!arrays.every((a) => Array.isArray(a) && a.every(Number.isFinite))) return false;
-  const d = contentInputDim(m.imageDim, m.textDim, m.categories.length, m.priceEdges.length + 1);
+  if (m.reviewDim !== undefined && !(Number.isInteger(m.reviewDim) && m.reviewDim >= 0)) return false;
+  const d = contentInputDim(m.imageDim, m.textDim, m.reviewDim, m.categories.length, m.priceEdges.length + 1);
   return m.inputDim === d && m.W1.length === m.hidden * d && m.b1.length === m.hidden && m.W2.length === m.factors * m.hidden && m.b2.length === m.factors;
 }

@@ -3,17 +3,30 @@
  * observation strength, not a rating). Gifting rule: an order with a
  * `receiverId` is evidence about the receiver and makes the item owned by the receiver.
  */
-import type { EventType, InteractionEvent } from './types.js';
+import type { EventType, InteractionEvent, Rating } from './types.js';
 import { csrFromTriplets, type CsrMatrix } from '../numeric/sparse.js';
+
+/** Interaction strength of a review by its stars. */
+export type ReviewWeights = Readonly<Record<Rating, number>>;
 
 export interface EventWeights {
   order: number;
   cart: number;
   wishlist: number;
   view: number;
+  review: ReviewWeights;
 }
 
-export const DEFAULT_EVENT_WEIGHTS: EventWeights = { order: 1.0, cart: 0.5, wishlist: 0.3, view: 0.1 };
+/**
+ * A review by its rating. 5★ is explicit, considered praise, as strong as an order; 4★ a bit above
+ * a cart; 3★ lukewarm, a little more than a view. 1★ and 2★ add nothing: r_ui is an observation
+ * strength in implicit ALS, it cannot go negative, so a dislike is no positive — such reviews stay
+ * out of the matrix, popularity, the holdout and the scorer's labels ({@link isSignal}), and the
+ * item is not recommended to its reviewer again (any review: they have had it).
+ */
+export const DEFAULT_REVIEW_WEIGHTS: ReviewWeights = { 1: 0, 2: 0, 3: 0.2, 4: 0.6, 5: 1.0 };
+
+export const DEFAULT_EVENT_WEIGHTS: EventWeights = { order: 1.0, cart: 0.5, wishlist: 0.3, view: 0.1, review: DEFAULT_REVIEW_WEIGHTS };
 
 /** Repeats accumulate, up to this cap per (user, item), so one obsessive clicker can't dominate. */
 export const DEFAULT_WEIGHT_CAP = 5;
@@ -33,10 +46,19 @@ export function creditedUser(e: Pick<InteractionEvent, 'userId' | 'receiverId' |
   return e.type === 'order' && e.receiverId ? e.receiverId : e.userId;
 }
 
-/** Strength of one event: type weight × quantity (quantity only multiplies orders and carts). */
-export function eventStrength(type: EventType, quantity: number, weights: EventWeights): number {
+/**
+ * Strength of one event: type weight × quantity (quantity only multiplies orders and carts); a
+ * review's strength is its rating's weight (0 without a valid rating).
+ */
+export function eventStrength(type: EventType, quantity: number, weights: EventWeights, rating?: number): number {
+  if (type === 'review') return weights.review[rating as Rating] ?? 0;
   const q = type === 'order' || type === 'cart' ? Math.max(1, quantity) : 1;
   return weights[type] * q;
+}
+
+/** Whether an event is evidence of interest (strength > 0): a 1★ or 2★ review is not. */
+export function isSignal(e: Pick<InteractionEvent, 'type' | 'quantity' | 'rating'>, weights: EventWeights = DEFAULT_EVENT_WEIGHTS): boolean {
+  return eventStrength(e.type, e.quantity, weights, e.rating) > 0;
 }
 
 /** What one user has done to one item, aggregated. */
@@ -45,6 +67,10 @@ export interface UserItemSummary {
   owned: boolean;
   wishlisted: boolean;
   inCart: boolean;
+  /** The user reviewed it (any rating): not recommended to them again. */
+  reviewed: boolean;
+  /** A review of theirs counts as interest (a rating with a weight > 0). */
+  likedInReview: boolean;
   lastTimestamp: number;
 }
 
@@ -54,20 +80,25 @@ export interface UserItemSummary {
  * history (fold-in uses {@link decayedStrengths}).
  */
 export function summarizeUserEvents(
-  events: Iterable<Pick<InteractionEvent, 'productId' | 'type' | 'quantity' | 'timestamp'>>,
+  events: Iterable<Pick<InteractionEvent, 'productId' | 'type' | 'quantity' | 'timestamp' | 'rating'>>,
   settings: InteractionSettings = DEFAULT_INTERACTION_SETTINGS,
 ): Map<string, UserItemSummary> {
   const out = new Map<string, UserItemSummary>();
   for (const e of events) {
     let s = out.get(e.productId);
     if (!s) {
-      s = { strength: 0, owned: false, wishlisted: false, inCart: false, lastTimestamp: 0 };
+      s = { strength: 0, owned: false, wishlisted: false, inCart: false, reviewed: false, likedInReview: false, lastTimestamp: 0 };
       out.set(e.productId, s);
     }
-    s.strength = Math.min(settings.cap, s.strength + eventStrength(e.type, e.quantity, settings.weights));
+    const strength = eventStrength(e.type, e.quantity, settings.weights, e.rating);
+    s.strength = Math.min(settings.cap, s.strength + strength);
     if (e.type === 'order') s.owned = true;
     if (e.type === 'wishlist') s.wishlisted = true;
     if (e.type === 'cart') s.inCart = true;
+    if (e.type === 'review') {
+      s.reviewed = true;
+      if (strength > 0) s.likedInReview = true;
+    }
     s.lastTimestamp = Math.max(s.lastTimestamp, e.timestamp);
   }
   return out;
@@ -92,12 +123,12 @@ export function recencyWeight(timestamp: number, refTime: number, halfLifeDays: 
 
 /** One event's strength × its {@link recencyWeight} at `refTime`. */
 export function decayedStrength(
-  e: Pick<InteractionEvent, 'type' | 'quantity' | 'timestamp'>,
+  e: Pick<InteractionEvent, 'type' | 'quantity' | 'timestamp' | 'rating'>,
   refTime: number,
   halfLifeDays: HalfLife,
   settings: InteractionSettings = DEFAULT_INTERACTION_SETTINGS,
 ): number {
-  return eventStrength(e.type, e.quantity, settings.weights) * recencyWeight(e.timestamp, refTime, halfLifeDays);
+  return eventStrength(e.type, e.quantity, settings.weights, e.rating) * recencyWeight(e.timestamp, refTime, halfLifeDays);
 }
 
 /**
@@ -106,7 +137,7 @@ export function decayedStrength(
  * history is scored (fold-in for ALS, the neighbour sum for EASE).
  */
 export function decayedStrengths(
-  events: Iterable<Pick<InteractionEvent, 'productId' | 'type' | 'quantity' | 'timestamp'>>,
+  events: Iterable<Pick<InteractionEvent, 'productId' | 'type' | 'quantity' | 'timestamp' | 'rating'>>,
   now: number,
   halfLifeDays: HalfLife,
   settings: InteractionSettings = DEFAULT_INTERACTION_SETTINGS,
@@ -114,6 +145,8 @@ export function decayedStrengths(
   const out = new Map<string, number>();
   for (const e of events) {
     const w = decayedStrength(e, now, halfLifeDays, settings);
+    // No signal, no history item: a 1★ review alone must not fold in as a (zero-weight) observation.
+    if (!(w > 0) && !out.has(e.productId)) continue;
     out.set(e.productId, Math.min(settings.cap, (out.get(e.productId) ?? 0) + w));
   }
   return out;
@@ -169,7 +202,7 @@ export interface InteractionMatrix {
  * items get a column too unless `restrictToCatalog` is set.
  */
 export function buildInteractionMatrix(
-  events: Iterable<Pick<InteractionEvent, 'userId' | 'receiverId' | 'productId' | 'type' | 'quantity'> & { timestamp?: number }>,
+  events: Iterable<Pick<InteractionEvent, 'userId' | 'receiverId' | 'productId' | 'type' | 'quantity' | 'rating'> & { timestamp?: number }>,
   options: {
     settings?: InteractionSettings;
     catalogItemIds?: Iterable<string>;
@@ -188,10 +221,13 @@ export function buildInteractionMatrix(
   const vals: number[] = [];
   for (const e of events) {
     if (restrict && items.get(e.productId) === undefined) continue;
+    const strength = eventStrength(e.type, e.quantity, settings.weights, e.rating);
+    // A stored zero would be an observation to implicit ALS (preference 1); a 1★ review is none.
+    if (!(strength > 0)) continue;
     rows.push(users.add(creditedUser(e)));
     cols.push(items.add(e.productId));
     const w = recency ? recencyWeight(e.timestamp ?? recency.refTime, recency.refTime, recency.halfLifeDays) : 1;
-    vals.push(eventStrength(e.type, e.quantity, settings.weights) * w);
+    vals.push(strength * w);
   }
   const R = csrFromTriplets(users.size, items.size, rows, cols, vals);
   const cap = settings.cap;

@@ -2,9 +2,11 @@
  * Online quality of recommendations: what was shown (impressions, sampled) and which later events
  * followed from it (attribution within a window), counted per model version and per reason kind.
  * Counters are cohorts: an attributed event counts on the day and model version of the impression
- * it follows, so a rate is always "of the products shown then, the share acted on".
+ * it follows, so a rate is always "of the products shown then, the share acted on". Only the
+ * funnel (view, cart, wishlist, order) is attributed: a review judges a product, it is not a
+ * response to having been shown it.
  */
-import { EVENT_TYPES, type EventType } from './types.js';
+import { FUNNEL_EVENT_TYPES, type FunnelEventType } from './types.js';
 
 export interface Impression {
   recommendationId: string;
@@ -31,7 +33,7 @@ export function impressionCounters(imp: Impression): Record<string, number> {
 }
 
 /** Counter increments for one attributed event about an item of the impression. */
-export function attributionCounters(type: EventType, reasons: readonly string[]): Record<string, number> {
+export function attributionCounters(type: FunnelEventType, reasons: readonly string[]): Record<string, number> {
   const c: Record<string, number> = { [`attributed:${type}`]: 1 };
   for (const kind of new Set(reasons.map(reasonKind))) c[`attributed:${type}:${kind}`] = 1;
   return c;
@@ -50,10 +52,10 @@ export interface CounterRow {
   counters: Record<string, number>;
 }
 
-type ByType = Record<EventType, number>;
-const zeroByType = (): ByType => Object.fromEntries(EVENT_TYPES.map((t) => [t, 0])) as ByType;
+type ByType = Record<FunnelEventType, number>;
+const zeroByType = (): ByType => Object.fromEntries(FUNNEL_EVENT_TYPES.map((t) => [t, 0])) as ByType;
 const rates = (attributed: ByType, impressions: number): ByType =>
-  Object.fromEntries(EVENT_TYPES.map((t) => [t, impressions > 0 ? Number((attributed[t] / impressions).toFixed(6)) : 0])) as ByType;
+  Object.fromEntries(FUNNEL_EVENT_TYPES.map((t) => [t, impressions > 0 ? Number((attributed[t] / impressions).toFixed(6)) : 0])) as ByType;
 
 export interface OnlineSummary {
   responses: number;
@@ -84,8 +86,8 @@ export function summarize(rows: readonly CounterRow[]): OnlineSummary {
         const r = reasons.get(parts[1]) ?? { impressions: 0, attributed: zeroByType() };
         r.impressions += n;
         reasons.set(parts[1], r);
-      } else if (parts[0] === 'attributed' && (EVENT_TYPES as readonly string[]).includes(parts[1])) {
-        const type = parts[1] as EventType;
+      } else if (parts[0] === 'attributed' && (FUNNEL_EVENT_TYPES as readonly string[]).includes(parts[1])) {
+        const type = parts[1] as FunnelEventType;
         if (parts.length === 2) {
           v.attributed[type] += n;
           total.attributed[type] += n;

@@ -3,7 +3,7 @@
  * with the AWS SDK (DynamoDB, S3) and ONNX Runtime; functions/adapters/bootstrap.ts builds them
  * once per container and hands them to the handlers.
  */
-import type { EventType, InteractionEvent, Product, ProductStatus, UserProfile } from './types.js';
+import type { FunnelEventType, InteractionEvent, Product, ProductStatus, UserProfile } from './types.js';
 import type { CounterRow, Impression } from './online-metrics.js';
 import type { BusinessRules, StoredBusinessRules } from '../ranking/business-rules.js';
 
@@ -142,7 +142,7 @@ export interface OnlineMetricsStore {
   recordImpression(impression: Impression): Promise<void>;
   getImpression(recommendationId: string): Promise<Impression | undefined>;
   /** Adds an attribution's counters once per (recommendation, product, type); false when already counted. */
-  recordAttribution(impression: Impression, productId: string, type: EventType, reasons: readonly string[]): Promise<boolean>;
+  recordAttribution(impression: Impression, productId: string, type: FunnelEventType, reasons: readonly string[]): Promise<boolean>;
   /** Counter rows of the given UTC days. */
   readCounters(days: readonly string[]): Promise<CounterRow[]>;
 }

@@ -32,8 +32,19 @@ export interface Product {
   text_embedding?: number[];
 }
 
-export type EventType = 'order' | 'cart' | 'wishlist' | 'view';
-export const EVENT_TYPES: readonly EventType[] = ['order', 'cart', 'wishlist', 'view'];
+/** The shopping funnel: the event types online metrics attribute to a recommendation. */
+export type FunnelEventType = 'order' | 'cart' | 'wishlist' | 'view';
+export const FUNNEL_EVENT_TYPES: readonly FunnelEventType[] = ['order', 'cart', 'wishlist', 'view'];
+/** A review is feedback on a product (a rating, maybe text), not a step of the funnel. */
+export type EventType = FunnelEventType | 'review';
+export const EVENT_TYPES: readonly EventType[] = [...FUNNEL_EVENT_TYPES, 'review'];
+
+/** A review's stars: an integer from 1 to 5. */
+export type Rating = 1 | 2 | 3 | 4 | 5;
+export const MIN_RATING = 1;
+export const MAX_RATING = 5;
+/** Longest review text accepted, in characters after trimming. */
+export const MAX_REVIEW_TEXT = 2000;
 
 /** One app event as accepted by `POST /events`. */
 export interface InteractionEvent {
@@ -48,6 +59,10 @@ export interface InteractionEvent {
   timestamp: number;
   /** The recommendation response it followed (online metrics attribution); not stored with the event. */
   recommendationId?: string;
+  /** Reviews only (required there): 1–5 stars. */
+  rating?: number;
+  /** Reviews only: the review's text, trimmed, at most MAX_REVIEW_TEXT characters. */
+  text?: string;
 }
 
 export interface UserProfile {

@@ -2,7 +2,7 @@
  * Parsers for the offline datasets (pure: text in, interactions out; the CLIs read the files).
  */
 import type { EventType } from '../domain/types.js';
-import { EVENT_TYPES } from '../domain/types.js';
+import { EVENT_TYPES, MAX_RATING, MIN_RATING } from '../domain/types.js';
 import { creditedUser, eventStrength, DEFAULT_EVENT_WEIGHTS, type EventWeights } from '../domain/interactions.js';
 import type { Interaction } from './split.js';
 import { InvalidInput } from '../domain/errors.js';
@@ -42,7 +42,7 @@ export function splitCsvLine(line: string): string[] {
   return out;
 }
 
-/** One row of the batch interactions CSV (`user_id,item_id,timestamp,event_type[,quantity][,receiver_id]`). */
+/** One row of the batch interactions CSV (`user_id,item_id,timestamp,event_type[,quantity][,receiver_id][,rating]`). */
 export interface CsvEvent {
   userId: string;
   itemId: string;
@@ -50,6 +50,8 @@ export interface CsvEvent {
   type: EventType;
   quantity: number;
   receiverId?: string;
+  /** Review rows: 1–5 stars. */
+  rating?: number;
 }
 
 function parseTime(s: string): number {
@@ -61,8 +63,10 @@ function parseTime(s: string): number {
 }
 
 /**
- * `user_id,item_id,timestamp,event_type[,quantity][,receiver_id]` with a header line. Timestamps
- * are epoch seconds, epoch ms or ISO-8601. Throws InvalidInput naming the line on bad rows.
+ * `user_id,item_id,timestamp,event_type[,quantity][,receiver_id][,rating]` with a header line.
+ * Timestamps are epoch seconds, epoch ms or ISO-8601. `rating` (1–5, an integer) is required on
+ * `review` rows and must be empty on the others, as in `POST /events`. Throws InvalidInput naming
+ * the line on bad rows.
  */
 export function* parseInteractionsCsv(lines: Iterable<string>): Generator<CsvEvent> {
   let header: string[] | undefined;
@@ -94,15 +98,25 @@ export function* parseInteractionsCsv(lines: Iterable<string>): Generator<CsvEve
     } catch (e) {
       throw new InvalidInput(`line ${n}: ${(e as Error).message}`, { cause: e });
     }
-    yield { userId, itemId, timestamp, type, quantity: Number.isFinite(q) ? q : 1, receiverId: receiver || undefined };
+    const ratingText = col.rating !== undefined ? (f[col.rating]?.trim() ?? '') : '';
+    const rating = ratingText === '' ? undefined : Number(ratingText);
+    if (type === 'review' && (rating === undefined || !Number.isInteger(rating) || rating < MIN_RATING || rating > MAX_RATING)) {
+      throw new InvalidInput(`line ${n}: a review needs a rating, an integer from ${MIN_RATING} to ${MAX_RATING} (got "${ratingText}")`);
+    }
+    if (type !== 'review' && rating !== undefined) throw new InvalidInput(`line ${n}: only review rows carry a rating`);
+    yield { userId, itemId, timestamp, type, quantity: Number.isFinite(q) ? q : 1, receiverId: receiver || undefined, ...(rating !== undefined ? { rating } : {}) };
   }
 }
 
-/** CSV events → interactions credited by the gifting rule (the receiver of a gift order). */
+/**
+ * CSV events → interactions credited by the gifting rule (the receiver of a gift order). Rows with
+ * no strength (1★ and 2★ reviews) are no positives and are left out, as the retrain leaves them out.
+ */
 export function csvEventsToInteractions(events: Iterable<CsvEvent>, weights: EventWeights = DEFAULT_EVENT_WEIGHTS): Interaction[] {
   const out: Interaction[] = [];
   for (const e of events) {
-    out.push({ user: creditedUser(e), item: e.itemId, value: eventStrength(e.type, e.quantity, weights), timestamp: e.timestamp, type: e.type });
+    const value = eventStrength(e.type, e.quantity, weights, e.rating);
+    if (value > 0) out.push({ user: creditedUser(e), item: e.itemId, value, timestamp: e.timestamp, type: e.type, ...(e.rating !== undefined ? { rating: e.rating } : {}) });
   }
   return out;
 }

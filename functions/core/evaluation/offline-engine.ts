@@ -63,7 +63,7 @@ export function engineInputs(rows: readonly OfflineEvent[], catalog?: OfflineCat
   const firstSeen = new Map<string, number>();
   const events = rows.map((r, k): InteractionEvent => {
     firstSeen.set(r.itemId, Math.min(firstSeen.get(r.itemId) ?? Infinity, r.timestamp));
-    return { eventId: `row-${k}`, userId: r.userId, productId: r.itemId, type: r.type, quantity: r.quantity, timestamp: r.timestamp, ...(r.receiverId ? { receiverId: r.receiverId } : {}) };
+    return { eventId: `row-${k}`, userId: r.userId, productId: r.itemId, type: r.type, quantity: r.quantity, timestamp: r.timestamp, ...(r.receiverId ? { receiverId: r.receiverId } : {}), ...(r.rating !== undefined ? { rating: r.rating } : {}) };
   });
   const products = [...firstSeen].map(([id, t]): Product => {
     const at = new Date(t).toISOString();
@@ -118,7 +118,7 @@ export async function recommendOffline(engine: OfflineEngine, userId: string, k:
 
 /** Evaluation rows → offline events (rows carry the credited user already; type defaults to order). */
 function rowsAsEvents(train: TrainData): OfflineEvent[] {
-  return train.rows.map((r) => ({ userId: r.user, itemId: r.item, timestamp: r.timestamp, type: r.type ?? 'order', quantity: 1 }));
+  return train.rows.map((r) => ({ userId: r.user, itemId: r.item, timestamp: r.timestamp, type: r.type ?? 'order', quantity: 1, ...(r.rating !== undefined ? { rating: r.rating } : {}) }));
 }
 
 /**

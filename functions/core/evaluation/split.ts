@@ -18,6 +18,8 @@ export interface Interaction {
   timestamp: number;
   /** The app event behind the row, when the dataset has one (default: an order). */
   type?: import('../domain/types.js').EventType;
+  /** Review rows: their stars (the engine weighs a review by them). */
+  rating?: number;
 }
 
 /** numpy/Python 3 `round`: halves go to the even neighbour. */

@@ -7,7 +7,7 @@
  * Items failing `exclude` (owned, blacklisted, ineligible) never become candidates.
  */
 import { SOURCE, type CandidateInfo } from './features.js';
-import { similarProducts, queryForProduct, type EmbeddingIndex } from '../content/similarity.js';
+import { similarProducts, queryForProduct, type EmbeddingIndex, type SimilarProduct } from '../content/similarity.js';
 import { topK, topKAllowed } from '../numeric/topk.js';
 
 export interface Candidate extends CandidateInfo {
@@ -63,6 +63,29 @@ export interface CandidateInput {
 export type ContentInput = Pick<CandidateInput, 'nItems' | 'recentItems' | 'embeddings' | 'itemIds' | 'itemIndex' | 'exclude'>;
 
 /**
+ * An item's nearest content neighbours depend only on the embedding index (immutable: the live
+ * catalog builds a new one when embeddings change), the item and k. Each request asks for those of
+ * up to `contentHistory` items, a full scan each, so they are kept per index; an index with more
+ * memoized items than NEIGHBOUR_MEMO_LIMIT starts over (bounded memory at any catalogue size).
+ */
+const neighbourMemo = new WeakMap<EmbeddingIndex, Map<string, SimilarProduct[]>>();
+const NEIGHBOUR_MEMO_LIMIT = 20_000;
+
+export function memoizedNeighbours(index: EmbeddingIndex, id: string, k: number): SimilarProduct[] {
+  let byItem = neighbourMemo.get(index);
+  if (!byItem) neighbourMemo.set(index, (byItem = new Map()));
+  const key = `${k}\u0000${id}`;
+  let hit = byItem.get(key);
+  if (!hit) {
+    const q = queryForProduct(index, id);
+    hit = q ? similarProducts(q, index, k, id) : [];
+    if (byItem.size >= NEIGHBOUR_MEMO_LIMIT) byItem.clear();
+    byItem.set(key, hit);
+  }
+  return hit;
+}
+
+/**
  * Content neighbours of the user's most recent items (image/text embeddings): each eligible
  * neighbour with the history item it is most similar to, in discovery order. Empty without embeddings.
  */
@@ -71,9 +94,7 @@ export function contentNeighbours(input: ContentInput, options: Partial<Candidat
   const out = new Map<number, { similarTo: number; similarity: number }>();
   if (!input.embeddings || !input.itemIds || !input.itemIndex) return out;
   for (const h of input.recentItems.slice(0, opt.contentHistory)) {
-    const q = queryForProduct(input.embeddings, input.itemIds[h]);
-    if (!q) continue;
-    for (const nb of similarProducts(q, input.embeddings, opt.contentPerItem, input.itemIds[h])) {
+    for (const nb of memoizedNeighbours(input.embeddings, input.itemIds[h], opt.contentPerItem)) {
       if (nb.score < opt.contentMinSimilarity) break;
       const i = input.itemIndex.get(nb.id);
       if (i === undefined || i < 0 || i >= input.nItems || input.exclude(i)) continue;

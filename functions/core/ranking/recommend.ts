@@ -105,7 +105,7 @@ export interface Ranking {
 
 export interface ReceiverContext {
   /** Events credited to the receiver (their own and gifts they received), any order. */
-  history: readonly Pick<InteractionEvent, 'productId' | 'type' | 'quantity' | 'timestamp'>[];
+  history: readonly Pick<InteractionEvent, 'productId' | 'type' | 'quantity' | 'timestamp' | 'rating'>[];
   profile?: UserProfile;
   now: number;
 }
@@ -114,12 +114,12 @@ const DAY_MS = 86_400_000;
 
 /**
  * The reason naming the history item that contributed most, true to what the receiver did with
- * it: `because_you_bought` only for orders, `because_you_liked` for wishlist and cart,
- * `because_you_viewed` for views alone.
+ * it: `because_you_bought` only for orders, `because_you_liked` for wishlist, cart and reviews
+ * that count as interest (3★ and up), `because_you_viewed` for views alone.
  */
-export function historyReason(summary: Pick<UserItemSummary, 'owned' | 'wishlisted' | 'inCart'> | undefined, id: string): string {
+export function historyReason(summary: Pick<UserItemSummary, 'owned' | 'wishlisted' | 'inCart' | 'likedInReview'> | undefined, id: string): string {
   if (summary?.owned) return `because_you_bought:${id}`;
-  if (summary?.wishlisted || summary?.inCart) return `because_you_liked:${id}`;
+  if (summary?.wishlisted || summary?.inCart || summary?.likedInReview) return `because_you_liked:${id}`;
   return `because_you_viewed:${id}`;
 }
 
@@ -476,7 +476,8 @@ async function rankWithBuffers(
   const summaries = summarizeUserEvents(receiver.history, opt.interactions);
   const country = query.country ?? receiver.profile?.country;
   const blocked = new Set(receiver.profile?.blacklist ?? []);
-  for (const [id, s] of summaries) if (s.owned) blocked.add(id);
+  // Owned items, and items the receiver reviewed (they have had it; after 1★, never again).
+  for (const [id, s] of summaries) if (s.owned || s.reviewed) blocked.add(id);
 
   // The version's own family and recency: EASE neighbours sum the decayed history, ALS folds it in.
   const family = snapshot.manifest.model?.family ?? 'als';

@@ -17,7 +17,7 @@
  * step is skipped when the time measured for its family says it would not finish before the
  * deadline, so the search shrinks as data grow. The winner is refitted on all data by the caller.
  */
-import { DEFAULT_ALS_PARAMS, fitImplicitAls, type AlsParams } from '../factorization/als.js';
+import { DEFAULT_ALS_PARAMS, fitImplicitAls, type AlsModel, type AlsParams } from '../factorization/als.js';
 import { DEFAULT_EASE_PARAMS, fitEaseNeighbours, neighbourScores, type SpdInverter } from '../factorization/ease.js';
 import { buildInteractionMatrix, creditedUser, type HalfLife, type InteractionSettings } from '../domain/interactions.js';
 import type { InteractionEvent } from '../domain/types.js';
@@ -60,6 +60,8 @@ export interface SelectionInput {
   onProgress?: (step: string) => void;
   /** Clock for the deadline (tests). */
   clock?: () => number;
+  /** Longer ALS fits continue from shorter ones of the same config (default); false refits from scratch (tests compare both). */
+  continueFits?: boolean;
 }
 
 /** The default when selection cannot run (too little data): EASE when the catalogue fits, no decay. */
@@ -80,10 +82,12 @@ export function describeConfig(c: ModelConfig): string {
 /** A fitted candidate: scores every catalogue item for one (fit-window) user row. */
 export interface FittedFamily {
   scores(user: number, out: Float32Array): Float32Array;
+  /** The ALS model, so a longer fit of the same config can continue from it. */
+  als?: AlsModel;
 }
 
 /** Fits one config on a matrix already weighted with its half-life. */
-export async function fitFamily(config: ModelConfig, R: CsrMatrix, popularity: Float32Array, invert?: SpdInverter): Promise<FittedFamily> {
+export async function fitFamily(config: ModelConfig, R: CsrMatrix, popularity: Float32Array, invert?: SpdInverter, continueFrom?: { model: AlsModel; iterations: number }): Promise<FittedFamily> {
   if (config.family === 'ease') {
     const nb = await fitEaseNeighbours(R, config.ease, invert);
     return {
@@ -91,9 +95,12 @@ export async function fitFamily(config: ModelConfig, R: CsrMatrix, popularity: F
     };
   }
   if (config.family === 'als') {
-    const m = fitImplicitAls(R, config.als);
+    // The same config fitted for fewer iterations is this fit's state after them (ALS warm start):
+    // only the remaining iterations are run, and the bytes are those of a fit from scratch.
+    const remaining = continueFrom ? config.als!.iterations! - continueFrom.iterations : undefined;
+    const m = remaining && remaining > 0 ? fitImplicitAls(R, { ...config.als, iterations: remaining }, undefined, { warmStart: continueFrom!.model }) : fitImplicitAls(R, config.als);
     const f = m.factors;
-    return { scores: (u, out) => dotScores(m.itemFactors, f, m.userFactors.subarray(u * f, (u + 1) * f), out) };
+    return { als: m, scores: (u, out) => dotScores(m.itemFactors, f, m.userFactors.subarray(u * f, (u + 1) * f), out) };
   }
   return { scores: (_u, out) => (out.set(popularity), out) };
 }
@@ -192,11 +199,21 @@ function matricesByHalfLife(input: SelectionInput, win: ValidationWindow): Matri
   };
 }
 
-/** Half-lives much longer than the data's span weight every event within a few percent: the same model as no decay. */
+/**
+ * Half-lives much longer than the data's span weight every event within a few percent: the same
+ * model as no decay, so they are skipped. Data spanning less than four weeks (a new shop, a
+ * session log of hours) get half-lives relative to their span instead — a quarter and a sixteenth
+ * of it — so recency can still be tried at the time scale the data have.
+ */
 function usableHalfLives(win: ValidationWindow, notes: string[]): HalfLife[] {
-  const span = win.cutoff - win.fit.reduce((t, e) => Math.min(t, e.timestamp), win.cutoff);
-  const halfLives = HALF_LIVES.filter((h) => h === null || span / (h * 86_400_000) >= 0.05);
-  if (halfLives.length < HALF_LIVES.length) notes.push(`half-lives ${HALF_LIVES.filter((h) => !halfLives.includes(h)).join(', ')} d skipped: the data span ${(span / 86_400_000).toFixed(1)} days`);
+  const spanDays = (win.cutoff - win.fit.reduce((t, e) => Math.min(t, e.timestamp), win.cutoff)) / 86_400_000;
+  const halfLives = HALF_LIVES.filter((h) => h === null || spanDays / h >= 0.05);
+  if (halfLives.length < HALF_LIVES.length) notes.push(`half-lives ${HALF_LIVES.filter((h) => !halfLives.includes(h)).join(', ')} d skipped: the data span ${spanDays.toFixed(1)} days`);
+  if (spanDays > 0 && spanDays < 4 * 7) {
+    const relative = [spanDays / 4, spanDays / 16].map((h) => Number(h.toPrecision(2))).filter((h) => h > 0 && !halfLives.includes(h));
+    halfLives.push(...relative);
+    notes.push(`half-lives ${relative.join(', ')} d added: a quarter and a sixteenth of the ${spanDays.toFixed(2)}-day span`);
+  }
   return halfLives;
 }
 
@@ -233,13 +250,25 @@ class CandidateSearch {
     this.input.onProgress?.(describeConfig(config));
     const t0 = this.clock();
     const { R, users } = this.matrixFor(config.halfLifeDays);
-    const model = await fitFamily(config, R, this.popularity, this.input.invert);
+    const model = await fitFamily(config, R, this.popularity, this.input.invert, this.input.continueFits === false ? undefined : this.shorterFitOf(config));
     const r: CandidateResult = { config, ndcg10: this.score(model, users, R, config.popularityBlend), seconds: 0 };
     r.seconds = this.clock() - t0;
     this.lastSeconds.set(config.family, r.seconds);
     this.results.push(r);
     this.fitted.set(r, model);
     return r;
+  }
+
+  /** A fitted ALS candidate that differs from `config` only by fewer iterations (the longest such). */
+  private shorterFitOf(config: ModelConfig): { model: AlsModel; iterations: number } | undefined {
+    if (config.family !== 'als' || !config.als) return undefined;
+    const same = (c: ModelConfig) => JSON.stringify({ ...c, als: { ...c.als, iterations: 0 } }) === JSON.stringify({ ...config, als: { ...config.als, iterations: 0 } });
+    let found: { model: AlsModel; iterations: number } | undefined;
+    for (const [r, fitted] of this.fitted) {
+      const its = r.config.als?.iterations ?? 0;
+      if (fitted.als && r.config.family === 'als' && its < config.als.iterations! && same(r.config) && (!found || its > found.iterations)) found = { model: fitted.als, iterations: its };
+    }
+    return found;
   }
 
   best(family?: ModelFamily): CandidateResult | undefined {

@@ -56,6 +56,11 @@ export interface ContentTrainInput {
   interactionCount: ArrayLike<number>;
   /** nUsers × factors: the metric of the score-space loss. */
   userFactors: Float32Array;
+  /**
+   * Width of the review-text block (the review text embedder's dimension); the block and its flag
+   * are in x whenever this is set, reviews or not, so the input length never depends on the data.
+   */
+  reviewDim?: number;
 }
 
 function modeLength(vs: readonly (ArrayLike<number> | undefined)[]): number {
@@ -105,7 +110,7 @@ function selectTargets(input: ContentTrainInput, p: ContentTrainParams): number[
   return eligible.slice(0, p.maxItems);
 }
 
-type ContentEncoding = Pick<ContentModel, 'imageDim' | 'textDim' | 'categories' | 'priceEdges'>;
+type ContentEncoding = Pick<ContentModel, 'imageDim' | 'textDim' | 'reviewDim' | 'categories' | 'priceEdges'>;
 
 /** The encoder's facts: the common embedding widths, the targets' most frequent categories, price quantile edges. */
 function fitEncoding(input: ContentTrainInput, targets: readonly number[], p: ContentTrainParams): ContentEncoding {
@@ -117,7 +122,7 @@ function fitEncoding(input: ContentTrainInput, targets: readonly number[], p: Co
   const prices = input.items.map((it) => it.price).filter((x): x is number => x !== undefined && Number.isFinite(x)).sort((a, b) => a - b);
   const priceEdges: number[] = [];
   if (prices.length > 0) for (let b = 1; b < p.priceBands; b++) priceEdges.push(prices[Math.min(prices.length - 1, Math.floor((b * prices.length) / p.priceBands))]);
-  return { imageDim, textDim, categories, priceEdges: [...new Set(priceEdges)] };
+  return { imageDim, textDim, ...(input.reviewDim !== undefined ? { reviewDim: input.reviewDim } : {}), categories, priceEdges: [...new Set(priceEdges)] };
 }
 
 /** The two-layer network x → ReLU(W1 x + b1) → W2 · + b2 with its buffers, trained row by row. */
@@ -129,15 +134,30 @@ class ContentMlp {
   readonly yhat: Float64Array;
   private readonly gh: Float64Array;
 
-  /** Weights drawn from `rng` (He for W1, small for W2), W2's bias at the mean target. */
+  /**
+   * Weights drawn from `rng` (He for W1, small for W2), W2's bias at the mean target. The W1 columns
+   * of `own` (the review block) draw from their own generator and the He scale counts the other
+   * columns only: `rng`'s sequence and every other weight are what they were without the block, so
+   * on data without reviews (the block all zeros: no gradient reaches those columns, no input
+   * through them) the trained network predicts exactly what it did before the block existed.
+   */
   constructor(
     private readonly d: number,
     private readonly h: number,
     private readonly f: number,
     meanY: Float64Array,
     rng: () => number,
+    own?: { start: number; width: number; rng: () => number },
   ) {
-    const W1 = Float64Array.from({ length: h * d }, () => gaussian(rng) * Math.sqrt(2 / d));
+    const width = own?.width ?? 0;
+    const scale = Math.sqrt(2 / (d - width));
+    const W1 = new Float64Array(h * d);
+    for (let j = 0; j < h; j++) {
+      for (let q = 0; q < d; q++) {
+        const inOwn = own !== undefined && q >= own.start && q < own.start + width;
+        W1[j * d + q] = gaussian(inOwn ? own.rng : rng) * scale;
+      }
+    }
     const b1 = new Float64Array(h);
     const W2 = Float64Array.from({ length: f * h }, () => gaussian(rng) * Math.sqrt(1 / h) * 0.1);
     this.weights = [W1, b1, W2, Float64Array.from(meanY)];
@@ -241,7 +261,7 @@ export function trainContentModel(input: ContentTrainInput, params: Partial<Cont
   if (targets.length < 20) return undefined;
 
   const enc = fitEncoding(input, targets, p);
-  const d = contentInputDim(enc.imageDim, enc.textDim, enc.categories.length, enc.priceEdges.length + 1);
+  const d = contentInputDim(enc.imageDim, enc.textDim, enc.reviewDim, enc.categories.length, enc.priceEdges.length + 1);
   const h = p.hidden;
   const X = encodeContent(enc, targets.map((i) => input.items[i]));
   const Y = new Float64Array(targets.length * f);
@@ -250,7 +270,8 @@ export function trainContentModel(input: ContentTrainInput, params: Partial<Cont
   });
   const G = scoreMetric(input.userFactors, f);
 
-  // The draws from `rng`, in order: the held-aside split, W1, W2, then one shuffle per epoch.
+  // The draws from `rng`, in order: the held-aside split, W1, W2, then one shuffle per epoch
+  // (W1's review-block columns draw from a second generator, seeded seed + 1).
   const rng = mulberry32(p.seed);
   const order = Array.from({ length: targets.length }, (_, r) => r);
   shuffle(order, rng);
@@ -260,7 +281,8 @@ export function trainContentModel(input: ContentTrainInput, params: Partial<Cont
 
   const meanY = new Float64Array(f);
   for (const r of train) for (let a = 0; a < f; a++) meanY[a] += Y[r * f + a] / train.length;
-  const net = new ContentMlp(d, h, f, meanY, rng);
+  const reviewColumns = enc.reviewDim === undefined ? undefined : { start: enc.imageDim + 1 + enc.textDim + 1, width: enc.reviewDim + 1, rng: mulberry32(p.seed + 1) };
+  const net = new ContentMlp(d, h, f, meanY, rng, reviewColumns);
   const adam = new AdamStep(net.weights, p);
   const e = new Float64Array(f);
   const ge = new Float64Array(f);
@@ -348,6 +370,16 @@ export function blendFewInteractionFactors(model: ContentModel, items: readonly 
   return rows.length;
 }
 
+/** The reviews' part of the content: each product's mean review-text embedding, and the block's fixed width. */
+export interface ReviewContent {
+  /** productId → mean text embedding of its reviews (core/content/review-text.ts). */
+  means: ReadonlyMap<string, ArrayLike<number>>;
+  /** The review text embedder's dimension: the block's width. */
+  dim: number;
+  /** The embedder's version, recorded in the training facts. */
+  embedder: string;
+}
+
 /**
  * The retrain's step: trains on the version's final factors and blends the prediction into the
  * factors of its few-interaction items (in place). Undefined when too few items qualify.
@@ -357,11 +389,16 @@ export function fitContentToFactor(
   als: { itemFactors: Float32Array; userFactors: Float32Array; factors: number },
   interactionCount: ArrayLike<number>,
   params: Partial<ContentTrainParams> = {},
+  reviews?: ReviewContent,
 ): ContentModel | undefined {
   if (als.itemFactors.length !== products.length * als.factors) return undefined;
-  const items = products.map(productContent);
-  const model = trainContentModel({ items, itemFactors: als.itemFactors, factors: als.factors, interactionCount, userFactors: als.userFactors }, params);
+  const items = products.map((p): ContentInput => ({ ...productContent(p), reviews: reviews?.means.get(p.id) }));
+  const model = trainContentModel({ items, itemFactors: als.itemFactors, factors: als.factors, interactionCount, userFactors: als.userFactors, reviewDim: reviews?.dim }, params);
   if (!model) return undefined;
   model.training.blendedItems = blendFewInteractionFactors(model, items, als.itemFactors, interactionCount);
+  if (reviews) {
+    model.training.reviewedItems = products.filter((p) => reviews.means.has(p.id)).length;
+    model.training.reviewTextEmbedder = reviews.embedder;
+  }
   return model;
 }

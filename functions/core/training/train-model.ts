@@ -9,8 +9,8 @@
  * popularity on the same holdout. The fitted model is the one served: at request time fold-in
  * re-solves user vectors from every current interaction anyway.
  */
-import { fitImplicitAls, DEFAULT_ALS_PARAMS, type AlsParams } from '../factorization/als.js';
-import { buildInteractionMatrix, creditedUser, decayedStrength, eventStrength, newestTimestamp, DEFAULT_INTERACTION_SETTINGS, type InteractionSettings } from '../domain/interactions.js';
+import { fitImplicitAls, DEFAULT_ALS_PARAMS, type AlsModel, type AlsParams } from '../factorization/als.js';
+import { buildInteractionMatrix, creditedUser, decayedStrength, eventStrength, isSignal, newestTimestamp, DEFAULT_INTERACTION_SETTINGS, type IdIndex, type InteractionSettings } from '../domain/interactions.js';
 import { DEFAULT_EASE_PARAMS, fitEaseNeighbours, neighbourScores, type SpdInverter } from '../factorization/ease.js';
 import { blendWithPopularity, recencyPopularity } from '../ranking/popularity.js';
 import { defaultConfig, describeConfig, selectModel, TRENDING_HALF_LIFE_DAYS, type Selection } from './select-model.js';
@@ -28,6 +28,8 @@ import { trainAndGate, type LabelledUser, type ScorerDecision } from './scorer-g
 import type { RankingManifest } from '../snapshot/model-snapshot.js';
 import { ndcgAtK, precisionAtK } from '../evaluation/metrics.js';
 import { fitContentToFactor, type ContentTrainParams } from './train-content-model.js';
+import { HashedNgramEmbedder, type TextEmbedder } from '../content/text-embedding.js';
+import { reviewTextMeans } from '../content/review-text.js';
 import { DEFAULT_BUSINESS_RULES, rulesRecord, type BusinessRules, type RulesSource } from '../ranking/business-rules.js';
 
 export interface TrainInput {
@@ -60,6 +62,11 @@ export interface TrainInput {
   onProgress?: (stage: string, fraction: number) => void;
   /** The content-to-collaborative model (trained on the final ALS factors): off only when false. */
   contentModel?: false | Partial<ContentTrainParams>;
+  /**
+   * Embeds review texts for the content model: the catalog's text embedder (deps.textEmbedder), so
+   * reviews and names live in one space. Default: the hashed n-gram embedder, the catalog's default.
+   */
+  reviewTextEmbedder?: TextEmbedder;
   /** Second stage: off only when false. */
   secondStage?: false | SecondStageOptions;
   /** The deployment's business rules, recorded in the manifest (serving applies them); default none. */
@@ -106,7 +113,7 @@ function indexed(events: readonly InteractionEvent[], users: Map<string, number>
     const u = creditedUser(e);
     let ui = users.get(u);
     if (ui === undefined) users.set(u, (ui = users.size));
-    out.push({ user: ui, item: i, weight: eventStrength(e.type, e.quantity, settings.weights), timestamp: e.timestamp });
+    out.push({ user: ui, item: i, weight: eventStrength(e.type, e.quantity, settings.weights, e.rating), timestamp: e.timestamp });
   }
   return out;
 }
@@ -302,8 +309,27 @@ function itemStats(events: readonly InteractionEvent[], itemIndex: ReadonlyMap<s
   return { interactionCount, lastSoldAt };
 }
 
+/** Iterations of the serving refit, which starts from the holdout fit (see `fitOn`). */
+export const REFIT_ITERATIONS = 3;
+
+/**
+ * The first fit's factors in the second matrix's user order, or undefined when the two matrices
+ * do not have the same users (then the refit starts from scratch). Items are the catalogue's
+ * columns in both.
+ */
+function alignedFactors(warm: { users: IdIndex; model: AlsModel }, users: IdIndex, f: number): { userFactors: Float32Array; itemFactors: Float32Array } | undefined {
+  if (users.size !== warm.users.size || warm.model.factors !== f) return undefined;
+  const userFactors = new Float32Array(users.size * f);
+  for (let k = 0; k < users.size; k++) {
+    const j = warm.users.get(users.ids[k]);
+    if (j === undefined) return undefined;
+    userFactors.set(warm.model.userFactors.subarray(j * f, (j + 1) * f), k * f);
+  }
+  return { userFactors, itemFactors: warm.model.itemFactors };
+}
+
 /** The second stage: the feature store over all events (served with this version) and the gated scorer. */
-function secondStage(input: TrainInput, products: Product[], itemIndex: Map<string, number>, embeddings: SnapshotEmbeddingRow[], settings: InteractionSettings, als: AlsParams) {
+function secondStage(input: TrainInput, products: Product[], itemIndex: Map<string, number>, embeddings: SnapshotEmbeddingRow[], settings: InteractionSettings, als: AlsParams, family: ModelFamily) {
   if (input.secondStage === false) return { ranking: { mode: 'als', reason: 'second stage disabled' } as RankingManifest };
   const catalogIds = products.map((p) => p.id);
   const opt = input.secondStage ?? {};
@@ -312,6 +338,11 @@ function secondStage(input: TrainInput, products: Product[], itemIndex: Map<stri
     itemIds: catalogIds,
     index: emb,
   });
+  // The scorer learns to reorder ALS candidates and its gate compares it with ALS order: for a
+  // version serving another family it could not serve (servingRanking), so it is not trained.
+  if (family !== 'als') {
+    return { featureStore, ranking: { mode: 'als', reason: `scorer not trained: it is trained and gated against ALS order, and the version serves ${family}`, features: [...FEATURE_NAMES] } as RankingManifest };
+  }
   const { scorer, decision: d } = trainSecondStage(input.events, products, itemIndex, emb, settings, als, opt);
   const ranking: RankingManifest = {
     mode: d.promoted && scorer ? 'two-stage' : 'als',
@@ -371,13 +402,19 @@ function trainingInputs(input: TrainInput) {
   // Deterministic catalog order: by id.
   const products = [...input.products].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const catalogIds = products.map((p) => p.id);
+  const settings = input.interactions ?? DEFAULT_INTERACTION_SETTINGS;
+  const upToAsOf = input.asOf === undefined ? input.events : input.events.filter((e) => e.timestamp <= input.asOf!);
   return {
     input,
-    settings: input.interactions ?? DEFAULT_INTERACTION_SETTINGS,
+    settings,
     halfLife: input.popularityHalfLifeDays === undefined ? TRENDING_HALF_LIFE_DAYS : input.popularityHalfLifeDays,
     progress: input.onProgress ?? (() => undefined),
     refTime,
-    events: input.asOf === undefined ? input.events : input.events.filter((e) => e.timestamp <= input.asOf!),
+    // Events with no strength (1★, 2★ reviews) are no evidence of interest: out of the matrix, the
+    // holdout, popularity, the interaction counts and the scorer's labels alike.
+    events: upToAsOf.filter((e) => isSignal(e, settings.weights)),
+    /** Every review up to asOf, whatever its rating: their text is content (the content model's input). */
+    reviews: upToAsOf.filter((e) => e.type === 'review'),
     products,
     catalogIds,
     itemIndex: new Map(catalogIds.map((id, i) => [id, i])),
@@ -385,7 +422,7 @@ function trainingInputs(input: TrainInput) {
 }
 
 export async function trainModelVersion(raw: TrainInput): Promise<{ parts: SnapshotParts; holdout: HoldoutFigures; scorer?: ScorerModel; model: ModelManifest }> {
-  const { input, settings, halfLife, progress, refTime, events, products, catalogIds, itemIndex } = trainingInputs(raw);
+  const { input, settings, halfLife, progress, refTime, events, reviews, products, catalogIds, itemIndex } = trainingInputs(raw);
   const held = chooseHoldout(events, input.holdoutUsers ?? 1000, input.holdoutMinItems ?? 3);
   const isHeld = (e: InteractionEvent) => held.get(creditedUser(e)) === e.productId;
   const trainEvents = events.filter((e) => !isHeld(e));
@@ -396,12 +433,17 @@ export async function trainModelVersion(raw: TrainInput): Promise<{ parts: Snaps
 
   // Fitted without the holdout for its figures, then (when anything was held out) on every event
   // for serving: the holdout measures the recipe, the served model should not miss users' newest items.
-  const fitOn = async (on: readonly InteractionEvent[]) => {
+  // The serving fit continues from the holdout fit's factors (at most one event per user differs)
+  // for REFIT_ITERATIONS more iterations instead of starting over: the served model is the measured
+  // one plus a few iterations on the held-out events, at a fraction of a second fit's time.
+  const fitOn = async (on: readonly InteractionEvent[], warm?: { users: IdIndex; model: AlsModel }) => {
     progress('matrix', 0);
     const m = buildInteractionMatrix(on, { settings, catalogItemIds: catalogIds, restrictToCatalog: true, recency: { refTime, halfLifeDays: config.halfLifeDays } });
     // ALS factors are fitted whatever the family: candidates, features and explanations use them.
     progress('als', 0);
-    const model = fitImplicitAls(m.R, als, (it) => progress('als', (it + 1) / als.iterations));
+    const warmStart = warm ? alignedFactors(warm, m.users, als.factors) : undefined;
+    const params = warmStart ? { ...als, iterations: Math.min(als.iterations, REFIT_ITERATIONS) } : als;
+    const model = fitImplicitAls(m.R, params, (it) => progress('als', (it + 1) / params.iterations), { warmStart });
     progress('ease', 0);
     const neighbours = config.family === 'ease' ? await fitEaseNeighbours(m.R, config.ease, input.invert) : undefined;
     return { ...m, model, neighbours };
@@ -419,15 +461,17 @@ export async function trainModelVersion(raw: TrainInput): Promise<{ parts: Snaps
   };
   const holdoutPopularity = recencyPopularity(events, itemIndex, catalogIds.length, refTime, halfLife, settings, (e) => !isHeld(e));
   const holdout = holdoutFor(held, users, items, R, { als: alsScores, served }, holdoutPopularity);
-  const final = held.size > 0 ? await fitOn(events) : { users, model, neighbours };
+  const final = held.size > 0 ? await fitOn(events, { users, model }) : { users, model, neighbours };
 
   const { interactionCount, snapshotItems, embeddings } = catalogRows(products, events, itemIndex);
 
   // Content → ALS factors for products the version does not know; blended into few-interaction items.
   progress('content model', 0);
-  const contentModel = input.contentModel === false ? undefined : fitContentToFactor(products, final.model, interactionCount, input.contentModel);
+  const reviewEmbedder = input.reviewTextEmbedder ?? new HashedNgramEmbedder();
+  const reviewContent = { means: reviewTextMeans(reviews, reviewEmbedder), dim: reviewEmbedder.dim, embedder: reviewEmbedder.version };
+  const contentModel = input.contentModel === false ? undefined : fitContentToFactor(products, final.model, interactionCount, input.contentModel, reviewContent);
   progress('second stage', 0);
-  const stage2 = secondStage({ ...input, events }, products, itemIndex, embeddings, settings, als);
+  const stage2: { featureStore?: ReturnType<typeof buildItemFeatureStore>; scorer?: ScorerModel; ranking: RankingManifest } = secondStage({ ...input, events }, products, itemIndex, embeddings, settings, als, config.family);
   stage2.ranking = servingRanking(stage2.ranking, config, selection);
   progress('done', 1);
   const modelManifest = modelManifestOf(input, config, als, refTime, selection, note);
