@@ -13,10 +13,12 @@
 import path from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { progressBar } from './progress.js';
+import { openStorage } from './storage.js';
 import { config } from '../functions/config.js';
 import { createDocumentClient, createS3Client } from '../functions/adapters/aws-clients.js';
 import { S3ModelStore } from '../functions/adapters/s3-stores.js';
 import { S3BusinessRulesStore } from '../functions/adapters/s3-rules-store.js';
+import { activeTextModel, adoptIncomingTextVectors, contentModelLayout } from '../functions/adapters/content-models.js';
 import { directoryExportSource, exportStores, parseS3Uri, s3ExportSource } from '../functions/adapters/dynamodb-export.js';
 import { configureAlsThreads } from '../functions/core/factorization/als.js';
 import { retrainModel, type RetrainOutcome } from '../functions/retrain/retrain-model.js';
@@ -32,11 +34,6 @@ function arg(name: string): string | undefined {
   return v;
 }
 
-/** In a container or pointed at an endpoint: the deployment's storage; else the local runtime's. */
-function usesDeployedStorage(): boolean {
-  return Boolean(process.env.ECS_CONTAINER_METADATA_URI_V4 || process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL || process.env.RETRAIN_STORAGE === 'aws');
-}
-
 export async function main(): Promise<RetrainOutcome> {
   const exportArg = arg('export') ?? process.env.RETRAIN_EXPORT;
   if (!exportArg) throw new Error(`--export is required\n${USAGE}`);
@@ -46,18 +43,7 @@ export async function main(): Promise<RetrainOutcome> {
   const now = nowArg ? Date.parse(nowArg) : undefined;
   if (now !== undefined && Number.isNaN(now)) throw new Error(`--now ${nowArg} is not a date\n${USAGE}`);
 
-  let stopLocal: (() => Promise<void>) | undefined;
-  if (!usesDeployedStorage()) {
-    const { startEmbeddedAws } = await import('./local/embedded-aws.js');
-    const dataDir = path.resolve(arg('data-dir') ?? process.env.DATA_DIR ?? '.data');
-    try {
-      const aws = await startEmbeddedAws({ dataDir });
-      Object.assign(process.env, aws.env);
-      stopLocal = () => aws.stop();
-    } catch (err) {
-      throw new Error(`cannot open the local storage under ${dataDir} (is \`npm start\` running on it? stop it, or point AWS_ENDPOINT_URL_S3/_DYNAMODB at it): ${String(err)}`);
-    }
-  }
+  const storage = await openStorage(arg('data-dir'));
   try {
     const cfg = config();
     const s3 = createS3Client({ customEndpoint: Boolean(cfg.AWS_ENDPOINT_URL_S3) });
@@ -66,6 +52,21 @@ export async function main(): Promise<RetrainOutcome> {
     const stores = await exportStores(source, { interactions: cfg.INTERACTIONS_TABLE, products: cfg.PRODUCTS_TABLE, users: cfg.USERS_TABLE });
     const logger = new Logger({ serviceName: 'gift-recommender-retrain', logLevel: (process.env.POWERTOOLS_LOG_LEVEL as 'INFO' | undefined) ?? 'WARN' });
     console.error(`reading ${source.description}: interactions ${stores.tables.interactions.join(', ') || '(none)'}, products ${stores.tables.products.join(', ') || '(none)'}, users ${stores.tables.users.join(', ') || '(none)'}`);
+
+    // As the retrain Lambda does: uploaded text vectors are checked first (never failing the retrain).
+    const ddb = createDocumentClient();
+    const textStore = new S3ModelStore(s3, cfg.MODELS_BUCKET, ddb, cfg.MODEL_REGISTRY_TABLE, contentModelLayout('text'));
+    try {
+      await adoptIncomingTextVectors({
+        s3,
+        bucket: cfg.MODELS_BUCKET,
+        store: textStore,
+        logger,
+        limits: { expectedDim: cfg.TEXT_VECTORS_DIM, minWords: cfg.TEXT_VECTORS_MIN_WORDS, maxBytes: cfg.TEXT_VECTORS_MAX_BYTES },
+      });
+    } catch (err) {
+      logger.warn('incoming text vectors could not be checked; they stay for the next run', { error: err instanceof Error ? err.message : String(err) });
+    }
 
     const bar = progressBar('export [{bar}] {value} items read | {duration_formatted}', { notTTYScheduleMs: 10_000 });
     bar.start(0, 0);
@@ -83,9 +84,10 @@ export async function main(): Promise<RetrainOutcome> {
         interactions: counted(() => stores.interactions.scanAll()),
         catalog: counted(() => stores.catalog.scanAll()),
         users: counted(() => stores.users.scanAll()),
-        models: new S3ModelStore(s3, cfg.MODELS_BUCKET, createDocumentClient(), cfg.MODEL_REGISTRY_TABLE),
+        models: new S3ModelStore(s3, cfg.MODELS_BUCKET, ddb, cfg.MODEL_REGISTRY_TABLE),
         rules: new S3BusinessRulesStore(s3, cfg.MODELS_BUCKET),
-        textEmbedder: createTextEmbedder(cfg.TEXT_VECTORS_PATH),
+        // The catalog's text model, as the Lambda's: the active version, else the layer's.
+        textEmbedder: await activeTextModel(textStore, 0, logger, () => createTextEmbedder(cfg.TEXT_VECTORS_PATH))(),
         logger,
       },
       { now, version: arg('version'), environmentRules: cfg.BUSINESS_RULES },
@@ -95,7 +97,7 @@ export async function main(): Promise<RetrainOutcome> {
     console.log(JSON.stringify(outcome));
     return outcome;
   } finally {
-    await stopLocal?.();
+    await storage.stop();
   }
 }
 

@@ -261,7 +261,15 @@ async function loadModel() {
       if (fig.length) parts.push(barChart('Scorer vs ALS order (cross-validated)', fig.map(([k, v]) => ({ label: k, value: v, kind: /als/i.test(k) ? 'bar baseline' : 'bar' }))));
     }
     parts.push(await rulesPanel({ api, h, served: rec.rules }));
-    if (m.image_models) parts.push(h('h3', {}, 'Image models'), facts({ embedding_version: m.image_models.embedding_version }));
+    if (m.image_models) {
+      // The layer's models serve until a version is activated in the models bucket (README › Image and text models as versions).
+      const active = m.content_models ?? {};
+      parts.push(h('h3', {}, 'Image models'), facts({
+        layer_embedding_version: m.image_models.embedding_version,
+        image_model_version: active.image?.version ?? "the layer's",
+        text_model_version: active.text?.version ?? "the layer's",
+      }));
+    }
     root.replaceChildren(...parts);
   } catch (err) {
     root.replaceChildren(h('p', { class: 'error' }, `Model unavailable: ${err.message}`));

@@ -85,6 +85,17 @@ const ConfigSchema = z.object({
   ORT_INTRA_OP_THREADS: z.coerce.number().int().min(1).max(64).optional(),
   /** A fastText text `.vec` file for product-name embeddings; unset = the hashed n-gram embedder. */
   TEXT_VECTORS_PATH: z.string().min(1).optional(),
+  /**
+   * How long a container trusts its read of the image and text models' pointers (`content-image`,
+   * `content-text` in the model registry) before re-reading them: a newly activated version serves after at most this.
+   */
+  CONTENT_MODEL_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
+  /** The dimension a `.vec` file uploaded as the next text model must have (fastText's published vectors: 300). */
+  TEXT_VECTORS_DIM: z.coerce.number().int().min(1).max(4096).default(300),
+  /** The smallest vocabulary an uploaded `.vec` file may have. */
+  TEXT_VECTORS_MIN_WORDS: z.coerce.number().int().min(1).default(1000),
+  /** The largest `.vec` file accepted (it is held in memory by the catalog and embed-image containers). */
+  TEXT_VECTORS_MAX_BYTES: z.coerce.number().int().min(1).default(128 * 1024 * 1024),
   /** Powertools' service name (logs and metrics) and the CloudWatch namespace of the business metrics. */
   POWERTOOLS_SERVICE_NAME: z.string().min(1).default('gift-recommender'),
   POWERTOOLS_METRICS_NAMESPACE: z.string().min(1).default('GiftRecommender'),

@@ -21,6 +21,8 @@ export interface BucketsProps {
 export { IMAGES_PREFIX } from '../functions/core/domain/product-images.js';
 /** Key prefix of immutable model versions (`models/{version}/…`). */
 export const MODELS_PREFIX = 'models/';
+/** Key prefix of the image and text models' versions and the text model's uploads (functions/adapters/content-models.ts). */
+export { CONTENT_MODELS_PREFIX } from '../functions/core/content/content-model-version.js';
 
 /**
  * What every bucket of the engine has: SSE-S3, TLS 1.2+ only, all public access blocked, ACLs

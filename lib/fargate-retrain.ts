@@ -47,6 +47,8 @@ export interface FargateRetrainProps {
   /** Holds the exports (under {@link EXPORTS_PREFIX}) and the model versions (under `modelsPrefix`). */
   readonly bucket: Bucket;
   readonly modelsPrefix: string;
+  /** The image and text models' prefix: the task checks uploaded text vectors under it, as the retrain Lambda does. */
+  readonly contentModelsPrefix: string;
   /** Repository root: the Docker build context (see .dockerignore). */
   readonly projectRoot: string;
   /** The containers' environment (table and bucket names, as the Lambdas get them). */
@@ -108,10 +110,12 @@ export class FargateRetrain extends Construct {
       new PolicyStatement({
         actions: ['s3:ListBucket'],
         resources: [bucket.bucketArn],
-        conditions: { StringLike: { 's3:prefix': [`${EXPORTS_PREFIX}*`, `${props.modelsPrefix}*`] } },
+        conditions: { StringLike: { 's3:prefix': [`${EXPORTS_PREFIX}*`, `${props.modelsPrefix}*`, `${props.contentModelsPrefix}*`] } },
       }),
     );
     role.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject'], resources: [bucket.arnForObjects(`${props.modelsPrefix}*`)] }));
+    // Uploaded text vectors: read and remove incoming/, write a version or a rejection record.
+    role.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], resources: [bucket.arnForObjects(`${props.contentModelsPrefix}*`)] }));
     role.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resources: [tables.modelRegistry.tableArn] }));
 
     // The chooser.
@@ -201,7 +205,11 @@ export class FargateRetrain extends Construct {
       for (const r of resources) Validations.of(c).acknowledge({ id: `AwsSolutions-IAM5[Resource::${r}]`, reason });
     };
     Validations.of(this.taskDefinition).acknowledge({ id: 'AwsSolutions-ECS2', reason: 'Table and bucket names (not secrets) are plain environment variables, as for the Lambdas.' });
-    iam5(role, [`<${ref(bucket)}.Arn>/${EXPORTS_PREFIX}*`, `<${ref(bucket)}.Arn>/${props.modelsPrefix}*`], `Object-level S3 actions name objects by key pattern: only the ${EXPORTS_PREFIX} and ${props.modelsPrefix} prefixes of one bucket.`);
+    iam5(
+      role,
+      [`<${ref(bucket)}.Arn>/${EXPORTS_PREFIX}*`, `<${ref(bucket)}.Arn>/${props.modelsPrefix}*`, `<${ref(bucket)}.Arn>/${props.contentModelsPrefix}*`],
+      `Object-level S3 actions name objects by key pattern: only the ${EXPORTS_PREFIX}, ${props.modelsPrefix} and ${props.contentModelsPrefix} prefixes of one bucket.`,
+    );
     iam5(this.taskDefinition, ['*'], 'ecr:GetAuthorizationToken has no resource-level permission (CDK-generated execution role; the image pull itself is limited to the asset repository).');
     iam5(
       this.stateMachine,

@@ -8,7 +8,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
 import { ApiAuth } from './api-auth.js';
-import { Buckets, IMAGES_PREFIX, MODELS_PREFIX } from './buckets.js';
+import { Buckets, CONTENT_MODELS_PREFIX, IMAGES_PREFIX, MODELS_PREFIX } from './buckets.js';
 import { CHANGES_INDEX_NAME, DataTables } from './data-tables.js';
 import { EngineFunction, type EngineFunctionProps } from './engine-function.js';
 import { ImageEmbedding } from './image-embedding.js';
@@ -55,8 +55,9 @@ export interface GiftRecommenderStackProps extends StackProps {
 }
 
 type TableName = 'products' | 'interactions' | 'eventIds' | 'onlineMetrics' | 'users' | 'modelRegistry';
-type BucketName = 'images' | 'models';
-const PREFIX_OF: Record<BucketName, string> = { images: IMAGES_PREFIX, models: MODELS_PREFIX };
+/** An S3 key space a Lambda may touch: the images, the collaborative versions, the content models' versions (same bucket as `models`). */
+type BucketName = 'images' | 'models' | 'contentModels';
+const PREFIX_OF: Record<BucketName, string> = { images: IMAGES_PREFIX, models: MODELS_PREFIX, contentModels: CONTENT_MODELS_PREFIX };
 
 /**
  * What one Lambda may do: DynamoDB actions per table, S3 object actions per bucket (on its key prefix),
@@ -108,10 +109,11 @@ export const FUNCTION_ACCESS: Record<FunctionName, Access> = {
   catalog: {
     tables: {
       products: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:Scan', 'dynamodb:UpdateItem'],
+      // The serving pointer, and the text model's (`content-text`) for product names.
       modelRegistry: ['dynamodb:GetItem'],
     },
     queryIndexes: ['products'],
-    objects: { images: ['s3:PutObject', 's3:GetObject'], models: ['s3:GetObject'] },
+    objects: { images: ['s3:PutObject', 's3:GetObject'], models: ['s3:GetObject'], contentModels: ['s3:GetObject'] },
     list: ['models'],
   },
   // users.get/put, interactions.countForUser and the history (Query), product names for the history.
@@ -128,14 +130,16 @@ export const FUNCTION_ACCESS: Record<FunctionName, Access> = {
     objects: { models: ['s3:GetObject', 's3:PutObject'] },
     list: ['models'],
   },
-  // catalog.get, images.getObject, catalog.setEmbeddings (UpdateItem).
+  // catalog.get, images.getObject, catalog.setEmbeddings (UpdateItem); the image and text models'
+  // pointers (`content-image`, `content-text`) and their active versions' files.
   'embed-image': {
-    tables: { products: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] },
-    objects: { images: ['s3:GetObject'] },
-    list: ['images'],
+    tables: { products: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], modelRegistry: ['dynamodb:GetItem'] },
+    objects: { images: ['s3:GetObject'], contentModels: ['s3:GetObject'] },
+    list: ['images', 'models'],
   },
   // Scans of the three data tables, serving manifest, new version files, conditional pointer Put,
-  // retention (list + delete old and half-written versions).
+  // retention (list + delete old and half-written versions); the uploaded text vectors' check
+  // (read and remove incoming/, write a version or a rejection record, swap `content-text`).
   retrain: {
     tables: {
       interactions: ['dynamodb:Scan'],
@@ -143,7 +147,7 @@ export const FUNCTION_ACCESS: Record<FunctionName, Access> = {
       users: ['dynamodb:Scan'],
       modelRegistry: ['dynamodb:GetItem', 'dynamodb:PutItem'],
     },
-    objects: { models: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'] },
+    objects: { models: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], contentModels: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'] },
     list: ['models'],
   },
 };
@@ -242,6 +246,7 @@ export class GiftRecommenderStack extends Stack {
           tables,
           bucket: buckets.models,
           modelsPrefix: MODELS_PREFIX,
+          contentModelsPrefix: CONTENT_MODELS_PREFIX,
           projectRoot: root,
           environment,
           logRetention: config.logRetentionDays as RetentionDays,
@@ -260,10 +265,11 @@ export class GiftRecommenderStack extends Stack {
       users: tables.users,
       modelRegistry: tables.modelRegistry,
     };
-    const bucketOf: Record<BucketName, Bucket> = { images: buckets.images, models: buckets.models };
+    const bucketOf: Record<BucketName, Bucket> = { images: buckets.images, models: buckets.models, contentModels: buckets.models };
     const objectArn: Record<BucketName, string> = {
       images: buckets.images.arnForObjects(`${IMAGES_PREFIX}*`),
       models: buckets.models.arnForObjects(`${MODELS_PREFIX}*`),
+      contentModels: buckets.models.arnForObjects(`${CONTENT_MODELS_PREFIX}*`),
     };
     for (const name of FUNCTION_NAMES) {
       const role = this.functions[name].role;
@@ -346,6 +352,8 @@ export class GiftRecommenderStack extends Stack {
     new CfnOutput(this, 'ImagesBucketName', { value: buckets.images.bucketName });
     new CfnOutput(this, 'ModelsBucketName', { value: buckets.models.bucketName });
     new CfnOutput(this, 'ModelRegistryTableName', { value: tables.modelRegistry.tableName });
+    // `npm run reembed` against the deployment reads the products table by name (docs/deploy.md › Image and text models).
+    new CfnOutput(this, 'ProductsTableName', { value: tables.products.tableName });
     new CfnOutput(this, 'RetrainFunctionName', { value: retrain.handler.fn.functionName });
     new CfnOutput(this, 'RetrainRuleName', { value: retrain.rule.ruleName });
     new CfnOutput(this, 'RetrainChooserArn', { value: fargate!.stateMachine.stateMachineArn });

@@ -112,6 +112,19 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     return run;
   };
 
+  // A new image or text model version (`vae:train --publish`, a `.vec` a retrain adopted) is noticed
+  // after each retrain and the catalog re-embedded in the background by the jobs process, one product
+  // at a time, in the same queue as the uploads' embeddings (as `npm run reembed` does on AWS).
+  jobs.on('log', (message) => log(String(message.line)));
+  const reembedIfModelsChanged = async (): Promise<void> => void (await jobs.request('reembed'));
+  const queueReembed = () => {
+    pendingEmbeds++;
+    embedChain = embedChain
+      .then(reembedIfModelsChanged)
+      .catch((err) => log(`reembed failed, products keep their embeddings: ${err instanceof Error ? err.message : String(err)}`))
+      .finally(() => void pendingEmbeds--);
+  };
+
   let seeded = false;
   let uploading: Promise<void> = Promise.resolve();
   // The demo catalog is seeded on first start. A marker is written once seeding completed: an
@@ -122,7 +135,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const { generateDemoData, writeDemoData } = await import('./demo-data.js');
     const demo = generateDemoData();
     log(`seeding demo catalog: ${demo.products.length} products, ${demo.users.length} users, ${demo.events.length} events`);
-    const text = deps.textEmbedder;
+    const text = await deps.activeTextEmbedder();
     await writeDemoData(deps, demo, (p) => ({ ...p, text_embedding: storedEmbedding(text.embed(p.name)) }));
     await runRetrain();
     // Upload the photos in the background; s3rver's ObjectCreated events embed them exactly as S3 → Lambda would.
@@ -163,9 +176,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     void embeddingsIdle().then(async () => {
       log('demo photos embedded; retraining so similar-product search sees them');
       await runRetrain();
+      queueReembed();
     });
+  } else {
+    queueReembed();
   }
-  const timer = options.retrainIntervalS > 0 ? setInterval(() => void runRetrain().catch(() => undefined), options.retrainIntervalS * 1000) : undefined;
+  const timer =
+    options.retrainIntervalS > 0
+      ? setInterval(() => void runRetrain().then(queueReembed, () => undefined), options.retrainIntervalS * 1000)
+      : undefined;
   timer?.unref();
 
   return {

@@ -22,7 +22,9 @@ import { DynamoOnlineMetricsStore } from './dynamo-online-metrics.js';
 import { createDocumentClient, createS3Client } from './aws-clients.js';
 import { DynamoCatalogStore, DynamoInteractionStore, DynamoUserStore } from './dynamo-stores.js';
 import { S3ImageStore, S3ModelStore } from './s3-stores.js';
-import { ServingModel } from './model-cache.js';
+import { PointerCache, ServingModel } from './model-cache.js';
+import { activeTextModel, contentModelLayout, loadImageVersion, VersionedImageEmbedder, type ImageEncoder, type LayerImageModels } from './content-models.js';
+import type { ContentModelKind } from '../core/content/content-model-version.js';
 import { LiveCatalog, predictContentFactorsTs, type PredictFactors } from './live-catalog.js';
 import { createTextEmbedder } from './text-vectors-file.js';
 import { readImageModelsManifest } from './image-models-manifest.js';
@@ -34,7 +36,10 @@ export interface OnnxAdapters {
   scoreRows(): NonNullable<RankingOptions['scoreRows']>;
   /** Factors of products the serving version does not know, on `content_model.onnx`. */
   predictContentFactors: PredictFactors;
-  imageEmbedder(options: { modelsDir: string; intraOpNumThreads?: number }): ImageEmbedder & { close?(): Promise<void> };
+  /** The layer's image models (backbone + default VAE encoder). */
+  imageEmbedder(options: { modelsDir: string; intraOpNumThreads?: number }): LayerImageModels & ImageEmbedder & { readonly info: { backboneVersion?: string }; close?(): Promise<void> };
+  /** A VAE encoder from an image-model version's ONNX bytes, checked (CorruptArtifact if it does not run). */
+  openImageEncoder(bytes: Uint8Array, embeddingVersion: string, options: { intraOpNumThreads?: number }): Promise<ImageEncoder>;
 }
 
 export interface Deps {
@@ -58,9 +63,16 @@ export interface Deps {
   live: LiveCatalog;
   /** The snapshot to rank and search now: the live catalog's (`live.get`). */
   snapshot: () => Promise<ModelSnapshot>;
-  /** The product-name embedder (`TEXT_VECTORS_PATH`). */
+  /** The layer's product-name embedder (`TEXT_VECTORS_PATH`, else hashed n-grams): what serves while no text version is active. */
   textEmbedder: TextEmbedder;
-  /** The image embedder; only in a container that handed in {@link OnnxAdapters}. */
+  /** The active text version's embedder (cached, pointer re-read every `CONTENT_MODEL_TTL_MS`), else {@link Deps.textEmbedder}. */
+  activeTextEmbedder: () => Promise<TextEmbedder>;
+  /** The image and text models' versions and pointers (functions/adapters/content-models.ts). */
+  contentModels: Record<ContentModelKind, S3ModelStore>;
+  /**
+   * The image embedder: the layer's backbone, then the active image version's VAE encoder (the
+   * layer's while none is active); only in a container that handed in {@link OnnxAdapters}.
+   */
   imageEmbedder: ImageEmbedder;
   /** The ranking's kernels: ONNX Runtime where handed in, else empty (the core's TS loops). */
   ranking: Partial<Pick<RankingOptions, 'scoreAll' | 'scoreRows'>>;
@@ -133,6 +145,11 @@ export function buildDeps(cfg: Config, onnx: () => OnnxAdapters | undefined = ()
     live: (d) => new LiveCatalog(d.catalog, d.serving, { ttlMs: cfg.LIVE_CATALOG_TTL_MS, limit: cfg.LIVE_CATALOG_LIMIT, predict: onnx()?.predictContentFactors ?? predictContentFactorsTs }, d.logger),
     snapshot: (d) => () => d.live.get(),
     textEmbedder: () => createTextEmbedder(cfg.TEXT_VECTORS_PATH),
+    contentModels: (d) => ({
+      image: new S3ModelStore(d.s3, cfg.MODELS_BUCKET, d.ddb, cfg.MODEL_REGISTRY_TABLE, contentModelLayout('image')),
+      text: new S3ModelStore(d.s3, cfg.MODELS_BUCKET, d.ddb, cfg.MODEL_REGISTRY_TABLE, contentModelLayout('text')),
+    }),
+    activeTextEmbedder: (d) => activeTextModel(d.contentModels.text, cfg.CONTENT_MODEL_TTL_MS, d.logger, () => d.textEmbedder),
     defaultCurrency: () => cfg.CURRENCY,
     imageModelsManifest: () => () => readImageModelsManifest(cfg.MODELS_DIR),
   });
@@ -148,7 +165,17 @@ export function buildDeps(cfg: Config, onnx: () => OnnxAdapters | undefined = ()
       enumerable: true,
       get: () => {
         const adapters = onnx();
-        return adapters ? (imageEmbedder ??= adapters.imageEmbedder({ modelsDir: cfg.MODELS_DIR, intraOpNumThreads: cfg.ORT_INTRA_OP_THREADS })) : NO_IMAGE_EMBEDDER;
+        if (!adapters) return NO_IMAGE_EMBEDDER;
+        if (imageEmbedder) return imageEmbedder;
+        const layer = adapters.imageEmbedder({ modelsDir: cfg.MODELS_DIR, intraOpNumThreads: cfg.ORT_INTRA_OP_THREADS });
+        const store = deps.contentModels.image;
+        const cache = new PointerCache<ImageEncoder>(store, cfg.CONTENT_MODEL_TTL_MS, deps.logger, {
+          label: 'image model',
+          load: (version) =>
+            loadImageVersion(store, version, (bytes, embeddingVersion) => adapters.openImageEncoder(bytes, embeddingVersion, { intraOpNumThreads: cfg.ORT_INTRA_OP_THREADS }), layer.info.backboneVersion),
+          describe: (e) => ({ embedding_version: e.version }),
+        });
+        return (imageEmbedder = new VersionedImageEmbedder(layer, async () => (await cache.get())?.value));
       },
     },
   });

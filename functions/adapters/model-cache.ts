@@ -1,10 +1,15 @@
 /**
- * The container's serving model: loaded once, re-read only when the pointer changes (checked at
- * most every MODEL_POINTER_TTL_MS). A version that fails to load (missing file, checksum, NaN)
- * is logged and skipped: the previously loaded snapshot keeps serving. At a cold start (nothing
- * loaded yet) a refused pointer version falls back down the pointer's history — the versions it
- * named before, newest first, at most {@link FALLBACK_DEPTH} — with a log line and a metric, so
- * one corrupt version does not mean 503s on every new container until the next retrain.
+ * Versions behind a pointer, cached per container: loaded once, re-read only when the pointer changes
+ * (checked at most every `ttlMs`). A version that fails to load (missing file, checksum, NaN) is
+ * logged and refused: the previously loaded one keeps serving. At a cold start (nothing loaded yet)
+ * a refused pointer version falls back down the pointer's history — the versions it named before,
+ * newest first, at most {@link FALLBACK_DEPTH} — with a log line and a metric, so one corrupt
+ * version does not mean errors on every new container until the next good one.
+ *
+ * {@link PointerCache} is that logic for any kind of version; {@link ServingModel} is the
+ * collaborative model's (a model snapshot, 503 before the first), and the image and text content
+ * models use it with the layer's copy as what serves when no version was ever activated
+ * (functions/adapters/content-models.ts).
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { ModelStore } from '../core/domain/ports.js';
@@ -28,39 +33,50 @@ export interface ServingState {
   refused: string[];
 }
 
-export class ServingModel {
-  private current?: ModelSnapshot;
+export interface PointerCacheOptions<T> {
+  /** What the versions are, in log lines (`model`, `image model`, …). */
+  label: string;
+  /** Reads and checks one version; throws CorruptArtifact / ArtifactMissing for a version to refuse. */
+  load(version: string): Promise<T>;
+  /** Log fields describing a loaded value. */
+  describe?(value: T): Record<string, unknown>;
+  metrics?: ServingMetrics;
+}
+
+/** The loaded version and its value. */
+export interface Loaded<T> {
+  version: string;
+  value: T;
+}
+
+export class PointerCache<T> {
+  private current?: Loaded<T>;
   private checkedAt = -Infinity;
   private readonly refused = new Set<string>();
   private pointerVersion?: string;
   private inflight?: Promise<void>;
 
   constructor(
-    private readonly store: ModelStore,
+    private readonly store: Pick<ModelStore, 'readPointer'>,
     private readonly ttlMs: number,
-    private readonly logger: Logger,
-    private readonly metrics?: ServingMetrics,
+    private readonly logger: Pick<Logger, 'info' | 'warn' | 'error'>,
+    private readonly options: PointerCacheOptions<T>,
   ) {}
 
-  /** The snapshot to serve now; throws ModelNotReady before the first successful retrain. */
-  async get(now = Date.now()): Promise<ModelSnapshot> {
+  /** The version to serve now, or undefined while none has ever loaded (no pointer, or every candidate refused). */
+  async get(now = Date.now()): Promise<Loaded<T> | undefined> {
     const due = now - this.checkedAt >= this.ttlMs;
     if (due) this.inflight ??= this.refresh(now).finally(() => (this.inflight = undefined));
-    // The request that triggered a check waits for it; so does any request while nothing is loaded
-    // yet (a concurrent first request must not get a 503 while the first version is loading).
+    // The call that triggered a check waits for it; so does any call while nothing is loaded
+    // yet (a concurrent first call must not miss the first version while it is loading).
     if (this.inflight && (due || !this.current)) await this.inflight;
-    if (!this.current) throw new ModelNotReady('No model version has been trained yet');
     return this.current;
   }
 
-  /** What serves and what the pointer says (GET /health). Triggers a load when due. */
+  /** What serves and what the pointer says. Triggers a load when due. */
   async state(now = Date.now()): Promise<ServingState> {
-    try {
-      await this.get(now);
-    } catch (err) {
-      if (!(err instanceof ModelNotReady)) throw err;
-    }
-    return { serving: this.current?.manifest.version ?? null, pointer: this.pointerVersion ?? null, refused: [...this.refused] };
+    await this.get(now);
+    return { serving: this.current?.version ?? null, pointer: this.pointerVersion ?? null, refused: [...this.refused] };
   }
 
   private async refresh(now: number): Promise<void> {
@@ -69,14 +85,14 @@ export class ServingModel {
     try {
       pointer = await this.store.readPointer();
     } catch (err) {
-      // A throttled or failed pointer read must not fail requests a loaded version can answer.
+      // A throttled or failed pointer read must not fail calls a loaded version can answer.
       if (!this.current) throw err;
-      this.logger.warn('model pointer read failed; loaded version keeps serving', { serving: this.current.manifest.version, error: err instanceof Error ? err.message : String(err) });
+      this.logger.warn(`${this.options.label} pointer read failed; loaded version keeps serving`, { serving: this.current.version, error: message(err) });
       return;
     }
     const version = pointer?.version;
     this.pointerVersion = version;
-    if (!pointer || !version || version === this.current?.manifest.version || this.refused.has(version)) return;
+    if (!pointer || !version || version === this.current?.version || this.refused.has(version)) return;
     if (await this.tryLoad(version)) return;
     // A loaded version keeps serving; only a container with nothing loaded walks back.
     if (this.current) return;
@@ -84,8 +100,8 @@ export class ServingModel {
     for (const candidate of chain) {
       if (this.refused.has(candidate)) continue;
       if (await this.tryLoad(candidate)) {
-        this.logger.warn('model fallback: pointer version refused at cold start, serving an earlier version', { pointer: version, serving: candidate });
-        this.metrics?.fallback(version, candidate);
+        this.logger.warn(`${this.options.label} fallback: pointer version refused at cold start, serving an earlier version`, { pointer: version, serving: candidate });
+        this.options.metrics?.fallback(version, candidate);
         return;
       }
     }
@@ -93,14 +109,9 @@ export class ServingModel {
 
   private async tryLoad(version: string): Promise<boolean> {
     try {
-      // The manifest lists every file of the version (optional ones such as scorer.onnx included).
-      const manifestBytes = await this.store.getFile(version, 'manifest.json');
-      const listed = Object.keys(parseManifest(manifestBytes).files ?? {});
-      const names = [...new Set([...SNAPSHOT_FILES.filter((n) => n !== 'manifest.json'), ...listed])];
-      const files: Record<string, Uint8Array> = { 'manifest.json': manifestBytes };
-      await Promise.all(names.map(async (name) => (files[name] = await this.store.getFile(version, name))));
-      this.current = deserializeSnapshot(files);
-      this.logger.info('model loaded', { version, items: this.current.items.length, users: this.current.userIds.length });
+      const value = await this.options.load(version);
+      this.current = { version, value };
+      this.logger.info(`${this.options.label} loaded`, { version, ...this.options.describe?.(value) });
       return true;
     } catch (err) {
       // Only a version that failed its checks or lacks a file is refused for good; a store outage is retried.
@@ -108,16 +119,51 @@ export class ServingModel {
       if (!(err instanceof CorruptArtifact || err instanceof ArtifactMissing || err instanceof SyntaxError)) {
         this.checkedAt = -Infinity;
         if (!this.current) throw err;
-        this.logger.warn('model version could not be read; loaded version keeps serving', { version, serving: this.current.manifest.version, error: err instanceof Error ? err.message : String(err) });
+        this.logger.warn(`${this.options.label} version could not be read; loaded version keeps serving`, { version, serving: this.current.version, error: message(err) });
         return false;
       }
       this.refused.add(version);
-      this.logger.error('model version refused; previous version keeps serving', {
-        version,
-        serving: this.current?.manifest.version ?? null,
-        error: err instanceof Error ? err.message : String(err),
-      });
+      this.logger.error(`${this.options.label} version refused; previous version keeps serving`, { version, serving: this.current?.version ?? null, error: message(err) });
       return false;
     }
+  }
+}
+
+const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/** Every file of a collaborative version, checked (sizes, checksums, shapes) into a snapshot. */
+export async function loadSnapshot(store: Pick<ModelStore, 'getFile'>, version: string): Promise<ModelSnapshot> {
+  // The manifest lists every file of the version (optional ones such as scorer.onnx included).
+  const manifestBytes = await store.getFile(version, 'manifest.json');
+  const listed = Object.keys(parseManifest(manifestBytes).files ?? {});
+  const names = [...new Set([...SNAPSHOT_FILES.filter((n) => n !== 'manifest.json'), ...listed])];
+  const files: Record<string, Uint8Array> = { 'manifest.json': manifestBytes };
+  await Promise.all(names.map(async (name) => (files[name] = await store.getFile(version, name))));
+  return deserializeSnapshot(files);
+}
+
+/** The container's serving (collaborative) model; ModelNotReady before the first successful retrain. */
+export class ServingModel {
+  private readonly cache: PointerCache<ModelSnapshot>;
+
+  constructor(store: ModelStore, ttlMs: number, logger: Logger, metrics?: ServingMetrics) {
+    this.cache = new PointerCache(store, ttlMs, logger, {
+      label: 'model',
+      load: (version) => loadSnapshot(store, version),
+      describe: (s) => ({ items: s.items.length, users: s.userIds.length }),
+      metrics,
+    });
+  }
+
+  /** The snapshot to serve now; throws ModelNotReady before the first successful retrain. */
+  async get(now = Date.now()): Promise<ModelSnapshot> {
+    const loaded = await this.cache.get(now);
+    if (!loaded) throw new ModelNotReady('No model version has been trained yet');
+    return loaded.value;
+  }
+
+  /** What serves and what the pointer says (GET /health). Triggers a load when due. */
+  state(now = Date.now()): Promise<ServingState> {
+    return this.cache.state(now);
   }
 }

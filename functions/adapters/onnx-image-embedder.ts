@@ -43,6 +43,8 @@ export interface ImageEmbedderInfo {
   version: string;
   /** Latent size D of `mu`, or undefined if no manifest says so. */
   latentSize?: number;
+  /** Version of the EfficientNet backbone (manifest `models.efficientnet_b0.version`): an image-model version must be trained on it. */
+  backboneVersion?: string;
 }
 
 /** Re-exported: where the embedder looks by default (functions/config.ts). */
@@ -51,7 +53,7 @@ export { resolveModelsDir };
 function readInfo(modelsDir: string): ImageEmbedderInfo {
   const file = path.join(modelsDir, MANIFEST_FILE);
   if (!existsSync(file)) return { modelsDir, version: 'unversioned' };
-  let manifest: { embedding_version?: string; models?: Record<string, { latent_size?: number }> };
+  let manifest: { embedding_version?: string; models?: Record<string, { latent_size?: number; version?: string }> };
   try {
     manifest = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
@@ -61,6 +63,7 @@ function readInfo(modelsDir: string): ImageEmbedderInfo {
     modelsDir,
     version: manifest.embedding_version ?? 'unversioned',
     latentSize: manifest.models?.vae_encoder?.latent_size,
+    backboneVersion: manifest.models?.efficientnet_b0?.version,
   };
 }
 
@@ -161,19 +164,7 @@ export class OnnxImageEmbedder implements ImageEmbedder {
   /** 1280-d features → VAE μ (D-d), in input order. */
   async encodeFeatures(features: readonly Float32Array[]): Promise<Float32Array[]> {
     if (features.length === 0) return [];
-    const session = await this.encoderSession();
-    const flat = new Float32Array(features.length * FEATURE_SIZE);
-    features.forEach((f, i) => {
-      if (f.length !== FEATURE_SIZE) throw new InvalidInput(`feature vector ${i} has length ${f.length}, expected ${FEATURE_SIZE}`);
-      flat.set(f, i * FEATURE_SIZE);
-    });
-    const result = await session.run({ features: new ort.Tensor('float32', flat, [features.length, FEATURE_SIZE]) }, ['mu']);
-    const mu = result.mu;
-    const d = Number(mu.dims[1]);
-    const data = mu.data as Float32Array;
-    const out = features.map((_, i) => data.slice(i * d, (i + 1) * d));
-    mu.dispose?.();
-    return out;
+    return runEncoder(await this.encoderSession(), features);
   }
 
   /**
@@ -188,9 +179,9 @@ export class OnnxImageEmbedder implements ImageEmbedder {
   }
 
   /** The core port: one image → `{ features, mu }`. */
-  async embed(image: Uint8Array): Promise<{ features: Float32Array; mu: Float32Array }> {
+  async embed(image: Uint8Array): Promise<{ features: Float32Array; mu: Float32Array; version: string }> {
     const { features, mu } = await this.embedImages([image]);
-    return { features: features[0], mu: mu[0] };
+    return { features: features[0], mu: mu[0], version: this.version };
   }
 
   /** `embedding_version` of the models dir (manifest.json), stored on products with their embedding. */
@@ -206,4 +197,52 @@ export class OnnxImageEmbedder implements ImageEmbedder {
       if (s) await (await s.catch(() => undefined))?.release();
     }
   }
+}
+
+/** Runs a VAE encoder session: `features float32[N,1280]` → `mu float32[N,D]`, one array per row. */
+async function runEncoder(session: ort.InferenceSession, features: readonly Float32Array[]): Promise<Float32Array[]> {
+  const flat = new Float32Array(features.length * FEATURE_SIZE);
+  features.forEach((f, i) => {
+    if (f.length !== FEATURE_SIZE) throw new InvalidInput(`feature vector ${i} has length ${f.length}, expected ${FEATURE_SIZE}`);
+    flat.set(f, i * FEATURE_SIZE);
+  });
+  const result = await session.run({ features: new ort.Tensor('float32', flat, [features.length, FEATURE_SIZE]) }, ['mu']);
+  const mu = result.mu;
+  const d = Number(mu.dims[1]);
+  const data = mu.data as Float32Array;
+  const out = features.map((_, i) => data.slice(i * d, (i + 1) * d));
+  mu.dispose?.();
+  return out;
+}
+
+/**
+ * A VAE encoder from ONNX bytes (an image-model version), checked before it may serve: the graph
+ * opens, takes `features` and gives `mu` of shape [1, D] with finite values on a probe row (the
+ * features' zero vector). CorruptArtifact otherwise.
+ */
+export async function openImageEncoder(bytes: Uint8Array, embeddingVersion: string, options: { intraOpNumThreads?: number } = {}) {
+  const threads = options.intraOpNumThreads;
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'all', executionMode: 'sequential', ...(threads ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {}) });
+  } catch (err) {
+    throw new CorruptArtifact(`image model ${embeddingVersion}: the ONNX graph does not load (${(err as Error).message})`, { cause: err });
+  }
+  let latentSize: number;
+  try {
+    if (!session.inputNames.includes('features') || !session.outputNames.includes('mu')) throw new Error(`inputs ${session.inputNames.join(',')} / outputs ${session.outputNames.join(',')}, expected features → mu`);
+    const [probe] = await runEncoder(session, [new Float32Array(FEATURE_SIZE)]);
+    latentSize = probe.length;
+    if (latentSize === 0 || !probe.every(Number.isFinite)) throw new Error(`mu of the probe row has ${latentSize} values, not all finite`);
+  } catch (err) {
+    await session.release();
+    throw new CorruptArtifact(`image model ${embeddingVersion}: ${(err as Error).message}`, { cause: err });
+  }
+  return {
+    version: embeddingVersion,
+    latentSize,
+    // Sessions of replaced versions are not released: a concurrent embed may still be running on one,
+    // and versions change rarely (one ~1 MB session each).
+    encode: (features: readonly Float32Array[]) => (features.length === 0 ? Promise.resolve([]) : runEncoder(session, features)),
+  };
 }

@@ -7,11 +7,12 @@ import type { OnnxAdapters } from './bootstrap.js';
 import { createOnnxScoreAll } from './onnx-score-kernel.js';
 import { createOnnxScoreRows, ScorerSessionCache } from './onnx-scorer.js';
 import { predictContentFactors } from './onnx-content-model.js';
-import { OnnxImageEmbedder } from './onnx-image-embedder.js';
+import { OnnxImageEmbedder, openImageEncoder } from './onnx-image-embedder.js';
 
 export const onnxAdapters: OnnxAdapters = {
   scoreAll: (intraOpNumThreads) => createOnnxScoreAll({ intraOpNumThreads }),
   scoreRows: () => createOnnxScoreRows(new ScorerSessionCache()),
   predictContentFactors,
   imageEmbedder: (options) => new OnnxImageEmbedder(options),
+  openImageEncoder,
 };

@@ -10,20 +10,37 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { ImageStore, ModelPointer, PresignedUpload, ModelStore, StoredVersion } from '../core/domain/ports.js';
 import { ArtifactMissing, ConflictError, CorruptArtifact, NotFound } from '../core/domain/errors.js';
 
-const POINTER_NAME = 'serving';
 /** Earlier versions kept on the pointer (the fallback chain and what retention keeps). */
 export const POINTER_HISTORY = 5;
 
+/** Where a family of versions lives: its key prefix in the bucket and its pointer's item in the registry. */
+export interface ModelStoreLayout {
+  /** Key prefix of `{prefix}{version}/{file}`, ending in `/`. Default `models/` (the collaborative versions). */
+  prefix: string;
+  /** The registry item naming the active version. Default `serving`. */
+  pointerName: string;
+}
+
+export const COLLABORATIVE_LAYOUT: ModelStoreLayout = { prefix: 'models/', pointerName: 'serving' };
+
 export class S3ModelStore implements ModelStore {
+  private readonly prefix: string;
+  private readonly pointerName: string;
+
   constructor(
     private readonly s3: S3Client,
     private readonly bucket: string,
     private readonly dynamo: DynamoDBDocumentClient,
     private readonly registryTable: string,
-  ) {}
+    layout: ModelStoreLayout = COLLABORATIVE_LAYOUT,
+  ) {
+    if (!layout.prefix.endsWith('/')) throw new RangeError(`model store prefix must end in '/': ${layout.prefix}`);
+    this.prefix = layout.prefix;
+    this.pointerName = layout.pointerName;
+  }
 
   private key(version: string, name: string): string {
-    return `models/${version}/${name}`;
+    return `${this.prefix}${version}/${name}`;
   }
 
   async putVersion(version: string, files: Record<string, Uint8Array>): Promise<void> {
@@ -45,8 +62,8 @@ export class S3ModelStore implements ModelStore {
 
   async listVersions(): Promise<StoredVersion[]> {
     const byVersion = new Map<string, StoredVersion>();
-    for await (const o of this.objects('models/')) {
-      const [, version, ...rest] = o.key.split('/');
+    for await (const o of this.objects(this.prefix)) {
+      const [version, ...rest] = o.key.slice(this.prefix.length).split('/');
       if (!version || rest.length === 0) continue;
       const v = byVersion.get(version) ?? { version, complete: false, lastModified: 0 };
       if (rest.join('/') === 'manifest.json') v.complete = true;
@@ -59,7 +76,7 @@ export class S3ModelStore implements ModelStore {
   async deleteVersion(version: string): Promise<void> {
     if (!/^[\w.:@-]+$/.test(version)) throw new RangeError(`not a version name: ${version}`);
     const keys: string[] = [];
-    for await (const o of this.objects(`models/${version}/`)) keys.push(o.key);
+    for await (const o of this.objects(`${this.prefix}${version}/`)) keys.push(o.key);
     for (let i = 0; i < keys.length; i += 1000) {
       await this.s3.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })), Quiet: true } }));
     }
@@ -78,7 +95,7 @@ export class S3ModelStore implements ModelStore {
 
   async readPointer(): Promise<ModelPointer | undefined> {
     const res = await this.dynamo.send(
-      new GetCommand({ TableName: this.registryTable, Key: { name: POINTER_NAME }, ConsistentRead: true }),
+      new GetCommand({ TableName: this.registryTable, Key: { name: this.pointerName }, ConsistentRead: true }),
     );
     if (!res.Item) return undefined;
     const previous = res.Item.previous as string | undefined;
@@ -95,7 +112,7 @@ export class S3ModelStore implements ModelStore {
       await this.dynamo.send(
         new PutCommand({
           TableName: this.registryTable,
-          Item: { name: POINTER_NAME, version: next, previous: expected, history, updatedAt: new Date().toISOString() },
+          Item: { name: this.pointerName, version: next, previous: expected, history, updatedAt: new Date().toISOString() },
           ConditionExpression: expected === undefined ? 'attribute_not_exists(#n)' : '#v = :expected',
           ExpressionAttributeNames: expected === undefined ? { '#n': 'name' } : { '#v': 'version' },
           ExpressionAttributeValues: expected === undefined ? undefined : { ':expected': expected },

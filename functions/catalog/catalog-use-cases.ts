@@ -54,10 +54,17 @@ export async function upsertProduct(
     updatedAt: now,
     text_embedding: storedEmbedding(deps.textEmbedder.embed(input.name)),
     image_embedding: sameImage ? before?.image_embedding : undefined,
-    embedding_version: sameImage ? before?.embedding_version : undefined,
+    // `<image version>+<text version>`: the name was embedded again just now, by this text model.
+    embedding_version: sameImage && before?.embedding_version ? withTextVersion(before.embedding_version, deps.textEmbedder.version) : undefined,
   };
   await deps.catalog.put(product);
   return { product, created: !before };
+}
+
+/** `image+text` with the text part replaced (a version without a `+` is an image version alone). */
+function withTextVersion(embeddingVersion: string, textVersion: string): string {
+  const plus = embeddingVersion.indexOf('+');
+  return `${plus < 0 ? embeddingVersion : embeddingVersion.slice(0, plus)}+${textVersion}`;
 }
 
 /** One page of the catalog (every status but deleted unless asked). */

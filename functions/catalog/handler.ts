@@ -12,7 +12,8 @@ export const handler = apiHandler(
   {
     'PUT /products/{productId}': async (event: ApiEvent) => {
       const { path, body } = parseRequest(ProductPutRequest, event);
-      const { product, created } = await upsertProduct(getDeps(), path.productId, body);
+      const deps = getDeps();
+      const { product, created } = await upsertProduct({ ...deps, textEmbedder: await deps.activeTextEmbedder() }, path.productId, body);
       return json(created ? 201 : 200, publicProduct(product));
     },
     'GET /products': async (event: ApiEvent) => {
@@ -38,7 +39,8 @@ export const handler = apiHandler(
     },
     'GET /products/{productId}/similar': async (event: ApiEvent) => {
       const { path, query } = parseRequest(SimilarRequest, event);
-      return json(200, await similarProducts(getDeps(), path.productId, query.k));
+      const deps = getDeps();
+      return json(200, await similarProducts({ ...deps, textEmbedder: await deps.activeTextEmbedder() }, path.productId, query.k));
     },
   },
   () => getDeps().logger,

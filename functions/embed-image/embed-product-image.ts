@@ -115,15 +115,16 @@ export async function embedProductImage(deps: EmbedDeps, object: CreatedObject, 
   if (badBytes) return badBytes;
 
   let mu: Float32Array;
+  let imageVersion: string;
   try {
-    ({ mu } = await deps.imageEmbedder.embed(bytes));
+    ({ mu, version: imageVersion } = await deps.imageEmbedder.embed(bytes));
   } catch (err) {
     if (err instanceof InvalidInput) return reject('invalid_image', err.message);
     throw err;
   }
   if (mu.length === 0 || !mu.every(Number.isFinite)) return reject('non_finite_embedding', 'the image model returned non-finite values');
   const text = deps.textEmbedder.embed(product.name);
-  const embedding_version = `${deps.imageEmbedder.version}+${deps.textEmbedder.version}`;
+  const embedding_version = `${imageVersion}+${deps.textEmbedder.version}`;
 
   try {
     await deps.catalog.setEmbeddings(productId, {

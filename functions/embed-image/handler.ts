@@ -21,7 +21,8 @@ export async function handler(event: S3Event): Promise<EmbedImageResult> {
     catalog: deps.catalog,
     images: deps.images,
     imageEmbedder: deps.imageEmbedder,
-    textEmbedder: deps.textEmbedder,
+    // The active text version, read once per event (its pointer is cached per container).
+    textEmbedder: await deps.activeTextEmbedder(),
     logger: deps.logger,
     metrics: deps.metrics,
     imagesBucket: deps.config.IMAGES_BUCKET,

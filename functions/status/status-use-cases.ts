@@ -11,6 +11,17 @@ export interface StatusDeps {
   serving: Pick<ServingModel, 'state'>;
   /** The image models' manifest (the layer's or the local artifacts'), null when absent. */
   imageModelsManifest: () => Promise<unknown>;
+  /** The image and text models' pointers (README › Image and text models as versions). */
+  contentModels: Record<'image' | 'text', Pick<ModelStore, 'readPointer'>>;
+}
+
+/**
+ * A content model's pointer as GET /model shows it (the version it names; a container refuses one
+ * that fails its checks and keeps the last good one); null: the layer's copy serves.
+ */
+async function contentPointer(store: Pick<ModelStore, 'readPointer'>) {
+  const p = await store.readPointer();
+  return p ? { version: p.version, previous_versions: p.history ?? [], updated_at: p.updatedAt ?? null } : null;
 }
 
 /**
@@ -36,6 +47,7 @@ export async function modelStatus(deps: StatusDeps) {
     updated_at: pointer?.updatedAt ?? null,
     recommender: manifest,
     image_models: await deps.imageModelsManifest(),
+    content_models: { image: await contentPointer(deps.contentModels.image), text: await contentPointer(deps.contentModels.text) },
   };
 }
 

@@ -53,7 +53,7 @@ describe('retrain on Fargate', () => {
     expect(readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8')).toMatch(/retrain-bundle\.ts[\s\S]*ENTRYPOINT \["node", "retrain\.mjs"\]/);
   });
 
-  it("the task role reads the exports prefix, writes the models prefix and the pointer, and nothing else", () => {
+  it("the task role reads the exports prefix, writes the models prefix and the pointer, checks uploaded text vectors under content-models/, and nothing else", () => {
     const [, task] = one('AWS::ECS::TaskDefinition', 'FargateRetrainTask');
     const st = statementsOf(task.Properties.TaskRoleArn['Fn::GetAtt'][0]);
     const bucket = one('AWS::S3::Bucket', 'BucketsModels')[0];
@@ -63,12 +63,16 @@ describe('retrain on Fargate', () => {
       expect.arrayContaining([
         expect.objectContaining({ Action: 's3:GetObject', Resource: obj(EXPORTS_PREFIX) }),
         expect.objectContaining({ Action: ['s3:GetObject', 's3:PutObject'], Resource: obj('models/') }),
-        expect.objectContaining({ Action: 's3:ListBucket', Resource: { 'Fn::GetAtt': [bucket, 'Arn'] }, Condition: { StringLike: { 's3:prefix': [`${EXPORTS_PREFIX}*`, 'models/*'] } } }),
+        expect.objectContaining({ Action: 's3:ListBucket', Resource: { 'Fn::GetAtt': [bucket, 'Arn'] }, Condition: { StringLike: { 's3:prefix': [`${EXPORTS_PREFIX}*`, 'models/*', 'content-models/*'] } } }),
+        expect.objectContaining({ Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], Resource: obj('content-models/') }),
         expect.objectContaining({ Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: { 'Fn::GetAtt': [registry, 'Arn'] } }),
       ]),
     );
-    expect(st).toHaveLength(4);
-    expect(st.flatMap(actions).filter((a) => a.includes('*') || /Delete|Scan|Query|Export/.test(a))).toEqual([]);
+    expect(st).toHaveLength(5);
+    // Deleting is allowed under content-models/ only (an adopted or rejected upload leaves incoming/).
+    const deletes = st.filter((x) => actions(x).some((a) => /Delete/.test(a)));
+    expect(deletes.map((x) => x.Resource)).toEqual([obj('content-models/')]);
+    expect(st.flatMap(actions).filter((a) => a.includes('*') || /Scan|Query|Export/.test(a))).toEqual([]);
   });
 
   it('the chooser counts interactions, then invokes the Lambda below the threshold or exports the three tables and runs the task', () => {

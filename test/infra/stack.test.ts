@@ -202,6 +202,8 @@ describe('least-privilege IAM per function', () => {
       `s3:PutObject ${B('Images')}/images/*`,
       `s3:GetObject ${B('Images')}/images/*`,
       `s3:GetObject ${B('Models')}/models/*`,
+      // The active text model's files (product names are embedded with it).
+      `s3:GetObject ${B('Models')}/content-models/*`,
       `s3:ListBucket ${B('Models')}`,
     ],
     users: () => [`dynamodb:GetItem ${T('Users')}`, `dynamodb:PutItem ${T('Users')}`, `dynamodb:Query ${T('Interactions')}`, `dynamodb:BatchGetItem ${T('Products')}`],
@@ -209,8 +211,12 @@ describe('least-privilege IAM per function', () => {
     'embed-image': () => [
       `dynamodb:GetItem ${T('Products')}`,
       `dynamodb:UpdateItem ${T('Products')}`,
+      // The image and text models' pointers and active versions: read-only, their prefix only.
+      `dynamodb:GetItem ${T('ModelRegistry')}`,
       `s3:GetObject ${B('Images')}/images/*`,
       `s3:ListBucket ${B('Images')}`,
+      `s3:GetObject ${B('Models')}/content-models/*`,
+      `s3:ListBucket ${B('Models')}`,
       `sqs:SendMessage ${Q('ImageEmbeddingFailedEmbeddings')}`,
       `sqs:GetQueueAttributes ${Q('ImageEmbeddingFailedEmbeddings')}`,
       `sqs:GetQueueUrl ${Q('ImageEmbeddingFailedEmbeddings')}`,
@@ -224,6 +230,10 @@ describe('least-privilege IAM per function', () => {
       `s3:GetObject ${B('Models')}/models/*`,
       `s3:PutObject ${B('Models')}/models/*`,
       `s3:DeleteObject ${B('Models')}/models/*`,
+      // Uploaded text vectors: checked, published as a version or rejected, removed from incoming/.
+      `s3:GetObject ${B('Models')}/content-models/*`,
+      `s3:PutObject ${B('Models')}/content-models/*`,
+      `s3:DeleteObject ${B('Models')}/content-models/*`,
       `s3:ListBucket ${B('Models')}`,
       `sqs:SendMessage ${Q('RetrainScheduleFailedRetrains')}`,
       `sqs:GetQueueAttributes ${Q('RetrainScheduleFailedRetrains')}`,
@@ -271,7 +281,7 @@ describe('least-privilege IAM per function', () => {
     for (const name of FUNCTION_NAMES) {
       const role = resources[fnId(name)].Properties.Role['Fn::GetAtt'][0] as string;
       for (const pair of grantsOf(role).filter((g) => g.includes('*'))) {
-        expect(pair, name).toMatch(/^s3:(Get|Put|Delete)Object <Buckets(Images|Models)\w+>\/(images|models)\/\*$/);
+        expect(pair, name).toMatch(/^s3:(Get|Put|Delete)Object <Buckets(Images|Models)\w+>\/(images|models|content-models)\/\*$/);
       }
     }
   });
@@ -488,7 +498,7 @@ describe('stack outputs', () => {
     expect(outputs).toEqual(
       expect.arrayContaining([
         'ApiUrl', 'UserPoolId', 'AppClientId', 'AdminClientId', 'TokenUrl', 'AdminScope', 'ImagesBucketName',
-        'ModelsBucketName', 'ModelRegistryTableName', 'RetrainFunctionName', 'RetrainRuleName', 'RetrainChooserArn', 'RetrainClusterName', 'EmbedImageFunctionName',
+        'ModelsBucketName', 'ModelRegistryTableName', 'ProductsTableName', 'RetrainFunctionName', 'RetrainRuleName', 'RetrainChooserArn', 'RetrainClusterName', 'EmbedImageFunctionName',
         'FailedEmbeddingsQueueUrl', 'FailedRetrainsQueueUrl', 'AlarmTopicArn',
       ]),
     );

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InvalidInput, ArtifactMissing } from '../../functions/core/domain/errors.js';
 import { FEATURE_SIZE, OnnxImageEmbedder, resolveModelsDir } from '../../functions/adapters/onnx-image-embedder.js';
+import { VersionedImageEmbedder } from '../../functions/adapters/content-models.js';
 import { buildDeps } from '../../functions/adapters/bootstrap.js';
 import { onnxAdapters } from '../../functions/adapters/onnx-runtime.js';
 import { loadConfig } from '../../functions/config.js';
@@ -95,9 +96,13 @@ describe('OnnxImageEmbedder', () => {
     expect(existsSync(path.join(resolveModelsDir({}), 'manifest.json'))).toBe(true);
     // The container builds one embedder (its sessions are reused by every later call).
     const deps = buildDeps(loadConfig({ MODELS_DIR: MODELS }), () => onnxAdapters);
-    expect(deps.imageEmbedder).toBeInstanceOf(OnnxImageEmbedder);
+    // The layer's models, with the active image-model version's encoder in front (content-models.ts).
+    expect(deps.imageEmbedder).toBeInstanceOf(VersionedImageEmbedder);
     expect(deps.imageEmbedder).toBe(deps.imageEmbedder);
-    expect((deps.imageEmbedder as OnnxImageEmbedder).info.modelsDir).toBe(MODELS);
+    const layer = (deps.imageEmbedder as VersionedImageEmbedder).layer;
+    expect(layer).toBeInstanceOf(OnnxImageEmbedder);
+    expect((layer as OnnxImageEmbedder).info.modelsDir).toBe(MODELS);
+    expect((layer as OnnxImageEmbedder).info.backboneVersion).toMatch(/^effb0-[0-9a-f]{8}$/);
   });
 });
 

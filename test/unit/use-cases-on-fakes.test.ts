@@ -38,7 +38,11 @@ describe('upsertProduct', () => {
     await upsertProduct(deps, 'p2', input({ name: 'Gorra', price: 10, images: ['images/p2/a.jpg'] }));
     await catalog.setEmbeddings('p2', { image_embedding: [0.1, 0.2], embedding_version: 'img-v1' });
     await upsertProduct(deps, 'p2', input({ name: 'Gorra azul', price: 12 }));
-    expect(await catalog.get('p2')).toMatchObject({ images: ['images/p2/a.jpg'], image_embedding: [0.1, 0.2], embedding_version: 'img-v1' });
+    // The name was embedded again, by this text model: the version's text part says so.
+    expect(await catalog.get('p2')).toMatchObject({ images: ['images/p2/a.jpg'], image_embedding: [0.1, 0.2], embedding_version: `img-v1+${textEmbedder.version}` });
+    await catalog.setEmbeddings('p2', { embedding_version: 'img-v1+text-old' });
+    await upsertProduct(deps, 'p2', input({ name: 'Gorra roja', price: 12 }));
+    expect((await catalog.get('p2'))?.embedding_version).toBe(`img-v1+${textEmbedder.version}`);
     await upsertProduct(deps, 'p2', input({ name: 'Gorra azul', price: 12, images: ['images/p2/b.jpg'] }));
     const changed = await catalog.get('p2');
     expect(changed?.image_embedding).toBeUndefined();

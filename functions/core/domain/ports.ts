@@ -109,9 +109,12 @@ export interface ModelStore {
 
 /** Image bytes → embedding vectors (EfficientNet-B0 features → VAE μ). */
 export interface ImageEmbedder {
-  embed(image: Uint8Array): Promise<{ features: Float32Array; mu: Float32Array }>;
-  /** Identifies the backbone + VAE pair, stored as the product's embedding_version. */
+  /** Features, VAE μ, and the version (backbone + VAE) that made them: stored in the product's embedding_version. */
+  embed(image: Uint8Array): Promise<{ features: Float32Array; mu: Float32Array; version: string }>;
+  /** Identifies the backbone + VAE pair of the last embedding (the models' own before the first). */
   readonly version: string;
+  /** The version the next embedding will carry (the active image model's), where versions can change. */
+  activeVersion?(): Promise<string>;
 }
 
 /** A browser-style upload: POST `url` as multipart/form-data with `fields` first, the file (field `file`) last. */
