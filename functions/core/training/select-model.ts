@@ -304,7 +304,7 @@ async function searchFamilies(search: CandidateSearch, include: readonly ModelCo
   const longer = search.best('als')?.config;
   if (longer?.als) await search.run({ ...longer, als: { ...longer.als, iterations: 25 } });
   const bestAls = search.best('als')?.config;
-  if (bestAls?.als) for (const factor of [0.6, 1.25, 2]) await search.run({ ...bestAls, als: { ...bestAls.als, alpha: bestAls.als.alpha * factor } });
+  if (bestAls?.als) for (const factor of [0.6, 1.25, 2]) await search.run({ ...bestAls, als: { ...bestAls.als, alpha: Number((bestAls.als.alpha * factor).toPrecision(6)) } }); // 1.8, not 1.7999999999999998, in the manifest
 }
 
 /** Runs the search. Returns undefined when the data are too few to validate on. */
