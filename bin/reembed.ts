@@ -15,6 +15,7 @@ import { progressBar } from './progress.js';
 import { openStorage } from './storage.js';
 import type { Deps } from '../functions/adapters/bootstrap.js';
 import { reembedProducts, type ReembedSummary } from '../functions/embed-image/reembed-products.js';
+import { embedDepsOf } from '../functions/embed-image/handler.js';
 
 const USAGE = 'usage: npm run reembed -- [--force] [--limit N] [--data-dir DIR]';
 
@@ -24,13 +25,7 @@ export async function runReembed(deps: Deps, options: { force?: boolean; limit?:
   let started = false;
   const summary = await reembedProducts(
     {
-      catalog: deps.catalog,
-      images: deps.images,
-      imageEmbedder: deps.imageEmbedder,
-      textEmbedder: await deps.activeTextEmbedder(),
-      logger: deps.logger,
-      metrics: deps.metrics,
-      imagesBucket: deps.config.IMAGES_BUCKET,
+      ...(await embedDepsOf(deps)),
       activeImageVersion: () => deps.imageEmbedder.activeVersion?.() ?? Promise.resolve(deps.imageEmbedder.version),
     },
     {

@@ -22,6 +22,7 @@ async function reembedIfModelsChanged() {
     import('../../functions/adapters/onnx-runtime.js'),
     import('../../functions/embed-image/reembed-products.js'),
   ]);
+  const { embedDepsOf } = embedImage;
   const d = getDeps(onnxAdapters);
   const textEmbedder = await d.activeTextEmbedder();
   const imageVersion = await (d.imageEmbedder.activeVersion?.() ?? Promise.resolve(d.imageEmbedder.version));
@@ -31,7 +32,7 @@ async function reembedIfModelsChanged() {
   const log = (line: string) => parent.push({ type: 'log', line });
   let logged = 0;
   const summary = await reembedProducts(
-    { catalog: d.catalog, images: d.images, imageEmbedder: d.imageEmbedder, textEmbedder, logger: d.logger, metrics: d.metrics, imagesBucket: d.config.IMAGES_BUCKET, activeImageVersion: async () => imageVersion },
+    { ...(await embedDepsOf(d)), textEmbedder, activeImageVersion: async () => imageVersion },
     {
       onProgress: (p) => {
         const work = p.done - p.upToDate;

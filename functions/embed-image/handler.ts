@@ -5,9 +5,9 @@
  * so the async retry and the failure destination (lib/image-embedding.ts) get it.
  */
 import type { S3Event } from 'aws-lambda';
-import { getDeps } from '../adapters/bootstrap.js';
+import { getDeps, type Deps } from '../adapters/bootstrap.js';
 import { onnxAdapters } from '../adapters/onnx-runtime.js';
-import { embedProductImage, type EmbedOutcome } from './embed-product-image.js';
+import { embedProductImage, type EmbedDeps, type EmbedOutcome } from './embed-product-image.js';
 import { decodeS3Key } from './s3-event.js';
 
 /** What happened to each ObjectCreated record (other event types are ignored). */
@@ -15,18 +15,23 @@ export interface EmbedImageResult {
   outcomes: EmbedOutcome[];
 }
 
-export async function handler(event: S3Event): Promise<EmbedImageResult> {
-  const deps = getDeps(onnxAdapters);
-  const useCaseDeps = {
+/** The embedding use case's dependencies (this Lambda, `npm run reembed`, the local jobs process). */
+export async function embedDepsOf(deps: Deps): Promise<EmbedDeps> {
+  return {
     catalog: deps.catalog,
     images: deps.images,
     imageEmbedder: deps.imageEmbedder,
-    // The active text version, read once per event (its pointer is cached per container).
+    // The active text version, read once per call (its pointer is cached per container).
     textEmbedder: await deps.activeTextEmbedder(),
     logger: deps.logger,
     metrics: deps.metrics,
     imagesBucket: deps.config.IMAGES_BUCKET,
   };
+}
+
+export async function handler(event: S3Event): Promise<EmbedImageResult> {
+  const deps = getDeps(onnxAdapters);
+  const useCaseDeps = await embedDepsOf(deps);
   const outcomes: EmbedOutcome[] = [];
   const errors: unknown[] = [];
   for (const record of event.Records ?? []) {
