@@ -101,6 +101,12 @@ describe('isEligible', () => {
     // One bound at a time, on the exact bound.
     expect(Array.from(eligibilityMask(snapshot, { minPrice: 20000.2 }, undefined, new Set()))).toEqual([0, 0, 0, 0, 0, 1, 1]);
     expect(Array.from(eligibilityMask(snapshot, { maxPrice: 5000.01 }, undefined, new Set()))).toEqual([1, 1, 0, 0, 0, 0, 0]);
+    // The per-item filter of the fused selection, asked item by item: the same inclusive bounds.
+    for (const q of [budget, { ...budget, categories: ['hat'] }, { minPrice: 20000.2 }, { maxPrice: 5000.01 }]) {
+      const filter = new EligibilityFilter(snapshot, q, undefined, new Set());
+      expect(items.map((_, i) => (filter.has(i) ? 1 : 0))).toEqual(Array.from(eligibilityMask(snapshot, q, undefined, new Set())));
+    }
+    expect(items.map((_, i) => (new EligibilityFilter(snapshot, budget, undefined, new Set()).has(i) ? 1 : 0))).toEqual(inBudget);
   });
 });
 
