@@ -4,9 +4,19 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { EligibilityFilter, eligibilityMask, isEligible, jsScoreAll, rankForReceiver, selectWithPromotedMinimum, type ScoreAll } from '../../functions/core/ranking/recommend.js';
+import {
+  DEFAULT_RANKING_OPTIONS,
+  EligibilityFilter,
+  eligibilityMask,
+  historyReason,
+  isEligible,
+  jsScoreAll,
+  rankForReceiver,
+  selectWithPromotedMinimum,
+  type ScoreAll,
+} from '../../functions/core/ranking/recommend.js';
 import { blendWithPopularity } from '../../functions/core/ranking/popularity.js';
-import { summarizeUserEvents } from '../../functions/core/domain/interactions.js';
+import { decayedStrengths, summarizeUserEvents } from '../../functions/core/domain/interactions.js';
 import { applyBusinessRules, DEFAULT_BUSINESS_RULES } from '../../functions/core/ranking/business-rules.js';
 import { dotScores } from '../../functions/core/numeric/topk.js';
 import { syntheticCatalog } from '../../bench/support/synthetic.js';
@@ -255,6 +265,42 @@ describe('fused ranking path', () => {
         expect(got.items.map((r) => r.index)).toEqual(want.indices);
         expect(got.promotedShortfall).toBe(want.promotedShortfall);
         expect(got.items.map((r) => r.score)).toEqual(want.indices.map((i) => Number(scores[i].toFixed(6))));
+        expect(got.items.map((r) => r.reasons)).toEqual(want.indices.map((i) => referenceReasons(i)));
+
+        /**
+         * Reasons, from the contract (README › API): on_wishlist / in_cart, else (a model score above
+         * 0) the history item whose factors are the closest by cosine; popular_in_country for a
+         * receiver without a model vector; new_arrival; popular_backfill when nothing else applies;
+         * then promoted.
+         */
+        function referenceReasons(i: number): string[] {
+          const it = snapshot.items[i];
+          const reasons: string[] = [];
+          const s = summaries.get(it.id);
+          const boosted = s !== undefined && !s.owned && (s.wishlisted || s.inCart);
+          if (boosted) reasons.push(s.wishlisted ? 'on_wishlist' : 'in_cart');
+          else if (raw && raw[i] > 0) {
+            const f = snapshot.factors;
+            const Y = snapshot.itemFactors;
+            const norm = (j: number) => Math.hypot(...Y.subarray(j * f, (j + 1) * f));
+            let best: number | undefined;
+            let bestCos = 0;
+            for (const [id, strength] of decayedStrengths(history, now, DEFAULT_RANKING_OPTIONS.foldInHalfLifeDays)) {
+              const h = snapshot.itemIndex.get(id);
+              if (h === undefined || !(strength > 0) || norm(h) === 0) continue;
+              let dot = 0;
+              for (let a = 0; a < f; a++) dot += Y[i * f + a] * Y[h * f + a];
+              const cos = dot / (norm(h) * norm(i));
+              if (cos > bestCos) [best, bestCos] = [h, cos];
+            }
+            if (best !== undefined) reasons.push(historyReason(summaries.get(snapshot.items[best].id), snapshot.items[best].id));
+          }
+          if (!raw && countryRank.includes(i)) reasons.push('popular_in_country');
+          if (it.createdAt >= now - 14 * DAY && it.interactionCount <= 2) reasons.push('new_arrival');
+          if (reasons.length === 0) reasons.push('popular_backfill');
+          if (it.promoted) reasons.push('promoted');
+          return reasons;
+        }
       }),
       { numRuns: Number(process.env.FC_RUNS ?? 300), seed: process.env.FC_SEED ? Number(process.env.FC_SEED) : 20261125 },
     );
