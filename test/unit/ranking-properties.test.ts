@@ -205,6 +205,44 @@ describe('rankForReceiver scratch buffers', () => {
   });
 });
 
+describe('rankForReceiver per-snapshot caches', () => {
+  it('the new arrivals follow the request time, later and earlier, as on a snapshot seen for the first time', async () => {
+    const DAY = 86_400_000;
+    const cat = syntheticCatalog(300, 8, { seed: 17, nUsers: 6 });
+    const u = cat.users.find((x) => cat.history.get(x.id)!.length > 0)!;
+    const history = cat.history.get(u.id)!;
+    const query = { userId: u.id, num: 20, minPromoted: 0, country: u.country };
+    // Request times that put the 14-day cut-off just after the j-th newest item: j items can be new.
+    const created = cat.snapshot.items.map((it) => it.createdAt).sort((a, b) => b - a);
+    const at = (j: number) => created[j] + 14 * DAY + 1;
+    const fresh = () => ({ ...cat.snapshot, columns: buildItemColumns(cat.snapshot.items, cat.snapshot.popularity) });
+    let sawNew = false;
+    for (const j of [6, 20, 20, 3, 0, 12, 40, 0]) {
+      const now = at(j);
+      const got = await rankForReceiver(cat.snapshot, { history, profile: u, now }, query);
+      const want = await rankForReceiver(fresh(), { history, profile: u, now }, query);
+      expect(got).toEqual(want);
+      sawNew ||= got.items.some((r) => r.reasons.includes('new_arrival'));
+    }
+    expect(sawNew).toBe(true);
+
+    // Lists of one length but other items: the L newest items (any interaction count) against
+    // the L newest of those with at most 2 interactions, further back (L: up to the first newest
+    // item with more).
+    const low = Array.from(cat.snapshot.columns.newestFirst, (i) => cat.snapshot.items[i].interactionCount <= 2);
+    const L = low.indexOf(false) + 1;
+    const j2 = low.findIndex((_, k) => low.slice(0, k + 1).filter(Boolean).length === L) + 1;
+    expect(L).toBeGreaterThan(1);
+    // The whole catalog, so that every boosted item is in the list with its score.
+    const whole = { ...query, num: cat.snapshot.items.length };
+    for (const [now, newArrivalMaxInteractions] of [[at(L), 1_000_000], [at(j2), 2], [at(L), 1_000_000]] as const) {
+      const got = await rankForReceiver(cat.snapshot, { history, profile: u, now }, whole, { newArrivalMaxInteractions });
+      const want = await rankForReceiver(fresh(), { history, profile: u, now }, whole, { newArrivalMaxInteractions });
+      expect(got).toEqual(want);
+    }
+  });
+});
+
 describe('fused ranking path', () => {
   const DAY = 86_400_000;
   const caseArb = fc.record({
