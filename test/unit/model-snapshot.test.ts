@@ -172,6 +172,7 @@ describe('a corrupt version is refused whole', () => {
   it('when a JSON file is unreadable', () => {
     for (const name of ['users.json', 'items.json', 'embeddings.json']) refused(resigned(good, { [name]: enc('[{') }), `${name}: invalid JSON`);
     refused(resigned(good, { 'scorer.json': enc('{') }), 'scorer.json: invalid JSON');
+    refused(resigned(good, { 'content_model.json': enc('{') }), 'content_model.json: invalid JSON');
   });
 
   it('when the feature store or the neighbour table is unreadable or sized for another catalog', () => {
