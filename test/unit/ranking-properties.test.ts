@@ -243,6 +243,31 @@ describe('rankForReceiver per-snapshot caches', () => {
   });
 });
 
+describe('rankForReceiver without a model vector or a country', () => {
+  const DAY = 86_400_000;
+  const cat = syntheticCatalog(200, 8, { seed: 23, nUsers: 4 });
+  const { snapshot } = cat;
+  const profile = { ...cat.users[0], country: undefined, blacklist: [] };
+
+  it('ranks by global popularity (plus the new-arrival boost) and says popular_backfill', async () => {
+    const now = Date.UTC(2025, 0, 1);
+    const got = await rankForReceiver(snapshot, { history: [], profile, now }, { userId: profile.id, num: 12, minPromoted: 0 });
+    const scores = snapshot.items.map((it, i) => Math.fround(snapshot.popularity[i] + (it.createdAt >= now - 14 * DAY && it.interactionCount <= 2 ? 0.05 : 0)));
+    const eligible = snapshot.items.map((it) => isEligible(it, {}, undefined, new Set()));
+    const want = referenceSelect(scores, 12, 0, eligible, snapshot.items.map((it) => it.promoted));
+    expect(got.personalized).toBe(false);
+    expect(got.items.map((r) => r.index)).toEqual(want.indices);
+    expect(got.items.every((r) => r.reasons.includes('popular_backfill') || r.reasons.includes('new_arrival'))).toBe(true);
+  });
+
+  it('counts an item created exactly newArrivalDays ago as new', async () => {
+    const j = snapshot.items.findIndex((it) => it.interactionCount <= 2);
+    const now = snapshot.items[j].createdAt + 14 * DAY;
+    const got = await rankForReceiver(snapshot, { history: [], profile, now }, { userId: profile.id, num: snapshot.items.length, minPromoted: 0 });
+    expect(got.items.find((r) => r.index === j)?.reasons).toContain('new_arrival');
+  });
+});
+
 describe('fused ranking path', () => {
   const DAY = 86_400_000;
   const caseArb = fc.record({
