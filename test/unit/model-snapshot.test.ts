@@ -9,6 +9,8 @@ import { DEFAULT_ALS_PARAMS } from '../../functions/core/factorization/als.js';
 import { serializeNeighbours } from '../../functions/core/factorization/ease.js';
 import { buildItemFeatureStore, serializeFeatureStore } from '../../functions/core/ranking/features.js';
 import { ArtifactMissing, CorruptArtifact } from '../../functions/core/domain/errors.js';
+import type { Product } from '../../functions/core/domain/types.js';
+import type { ContentModel } from '../../functions/core/content/content-to-cf.js';
 import {
   buildItemColumns,
   deserializeSnapshot,
@@ -16,6 +18,7 @@ import {
   readManifest,
   serializeSnapshot,
   SNAPSHOT_FILES,
+  snapshotItem,
   type SnapshotItem,
   type SnapshotParts,
 } from '../../functions/core/snapshot/model-snapshot.js';
@@ -169,6 +172,7 @@ describe('a corrupt version is refused whole', () => {
   it('when a JSON file is unreadable', () => {
     for (const name of ['users.json', 'items.json', 'embeddings.json']) refused(resigned(good, { [name]: enc('[{') }), `${name}: invalid JSON`);
     refused(resigned(good, { 'scorer.json': enc('{') }), 'scorer.json: invalid JSON');
+    refused(resigned(good, { 'content_model.json': enc('{') }), 'content_model.json: invalid JSON');
   });
 
   it('when the feature store or the neighbour table is unreadable or sized for another catalog', () => {
@@ -258,5 +262,85 @@ describe('the factor count and the refusals’ causes', () => {
     const table = thrown(resigned(good, { 'neighbours.bin': Uint8Array.from([1, 2, 3]) }));
     expect(table.message).toBe('neighbours.bin: unreadable');
     expect((table.cause as Error).message).toBe('neighbour table too short');
+  });
+});
+
+describe('the content model and the manifest’s byte counts', () => {
+  // The smallest consistent content model: a 1-d image, no text, one category, one price band
+  // (input 1 + 1 + 0 + 1 + 1 + 1 = 5), one hidden unit, the version's F = 2 factors.
+  const content: ContentModel = {
+    kind: 'content-to-factor-mlp',
+    imageDim: 1,
+    textDim: 0,
+    categories: ['hat'],
+    priceEdges: [],
+    inputDim: 5,
+    hidden: 1,
+    factors: F,
+    W1: [0.5, 0, 0, 1, 0.25],
+    b1: [0],
+    W2: [1, -1],
+    b2: [0, 0.5],
+    blendInteractions: 5,
+    training: { items: 3 },
+  };
+  const withContent = serializeSnapshot(parts({ contentModel: content, extraFiles: { 'content_model.onnx': Uint8Array.from([8, 9]) } }));
+
+  it('loads the content model and its ONNX export with the version', () => {
+    const s = deserializeSnapshot(withContent);
+    expect(s.contentModel).toEqual(content);
+    expect(Array.from(s.contentModelOnnx!)).toEqual([8, 9]);
+    const plain = deserializeSnapshot(serializeSnapshot(parts()));
+    expect(plain.contentModel).toBeUndefined();
+    expect(plain.contentModelOnnx).toBeUndefined();
+  });
+
+  it('refuses a content model whose shapes do not match, whose weights are not finite, or sized for another factor count', () => {
+    const message = 'content_model.json: shapes do not match or weights are not finite';
+    refused(resigned(withContent, { 'content_model.json': enc({ ...content, W1: content.W1.slice(1) }) }), message);
+    refused(resigned(withContent, { 'content_model.json': enc({ ...content, b2: [0, null] }) }), message);
+    // Consistent in itself (3 factors), but the version has 2.
+    refused(resigned(withContent, { 'content_model.json': enc({ ...content, factors: 3, W2: [1, -1, 0], b2: [0, 0.5, 1] }) }), message);
+  });
+
+  it('refuses a file whose byte count disagrees with the manifest even when its sha256 agrees', () => {
+    for (const name of ['users.json', 'item_factors.f32']) {
+      const lying = resigned(serializeSnapshot(parts()), {}, (m) => ({ ...m, files: { ...m.files, [name]: { ...m.files[name], bytes: m.files[name].bytes + 4 } } }));
+      refused(lying, `${name}: checksum mismatch`);
+    }
+  });
+});
+
+describe('snapshotItem', () => {
+  const product: Product = {
+    id: 'p1',
+    name: 'Hat',
+    description: 'A hat',
+    price: 12.5,
+    currency: 'CLP',
+    category: 'hat',
+    promoted: true,
+    status: 'active',
+    countries: ['CL'],
+    images: [],
+    createdAt: '2026-11-18T10:00:00.000Z',
+    updatedAt: '2026-11-19T10:00:00.000Z',
+    attributes: {},
+  };
+
+  it('keeps the creation time in milliseconds (0 when unreadable) and the last sale only when there was one', () => {
+    expect(snapshotItem(product, 3)).toStrictEqual({
+      id: 'p1',
+      price: 12.5,
+      category: 'hat',
+      promoted: true,
+      status: 'active',
+      countries: ['CL'],
+      createdAt: Date.UTC(2026, 10, 18, 10),
+      interactionCount: 3,
+    });
+    expect(snapshotItem(product, 3, NOW)).toMatchObject({ createdAt: Date.UTC(2026, 10, 18, 10), lastSoldAt: NOW });
+    expect(snapshotItem(product, 0, 0)).not.toHaveProperty('lastSoldAt');
+    expect(snapshotItem({ ...product, createdAt: 'not a date' }, 0).createdAt).toBe(0);
   });
 });

@@ -4,9 +4,19 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { EligibilityFilter, eligibilityMask, isEligible, jsScoreAll, rankForReceiver, selectWithPromotedMinimum, type ScoreAll } from '../../functions/core/ranking/recommend.js';
+import {
+  DEFAULT_RANKING_OPTIONS,
+  EligibilityFilter,
+  eligibilityMask,
+  historyReason,
+  isEligible,
+  jsScoreAll,
+  rankForReceiver,
+  selectWithPromotedMinimum,
+  type ScoreAll,
+} from '../../functions/core/ranking/recommend.js';
 import { blendWithPopularity } from '../../functions/core/ranking/popularity.js';
-import { summarizeUserEvents } from '../../functions/core/domain/interactions.js';
+import { decayedStrengths, summarizeUserEvents } from '../../functions/core/domain/interactions.js';
 import { applyBusinessRules, DEFAULT_BUSINESS_RULES } from '../../functions/core/ranking/business-rules.js';
 import { dotScores } from '../../functions/core/numeric/topk.js';
 import { syntheticCatalog } from '../../bench/support/synthetic.js';
@@ -101,6 +111,12 @@ describe('isEligible', () => {
     // One bound at a time, on the exact bound.
     expect(Array.from(eligibilityMask(snapshot, { minPrice: 20000.2 }, undefined, new Set()))).toEqual([0, 0, 0, 0, 0, 1, 1]);
     expect(Array.from(eligibilityMask(snapshot, { maxPrice: 5000.01 }, undefined, new Set()))).toEqual([1, 1, 0, 0, 0, 0, 0]);
+    // The per-item filter of the fused selection, asked item by item: the same inclusive bounds.
+    for (const q of [budget, { ...budget, categories: ['hat'] }, { minPrice: 20000.2 }, { maxPrice: 5000.01 }]) {
+      const filter = new EligibilityFilter(snapshot, q, undefined, new Set());
+      expect(items.map((_, i) => (filter.has(i) ? 1 : 0))).toEqual(Array.from(eligibilityMask(snapshot, q, undefined, new Set())));
+    }
+    expect(items.map((_, i) => (new EligibilityFilter(snapshot, budget, undefined, new Set()).has(i) ? 1 : 0))).toEqual(inBudget);
   });
 });
 
@@ -189,6 +205,69 @@ describe('rankForReceiver scratch buffers', () => {
   });
 });
 
+describe('rankForReceiver per-snapshot caches', () => {
+  it('the new arrivals follow the request time, later and earlier, as on a snapshot seen for the first time', async () => {
+    const DAY = 86_400_000;
+    const cat = syntheticCatalog(300, 8, { seed: 17, nUsers: 6 });
+    const u = cat.users.find((x) => cat.history.get(x.id)!.length > 0)!;
+    const history = cat.history.get(u.id)!;
+    const query = { userId: u.id, num: 20, minPromoted: 0, country: u.country };
+    // Request times that put the 14-day cut-off just after the j-th newest item: j items can be new.
+    const created = cat.snapshot.items.map((it) => it.createdAt).sort((a, b) => b - a);
+    const at = (j: number) => created[j] + 14 * DAY + 1;
+    const fresh = () => ({ ...cat.snapshot, columns: buildItemColumns(cat.snapshot.items, cat.snapshot.popularity) });
+    let sawNew = false;
+    for (const j of [6, 20, 20, 3, 0, 12, 40, 0]) {
+      const now = at(j);
+      const got = await rankForReceiver(cat.snapshot, { history, profile: u, now }, query);
+      const want = await rankForReceiver(fresh(), { history, profile: u, now }, query);
+      expect(got).toEqual(want);
+      sawNew ||= got.items.some((r) => r.reasons.includes('new_arrival'));
+    }
+    expect(sawNew).toBe(true);
+
+    // Lists of one length but other items: the L newest items (any interaction count) against
+    // the L newest of those with at most 2 interactions, further back (L: up to the first newest
+    // item with more).
+    const low = Array.from(cat.snapshot.columns.newestFirst, (i) => cat.snapshot.items[i].interactionCount <= 2);
+    const L = low.indexOf(false) + 1;
+    const j2 = low.findIndex((_, k) => low.slice(0, k + 1).filter(Boolean).length === L) + 1;
+    expect(L).toBeGreaterThan(1);
+    // The whole catalog, so that every boosted item is in the list with its score.
+    const whole = { ...query, num: cat.snapshot.items.length };
+    for (const [now, newArrivalMaxInteractions] of [[at(L), 1_000_000], [at(j2), 2], [at(L), 1_000_000]] as const) {
+      const got = await rankForReceiver(cat.snapshot, { history, profile: u, now }, whole, { newArrivalMaxInteractions });
+      const want = await rankForReceiver(fresh(), { history, profile: u, now }, whole, { newArrivalMaxInteractions });
+      expect(got).toEqual(want);
+    }
+  });
+});
+
+describe('rankForReceiver without a model vector or a country', () => {
+  const DAY = 86_400_000;
+  const cat = syntheticCatalog(200, 8, { seed: 23, nUsers: 4 });
+  const { snapshot } = cat;
+  const profile = { ...cat.users[0], country: undefined, blacklist: [] };
+
+  it('ranks by global popularity (plus the new-arrival boost) and says popular_backfill', async () => {
+    const now = Date.UTC(2025, 0, 1);
+    const got = await rankForReceiver(snapshot, { history: [], profile, now }, { userId: profile.id, num: 12, minPromoted: 0 });
+    const scores = snapshot.items.map((it, i) => Math.fround(snapshot.popularity[i] + (it.createdAt >= now - 14 * DAY && it.interactionCount <= 2 ? 0.05 : 0)));
+    const eligible = snapshot.items.map((it) => isEligible(it, {}, undefined, new Set()));
+    const want = referenceSelect(scores, 12, 0, eligible, snapshot.items.map((it) => it.promoted));
+    expect(got.personalized).toBe(false);
+    expect(got.items.map((r) => r.index)).toEqual(want.indices);
+    expect(got.items.every((r) => r.reasons.includes('popular_backfill') || r.reasons.includes('new_arrival'))).toBe(true);
+  });
+
+  it('counts an item created exactly newArrivalDays ago as new', async () => {
+    const j = snapshot.items.findIndex((it) => it.interactionCount <= 2);
+    const now = snapshot.items[j].createdAt + 14 * DAY;
+    const got = await rankForReceiver(snapshot, { history: [], profile, now }, { userId: profile.id, num: snapshot.items.length, minPromoted: 0 });
+    expect(got.items.find((r) => r.index === j)?.reasons).toContain('new_arrival');
+  });
+});
+
 describe('fused ranking path', () => {
   const DAY = 86_400_000;
   const caseArb = fc.record({
@@ -249,6 +328,42 @@ describe('fused ranking path', () => {
         expect(got.items.map((r) => r.index)).toEqual(want.indices);
         expect(got.promotedShortfall).toBe(want.promotedShortfall);
         expect(got.items.map((r) => r.score)).toEqual(want.indices.map((i) => Number(scores[i].toFixed(6))));
+        expect(got.items.map((r) => r.reasons)).toEqual(want.indices.map((i) => referenceReasons(i)));
+
+        /**
+         * Reasons, from the contract (README › API): on_wishlist / in_cart, else (a model score above
+         * 0) the history item whose factors are the closest by cosine; popular_in_country for a
+         * receiver without a model vector; new_arrival; popular_backfill when nothing else applies;
+         * then promoted.
+         */
+        function referenceReasons(i: number): string[] {
+          const it = snapshot.items[i];
+          const reasons: string[] = [];
+          const s = summaries.get(it.id);
+          const boosted = s !== undefined && !s.owned && (s.wishlisted || s.inCart);
+          if (boosted) reasons.push(s.wishlisted ? 'on_wishlist' : 'in_cart');
+          else if (raw && raw[i] > 0) {
+            const f = snapshot.factors;
+            const Y = snapshot.itemFactors;
+            const norm = (j: number) => Math.hypot(...Y.subarray(j * f, (j + 1) * f));
+            let best: number | undefined;
+            let bestCos = 0;
+            for (const [id, strength] of decayedStrengths(history, now, DEFAULT_RANKING_OPTIONS.foldInHalfLifeDays)) {
+              const h = snapshot.itemIndex.get(id);
+              if (h === undefined || !(strength > 0) || norm(h) === 0) continue;
+              let dot = 0;
+              for (let a = 0; a < f; a++) dot += Y[i * f + a] * Y[h * f + a];
+              const cos = dot / (norm(h) * norm(i));
+              if (cos > bestCos) [best, bestCos] = [h, cos];
+            }
+            if (best !== undefined) reasons.push(historyReason(summaries.get(snapshot.items[best].id), snapshot.items[best].id));
+          }
+          if (!raw && countryRank.includes(i)) reasons.push('popular_in_country');
+          if (it.createdAt >= now - 14 * DAY && it.interactionCount <= 2) reasons.push('new_arrival');
+          if (reasons.length === 0) reasons.push('popular_backfill');
+          if (it.promoted) reasons.push('promoted');
+          return reasons;
+        }
       }),
       { numRuns: Number(process.env.FC_RUNS ?? 300), seed: process.env.FC_SEED ? Number(process.env.FC_SEED) : 20261125 },
     );
