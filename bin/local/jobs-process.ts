@@ -9,9 +9,11 @@
 import type { S3Event } from 'aws-lambda';
 import { serveParent } from './child-process.js';
 
-// Loading the handlers (and ONNX Runtime) while the parent waits for the AWS servers: they read
-// their configuration on their first call, not at import.
-const [retrain, embedImage] = await Promise.all([import('../../functions/retrain/handler.js'), import('../../functions/embed-image/handler.js')]);
+// The handlers (and ONNX Runtime) load in the background: the process is ready at once, so start-up
+// does not wait for them, and each job awaits them. They read their configuration on their first
+// call, not at import.
+const handlers = Promise.all([import('../../functions/retrain/handler.js'), import('../../functions/embed-image/handler.js')]);
+handlers.catch(() => undefined); // a failed load fails each job that awaits it, not the process
 const running = new Set<Promise<unknown>>();
 
 /** The `<image version>+<text version>` the catalog was last re-embedded with (this process's lifetime). */
@@ -22,7 +24,7 @@ async function reembedIfModelsChanged() {
     import('../../functions/adapters/onnx-runtime.js'),
     import('../../functions/embed-image/reembed-products.js'),
   ]);
-  const { embedDepsOf } = embedImage;
+  const { embedDepsOf } = (await handlers)[1];
   const d = getDeps(onnxAdapters);
   const textEmbedder = await d.activeTextEmbedder();
   const imageVersion = await (d.imageEmbedder.activeVersion?.() ?? Promise.resolve(d.imageEmbedder.version));
@@ -55,8 +57,8 @@ const parent = serveParent({
   configure: async (payload) => {
     Object.assign(process.env, (payload as { env: Record<string, string> }).env);
   },
-  retrain: () => track(retrain.handler()),
-  embed: (payload) => track(embedImage.handler((payload as { event: S3Event }).event)),
+  retrain: () => track(handlers.then(([retrain]) => retrain.handler())),
+  embed: (payload) => track(handlers.then(([, embedImage]) => embedImage.handler((payload as { event: S3Event }).event))),
   reembed: () => track(reembedIfModelsChanged()),
   // Jobs in flight finish (a half-written model version is what the retention sweep cleans, but
   // there is no reason to leave one).

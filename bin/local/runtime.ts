@@ -51,7 +51,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   // No auth unless asked for: AUTH=local runs the same rules as AWS with the local issuer.
   process.env.AUTH ??= 'none';
   if (!['none', 'local'].includes(process.env.AUTH)) throw new Error(`AUTH=${process.env.AUTH}: the local runtime knows none (default) and local`);
-  // The jobs process loads its handlers and ONNX Runtime while the AWS servers start.
+  // This process's handlers load while the child processes start (handlers read their configuration
+  // on their first call, nothing at import; the SDK reads the endpoints set below).
+  const modules = Promise.all([
+    import('../../functions/adapters/bootstrap.js'),
+    import('../../functions/recommend/handler.js'),
+    import('../../functions/events/handler.js'),
+    import('../../functions/catalog/handler.js'),
+    import('../../functions/users/handler.js'),
+    import('../../functions/status/handler.js'),
+  ]);
   const [awsStart, jobsStart] = await Promise.allSettled([
     ChildProcessClient.start(path.join(here, 'aws-process.ts'), { args: [JSON.stringify({ dataDir: options.dataDir })] }),
     ChildProcessClient.start(path.join(here, 'jobs-process.ts')),
@@ -67,16 +76,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   // No model knobs here: each retrain chooses its family and parameters on the demo's own data.
   // The demo catalog is priced in Chilean pesos; new products default to the same currency.
   process.env.CURRENCY ??= 'CLP';
-  // Handlers read their configuration on their first call (nothing at import); the SDK reads the endpoints above.
   await jobs.request('configure', { env: { ...process.env } });
-  const [{ getDeps }, recommend, events, catalog, users, status] = await Promise.all([
-    import('../../functions/adapters/bootstrap.js'),
-    import('../../functions/recommend/handler.js'),
-    import('../../functions/events/handler.js'),
-    import('../../functions/catalog/handler.js'),
-    import('../../functions/users/handler.js'),
-    import('../../functions/status/handler.js'),
-  ]);
+  const [{ getDeps }, recommend, events, catalog, users, status] = await modules;
   const deps = getDeps();
 
   // S3 notifications run one at a time, as a reserved-concurrency-1 Lambda would.
