@@ -118,7 +118,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   // at a time, in the same queue as the uploads' embeddings (as `npm run reembed` does on AWS).
   jobs.on('log', (message) => log(String(message.line)));
   const reembedIfModelsChanged = async (): Promise<void> => void (await jobs.request('reembed'));
+  let stopping = false;
   const queueReembed = () => {
+    // On the way out nothing new is queued: the next start notices the model change again.
+    if (stopping) return;
     pendingEmbeds++;
     embedChain = embedChain
       .then(reembedIfModelsChanged)
@@ -194,6 +197,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     retrain: runRetrain,
     embeddingsIdle,
     async stop() {
+      stopping = true;
       if (timer) clearInterval(timer);
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections?.();
