@@ -13,10 +13,12 @@
  * The clients run in their own process (bench/load-client.ts); the runtime is the one `npm start` runs
  * (this process serves HTTP, the AWS servers and the background jobs are its child processes). All of
  * them share the machine's cores, so latencies still include the clients' CPU time.
+ * Then times three restarts on the seeded data (a fresh `bin/local.ts` process until /health answers).
  * Reports requests/s, p50/p99 latency and errors (non-2xx + network errors); target: zero errors.
  * Writes bench/results/load.json.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -101,6 +103,32 @@ async function startCpuProfile(): Promise<{ stop(file: string): Promise<string> 
   };
 }
 
+/** Seconds from spawning `bin/local.ts` on `dataDir` to its first 200 from /health; the process is stopped after. */
+async function timeRestart(dataDir: string): Promise<number> {
+  const t0 = performance.now();
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'bin/local.ts')], {
+    env: { ...process.env, PORT: '0', DATA_DIR: dataDir, RETRAIN_INTERVAL_S: '0' },
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /running at (http:\/\/\S+)/.exec(out);
+        if (m) resolve(m[1]);
+      });
+      child.once('exit', (code) => reject(new Error(`bin/local.ts exited before it was up (${code})`)));
+    });
+    while ((await fetch(`${url}/health`).catch(() => undefined))?.status !== 200) await new Promise((r) => setTimeout(r, 20));
+    return (performance.now() - t0) / 1000;
+  } finally {
+    const gone = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await gone;
+  }
+}
+
 type ProcessCpu = Record<string, number | undefined>;
 const cpuOf = (pids: Record<string, number | undefined>): ProcessCpu => Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSecondsOf(pid)]));
 
@@ -151,6 +179,13 @@ async function main(): Promise<void> {
     if (profiler) console.log(`  CPU profile of the HTTP process: ${await profiler.stop(path.join(repoRoot, 'bench/results/load-http.cpuprofile'))}`);
   } finally {
     await rt.stop();
+  }
+  // Restart as a user sees it: a fresh `npm start` process on the seeded data, until /health answers.
+  const restartSeconds: number[] = [];
+  try {
+    for (let k = 0; k < 3; k++) restartSeconds.push(await timeRestart(dataDir));
+    console.log(`  restart on the seeded data (fresh process → /health 200): ${restartSeconds.map((x) => x.toFixed(2)).join(', ')} s`);
+  } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
   const totalErrors = results.reduce((a, r) => a + r.errors.total, 0);
@@ -158,7 +193,7 @@ async function main(): Promise<void> {
   mkdirSync(path.join(repoRoot, 'bench/results'), { recursive: true });
   writeFileSync(
     path.join(repoRoot, 'bench/results/load.json'),
-    JSON.stringify({ benchmark: 'load', machine: { ...machine, loadAvg1mAtEnd: machineInfo().loadAvg1m }, client: 'fetch (undici) in a separate client process, closed loop', levels: results, totalErrors }, null, 2) + '\n',
+    JSON.stringify({ benchmark: 'load', machine: { ...machine, loadAvg1mAtEnd: machineInfo().loadAvg1m }, client: 'fetch (undici) in a separate client process, closed loop', levels: results, restartSeconds, totalErrors }, null, 2) + '\n',
   );
   console.log('wrote bench/results/load.json');
   if (totalErrors > 0) process.exitCode = 1;
