@@ -88,6 +88,37 @@ export function loadDataset(path: string, format: DatasetFormat): LoadedDataset 
   return { name, format, file, sha256, rows, train, test, split, seed: SPLIT_SEED };
 }
 
+/** What a dataset's catalogue says of a product: its category, brand and median unit price. */
+export interface CatalogEntry {
+  price?: number;
+  category?: string;
+  brand?: string;
+}
+
+/**
+ * REES46 rows carry their product's category, brand and price; the catalogue is read from the rows
+ * before the test cut only (the products the shop had shown by then, with their latest attributes):
+ * a product first seen in the test period would tell the engine which items the test is about.
+ */
+function rees46Catalog(file: string, trainRows: readonly Interaction[]): Map<string, CatalogEntry> {
+  const known = new Set(trainRows.map((r) => r.item));
+  const cut = trainRows.reduce((t, r) => Math.max(t, r.timestamp), -Infinity);
+  const lines = readText(file).split('\n');
+  const head = splitCsvLine(lines[0]).map((h) => h.trim());
+  const [t, p, cid, code, br, pr] = ['event_time', 'product_id', 'category_id', 'category_code', 'brand', 'price'].map((c) => head.indexOf(c));
+  const catalog = new Map<string, CatalogEntry>();
+  for (let k = 1; k < lines.length; k++) {
+    if (!lines[k].trim()) continue;
+    const f = splitCsvLine(lines[k]);
+    const ts = Date.parse(f[t].replace(' UTC', 'Z').replace(' ', 'T'));
+    if (!(ts <= cut) || !known.has(f[p])) continue;
+    const price = Number(f[pr]);
+    const brand = (f[br] ?? '').trim();
+    catalog.set(f[p], { category: (f[code] || f[cid] || '').trim(), ...(brand ? { brand } : {}), ...(Number.isFinite(price) ? { price } : {}) });
+  }
+  return catalog;
+}
+
 /** Minimal `--flag value` parser. */
 export function parseArgs(argv: string[]): Record<string, string> {
   const out: Record<string, string> = {};
@@ -165,19 +196,21 @@ export function readRulesArg(value: string): BusinessRules {
  * median unit price (`sales_value ÷ quantity`, quantity > 0) over the transactions file: a shelf price,
  * a catalogue fact rather than an interaction. Other formats have none (undefined).
  */
-export function loadCatalog(file: string, format: DatasetFormat): Map<string, { price?: number; category?: string }> | undefined {
+export function loadCatalog(file: string, format: DatasetFormat, trainRows: readonly Interaction[] = []): Map<string, CatalogEntry> | undefined {
+  if (format === 'rees46') return rees46Catalog(file, trainRows);
   if (format !== 'dunnhumby') return undefined;
   const productsFile = join(file, '..', 'products.csv.gz');
   if (!existsSync(productsFile)) return undefined;
-  const catalog = new Map<string, { price?: number; category?: string }>();
+  const catalog = new Map<string, CatalogEntry>();
   const lines = readText(productsFile).split('\n');
   const head = splitCsvLine(lines[0]).map((h) => h.trim());
-  const [pi, dept, cat] = ['product_id', 'department', 'product_category'].map((c) => head.indexOf(c));
+  const [pi, dept, cat, br] = ['product_id', 'department', 'product_category', 'brand'].map((c) => head.indexOf(c));
   for (let k = 1; k < lines.length; k++) {
     if (!lines[k].trim()) continue;
     const f = splitCsvLine(lines[k]);
     const category = (f[cat] || f[dept] || '').trim();
-    if (f[pi]) catalog.set(f[pi], { category });
+    const brand = (f[br] ?? '').trim();
+    if (f[pi]) catalog.set(f[pi], { category, ...(brand ? { brand } : {}) });
   }
   const tx = readText(file).split('\n');
   const th = splitCsvLine(tx[0]).map((h) => h.trim());

@@ -133,8 +133,8 @@ async function main(): Promise<void> {
   console.log(tuned ? `ALS / EASE settings from ${tuned.source}: ${JSON.stringify(tuned.als)}` : 'no tune result for this file: ALS / EASE use the shipped defaults');
   const rules = args.rules ? readRulesArg(args.rules) : EVAL_RULES;
   // Only the engine rows read the catalogue (prices, categories: what the price and category rules need).
-  const catalog = loadCatalog(ds.file, format);
-  if (catalog) console.log(`catalogue: ${catalog.size} products with category / price for the engine rows`);
+  const catalog = loadCatalog(ds.file, format, ds.train);
+  if (catalog) console.log(`catalogue: ${catalog.size} products with category / brand / price for the engine rows`);
   const fits = newEngineFits();
   const factories = modelFactories(format, tuned, rules, catalog, fits);
   const results: ModelResult[] = [];

@@ -6,7 +6,7 @@
  *
  * Products are not in an interactions file: each item becomes an active, unpriced product created
  * at its first event, so every business filter passes and "new arrival" means what it means online.
- * A dataset that has a catalogue (dunnhumby's products file) may give each item its price and category.
+ * A dataset that has a catalogue (dunnhumby's products file, REES46's product columns) may give each item its price, category and brand.
  */
 import type { InteractionEvent, Product } from '../domain/types.js';
 import type { CsvEvent } from './datasets.js';
@@ -56,7 +56,7 @@ export interface OfflineEngine {
 }
 
 /** What a dataset's own catalogue says of an item (absent: unpriced, no category). */
-export type OfflineCatalog = ReadonlyMap<string, { price?: number; category?: string }>;
+export type OfflineCatalog = ReadonlyMap<string, { price?: number; category?: string; brand?: string }>;
 
 /** Events as the interactions table holds them, and one product per item. */
 export function engineInputs(rows: readonly OfflineEvent[], catalog?: OfflineCatalog): { events: InteractionEvent[]; products: Product[] } {
@@ -68,7 +68,7 @@ export function engineInputs(rows: readonly OfflineEvent[], catalog?: OfflineCat
   const products = [...firstSeen].map(([id, t]): Product => {
     const at = new Date(t).toISOString();
     const known = catalog?.get(id);
-    return { id, name: id, description: '', price: known?.price ?? 0, currency: 'USD', category: known?.category ?? '', promoted: false, status: 'active', countries: [], images: [], createdAt: at, updatedAt: at, attributes: {} };
+    return { id, name: id, description: '', price: known?.price ?? 0, currency: 'USD', category: known?.category ?? '', promoted: false, status: 'active', countries: [], images: [], createdAt: at, updatedAt: at, attributes: known?.brand ? { brand: known.brand } : {} };
   });
   return { events, products };
 }
@@ -137,7 +137,7 @@ export function engineFactory(options: OfflineTrainOptions & { name?: string; de
     async fit(data) {
       const engine = await fits.get(data, () => trainOfflineEngine(rowsAsEvents(data), train));
       const withRules = rules && rulesActive(rules) ? `; business rules ${JSON.stringify(rules)}` : '';
-      const priced = train.catalog ? `; the dataset's catalogue (${train.catalog.size} products: category, median unit price)` : '';
+      const priced = train.catalog ? `; the dataset's catalogue (${train.catalog.size} products: category, brand, price)` : '';
       factory.describe = `${options.describe ?? 'engine'}: ${engine.model.description}; second stage ${engine.snapshot.manifest.ranking?.mode ?? 'als'}${priced}${withRules}`;
       return {
         async recommend(u, k) {

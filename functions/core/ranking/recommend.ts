@@ -24,6 +24,7 @@ import { mmrOrder } from './diversity.js';
 import { blendedScore, blendScale, blendWithPopularity, streamBlended } from './popularity.js';
 import { explorationSlots, reserveExplorationSlots } from './new-arrivals.js';
 import { cachedBusinessRules, type BusinessRules } from './business-rules.js';
+import { addCategoryPrior, categoryPrior, groupShares, itemGroups, MIN_GROUPS, type CategoryPrior } from './category-prior.js';
 
 /**
  * Scores every item for one user vector: the JS loop by default, ONNX Runtime MatMul in the Lambda.
@@ -433,6 +434,19 @@ function returnBuffers(snapshot: ModelSnapshot, b: RequestBuffers): void {
   if (pool.length < MAX_POOLED_BUFFERS) pool.push(b);
 }
 
+const categoryPriors = new WeakMap<ModelSnapshot, CategoryPrior | null>();
+
+/** The snapshot's category prior, built once per snapshot; undefined when its catalogue has fewer than two groups. */
+function snapshotCategoryPrior(snapshot: ModelSnapshot): CategoryPrior | undefined {
+  let p = categoryPriors.get(snapshot);
+  if (p === undefined) {
+    const groups = itemGroups(snapshot.items);
+    p = groups.nGroups >= MIN_GROUPS ? categoryPrior(groups, snapshot.popularity) : null;
+    categoryPriors.set(snapshot, p);
+  }
+  return p ?? undefined;
+}
+
 /** History as item indices and decayed strengths (items the version does not know are skipped). */
 function indexedHistory(snapshot: ModelSnapshot, strengths: ReadonlyMap<string, number>): { idx: number[]; weights: number[] } {
   const idx: number[] = [];
@@ -486,7 +500,7 @@ async function rankWithBuffers(
   const nb = family === 'ease' ? snapshot.neighbours : undefined;
   const hist = nb ? indexedHistory(snapshot, strengths) : undefined;
   const { vec, known } = nb || family === 'popularity' ? { vec: undefined, known: hist?.idx ?? [] } : userVector(snapshot, strengths);
-  const personalized = vec !== undefined || (hist !== undefined && hist.idx.length > 0);
+  let personalized = vec !== undefined || (hist !== undefined && hist.idx.length > 0);
   let raw: Float32Array | undefined;
   if (nb && hist && hist.idx.length > 0) raw = neighbourScores(nb, hist.idx, hist.weights);
   else if (vec) raw = await opt.scoreAll(snapshot.itemFactors, snapshot.factors, vec, buffers.raw);
@@ -555,6 +569,24 @@ async function rankWithBuffers(
   // Never-interacted look-alikes: ALS cannot place them, so they get reserved slots.
   const cold = [...content.values()].filter((c) => snapshot.items[c.index].interactionCount === 0);
   const exploring = explorationSlots(query.num, opt.explorationShare) > 0 && newItems.length > 0;
+
+  // The category prior the selection may have chosen (γ): more of the categories (and brands) the
+  // receiver's decayed history is in. Added after the features are built (the scorer was trained
+  // on the model's own scores) and before the popularity blend, in the selection's order.
+  const gamma = snapshot.manifest.model?.categoryBlend ?? 0;
+  let likedGroups: Float64Array | undefined;
+  const prior = gamma > 0 ? snapshotCategoryPrior(snapshot) : undefined;
+  if (prior) {
+    const h = hist ?? indexedHistory(snapshot, strengths);
+    if (h.idx.length > 0) {
+      if (raw === undefined && family === 'popularity') (raw = buffers.raw).set(snapshot.popularity);
+      if (raw !== undefined && addCategoryPrior(raw, n, prior, h.idx, h.weights, gamma)) {
+        likedGroups = groupShares(prior, h.idx, h.weights);
+        personalized = true;
+      }
+    }
+  }
+  const inLikedGroup = (i: number) => likedGroups !== undefined && prior!.group[i] >= 0 && likedGroups[prior!.group[i]] > 0;
 
   const scores = buffers.scores;
   const beta = Math.max(1e-3, snapshot.manifest.model?.popularityBlend ?? 0);
@@ -658,6 +690,7 @@ async function rankWithBuffers(
       const h = nb && hist ? strongestContributor(nb, i, hist.idx, hist.weights) : closestHistoryItem(snapshot, i, known, (knownNorms ??= squaredNorms(snapshot, known)));
       if (h !== undefined) reasons.push(historyReason(summaries.get(snapshot.items[h].id), snapshot.items[h].id));
     }
+    if (inLikedGroup(i) && !boosted.has(i)) reasons.push(`in_your_category:${it.category}`);
     if (!personalized && countrySet.has(i)) reasons.push('popular_in_country');
     if (isNew(i)) reasons.push('new_arrival');
     if (reasons.length === 0) reasons.push('popular_backfill');

@@ -1,7 +1,7 @@
 /**
  * What a model version says about its collaborative model: the family, its parameters and how the
  * retrain chose them. Read by serving (which family to rank with, the recency half-life of the
- * receiver's history, the popularity blend) and shown by `GET /model`.
+ * receiver's history, the popularity and category blends) and shown by `GET /model`.
  */
 import type { AlsParams } from '../factorization/als.js';
 import type { EaseParams } from '../factorization/ease.js';
@@ -18,6 +18,8 @@ export interface ModelConfig {
   als?: AlsParams;
   /** Weight β of the trending-popularity prior: score = model / max(model) + β · popularity. */
   popularityBlend: number;
+  /** Weight γ of the category prior, added before the popularity blend (absent or 0: off; `ranking/category-prior.ts`). */
+  categoryBlend?: number;
 }
 
 export interface CandidateResult {

@@ -28,6 +28,8 @@ export interface SnapshotItem {
   id: string;
   price: number;
   category: string;
+  /** The product's `brand` attribute, when it has one (the category prior groups by category and brand). */
+  brand?: string;
   promoted: boolean;
   status: ProductStatus;
   countries: string[];
@@ -44,6 +46,7 @@ export function snapshotItem(p: Product, interactionCount: number, lastSoldAt = 
     id: p.id,
     price: p.price,
     category: p.category,
+    ...(p.attributes?.brand ? { brand: p.attributes.brand } : {}),
     promoted: p.promoted,
     status: p.status,
     countries: p.countries,

@@ -27,6 +27,7 @@ import type { CsrMatrix } from '../numeric/sparse.js';
 import { ndcgAtK } from '../evaluation/metrics.js';
 import { mulberry32 } from '../numeric/prng.js';
 import type { CandidateResult, ModelConfig, ModelFamily, SelectionFacts } from '../snapshot/model-config.js';
+import { addCategoryPrior, categoryPrior, MIN_GROUPS, type ItemGroups } from '../ranking/category-prior.js';
 
 export type { CandidateResult, ModelConfig, ModelFamily } from '../snapshot/model-config.js';
 
@@ -44,6 +45,8 @@ export const MAX_VALIDATION_USERS = 2000;
 export const TRENDING_HALF_LIFE_DAYS = 30;
 const HALF_LIVES: HalfLife[] = [null, 7, 14, 30, 90];
 const BLENDS = [0, 0.05, 0.15, 0.4, 1];
+/** Weights γ of the category prior tried on each family's best config (0 = off, the config as fitted); up to 100 because P(i | g) is about 1 / group size. */
+export const CATEGORY_BLENDS = [0.3, 1, 3, 10, 30, 100];
 const K = 10;
 
 export interface SelectionInput {
@@ -62,6 +65,8 @@ export interface SelectionInput {
   clock?: () => number;
   /** Longer ALS fits continue from shorter ones of the same config (default); false refits from scratch (tests compare both). */
   continueFits?: boolean;
+  /** Each catalogue item's category group ({@link itemGroups}): the category prior is searched when there are two or more. */
+  itemGroups?: ItemGroups;
 }
 
 /** The default when selection cannot run (too little data): EASE when the catalogue fits, no decay. */
@@ -73,10 +78,10 @@ export function defaultConfig(nItems: number): ModelConfig {
 
 export function describeConfig(c: ModelConfig): string {
   const hl = c.halfLifeDays === null ? 'no decay' : `half-life ${c.halfLifeDays} d`;
-  const blend = c.popularityBlend > 0 ? `, popularity blend ${c.popularityBlend}` : '';
+  const blend = (c.popularityBlend > 0 ? `, popularity blend ${c.popularityBlend}` : '') + (c.categoryBlend ? `, category prior ${c.categoryBlend}` : '');
   if (c.family === 'ease') return `EASE λ=${c.ease!.lambda} M=${c.ease!.neighbours}, ${hl}${blend}`;
   if (c.family === 'als') return `ALS f=${c.als!.factors} λ=${c.als!.regularization} α=${c.als!.alpha} it=${c.als!.iterations}, ${hl}${blend}`;
-  return `popularity, ${hl}`;
+  return `popularity, ${hl}${blend}`;
 }
 
 /** A fitted candidate: scores every catalogue item for one (fit-window) user row. */
@@ -235,7 +240,7 @@ class CandidateSearch {
     private readonly notes: string[],
     private readonly matrixFor: MatrixFor,
     private readonly popularity: Float32Array,
-    readonly score: (fitted: FittedFamily, users: Map<string, number>, R: CsrMatrix, beta: number) => number,
+    readonly score: (fitted: FittedFamily, users: Map<string, number>, R: CsrMatrix, beta: number, gamma?: number) => number,
   ) {}
 
   async run(config: ModelConfig): Promise<CandidateResult | undefined> {
@@ -251,7 +256,7 @@ class CandidateSearch {
     const t0 = this.clock();
     const { R, users } = this.matrixFor(config.halfLifeDays);
     const model = await fitFamily(config, R, this.popularity, this.input.invert, this.input.continueFits === false ? undefined : this.shorterFitOf(config));
-    const r: CandidateResult = { config, ndcg10: this.score(model, users, R, config.popularityBlend), seconds: 0 };
+    const r: CandidateResult = { config, ndcg10: this.score(model, users, R, config.popularityBlend, config.categoryBlend ?? 0), seconds: 0 };
     r.seconds = this.clock() - t0;
     this.lastSeconds.set(config.family, r.seconds);
     this.results.push(r);
@@ -307,6 +312,48 @@ async function searchFamilies(search: CandidateSearch, include: readonly ModelCo
   if (bestAls?.als) for (const factor of [0.6, 1.25, 2]) await search.run({ ...bestAls, als: { ...bestAls.als, alpha: Number((bestAls.als.alpha * factor).toPrecision(6)) } }); // 1.8, not 1.7999999999999998, in the manifest
 }
 
+/**
+ * The category prior's weight γ: rescoring only, on the best config of each family (the prior can
+ * change which family wins: popularity within liked categories may beat a thin collaborative
+ * model), then the popularity blend again at the best γ, which shifts the scale it is added to.
+ */
+function searchCategoryPrior(
+  search: CandidateSearch,
+  matrixFor: MatrixFor,
+  score: (fitted: FittedFamily, users: Map<string, number>, R: CsrMatrix, beta: number, gamma: number) => number,
+  clock: () => number,
+  deadline: number,
+  notes: string[],
+): void {
+  const rescore = (base: CandidateResult, config: ModelConfig): void => {
+    const model = search.fitted.get(base);
+    if (!model || search.results.some((r) => JSON.stringify(r.config) === JSON.stringify(config))) return;
+    const { R, users } = matrixFor(config.halfLifeDays);
+    const t0 = clock();
+    search.results.push({ config, ndcg10: score(model, users, R, config.popularityBlend, config.categoryBlend ?? 0), seconds: clock() - t0 });
+  };
+  // Blend rows are rescorings of a fitted candidate: find the fit each best config came from.
+  const fitKey = (c: ModelConfig) => JSON.stringify([c.family, c.halfLifeDays, c.ease, c.als]);
+  const fitOf = (c: ModelConfig) => [...search.fitted.keys()].find((r) => fitKey(r.config) === fitKey(c));
+  const families: ModelFamily[] = ['ease', 'als', 'popularity'];
+  for (const family of families) {
+    const best = search.best(family);
+    const base = best && fitOf(best.config);
+    if (!best || !base) continue;
+    for (const gamma of CATEGORY_BLENDS) {
+      if (clock() > deadline) {
+        notes.push('category prior search stopped: the budget is spent');
+        return;
+      }
+      rescore(base, { ...best.config, categoryBlend: gamma });
+    }
+  }
+  const top = search.best();
+  const base = top && fitOf(top.config);
+  if (!top?.config.categoryBlend || !base || top.config.family === 'popularity') return;
+  for (const beta of BLENDS) if (clock() <= deadline) rescore(base, { ...top.config, popularityBlend: beta });
+}
+
 /** Runs the search. Returns undefined when the data are too few to validate on. */
 export async function selectModel(input: SelectionInput): Promise<Selection | undefined> {
   const clock = input.clock ?? (() => performance.now() / 1000);
@@ -323,12 +370,15 @@ export async function selectModel(input: SelectionInput): Promise<Selection | un
   const popularity = recencyPopularity(win.fit, itemIndex, nItems, win.cutoff, TRENDING_HALF_LIFE_DAYS, input.settings);
   const evalUsers = [...win.relevant.keys()].sort().slice(0, MAX_VALIDATION_USERS);
 
-  const score = (fitted: FittedFamily, users: Map<string, number>, R: CsrMatrix, beta: number): number => {
+  const prior = input.itemGroups && input.itemGroups.nGroups >= MIN_GROUPS ? categoryPrior(input.itemGroups, popularity) : undefined;
+  const score = (fitted: FittedFamily, users: Map<string, number>, R: CsrMatrix, beta: number, gamma = 0): number => {
     const s = new Float32Array(nItems);
     let total = 0;
     for (const id of evalUsers) {
       const u = users.get(id)!;
       fitted.scores(u, s);
+      // The same order of terms as serving: the category prior on the normalised scores, then the popularity blend.
+      if (gamma > 0 && prior) addCategoryPrior(s, nItems, prior, R.indices.subarray(R.indptr[u], R.indptr[u + 1]), R.data.subarray(R.indptr[u], R.indptr[u + 1]), gamma);
       if (beta > 0) blendWithPopularity(s, popularity, beta, s);
       const seen = new Set(R.indices.subarray(R.indptr[u], R.indptr[u + 1]));
       total += ndcgAtK(topK(s, K, (i) => seen.has(i)).indices, win.relevant.get(id)!, K);
@@ -347,9 +397,10 @@ export async function selectModel(input: SelectionInput): Promise<Selection | un
     for (const beta of BLENDS) {
       if (beta === winner.config.popularityBlend) continue;
       const t0 = clock();
-      search.results.push({ config: { ...winner.config, popularityBlend: beta }, ndcg10: score(model, users, R, beta), seconds: clock() - t0 });
+      search.results.push({ config: { ...winner.config, popularityBlend: beta }, ndcg10: score(model, users, R, beta, winner.config.categoryBlend ?? 0), seconds: clock() - t0 });
     }
   }
+  if (prior) searchCategoryPrior(search, matrixFor, score, clock, deadline, notes);
   const chosen = search.best()!;
   return {
     chosen: chosen.config,

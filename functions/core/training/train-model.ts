@@ -13,6 +13,7 @@ import { fitImplicitAls, DEFAULT_ALS_PARAMS, type AlsModel, type AlsParams } fro
 import { buildInteractionMatrix, creditedUser, decayedStrength, eventStrength, isSignal, newestTimestamp, DEFAULT_INTERACTION_SETTINGS, type IdIndex, type InteractionSettings } from '../domain/interactions.js';
 import { DEFAULT_EASE_PARAMS, fitEaseNeighbours, neighbourScores, type SpdInverter } from '../factorization/ease.js';
 import { blendWithPopularity, recencyPopularity } from '../ranking/popularity.js';
+import { addCategoryPrior, categoryPrior, itemGroups, MIN_GROUPS, type CategoryPrior, type ItemGroups } from '../ranking/category-prior.js';
 import { defaultConfig, describeConfig, selectModel, TRENDING_HALF_LIFE_DAYS, type Selection } from './select-model.js';
 import type { ModelConfig, ModelFamily, ModelManifest, SelectionFacts } from '../snapshot/model-config.js';
 import { snapshotItem, type SnapshotItem, type SnapshotParts, type SnapshotEmbeddingRow } from '../snapshot/model-snapshot.js';
@@ -212,7 +213,7 @@ function chooseHoldout(events: readonly InteractionEvent[], maxUsers: number, mi
 }
 
 /** The search, or the pinned/default config when it is off or the data are too few. */
-async function chooseModel(input: TrainInput, trainEvents: readonly InteractionEvent[], catalogIds: string[], settings: InteractionSettings): Promise<{ config: ModelConfig; selection?: Selection; note?: string }> {
+async function chooseModel(input: TrainInput, trainEvents: readonly InteractionEvent[], catalogIds: string[], settings: InteractionSettings, groups: ItemGroups): Promise<{ config: ModelConfig; selection?: Selection; note?: string }> {
   const withOverrides = (c: ModelConfig): ModelConfig => (c.family === 'als' && input.als ? { ...c, als: { ...c.als!, ...input.als } } : c);
   if (input.model) {
     const pinned = { ...input.model, ...(input.model.family === 'ease' ? { ease: { ...DEFAULT_EASE_PARAMS, ...(input.model.ease ?? {}) } } : {}), ...(input.model.family === 'als' ? { als: { ...DEFAULT_ALS_PARAMS, ...(input.model.als ?? {}) } } : {}) };
@@ -227,6 +228,7 @@ async function chooseModel(input: TrainInput, trainEvents: readonly InteractionE
     budgetSeconds: input.selectionBudgetSeconds,
     families,
     include: input.includeModels ?? [],
+    itemGroups: groups,
     onProgress: (step) => input.onProgress?.(`select: ${step}`, 0),
   });
   if (selection && input.als) {
@@ -394,6 +396,12 @@ function modelManifestOf(input: TrainInput, config: ModelConfig, als: AlsParams,
   };
 }
 
+/** What the category prior groups a product by: its category, refined by its `brand` attribute when it has one. */
+export function groupedItem(p: Pick<Product, 'category' | 'attributes'>): { category: string; brand?: string } {
+  const brand = p.attributes?.brand;
+  return brand ? { category: p.category, brand } : { category: p.category };
+}
+
 /** The training's inputs with their defaults: settings, popularity half-life, the events up to `asOf`, the catalog by id. */
 function trainingInputs(input: TrainInput) {
   // An empty override object (no ALS_* set) is no override.
@@ -428,7 +436,8 @@ export async function trainModelVersion(raw: TrainInput): Promise<{ parts: Snaps
   const trainEvents = events.filter((e) => !isHeld(e));
 
   progress('select', 0);
-  const { config, selection, note } = await chooseModel(input, trainEvents, catalogIds, settings);
+  const groups = itemGroups(products.map(groupedItem));
+  const { config, selection, note } = await chooseModel(input, trainEvents, catalogIds, settings, groups);
   const als: AlsParams = { ...DEFAULT_ALS_PARAMS, ...(config.als ?? selection?.candidates.find((c) => c.config.family === 'als')?.config.als ?? {}), ...(input.als ?? {}) };
 
   // Fitted without the holdout for its figures, then (when anything was held out) on every event
@@ -453,9 +462,12 @@ export async function trainModelVersion(raw: TrainInput): Promise<{ parts: Snaps
   const popularity = recencyPopularity(events, itemIndex, catalogIds.length, refTime, halfLife, settings);
   const f = als.factors;
   const alsScores = (u: number) => dotScores(model.itemFactors, f, model.userFactors.subarray(u * f, (u + 1) * f));
+  let prior: CategoryPrior | undefined;
   const served = (u: number): Float32Array => {
-    if (config.family === 'popularity') return popularity;
-    const s = neighbours ? neighbourScores(neighbours, R.indices.subarray(R.indptr[u], R.indptr[u + 1]), R.data.subarray(R.indptr[u], R.indptr[u + 1])) : alsScores(u);
+    if (config.family === 'popularity' && !config.categoryBlend) return popularity;
+    const history = { items: R.indices.subarray(R.indptr[u], R.indptr[u + 1]), weights: R.data.subarray(R.indptr[u], R.indptr[u + 1]) };
+    const s = config.family === 'popularity' ? Float32Array.from(popularity) : neighbours ? neighbourScores(neighbours, history.items, history.weights) : alsScores(u);
+    if (config.categoryBlend && groups.nGroups >= MIN_GROUPS) addCategoryPrior(s, s.length, (prior ??= categoryPrior(groups, popularity)), history.items, history.weights, config.categoryBlend);
     // β floored at 1e-3 as serving does: popularity breaks ties among items the model knows nothing about.
     return blendWithPopularity(s, popularity, Math.max(1e-3, config.popularityBlend), new Float32Array(s.length));
   };
