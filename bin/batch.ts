@@ -3,7 +3,7 @@
  *   npm run batch -- --interactions F.csv[.gz] --users U.txt --k 10 --out R.csv
  *                    [--exclude seen|owned] [--as-of ISO|epoch] [--budget SECONDS]
  *                    [--family ease|als|popularity] [--factors N --regularization L --alpha A --iterations I]
- *                    [--rules JSON|FILE]
+ *                    [--rules JSON|FILE] [--products P.csv]
  * Trains on F exactly as the retrain job does — recency-weighted confidence, the forward-chained
  * model selection over EASE / ALS / popularity, the second stage when its gate lets it — and ranks
  * each user listed in U (one id per line) as `GET /recommendations/{userId}?top_k=k` would at the
@@ -20,7 +20,8 @@ import { pathToFileURL } from 'node:url';
 import { progressBar } from './progress.js';
 import type { AlsParams } from '../functions/core/factorization/als.js';
 import { parseInteractionsCsv } from '../functions/core/evaluation/datasets.js';
-import { recommendOffline, trainOfflineEngine } from '../functions/core/evaluation/offline-engine.js';
+import { recommendOffline, trainOfflineEngine, type OfflineCatalog } from '../functions/core/evaluation/offline-engine.js';
+import { parseProductsCsv } from './catalog-import.js';
 import type { ModelFamily, ModelManifest } from '../functions/core/snapshot/model-config.js';
 import { onnxSpdInverter } from '../functions/adapters/onnx-linalg.js';
 import { parseArgs, readRulesArg, readText, readUserIds } from './eval-data.js';
@@ -37,6 +38,8 @@ export interface BatchOptions {
   families?: ModelFamily[];
   budgetSeconds?: number;
   rules?: BusinessRules;
+  /** A products CSV in `npm run import`'s format: categories, brands (`attr_brand`) and prices, as the products table gives the retrain. */
+  products?: string;
   /** Progress output (default true). */
   progress?: boolean;
 }
@@ -60,6 +63,14 @@ function csvField(s: string): string {
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
+/** Category, brand and price per product id from an import-format CSV; a bad row stops the batch with its line. */
+function readCatalog(file: string, log: (m: string) => void): OfflineCatalog {
+  const { rows, errors } = parseProductsCsv(file);
+  if (errors.length > 0) throw new Error(`--products ${file}: ${errors.length} bad rows; first: line ${errors[0].line}: ${JSON.stringify(errors[0])}`);
+  log(`read ${rows.length} products (category, brand, price) from ${file}`);
+  return new Map(rows.map((r) => [r.id, { category: r.body.category, price: r.body.price, ...(r.body.attributes?.brand ? { brand: r.body.attributes.brand } : {}) }]));
+}
+
 export async function runBatch(o: BatchOptions): Promise<BatchSummary> {
   const log = o.progress === false ? () => {} : (m: string) => console.log(m);
   const t0 = performance.now();
@@ -72,7 +83,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchSummary> {
   stageBar.start(1, 0, { stage: 'starting' });
   const engine = await trainOfflineEngine(
     rows.map((r) => ({ userId: r.userId, itemId: r.itemId, timestamp: r.timestamp, type: r.type, quantity: r.quantity, receiverId: r.receiverId })),
-    { asOf: o.asOf, als: o.als, families: o.families, invert: onnxSpdInverter(), selectionBudgetSeconds: o.budgetSeconds, rules: o.rules, onProgress: (stage) => stageBar.update(0, { stage }) },
+    { asOf: o.asOf, als: o.als, families: o.families, invert: onnxSpdInverter(), selectionBudgetSeconds: o.budgetSeconds, rules: o.rules, catalog: o.products ? readCatalog(o.products, log) : undefined, onProgress: (stage) => stageBar.update(0, { stage }) },
   );
   stageBar.stop();
   const t2 = performance.now();
@@ -117,7 +128,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchSummary> {
 }
 
 const USAGE =
-  'usage: npm run batch -- --interactions F.csv --users U.txt --k 10 --out R.csv [--exclude seen|owned] [--as-of TIME] [--budget S] [--family ease|als|popularity] [--factors N --regularization L --alpha A --iterations I] [--rules JSON|FILE]';
+  'usage: npm run batch -- --interactions F.csv --users U.txt --k 10 --out R.csv [--exclude seen|owned] [--as-of TIME] [--budget S] [--family ease|als|popularity] [--factors N --regularization L --alpha A --iterations I] [--rules JSON|FILE] [--products P.csv]';
 
 function fail(message: string): never {
   console.error(message);
@@ -154,7 +165,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   } catch (e) {
     fail((e as Error).message);
   }
-  runBatch({ interactions: a.interactions, users: a.users, out: a.out, k, exclude, asOf, als, families, budgetSeconds, rules }).catch((e) => {
+  runBatch({ interactions: a.interactions, users: a.users, out: a.out, k, exclude, asOf, als, families, budgetSeconds, rules, products: a.products }).catch((e) => {
     console.error(e instanceof Error ? e.message : e);
     process.exit(1);
   });

@@ -74,7 +74,7 @@ function recentConfigs(manifests: readonly (SnapshotManifest | undefined)[]): Mo
   const out: ModelConfig[] = [];
   for (const m of manifests.map((x) => x?.model)) {
     if (!m) continue;
-    const c: ModelConfig = { family: m.family, halfLifeDays: m.halfLifeDays, popularityBlend: m.popularityBlend, ...(m.ease ? { ease: m.ease } : {}), ...(m.als ? { als: m.als } : {}) };
+    const c: ModelConfig = { family: m.family, halfLifeDays: m.halfLifeDays, popularityBlend: m.popularityBlend, ...(m.categoryBlend ? { categoryBlend: m.categoryBlend } : {}), ...(m.ease ? { ease: m.ease } : {}), ...(m.als ? { als: m.als } : {}) };
     if (!out.some((o) => JSON.stringify(o) === JSON.stringify(c))) out.push(c);
   }
   return out;

@@ -85,6 +85,21 @@ describe('npm run batch (runBatch)', () => {
     expect(() => readRulesArg('{"excludeMostPopularShare":2,"minPrice":-1}')).toThrow(/minPrice: must be ≥ 0; excludeMostPopularShare: must be < 1/);
   });
 
+  it('reads --products as the retrain reads the products table (its prices reach the rules), and names a bad row's line', async () => {
+    const products = ['id,name,price,category,attr_brand', 'a1,A1,10,kitchen,acme', 'a2,A2,1,kitchen,acme', 'a3,A3,10,kitchen,', 'a4,A4,10,kitchen,', 'b1,B1,10,garden,', 'b2,B2,10,garden,', 'b3,B3,10,garden,'];
+    writeFileSync(join(dir, 'products.csv'), products.join('\n') + '\n');
+    const out = join(dir, 'recs-products.csv');
+    const rules = readRulesArg('{"minPrice":5}');
+    const s = await runBatch({ interactions: join(dir, 'events.csv'), users: join(dir, 'users.txt'), out, k: 3, progress: false, rules, products: join(dir, 'products.csv'), als: { factors: 4, iterations: 10, regularization: 0.1 } });
+    const rows = read(out).rows;
+    // a2 costs 1 in the products file (0, unpriced, without it): below the minimum price, in no list.
+    expect(rows.map((r) => r.item)).not.toContain('a2');
+    expect(rows.filter((r) => r.user === 'zed')).toHaveLength(3);
+    expect(s.items).toBe(7);
+    writeFileSync(join(dir, 'bad-products.csv'), 'id,name,price\na1,A1,10\na2,A2,cheap\n');
+    await expect(runBatch({ interactions: join(dir, 'events.csv'), users: join(dir, 'users.txt'), out, k: 3, progress: false, products: join(dir, 'bad-products.csv') })).rejects.toThrow(/line 3/);
+  });
+
   it('rejects a CSV with a bad event type, naming the line', async () => {
     writeFileSync(join(dir, 'bad.csv'), 'user_id,item_id,timestamp,event_type\nu1,a1,1,order\nu1,a2,2,purchase\n');
     await expect(runBatch({ interactions: join(dir, 'bad.csv'), users: join(dir, 'users.txt'), out: join(dir, 'x.csv'), k: 2, progress: false })).rejects.toThrow(/line 3/);
