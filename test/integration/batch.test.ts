@@ -85,7 +85,7 @@ describe('npm run batch (runBatch)', () => {
     expect(() => readRulesArg('{"excludeMostPopularShare":2,"minPrice":-1}')).toThrow(/minPrice: must be ≥ 0; excludeMostPopularShare: must be < 1/);
   });
 
-  it('reads --products as the retrain reads the products table (its prices reach the rules), and names a bad row's line', async () => {
+  it('reads --products as the retrain reads the products table (its prices reach the rules), naming a bad row by its line', async () => {
     const products = ['id,name,price,category,attr_brand', 'a1,A1,10,kitchen,acme', 'a2,A2,1,kitchen,acme', 'a3,A3,10,kitchen,', 'a4,A4,10,kitchen,', 'b1,B1,10,garden,', 'b2,B2,10,garden,', 'b3,B3,10,garden,'];
     writeFileSync(join(dir, 'products.csv'), products.join('\n') + '\n');
     const out = join(dir, 'recs-products.csv');
