@@ -70,7 +70,7 @@ export function gateDecision(h: HoldoutFigures, servingNdcg: number | undefined)
 export const RECENT_VERSIONS = 4;
 
 /** The distinct model configs recorded by these manifests (versions from before model selection have none). */
-function recentConfigs(manifests: readonly (SnapshotManifest | undefined)[]): ModelConfig[] {
+export function recentConfigs(manifests: readonly (SnapshotManifest | undefined)[]): ModelConfig[] {
   const out: ModelConfig[] = [];
   for (const m of manifests.map((x) => x?.model)) {
     if (!m) continue;

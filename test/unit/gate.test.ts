@@ -4,7 +4,8 @@
  * served family's figure (holdoutNdcg10) is judged when present, ALS's otherwise.
  */
 import { describe, expect, it } from 'vitest';
-import { gateDecision, GATE_TOLERANCE } from '../../functions/retrain/retrain-model.js';
+import { gateDecision, GATE_TOLERANCE, recentConfigs } from '../../functions/retrain/retrain-model.js';
+import type { SnapshotManifest } from '../../functions/core/snapshot/model-snapshot.js';
 
 const figures = (ndcg: number, users = 100, extra: { holdoutNdcg10?: number } = {}) => ({ users, alsHitRate10: 0.3, alsNdcg10: ndcg, popularityHitRate10: 0.2, popularityNdcg10: 0.1, ...extra });
 
@@ -31,5 +32,14 @@ describe('gateDecision', () => {
     expect(gateDecision(figures(0.01, 100, { holdoutNdcg10: 0.19 }), 0.2).passed).toBe(true);
     expect(gateDecision(figures(0.3, 100, { holdoutNdcg10: 0.1 }), 0.2).passed).toBe(false);
     expect(gateDecision(figures(0.3, 100, { holdoutNdcg10: 0.1 }), 0.2).reason).toContain('0.1000');
+  });
+});
+
+describe('recentConfigs (the configs the selection must not end below)', () => {
+  const base = { version: 'v', createdAt: '', als: {} as never, counts: { users: 0, items: 0, interactions: 0 }, metrics: {}, files: {} } as unknown as SnapshotManifest;
+  it('keeps each recorded config whole, its category prior included, once', () => {
+    const model = { family: 'ease' as const, halfLifeDays: 7, popularityBlend: 0.05, categoryBlend: 10, ease: { lambda: 500, neighbours: 200, maxItems: 6000, binary: false }, description: '', refTime: '' };
+    const configs = recentConfigs([{ ...base, model }, { ...base, model }, undefined, { ...base }]);
+    expect(configs).toEqual([{ family: 'ease', halfLifeDays: 7, popularityBlend: 0.05, categoryBlend: 10, ease: model.ease }]);
   });
 });
