@@ -102,7 +102,7 @@ export function secondStageUsers(nItems: number): number {
  * scorer is trained and gated on that model's candidates, so the gate compares it with the ALS
  * order it actually reorders; the older window still precedes every label.
  */
-export const STAGE2_SAMPLE_EVENTS = 150_000;
+export const STAGE2_SAMPLE_EVENTS = 100_000;
 
 export interface HoldoutFigures {
   users: number;
