@@ -43,6 +43,49 @@ describe('itemKnn', () => {
   });
 });
 
+/** The maps-of-maps formulation itemKnn replaced (a slow reference: same counts, same order). */
+function itemKnnMaps(nItems: number, interactions: readonly IndexedInteraction[], k: number, maxHistory: number) {
+  const byUser = new Map<number, Map<number, number>>();
+  for (const e of interactions) {
+    let m = byUser.get(e.user);
+    if (!m) byUser.set(e.user, (m = new Map()));
+    m.set(e.item, Math.max(m.get(e.item) ?? -Infinity, e.timestamp));
+  }
+  const colCount = new Float64Array(nItems);
+  const co = new Map<number, Map<number, number>>();
+  for (const u of [...byUser.keys()].sort((a, b) => a - b)) {
+    const items = [...byUser.get(u)!.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, maxHistory).map(([i]) => i);
+    for (const i of items) colCount[i]++;
+    for (const a of items) {
+      let row = co.get(a);
+      if (!row) co.set(a, (row = new Map()));
+      for (const b of items) if (a !== b) row.set(b, (row.get(b) ?? 0) + 1);
+    }
+  }
+  const knnIndex = new Int32Array(nItems * k).fill(-1);
+  const knnSim = new Float32Array(nItems * k);
+  for (let a = 0; a < nItems; a++) {
+    const row = co.get(a);
+    if (!row) continue;
+    const sims = [...row.entries()].map(([b, c]) => [b, c / Math.sqrt(colCount[a] * colCount[b])] as const);
+    sims.sort((x, y) => y[1] - x[1] || x[0] - y[0]);
+    sims.slice(0, k).forEach(([b, s], r) => ((knnIndex[a * k + r] = b), (knnSim[a * k + r] = s)));
+  }
+  return { knnIndex, knnSim };
+}
+
+describe('itemKnn, typed arrays', () => {
+  it('gives the bytes of the maps-of-maps formulation, history cut and ties included', () => {
+    for (const [seed, users, items, n, k, maxHistory] of [[2, 50, 40, 900, 5, 6], [3, 200, 25, 3000, 8, 4], [4, 7, 300, 500, 20, 1000]]) {
+      const inter = randomInteractions(seed, users, items, n);
+      const got = itemKnn(items, inter, k, maxHistory);
+      const ref = itemKnnMaps(items, inter, k, maxHistory);
+      expect(Array.from(got.knnIndex)).toEqual(Array.from(ref.knnIndex));
+      expect(Array.from(got.knnSim)).toEqual(Array.from(ref.knnSim));
+    }
+  });
+});
+
 describe('popularityAt', () => {
   it('is the recency-weighted share Σ w 2^(−|t−tₑ|/T) / Σ_all, exactly when events sit at bin centres', () => {
     // 2 bins over [0, 2 days): centres at 0.5 and 1.5 days.

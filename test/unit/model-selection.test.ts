@@ -7,7 +7,7 @@ import { buildInteractionMatrix, decayedStrengths, recencyWeight } from '../../f
 import { deserializeNeighbours, easeScores, fitEase, fitEaseNeighbours, neighbourScores, serializeNeighbours } from '../../functions/core/factorization/ease.js';
 import { csrFromTriplets } from '../../functions/core/numeric/sparse.js';
 import { mulberry32 } from '../../functions/core/numeric/prng.js';
-import { MIN_WINDOW_USERS, selectModel, validationWindow, type ModelConfig } from '../../functions/core/training/select-model.js';
+import { MAX_VALIDATION_USERS, MIN_VALIDATION_USERS, MIN_WINDOW_USERS, scoredUsers, selectionSample, selectModel, validationWindow, type ModelConfig } from '../../functions/core/training/select-model.js';
 import { engineInputs, recommendOffline, trainOfflineEngine } from '../../functions/core/evaluation/offline-engine.js';
 import { DEFAULT_INTERACTION_SETTINGS } from '../../functions/core/domain/interactions.js';
 import { deserializeSnapshot } from '../../functions/core/snapshot/model-snapshot.js';
@@ -197,5 +197,65 @@ describe('the selection continues longer ALS fits from shorter ones', () => {
     expect(continued.candidates.some((c) => c.config.als?.iterations === 25)).toBe(true);
     for (const c of continued.candidates) expect(c.ndcg10).toBe(byConfig.get(JSON.stringify(c.config)));
     expect(continued.chosen).toEqual(scratch.chosen);
+  });
+});
+
+describe('selection on large data', () => {
+  const { events, products } = engineInputs(tasteGroupShop({ users: 3 * MIN_WINDOW_USERS, eventsPerUser: 10 }).rows);
+  const catalogIds = products.map((p) => p.id).sort();
+  const win = validationWindow(events, new Map(catalogIds.map((id, i) => [id, i])))!;
+  const scored = [...win.relevant.keys()].sort().slice(0, scoredUsers(catalogIds.length));
+
+  it('the sample keeps every event of the kept users, whole users only, within the cap, whatever the event order', () => {
+    const keep = new Set(scored.slice(0, 50));
+    const cap = 2000;
+    const sample = selectionSample(win.fit, keep, cap);
+    const users = new Set(sample.map((e) => e.userId));
+    for (const u of keep) expect(users.has(u)).toBe(true);
+    for (const u of users) expect(sample.filter((e) => e.userId === u).length).toBe(win.fit.filter((e) => e.userId === u).length);
+    expect(sample.length).toBeLessThanOrEqual(cap);
+    expect(users.size).toBeGreaterThan(keep.size); // others are sampled too
+    expect(selectionSample([...win.fit].reverse(), keep, cap).map((e) => e.eventId).sort()).toEqual(sample.map((e) => e.eventId).sort());
+    expect(selectionSample(win.fit, keep, win.fit.length)).toBe(win.fit); // at or under the cap: everything
+  });
+
+  it(`above the cap every candidate is fitted on one sample, which holds every scored validation user; under it on every fit user`, async () => {
+    const fitted = async (sampleEvents?: number) => {
+      const seen: string[][] = [];
+      const s = (await selectModel({ events, catalogIds, settings: DEFAULT_INTERACTION_SETTINGS, families: ['als', 'popularity'], budgetSeconds: 600, sampleEvents, onFit: (_c, users) => seen.push([...users.keys()].sort()) }))!;
+      return { s, seen };
+    };
+    const all = await fitted();
+    const allUsers = new Set(win.fit.map((e) => e.userId));
+    expect(all.s.window.sample).toBeUndefined();
+    for (const users of all.seen) expect(users.length).toBe(allUsers.size);
+
+    const cap = Math.floor(win.fit.length / 2);
+    const sampled = await fitted(cap);
+    expect(sampled.seen.length).toBeGreaterThan(3);
+    for (const users of sampled.seen) expect(users).toEqual(sampled.seen[0]);
+    const inSample = new Set(sampled.seen[0]);
+    expect(inSample.size).toBeLessThan(allUsers.size);
+    for (const u of scored) expect(inSample.has(u)).toBe(true);
+    expect(sampled.s.window.sample).toMatchObject({ users: inSample.size, ofUsers: allUsers.size, ofEvents: win.fit.length });
+    // Within the cap, or only the scored users when their own events already pass it.
+    const scoredEvents = win.fit.filter((e) => scored.includes(e.userId)).length;
+    expect(sampled.s.window.sample!.events).toBeLessThanOrEqual(Math.max(cap, scoredEvents));
+    expect(sampled.s.notes.some((n) => n.startsWith('candidates fitted on a sample'))).toBe(true);
+  });
+
+  it('scores fewer validation users on a large catalogue: at most 12M item scores per candidate, never under the floor', async () => {
+    expect(scoredUsers(1682)).toBe(MAX_VALIDATION_USERS);
+    expect(scoredUsers(6000)).toBe(MAX_VALIDATION_USERS);
+    expect(scoredUsers(20_000)).toBe(600);
+    expect(scoredUsers(1_000_000)).toBe(MIN_VALIDATION_USERS);
+    // A shop of 1500 users in a catalogue of 100k products (the rest never interacted with).
+    const shop = engineInputs(tasteGroupShop({ users: 1500, eventsPerUser: 10 }).rows);
+    const ids = shop.products.map((p) => p.id);
+    expect(validationWindow(shop.events, new Map(ids.map((id, i) => [id, i])))!.relevant.size).toBeGreaterThan(MIN_VALIDATION_USERS);
+    const big = [...ids, ...Array.from({ length: 100_000 }, (_, k) => `z${k}`)].sort();
+    const s = (await selectModel({ events: shop.events, catalogIds: big, settings: DEFAULT_INTERACTION_SETTINGS, families: ['popularity'] }))!;
+    expect(s.window.users).toBe(MIN_VALIDATION_USERS);
+    expect(s.notes.some((n) => n.includes('validation users scored'))).toBe(true);
   });
 });

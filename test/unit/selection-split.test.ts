@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { engineInputs } from '../../functions/core/evaluation/offline-engine.js';
-import { REFIT_ITERATIONS, trainModelVersion } from '../../functions/core/training/train-model.js';
+import { REFIT_ITERATIONS, secondStageUsers, trainModelVersion, trainSecondStage } from '../../functions/core/training/train-model.js';
+import { buildEmbeddingIndex } from '../../functions/core/content/similarity.js';
 import { DEFAULT_ALS_PARAMS, fitImplicitAls } from '../../functions/core/factorization/als.js';
 import { buildInteractionMatrix, DEFAULT_INTERACTION_SETTINGS } from '../../functions/core/domain/interactions.js';
 import { dotScores } from '../../functions/core/numeric/topk.js';
@@ -111,4 +112,42 @@ describe('the second stage and the family', () => {
     expect(als.parts.manifest.ranking?.reason).not.toMatch(/scorer not trained/);
     expect(als.parts.scorer).toBeDefined(); // trained (whether it then serves is its gate's call)
   });
+});
+
+describe('the second stage on large data', () => {
+  const { events, products } = engineInputs(tasteGroupShop({ users: 240, eventsPerUser: 12 }).rows);
+  const sorted = [...products].sort((a, b) => (a.id < b.id ? -1 : 1));
+  const itemIndex = new Map(sorted.map((p, i) => [p.id, i]));
+  const stage2 = (opt: Parameters<typeof trainSecondStage>[6]) => trainSecondStage(events, sorted, itemIndex, buildEmbeddingIndex([]), DEFAULT_INTERACTION_SETTINGS, { ...DEFAULT_ALS_PARAMS, factors: 8, iterations: 5 }, opt);
+
+  it('above the cap its ALS is fitted on a sample that holds every featurized user: the same users are gated, on a different stage-1 model', () => {
+    const full = stage2({});
+    const sampled = stage2({ sampleEvents: 600 });
+    const again = stage2({ sampleEvents: 600 });
+    const figures = (r: typeof full) => ('figures' in r.decision ? r.decision.figures : undefined);
+    expect(figures(full)!.users).toBeGreaterThan(100);
+    // Every labelled user is featurized either way (a user missing from the sample would have no ALS row).
+    expect(figures(sampled)!.users).toBe(figures(full)!.users);
+    expect(figures(sampled)!.alsNdcg).not.toBe(figures(full)!.alsNdcg);
+    expect(again.decision).toEqual(sampled.decision); // seeded
+  });
+
+  it('featurizes fewer users on a large catalogue: 5000 up to 8000 items, never under 1500', () => {
+    expect(secondStageUsers(1682)).toBe(5000);
+    expect(secondStageUsers(8000)).toBe(5000);
+    expect(secondStageUsers(20_000)).toBe(2000);
+    expect(secondStageUsers(1_000_000)).toBe(1500);
+    // Some 2000 labelled users in a 30 000-product catalogue: 1333 by the rule, so 1500 featurized.
+    const shop = engineInputs(tasteGroupShop({ users: 2600, eventsPerUser: 12 }).rows);
+    const padding = Array.from({ length: 30_000 - shop.products.length }, (_, k) => ({ ...shop.products[0], id: `z${String(k).padStart(5, '0')}`, name: `z${k}` }));
+    const catalogue = [...shop.products, ...padding].sort((a, b) => (a.id < b.id ? -1 : 1));
+    const gated = (maxUsers?: number) => {
+      const d = trainSecondStage(shop.events, catalogue, new Map(catalogue.map((p, i) => [p.id, i])), buildEmbeddingIndex([]), DEFAULT_INTERACTION_SETTINGS, { ...DEFAULT_ALS_PARAMS, factors: 4, iterations: 2 }, { scorer: { epochs: 1 }, maxUsers }).decision;
+      return 'figures' in d ? d.figures.users : 0;
+    };
+    // Of the first 1500 labelled users, those whose label items they had all seen are not gated.
+    expect(gated()).toBeGreaterThan(1000);
+    expect(gated()).toBeLessThanOrEqual(1500);
+    expect(gated(5000)).toBeGreaterThan(1500);
+  }, 60_000);
 });

@@ -31,7 +31,15 @@ export interface CandidateResult {
 /** How the validation window was carved and what each candidate scored on it. */
 export interface SelectionFacts {
   validationNdcg10: number;
-  window: { fraction: number; carve: 'temporal' | 'random per user'; cutoff: number; users: number; relevance: 'orders' | 'any event' };
+  window: {
+    fraction: number;
+    carve: 'temporal' | 'random per user';
+    cutoff: number;
+    users: number;
+    relevance: 'orders' | 'any event';
+    /** Present when the candidates were fitted on a user sample of the fit events (large data). */
+    sample?: { users: number; events: number; ofUsers: number; ofEvents: number };
+  };
   candidates: CandidateResult[];
   seconds: number;
   notes: string[];

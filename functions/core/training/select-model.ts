@@ -16,6 +16,15 @@
  * then ALS at the best half-life and without decay, then the popularity blend of the winner. Each
  * step is skipped when the time measured for its family says it would not finish before the
  * deadline, so the search shrinks as data grow. The winner is refitted on all data by the caller.
+ *
+ * Large data: above {@link SAMPLE_ABOVE_EVENTS} fit events, every candidate is fitted on one user
+ * sample of the fit events ({@link selectionSample}: every scored validation user, then a seeded
+ * sample of the others up to that many events), and on catalogues where scoring every validation
+ * user would cost more than {@link MAX_VALIDATION_SCORES} item scores per candidate, fewer users
+ * are scored. The comparison stays fair because every candidate — popularity included — is fitted
+ * on the same sample and scored on the same users with their whole fit history; what the sample
+ * loses is some accuracy of every candidate alike, not the order between them. The caller's final
+ * fit uses all data.
  */
 import { DEFAULT_ALS_PARAMS, fitImplicitAls, type AlsModel, type AlsParams } from '../factorization/als.js';
 import { DEFAULT_EASE_PARAMS, fitEaseNeighbours, neighbourScores, type SpdInverter } from '../factorization/ease.js';
@@ -41,6 +50,19 @@ export const VALIDATION_FRACTION = 0.15;
 export const MIN_WINDOW_USERS = 200;
 /** Most validation users scored per candidate (deterministic choice): bounds the search's cost. */
 export const MAX_VALIDATION_USERS = 2000;
+/**
+ * Most item scores per candidate (scored users × catalogue items): scoring one ALS candidate on
+ * 2000 users of a 20 000-item catalogue costs ~3 s of one core, more than fitting it on the sample.
+ * Catalogues up to 6000 items keep {@link MAX_VALIDATION_USERS}; larger ones score fewer users,
+ * never fewer than {@link MIN_VALIDATION_USERS}.
+ */
+export const MAX_VALIDATION_SCORES = 12_000_000;
+export const MIN_VALIDATION_USERS = 500;
+/**
+ * Fit events above which the candidates are fitted on a user sample of about this many events
+ * (see {@link selectionSample}): a 15-iteration ALS fit of 850k events costs ~35 CPU-s, of 100k ~6.
+ */
+export const SAMPLE_ABOVE_EVENTS = 100_000;
 /** Popularity's own half-life (the trending prior): the last weeks count most. */
 export const TRENDING_HALF_LIFE_DAYS = 30;
 const HALF_LIVES: HalfLife[] = [null, 7, 14, 30, 90];
@@ -67,6 +89,10 @@ export interface SelectionInput {
   continueFits?: boolean;
   /** Each catalogue item's category group ({@link itemGroups}): the category prior is searched when there are two or more. */
   itemGroups?: ItemGroups;
+  /** Fit events above which candidates are fitted on a user sample (default {@link SAMPLE_ABOVE_EVENTS}; tests lower it). */
+  sampleEvents?: number;
+  /** Called with each candidate and the users its matrix holds (tests). */
+  onFit?: (config: ModelConfig, users: ReadonlyMap<string, number>) => void;
 }
 
 /** The default when selection cannot run (too little data): EASE when the catalogue fits, no decay. */
@@ -187,16 +213,57 @@ function labelWindow(fit: InteractionEvent[], later: InteractionEvent[], itemInd
   return { fit, relevance, relevant };
 }
 
+/** Seeded 32-bit hash of an id (FNV-1a, then a murmur finaliser): the sample's order of users. */
+function hashId(id: string, seed: number): number {
+  let h = (0x811c9dc5 ^ seed) >>> 0;
+  for (let k = 0; k < id.length; k++) h = Math.imul(h ^ id.charCodeAt(k), 0x01000193);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/**
+ * The fit events the candidates are fitted on: all of them up to `maxEvents`; above, every event
+ * of the `keep` users (the scored validation users, whose histories the scoring reads), then the
+ * other users whole, in a seeded hash order of their ids, while the total stays within `maxEvents`.
+ * Whole users, so each sampled user's history is the real one; by id hash, so the sample does not
+ * depend on the events' order and a user stays in it from one retrain to the next.
+ */
+export function selectionSample(fit: readonly InteractionEvent[], keep: ReadonlySet<string>, maxEvents: number, seed = 42): InteractionEvent[] {
+  if (fit.length <= maxEvents) return fit as InteractionEvent[];
+  const count = new Map<string, number>();
+  for (const e of fit) {
+    const u = creditedUser(e);
+    count.set(u, (count.get(u) ?? 0) + 1);
+  }
+  const chosen = new Set<string>();
+  let total = 0;
+  for (const u of keep) {
+    if (!count.has(u) || chosen.has(u)) continue;
+    chosen.add(u);
+    total += count.get(u)!;
+  }
+  const others = [...count.keys()].filter((u) => !chosen.has(u)).map((u) => [hashId(u, seed), u] as const);
+  others.sort((a, b) => a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
+  for (const [, u] of others) {
+    const n = count.get(u)!;
+    if (total + n > maxEvents) break;
+    chosen.add(u);
+    total += n;
+  }
+  return fit.filter((e) => chosen.has(creditedUser(e)));
+}
+
 type MatrixFor = (h: HalfLife) => { R: CsrMatrix; users: Map<string, number> };
 
 /** One weighted matrix of the fit events per half-life, built on demand; users keep one index across them. */
-function matricesByHalfLife(input: SelectionInput, win: ValidationWindow): MatrixFor {
+function matricesByHalfLife(input: SelectionInput, fit: readonly InteractionEvent[], cutoff: number): MatrixFor {
   const matrices = new Map<string, { R: CsrMatrix; users: Map<string, number> }>();
   return (h) => {
     const key = String(h);
     let m = matrices.get(key);
     if (!m) {
-      const built = buildInteractionMatrix(win.fit, { settings: input.settings, catalogItemIds: input.catalogIds, restrictToCatalog: true, recency: { refTime: win.cutoff, halfLifeDays: h } });
+      const built = buildInteractionMatrix(fit, { settings: input.settings, catalogItemIds: input.catalogIds, restrictToCatalog: true, recency: { refTime: cutoff, halfLifeDays: h } });
       m = { R: built.R, users: new Map(built.users.ids.map((id, k) => [id, k])) };
       matrices.set(key, m);
     }
@@ -255,6 +322,7 @@ class CandidateSearch {
     this.input.onProgress?.(describeConfig(config));
     const t0 = this.clock();
     const { R, users } = this.matrixFor(config.halfLifeDays);
+    this.input.onFit?.(config, users);
     const model = await fitFamily(config, R, this.popularity, this.input.invert, this.input.continueFits === false ? undefined : this.shorterFitOf(config));
     const r: CandidateResult = { config, ndcg10: this.score(model, users, R, config.popularityBlend, config.categoryBlend ?? 0), seconds: 0 };
     r.seconds = this.clock() - t0;
@@ -354,6 +422,15 @@ function searchCategoryPrior(
   for (const beta of BLENDS) if (clock() <= deadline) rescore(base, { ...top.config, popularityBlend: beta });
 }
 
+/** Validation users scored per candidate on a catalogue of `nItems` (see {@link MAX_VALIDATION_SCORES}). */
+export function scoredUsers(nItems: number): number {
+  return Math.min(MAX_VALIDATION_USERS, Math.max(MIN_VALIDATION_USERS, Math.floor(MAX_VALIDATION_SCORES / Math.max(1, nItems))));
+}
+
+function sampleFacts(fit: readonly InteractionEvent[], all: readonly InteractionEvent[]): NonNullable<SelectionFacts['window']['sample']> {
+  return { users: new Set(fit.map(creditedUser)).size, events: fit.length, ofUsers: new Set(all.map(creditedUser)).size, ofEvents: all.length };
+}
+
 /** Runs the search. Returns undefined when the data are too few to validate on. */
 export async function selectModel(input: SelectionInput): Promise<Selection | undefined> {
   const clock = input.clock ?? (() => performance.now() / 1000);
@@ -365,10 +442,15 @@ export async function selectModel(input: SelectionInput): Promise<Selection | un
   if (!win || win.relevant.size < 5) return undefined;
   const families = new Set<ModelFamily>(input.families ?? ['ease', 'als', 'popularity']);
   const notes: string[] = [];
-  const matrixFor = matricesByHalfLife(input, win);
   const halfLives = usableHalfLives(win, notes);
-  const popularity = recencyPopularity(win.fit, itemIndex, nItems, win.cutoff, TRENDING_HALF_LIFE_DAYS, input.settings);
-  const evalUsers = [...win.relevant.keys()].sort().slice(0, MAX_VALIDATION_USERS);
+  const evalUsers = [...win.relevant.keys()].sort().slice(0, scoredUsers(nItems));
+  const fit = selectionSample(win.fit, new Set(evalUsers), input.sampleEvents ?? SAMPLE_ABOVE_EVENTS);
+  const sample = fit === win.fit ? undefined : sampleFacts(fit, win.fit);
+  if (sample) notes.push(`candidates fitted on a sample: ${sample.users} of ${sample.ofUsers} users (${sample.events} of ${sample.ofEvents} fit events), every scored validation user and a seeded sample of the others`);
+  if (evalUsers.length < Math.min(MAX_VALIDATION_USERS, win.relevant.size)) notes.push(`${evalUsers.length} validation users scored (at most ${MAX_VALIDATION_SCORES / 1e6}M item scores per candidate on ${nItems} items)`);
+  const matrixFor = matricesByHalfLife(input, fit, win.cutoff);
+  // Popularity from the same sample: the candidate and the blend see the data the others are fitted on.
+  const popularity = recencyPopularity(fit, itemIndex, nItems, win.cutoff, TRENDING_HALF_LIFE_DAYS, input.settings);
 
   const prior = input.itemGroups && input.itemGroups.nGroups >= MIN_GROUPS ? categoryPrior(input.itemGroups, popularity) : undefined;
   const score = (fitted: FittedFamily, users: Map<string, number>, R: CsrMatrix, beta: number, gamma = 0): number => {
@@ -405,7 +487,7 @@ export async function selectModel(input: SelectionInput): Promise<Selection | un
   return {
     chosen: chosen.config,
     validationNdcg10: chosen.ndcg10,
-    window: { fraction: VALIDATION_FRACTION, carve: win.carve, cutoff: win.cutoff, users: evalUsers.length, relevance: win.relevance },
+    window: { fraction: VALIDATION_FRACTION, carve: win.carve, cutoff: win.cutoff, users: evalUsers.length, relevance: win.relevance, ...(sample ? { sample } : {}) },
     candidates: search.results,
     seconds: clock() - started,
     notes,

@@ -14,7 +14,7 @@ import { buildInteractionMatrix, creditedUser, decayedStrength, eventStrength, i
 import { DEFAULT_EASE_PARAMS, fitEaseNeighbours, neighbourScores, type SpdInverter } from '../factorization/ease.js';
 import { blendWithPopularity, recencyPopularity } from '../ranking/popularity.js';
 import { addCategoryPrior, categoryPrior, itemGroups, MIN_GROUPS, type CategoryPrior, type ItemGroups } from '../ranking/category-prior.js';
-import { defaultConfig, describeConfig, selectModel, TRENDING_HALF_LIFE_DAYS, type Selection } from './select-model.js';
+import { defaultConfig, describeConfig, selectionSample, selectModel, TRENDING_HALF_LIFE_DAYS, type Selection } from './select-model.js';
 import type { ModelConfig, ModelFamily, ModelManifest, SelectionFacts } from '../snapshot/model-config.js';
 import { snapshotItem, type SnapshotItem, type SnapshotParts, type SnapshotEmbeddingRow } from '../snapshot/model-snapshot.js';
 import { row } from '../numeric/sparse.js';
@@ -82,9 +82,28 @@ export interface SecondStageOptions {
   store?: Partial<FeatureStoreOptions>;
   /** ALS of the older window (defaults: the main ALS params). */
   als?: Partial<AlsParams>;
-  /** Most users featurized for training (deterministic choice by id). */
+  /** Most users featurized for training (deterministic choice; default {@link secondStageUsers}). */
   maxUsers?: number;
+  /** Older-window events above which its ALS is fitted on a user sample (default {@link STAGE2_SAMPLE_EVENTS}). */
+  sampleEvents?: number;
 }
+
+/**
+ * Most labelled users featurized for the scorer (scored over the whole catalogue each, as the
+ * selection's validation users are): 5000 up to 8000 items, fewer on larger catalogues, never
+ * fewer than 1500 (3-fold cross-validation then still gates on every one of them).
+ */
+export function secondStageUsers(nItems: number): number {
+  return Math.min(5000, Math.max(1500, Math.floor(40_000_000 / Math.max(1, nItems))));
+}
+
+/**
+ * Older-window events above which the scorer's stage-1 ALS is fitted on a user sample: every
+ * labelled user featurized, whole, then a seeded sample of the others (selectionSample). The
+ * scorer is trained and gated on that model's candidates, so the gate compares it with the ALS
+ * order it actually reorders; the older window still precedes every label.
+ */
+export const STAGE2_SAMPLE_EVENTS = 100_000;
 
 export interface HoldoutFigures {
   users: number;
@@ -138,10 +157,22 @@ export function trainSecondStage(
   const older = sorted.filter((e) => e.timestamp < cutoff);
   const newer = sorted.filter((e) => e.timestamp >= cutoff);
   const catalogIds = products.map((p) => p.id);
-  const { users, R } = buildInteractionMatrix(older, { settings, catalogItemIds: catalogIds, restrictToCatalog: true });
+  // The users featurized: those with a label, in order of their first older event (as the matrix indexes them).
+  const labelledIds = new Set<string>();
+  for (const e of newer) if (itemIndex.has(e.productId)) labelledIds.add(creditedUser(e));
+  const chosen = new Set<string>();
+  const maxUsers = opt.maxUsers ?? secondStageUsers(catalogIds.length);
+  for (const e of older) {
+    if (chosen.size >= maxUsers) break;
+    const u = creditedUser(e);
+    if (itemIndex.has(e.productId) && labelledIds.has(u)) chosen.add(u);
+  }
+  const fitEvents = selectionSample(older, chosen, opt.sampleEvents ?? STAGE2_SAMPLE_EVENTS);
+  const { users, R } = buildInteractionMatrix(fitEvents, { settings, catalogItemIds: catalogIds, restrictToCatalog: true });
   if (users.size === 0) return { decision: { promoted: false, reason: 'no users in the older window; ALS order kept' } };
   const model = fitImplicitAls(R, { ...als, ...(opt.als ?? {}) });
   const userMap = new Map(users.ids.map((id, k) => [id, k]));
+  // Features over every older event; users outside the ALS sample get indices after its rows.
   const inter = indexed(older, userMap, itemIndex, settings);
   const store = buildItemFeatureStore(catalogIds.length, inter, (i) => productMeta(products[i]), opt.store ?? {}, { itemIds: catalogIds, index: embeddings });
   const history = new Map<number, { item: number; timestamp: number }[]>();
@@ -155,6 +186,7 @@ export function trainSecondStage(
   const popular = Array.from(topK(counts, 200, (i) => !(counts[i] > 0)).indices);
   const labels = new Map<number, Set<number>>();
   for (const e of newer) {
+    if (!chosen.has(creditedUser(e))) continue;
     const u = userMap.get(creditedUser(e));
     const i = itemIndex.get(e.productId);
     if (u === undefined || i === undefined) continue;
@@ -165,7 +197,7 @@ export function trainSecondStage(
   const f = model.factors;
   const labelled: LabelledUser[] = [];
   const content = { embeddings, itemIds: catalogIds, itemIndex };
-  for (const u of [...labels.keys()].sort((a, b) => a - b).slice(0, opt.maxUsers ?? 5000)) {
+  for (const u of [...labels.keys()].sort((a, b) => a - b)) {
     const seen = new Set(row(R, u).indices);
     const relevant = new Set([...labels.get(u)!].filter((i) => !seen.has(i)));
     if (relevant.size === 0) continue;
