@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { trainModelVersion } from '../../functions/core/training/train-model.js';
 import { deserializeSnapshot, serializeSnapshot, type ModelSnapshot } from '../../functions/core/snapshot/model-snapshot.js';
-import { DEFAULT_RANKING_OPTIONS, rankForReceiver } from '../../functions/core/ranking/recommend.js';
+import { DEFAULT_RANKING_OPTIONS, rankForReceiver, slotLookAlikes } from '../../functions/core/ranking/recommend.js';
 import { DEFAULT_BUSINESS_RULES } from '../../functions/core/ranking/business-rules.js';
 import { dotScores } from '../../functions/core/numeric/topk.js';
 import { scoreRows as tsScoreRows } from '../../functions/core/ranking/scorer.js';
@@ -267,5 +267,54 @@ describe('look-alikes in ALS order (demo catalogue)', async () => {
     expect(pos, shown).toBeGreaterThanOrEqual(0);
     expect(pos, shown).toBeLessThanOrEqual(DEFAULT_RANKING_OPTIONS.lookAlikeSlot);
     expect(res.items[pos].reasons.some((r) => r.startsWith('similar_image:'))).toBe(true);
+  });
+});
+
+describe('slotLookAlikes (the reserved places of never-interacted look-alikes)', () => {
+  const all = () => true;
+
+  it('puts the most similar at the slot, the next gap places further, between the scores of the eligible others', () => {
+    // 0..9 score 10..1; 10 and 11 are look-alikes (given least similar first); 12, ineligible, scores 20.
+    const scores = Float32Array.from([10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0.5, 0.4, 20]);
+    slotLookAlikes(scores, [{ index: 10, similarity: 0.5 }, { index: 11, similarity: 0.9 }], (i) => i !== 12, 3, 3);
+    // Item 11 (the more similar) between the 3rd and 4th others (8, 7); item 10 between the 6th and 7th (5, 4).
+    expect(Array.from(scores)).toEqual([10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 4.5, 7.5, 20]);
+  });
+
+  it('orders look-alikes of equal similarity by index', () => {
+    const scores = Float32Array.from([10, 9, 8, 7, 6, 5, 4, 0, 0, 0]);
+    slotLookAlikes(scores, [{ index: 9, similarity: 0.7 }, { index: 7, similarity: 0.7 }, { index: 8, similarity: 0.7 }], all, 1, 2);
+    // 7 at place 1 (between 10 and 9), 8 at place 3 (8, 7), 9 at place 5 (6, 5).
+    expect(Array.from(scores.subarray(7))).toEqual([9.5, 7.5, 5.5]);
+  });
+
+  it('slot 0 goes just above the best other: by a thousandth of its score, at least 1e-3', () => {
+    const scores = Float32Array.from([4, 2, 1, 0]);
+    slotLookAlikes(scores, [{ index: 3, similarity: 0.8 }], all, 0, 2);
+    expect(scores[3]).toBe(Math.fround(4.004));
+    const small = Float32Array.from([0.5, 0.2, 0]);
+    slotLookAlikes(small, [{ index: 2, similarity: 0.8 }], all, 0, 2);
+    expect(small[2]).toBe(Math.fround(0.501));
+  });
+
+  it('past the end of the eligible list: one step below the last per missing place', () => {
+    // Eligible others: 0 (5) and 1 (4); 2 is ineligible. Look-alikes at places 2 and 3 of a 2-item list.
+    const scores = Float32Array.from([5, 4, 9, 0, 0]);
+    slotLookAlikes(scores, [{ index: 4, similarity: 0.5 }, { index: 3, similarity: 0.9 }], (i) => i !== 2, 2, 1);
+    expect(scores[3]).toBe(Math.fround(4 - 0.004));
+    expect(scores[4]).toBe(Math.fround(4 - 0.008));
+    // A last score under 1 steps by 1e-3.
+    const low = Float32Array.from([0.5, 0.25, 0]);
+    slotLookAlikes(low, [{ index: 2, similarity: 0.9 }], all, 5, 1);
+    expect(low[2]).toBe(Math.fround(0.25 - 1e-3 * 4));
+  });
+
+  it('with no eligible other the look-alike scores 0, and a slot is a floor: a higher score is kept', () => {
+    const none = Float32Array.from([3, -1]);
+    slotLookAlikes(none, [{ index: 1, similarity: 0.9 }], (i) => i !== 0, 3, 3);
+    expect(Array.from(none)).toEqual([3, 0]);
+    const high = Float32Array.from([3, 2, 1, 50]);
+    slotLookAlikes(high, [{ index: 3, similarity: 0.9 }], all, 1, 3);
+    expect(Array.from(high)).toEqual([3, 2, 1, 50]);
   });
 });
