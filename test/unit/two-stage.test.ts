@@ -13,7 +13,9 @@ import { dotScores } from '../../functions/core/numeric/topk.js';
 import { scoreRows as tsScoreRows } from '../../functions/core/ranking/scorer.js';
 import { DEMO_CATEGORIES, generateDemoData } from '../../bin/local/demo-data.js';
 import { compareOnHoldout, scorerGate, trainAndGate, type LabelledUser } from '../../functions/core/training/scorer-gate.js';
-import { FEATURE_COUNT, FEATURE_NAMES, SOURCE } from '../../functions/core/ranking/features.js';
+import { contentCosine, FEATURE_COUNT, FEATURE_NAMES, SOURCE } from '../../functions/core/ranking/features.js';
+import { mmrOrder } from '../../functions/core/ranking/diversity.js';
+import { syntheticCatalog } from '../../bench/support/synthetic.js';
 import { gaussian, mulberry32 } from '../../functions/core/numeric/prng.js';
 import type { InteractionEvent, Product } from '../../functions/core/domain/types.js';
 
@@ -210,6 +212,52 @@ describe('two-stage serving', () => {
     // A boost larger than any score gap puts every promoted eligible item first.
     expect(promotedIn(on)).toBe(Math.min(10, eligiblePromoted));
     expect(s.items[on.items[0].index].promoted).toBe(true);
+  });
+});
+
+/**
+ * The diversity re-rank from its contract: MMR over the best max(3·num, 30) eligible items of the
+ * list without diversity, similarity 1 within a category, else the image cosine when both items
+ * have an embedding. At diversity 1 MMR ignores relevance, so the reference needs no scores.
+ */
+async function expectDiversityReference(s: ModelSnapshot, receiver: Parameters<typeof rankForReceiver>[1], num: number): Promise<boolean> {
+  const q = { userId: 'r', num, minPromoted: 0 };
+  const plain = await rankForReceiver(s, receiver, { ...q, num: s.items.length });
+  const pool = plain.items.slice(0, Math.max(3 * num, 30)).map((r) => r.index);
+  const row = s.featureStore?.embeddingRow;
+  const sim = (a: number, b: number) => {
+    const ca = s.items[a].category;
+    const cat = ca !== undefined && ca !== '' && ca === s.items[b].category ? 1 : 0;
+    return row && row[a] >= 0 && row[b] >= 0 ? Math.max(cat, contentCosine(s.embeddings, row[a], row[b])) : cat;
+  };
+  const want = mmrOrder(pool, () => 0, sim, 1).slice(0, num);
+  const got = await rankForReceiver(s, receiver, q, { diversity: 1 });
+  expect(got.items.map((r) => r.index)).toEqual(want);
+  // Whether the re-rank changed the list (each case below must have some that it changes).
+  return want.some((i, k) => i !== pool[k]);
+}
+
+describe('diversity re-rank', () => {
+  let snap: ModelSnapshot;
+  beforeAll(async () => {
+    snap = await snapshot();
+  });
+
+  it.each([5, 12, 20])('follows MMR over the eligible head, category or image cosine (num %i, ALS order and scorer)', async (num) => {
+    const { events } = fixture();
+    for (const mode of ['als', 'two-stage'] as const) {
+      const s: ModelSnapshot = { ...snap, manifest: { ...snap.manifest, ranking: { ...snap.manifest.ranking!, mode } } };
+      const changed = [];
+      for (const u of [0, 1, 5]) changed.push(await expectDiversityReference(s, { history: events.filter((e) => e.userId === `u${u}`), now: NOW }, num));
+      expect(changed).toContain(true);
+    }
+  });
+
+  it.each([5, 12, 20])('follows MMR by category alone without embeddings (num %i)', async (num) => {
+    const cat = syntheticCatalog(300, 8, { seed: 29, nUsers: 4 });
+    const changed = [];
+    for (const u of cat.users) changed.push(await expectDiversityReference(cat.snapshot, { history: cat.history.get(u.id)!, profile: u, now: NOW }, num));
+    expect(changed).toContain(true);
   });
 });
 
