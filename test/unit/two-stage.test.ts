@@ -15,6 +15,9 @@ import { DEMO_CATEGORIES, generateDemoData } from '../../bin/local/demo-data.js'
 import { compareOnHoldout, scorerGate, trainAndGate, type LabelledUser } from '../../functions/core/training/scorer-gate.js';
 import { contentCosine, FEATURE_COUNT, FEATURE_NAMES, SOURCE } from '../../functions/core/ranking/features.js';
 import { mmrOrder } from '../../functions/core/ranking/diversity.js';
+import { contentNeighbours } from '../../functions/core/ranking/candidates.js';
+import { distinctRecentFirst } from '../../functions/core/ranking/features.js';
+import { summarizeUserEvents } from '../../functions/core/domain/interactions.js';
 import { syntheticCatalog } from '../../bench/support/synthetic.js';
 import { gaussian, mulberry32 } from '../../functions/core/numeric/prng.js';
 import type { InteractionEvent, Product } from '../../functions/core/domain/types.js';
@@ -258,6 +261,79 @@ describe('diversity re-rank', () => {
     const changed = [];
     for (const u of cat.users) changed.push(await expectDiversityReference(cat.snapshot, { history: cat.history.get(u.id)!, profile: u, now: NOW }, num));
     expect(changed).toContain(true);
+  });
+});
+
+describe('content neighbours in ALS order', () => {
+  let als: ModelSnapshot;
+  beforeAll(async () => {
+    const snap = await snapshot();
+    als = { ...snap, manifest: { ...snap.manifest, ranking: { ...snap.manifest.ranking!, mode: 'als' } } };
+  });
+  const hatBuyer = () => fixture().events.filter((e) => e.userId === 'u0');
+
+  /** The content neighbours of the receiver's items that are eligible (not owned, not blacklisted): the reference. */
+  function neighboursOf(s: ModelSnapshot, events: InteractionEvent[], blacklist: string[]) {
+    const summaries = summarizeUserEvents(events);
+    const history = [...summaries].map(([id, x]) => ({ item: s.itemIndex.get(id)!, timestamp: x.lastTimestamp }));
+    const excluded = new Set([...blacklist, ...[...summaries].filter(([, x]) => x.owned).map(([id]) => id)]);
+    return contentNeighbours(
+      { nItems: s.items.length, recentItems: distinctRecentFirst(history, s.items.length).map((h) => h.item), exclude: (i) => excluded.has(s.items[i].id), embeddings: s.embeddings, itemIds: s.columns.ids, itemIndex: s.itemIndex },
+      DEFAULT_RANKING_OPTIONS.candidates,
+    );
+  }
+  const byIndex = (r: Awaited<ReturnType<typeof rankForReceiver>>) => new Map(r.items.map((x) => [x.index, x]));
+
+  it.each([
+    ['one pass (no look-alike: p-new blacklisted)', ['p-new']],
+    ['look-alike slotted (p-new in the list)', []],
+  ])('adds contentBoost × similarity to the neighbours that have interactions, nothing to the others (%s)', async (_, blacklist) => {
+    const history = hatBuyer();
+    const receiver = { history, profile: { id: 'u0', blacklist }, now: NOW };
+    const q = { userId: 'u0', num: als.items.length, minPromoted: 0 };
+    const near = neighboursOf(als, history, blacklist);
+    const warm = [...near.keys()].filter((i) => als.items[i].interactionCount > 0);
+    expect(warm.length).toBeGreaterThan(3);
+    expect(near.has(als.itemIndex.get('p-new')!)).toBe(blacklist.length === 0);
+    const off = byIndex(await rankForReceiver(als, receiver, q, { contentBoost: 0 }));
+    const on = byIndex(await rankForReceiver(als, receiver, q, { contentBoost: 10 }));
+    for (const [i, r] of on) {
+      const c = near.get(i);
+      if (c && als.items[i].interactionCount > 0) {
+        expect(r.score - off.get(i)!.score).toBeCloseTo(10 * c.similarity, 4);
+        expect(r.reasons[0]).toBe(`similar_image:${als.items[c.similarTo].id}`);
+      } else if (!c) expect(r.score).toBe(off.get(i)!.score);
+    }
+    // Without a content boost a neighbour scores what it scores without a feature store (no wishlist boost either).
+    if (blacklist.length > 0) {
+      const plain = byIndex(await rankForReceiver({ ...als, featureStore: undefined }, receiver, q));
+      for (const [i, r] of off) expect(r.score).toBe(plain.get(i)!.score);
+    }
+  });
+
+  it('a look-alike keeps its slot whatever the content boost: the boost is for neighbours with interactions', async () => {
+    const receiver = { history: hatBuyer(), now: NOW };
+    for (const contentBoost of [0.1, 10, 1000]) {
+      const r = await rankForReceiver(als, receiver, { userId: 'u0', num: 10, minPromoted: 0 }, { contentBoost });
+      expect(r.items.findIndex((x) => x.id === 'p-new')).toBe(DEFAULT_RANKING_OPTIONS.lookAlikeSlot);
+    }
+  });
+
+  it('a wishlisted item that is also a content neighbour is listed once, with its wishlist reason and boost', async () => {
+    const history = hatBuyer();
+    const wish = (i: number): InteractionEvent => ({ eventId: 'w', userId: 'u0', productId: als.items[i].id, type: 'wishlist', quantity: 1, timestamp: NOW - DAY });
+    // A neighbour with interactions that stays a neighbour once wishlisted.
+    const target = [...neighboursOf(als, history, ['p-new']).keys()].find((i) => als.items[i].interactionCount > 0 && neighboursOf(als, [...history, wish(i)], ['p-new']).has(i))!;
+    expect(target).toBeDefined();
+    const receiver = { history: [...history, wish(target)], profile: { id: 'u0', blacklist: ['p-new'] }, now: NOW };
+    const q = { userId: 'u0', num: als.items.length, minPromoted: 0 };
+    const r = await rankForReceiver(als, receiver, q, { contentBoost: 0 });
+    expect(new Set(r.items.map((x) => x.index)).size).toBe(r.items.length);
+    const hit = r.items.filter((x) => x.index === target);
+    expect(hit).toHaveLength(1);
+    expect(hit[0].reasons[0]).toBe('on_wishlist');
+    const plain = await rankForReceiver({ ...als, featureStore: undefined }, receiver, q);
+    expect(hit[0].score).toBe(plain.items.find((x) => x.index === target)!.score);
   });
 });
 
