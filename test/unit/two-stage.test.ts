@@ -313,10 +313,13 @@ describe('content neighbours in ALS order', () => {
 
   it('a look-alike keeps its slot whatever the content boost: the boost is for neighbours with interactions', async () => {
     const receiver = { history: hatBuyer(), now: NOW };
-    for (const contentBoost of [0.1, 10, 1000]) {
-      const r = await rankForReceiver(als, receiver, { userId: 'u0', num: 10, minPromoted: 0 }, { contentBoost });
-      expect(r.items.findIndex((x) => x.id === 'p-new')).toBe(DEFAULT_RANKING_OPTIONS.lookAlikeSlot);
-    }
+    // Slot 3, and a slot past every neighbour with interactions (which a large boost puts first).
+    const warm = [...neighboursOf(als, receiver.history, []).keys()].filter((i) => als.items[i].interactionCount > 0).length;
+    for (const contentBoost of [0.1, 10, 1000])
+      for (const lookAlikeSlot of [3, warm + 3]) {
+        const r = await rankForReceiver(als, receiver, { userId: 'u0', num: warm + 8, minPromoted: 0 }, { contentBoost, lookAlikeSlot });
+        expect(r.items.findIndex((x) => x.id === 'p-new')).toBe(lookAlikeSlot);
+      }
   });
 
   it('a wishlisted item that is also a content neighbour is listed once, with its wishlist reason and boost', async () => {
@@ -326,9 +329,10 @@ describe('content neighbours in ALS order', () => {
     const target = [...neighboursOf(als, history, ['p-new']).keys()].find((i) => als.items[i].interactionCount > 0 && neighboursOf(als, [...history, wish(i)], ['p-new']).has(i))!;
     expect(target).toBeDefined();
     const receiver = { history: [...history, wish(target)], profile: { id: 'u0', blacklist: ['p-new'] }, now: NOW };
-    const q = { userId: 'u0', num: als.items.length, minPromoted: 0 };
+    // A short list: an item offered twice would take two of its places.
+    const q = { userId: 'u0', num: 10, minPromoted: 0 };
     const r = await rankForReceiver(als, receiver, q, { contentBoost: 0 });
-    expect(new Set(r.items.map((x) => x.index)).size).toBe(r.items.length);
+    expect(new Set(r.items.map((x) => x.index)).size).toBe(10);
     const hit = r.items.filter((x) => x.index === target);
     expect(hit).toHaveLength(1);
     expect(hit[0].reasons[0]).toBe('on_wishlist');
