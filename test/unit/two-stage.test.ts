@@ -264,6 +264,17 @@ describe('diversity re-rank', () => {
   });
 });
 
+/** The content neighbours of the receiver's items that are eligible (not owned, not blacklisted): the reference. */
+function neighboursOf(s: ModelSnapshot, events: InteractionEvent[], blacklist: string[]) {
+  const summaries = summarizeUserEvents(events);
+  const history = [...summaries].map(([id, x]) => ({ item: s.itemIndex.get(id)!, timestamp: x.lastTimestamp }));
+  const excluded = new Set([...blacklist, ...[...summaries].filter(([, x]) => x.owned).map(([id]) => id)]);
+  return contentNeighbours(
+    { nItems: s.items.length, recentItems: distinctRecentFirst(history, s.items.length).map((h) => h.item), exclude: (i) => excluded.has(s.items[i].id), embeddings: s.embeddings, itemIds: s.columns.ids, itemIndex: s.itemIndex },
+    DEFAULT_RANKING_OPTIONS.candidates,
+  );
+}
+
 describe('content neighbours in ALS order', () => {
   let als: ModelSnapshot;
   beforeAll(async () => {
@@ -272,16 +283,6 @@ describe('content neighbours in ALS order', () => {
   });
   const hatBuyer = () => fixture().events.filter((e) => e.userId === 'u0');
 
-  /** The content neighbours of the receiver's items that are eligible (not owned, not blacklisted): the reference. */
-  function neighboursOf(s: ModelSnapshot, events: InteractionEvent[], blacklist: string[]) {
-    const summaries = summarizeUserEvents(events);
-    const history = [...summaries].map(([id, x]) => ({ item: s.itemIndex.get(id)!, timestamp: x.lastTimestamp }));
-    const excluded = new Set([...blacklist, ...[...summaries].filter(([, x]) => x.owned).map(([id]) => id)]);
-    return contentNeighbours(
-      { nItems: s.items.length, recentItems: distinctRecentFirst(history, s.items.length).map((h) => h.item), exclude: (i) => excluded.has(s.items[i].id), embeddings: s.embeddings, itemIds: s.columns.ids, itemIndex: s.itemIndex },
-      DEFAULT_RANKING_OPTIONS.candidates,
-    );
-  }
   const byIndex = (r: Awaited<ReturnType<typeof rankForReceiver>>) => new Map(r.items.map((x) => [x.index, x]));
 
   it.each([
@@ -395,6 +396,15 @@ describe('look-alikes in ALS order (demo catalogue)', async () => {
     expect(pos, shown).toBeGreaterThanOrEqual(0);
     expect(pos, shown).toBeLessThanOrEqual(DEFAULT_RANKING_OPTIONS.lookAlikeSlot);
     expect(res.items[pos].reasons.some((r) => r.startsWith('similar_image:'))).toBe(true);
+  });
+
+  it('a look-alike keeps its slot whatever the content boost: the boost is for neighbours with interactions', async () => {
+    // A slot past every neighbour with interactions, which a large boost puts first.
+    const warm = [...neighboursOf(alsOnly, history, []).keys()].filter((i) => alsOnly.items[i].interactionCount > 0).length;
+    for (const contentBoost of [0.1, 1000]) {
+      const res = await rankForReceiver(alsOnly, { history, profile: demo.users[1], now }, { userId: '2', num: warm + 8, minPromoted: 0 }, { contentBoost, lookAlikeSlot: warm + 3 });
+      expect(res.items.findIndex((r) => r.id === 'p-look-0' || r.id === 'p-look-1')).toBe(warm + 3);
+    }
   });
 });
 
