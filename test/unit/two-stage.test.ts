@@ -201,6 +201,67 @@ describe('two-stage serving', () => {
     expect(longWindow.items.map((r) => r.id)).toContain('p-new');
   });
 
+  const inMode = (mode: 'two-stage' | 'als'): ModelSnapshot => ({ ...snap, manifest: { ...snap.manifest, ranking: { ...snap.manifest.ranking!, mode } } });
+
+  it('candidates score 3 + p (above 3), every other item 10 lower than its ALS-order score (below 0)', async () => {
+    const history = fixture().events.filter((e) => e.userId === 'u0');
+    const r = await rankForReceiver(inMode('two-stage'), { history, now: NOW }, { userId: 'u0', num: snap.items.length, minPromoted: 0 }, { candidates: { alsTopN: 5, popularN: 5, newN: 0, contentPerItem: 2 } });
+    expect(r.mode).toBe('two-stage');
+    const head = r.items.filter((x) => x.score >= 3);
+    expect(head.length).toBeGreaterThan(4);
+    expect(r.items.slice(0, head.length)).toEqual(head);
+    expect(head.every((x) => x.score <= 4.5)).toBe(true);
+    const tail = r.items.slice(head.length);
+    expect(tail.length).toBeGreaterThan(4);
+    for (const x of tail) expect(x.score).toBeLessThan(0);
+  });
+
+  it('a wishlisted item is a candidate of its own (not only through ALS, popularity or content)', async () => {
+    const history = fixture().events.filter((e) => e.userId === 'u0');
+    const s = inMode('two-stage');
+    // u0 buys hats: a dress is far down their ALS list.
+    const plain = await rankForReceiver(s, { history, now: NOW }, { userId: 'u0', num: snap.items.length, minPromoted: 0 });
+    const dress = plain.items.filter((x) => snap.items[x.index].category === 'dress').at(-1)!;
+    const wish: InteractionEvent = { eventId: 'w', userId: 'u0', productId: dress.id, type: 'wishlist', quantity: 1, timestamp: NOW - DAY };
+    const candidates = { alsTopN: 3, popularN: 0, newN: 0, contentPerItem: 0 };
+    const r = await rankForReceiver(s, { history: [...history, wish], now: NOW }, { userId: 'u0', num: 4, minPromoted: 0 }, { candidates });
+    expect(r.mode).toBe('two-stage');
+    const hit = r.items.find((x) => x.id === dress.id);
+    expect(hit?.reasons[0]).toBe('on_wishlist');
+    expect(hit!.score).toBeGreaterThan(3.5); // 3 + p + the wishlist boost
+  });
+
+  it('with no candidate drawn the scorer does not serve: ALS mode, the list of the version without a feature store', async () => {
+    const candidates = { popularN: 0, newN: 0 };
+    const q = { userId: 'nobody', num: 8, minPromoted: 2 };
+    const r = await rankForReceiver(inMode('two-stage'), { history: [], now: NOW }, q, { candidates });
+    expect(r.mode).toBe('als');
+    expect(r).toEqual(await rankForReceiver({ ...inMode('two-stage'), featureStore: undefined }, { history: [], now: NOW }, q, { candidates }));
+  });
+
+  it('a feature store sized for another catalogue is not used: the ranking of the version without one', async () => {
+    const history = fixture().events.filter((e) => e.userId === 'u3');
+    for (const mode of ['two-stage', 'als'] as const) {
+      const s = inMode(mode);
+      const q = { userId: 'u3', num: 10, minPromoted: 1 };
+      const stale = await rankForReceiver({ ...s, featureStore: { ...s.featureStore!, nItems: s.items.length - 1 } }, { history, now: NOW }, q);
+      expect(stale).toEqual(await rankForReceiver({ ...s, featureStore: undefined }, { history, now: NOW }, q));
+      expect(stale.mode).toBe('als');
+    }
+  });
+
+  it('a 1-star review alone is no history: no look-alikes of it, no features from it; the item is blocked', async () => {
+    const hat = snap.items.find((it) => it.category === 'hat' && it.interactionCount > 0)!;
+    const review: InteractionEvent = { eventId: 'r1', userId: 'x', productId: hat.id, type: 'review', quantity: 1, rating: 1, timestamp: NOW - DAY };
+    for (const mode of ['two-stage', 'als'] as const) {
+      const s = inMode(mode);
+      const q = { userId: 'x', num: 10, minPromoted: 0 };
+      const got = await rankForReceiver(s, { history: [review], now: NOW }, q);
+      expect(got).toEqual(await rankForReceiver(s, { history: [], profile: { id: 'x', blacklist: [hat.id] }, now: NOW }, q));
+      expect(got.items.some((x) => x.reasons.some((r) => r.startsWith('similar_image:')))).toBe(false);
+    }
+  });
+
   it.each(['two-stage', 'als'] as const)('the promoted boost lifts promoted items in %s order (applied after the scorer)', async (mode) => {
     const s: ModelSnapshot = { ...snap, manifest: { ...snap.manifest, ranking: { ...snap.manifest.ranking!, mode } } };
     const history = fixture().events.filter((e) => e.userId === 'u1');
