@@ -14,6 +14,7 @@ import { encodeContent, forwardContent, isValidContentModel, productContent } fr
 import { blendFewInteractionFactors, trainContentModel } from '../../functions/core/training/train-content-model.js';
 import { mulberry32 } from '../../functions/core/numeric/prng.js';
 import { topK } from '../../functions/core/numeric/topk.js';
+import { syntheticCatalog } from '../../bench/support/synthetic.js';
 import type { InteractionEvent, Product, RecommendationQuery } from '../../functions/core/domain/types.js';
 
 const DAY = 86_400_000;
@@ -162,6 +163,35 @@ describe('exploration of new arrivals', () => {
     const merged = withChangedProducts(base, news);
     const on = await rankForReceiver(merged, { history: historyOf('u1'), now: NOW }, query(10), { explorationShare: 0.2 });
     expect(on.items.filter((x) => x.reasons.includes('new_arrival')).length).toBeGreaterThanOrEqual(2);
+  });
+
+  /** Exploration from its contract, against the list without it: returns whether it changed the list. */
+  async function expectExploration(s: ModelSnapshot, receiver: Parameters<typeof rankForReceiver>[1], num: number, share: number): Promise<boolean> {
+    const q = { userId: 'r', num, minPromoted: 0 };
+    const plain = await rankForReceiver(s, receiver, { ...q, num: s.items.length });
+    const newArrivals = plain.items.filter((x) => x.reasons.includes('new_arrival')).map((x) => x.index);
+    const chosen = newArrivals.slice(0, explorationSlots(num, share));
+    const head = plain.items.map((x) => x.index).filter((i) => !chosen.includes(i)).slice(0, num - chosen.length);
+    const got = (await rankForReceiver(s, receiver, q, { explorationShare: share })).items.map((x) => x.index);
+    expect(got.filter((i) => !chosen.includes(i))).toEqual(head);
+    expect([...got].sort((a, b) => a - b)).toEqual([...head, ...chosen].sort((a, b) => a - b));
+    return chosen.some((i) => !plain.items.slice(0, num).some((x) => x.index === i));
+  }
+  const cases = [[10, 0.2], [5, 0.4], [8, 1]] as const;
+
+  it('the best eligible new arrivals take the last round(share · num) places; the head keeps the order of the list without exploration', async () => {
+    const merged = withChangedProducts(base, Array.from({ length: 6 }, (_, k) => fresh(`n-${k}`, k % 3)));
+    const changed = [];
+    for (const [num, share] of cases) changed.push(await expectExploration(merged, { history: historyOf('u1'), now: NOW }, num, share));
+    // Where a new arrival already ranks inside the list it keeps its place; elsewhere exploration changes the list.
+    expect(changed).toContain(true);
+  });
+
+  it('the same on a version without embeddings (no look-alikes: the one-pass ranking path otherwise)', async () => {
+    const cat = syntheticCatalog(400, 8, { seed: 31, nUsers: 3 });
+    const changed = [];
+    for (const u of cat.users) for (const [num, share] of cases) changed.push(await expectExploration(cat.snapshot, { history: cat.history.get(u.id)!, profile: u, now: NOW }, num, share));
+    expect(changed).toContain(true);
   });
 });
 

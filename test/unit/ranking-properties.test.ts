@@ -20,7 +20,7 @@ import { decayedStrengths, summarizeUserEvents } from '../../functions/core/doma
 import { applyBusinessRules, DEFAULT_BUSINESS_RULES } from '../../functions/core/ranking/business-rules.js';
 import { dotScores } from '../../functions/core/numeric/topk.js';
 import { syntheticCatalog } from '../../bench/support/synthetic.js';
-import { buildItemColumns } from '../../functions/core/snapshot/model-snapshot.js';
+import { buildItemColumns, deserializeSnapshot, serializeSnapshot } from '../../functions/core/snapshot/model-snapshot.js';
 import type { SnapshotItem } from '../../functions/core/snapshot/model-snapshot.js';
 
 const itemArb = fc.record({
@@ -203,6 +203,39 @@ describe('rankForReceiver scratch buffers', () => {
     expect(concurrent).toEqual(sequential);
     expect(sequential.some((r) => r.personalized) && sequential.some((r) => !r.personalized)).toBe(true);
   });
+
+  it('a request reuses a free set (the kernel gets the same out buffer); concurrent ones get their own; four free sets are kept', async () => {
+    const cat = syntheticCatalog(500, 8, { seed: 13, nUsers: 10 });
+    const snapshot = { ...cat.snapshot }; // a snapshot of its own: a fresh pool
+    const now = Date.UTC(2025, 0, 1);
+    const outs: Float32Array[] = [];
+    const scoreAll: ScoreAll = async (y, f, u, out) => {
+      outs.push(out!);
+      await new Promise((r) => setTimeout(r, 1));
+      return dotScores(y, f, u, out);
+    };
+    const rank = (k: number) => {
+      const u = cat.users[k];
+      return rankForReceiver(snapshot, { history: cat.history.get(u.id)!, profile: u, now }, { userId: u.id, num: 5, minPromoted: 1 }, { scoreAll });
+    };
+    for (const k of [0, 1, 2]) await rank(k);
+    expect(outs).toHaveLength(3);
+    expect(outs[0].length).toBe(500);
+    expect(outs[1]).toBe(outs[0]);
+    expect(outs[2]).toBe(outs[0]);
+    const round = async () => {
+      outs.length = 0;
+      await Promise.all([0, 1, 2, 3, 4].map(rank));
+      expect(new Set(outs).size).toBe(5);
+      return [...outs];
+    };
+    const solo = outs[0];
+    const first = await round();
+    expect(first).toContain(solo);
+    const second = await round();
+    // Five sets were returned after the first round; the pool keeps four of them.
+    expect(second.filter((b) => first.includes(b)).length).toBe(4);
+  });
 });
 
 describe('rankForReceiver per-snapshot caches', () => {
@@ -239,6 +272,81 @@ describe('rankForReceiver per-snapshot caches', () => {
       const got = await rankForReceiver(cat.snapshot, { history, profile: u, now }, whole, { newArrivalMaxInteractions });
       const want = await rankForReceiver(fresh(), { history, profile: u, now }, whole, { newArrivalMaxInteractions });
       expect(got).toEqual(want);
+    }
+  });
+});
+
+describe('rankForReceiver on crafted versions', () => {
+  const DAY = 86_400_000;
+  const now = Date.UTC(2025, 0, 1);
+  /** The synthetic version with some of its parts changed, loaded as the serving container loads it. */
+  const crafted = (cat: ReturnType<typeof syntheticCatalog>, parts: Partial<typeof cat.parts>) => deserializeSnapshot(serializeSnapshot({ ...cat.parts, ...parts }));
+
+  it('of two history items at the same cosine, the explanation names the first', async () => {
+    const cat = syntheticCatalog(300, 8, { seed: 37, nUsers: 8 });
+    const u = cat.users[0];
+    const history = cat.history.get(u.id)!;
+    const known = [...decayedStrengths(history, now, DEFAULT_RANKING_OPTIONS.foldInHalfLifeDays).keys()].map((id) => cat.snapshot.itemIndex.get(id)!);
+    const [a, b] = known;
+    const f = cat.snapshot.factors;
+    // b's factors made a copy of a's: every item is exactly as close to both.
+    const itemFactors = Float32Array.from(cat.parts.itemFactors);
+    itemFactors.copyWithin(b * f, a * f, (a + 1) * f);
+    const snapshot = crafted(cat, { itemFactors });
+    const got = await rankForReceiver(snapshot, { history, profile: u, now }, { userId: u.id, num: 300, minPromoted: 0 });
+    const names = (i: number) => got.items.filter((r) => r.reasons.some((x) => x.startsWith('because_you_') && x.endsWith(`:${snapshot.items[i].id}`))).length;
+    expect(names(a)).toBeGreaterThan(0);
+    expect(names(b)).toBe(0);
+  });
+
+  it('an item the model scores exactly 0 gets no history explanation', async () => {
+    const cat = syntheticCatalog(300, 8, { seed: 43, nUsers: 4 });
+    const u = cat.users[1];
+    const receiver = { history: cat.history.get(u.id)!, profile: u, now };
+    const q = { userId: u.id, num: 300, minPromoted: 0 };
+    const plain = await rankForReceiver(cat.snapshot, receiver, q);
+    const explained = plain.items.filter((r) => r.reasons[0].startsWith('because_you_')).slice(0, 5).map((r) => r.index);
+    expect(explained).toHaveLength(5);
+    // A kernel whose score of these items is exactly 0 (their cosine to the history is unchanged).
+    const scoreAll: ScoreAll = (y, f, v, out) => {
+      const r = dotScores(y, f, v, out);
+      for (const i of explained) r[i] = 0;
+      return r;
+    };
+    const got = await rankForReceiver(cat.snapshot, receiver, q, { scoreAll });
+    for (const i of explained) expect(got.items.find((r) => r.index === i)!.reasons.filter((x) => x.startsWith('because_you_'))).toEqual([]);
+  });
+
+  it('a country whose popularity list is empty ranks by global popularity, as an unknown country does', async () => {
+    const cat = syntheticCatalog(200, 8, { seed: 47, nUsers: 2 });
+    const snapshot = crafted(cat, { popularByCountry: { ...cat.parts.popularByCountry, ZZ: [] } });
+    const profile = { ...cat.users[0], country: undefined };
+    const got = await rankForReceiver(snapshot, { history: [], profile, now }, { userId: profile.id, num: 12, minPromoted: 1, country: 'ZZ' });
+    expect(got).toEqual(await rankForReceiver(snapshot, { history: [], profile, now }, { userId: profile.id, num: 12, minPromoted: 1 }));
+    const best = got.items.find((r) => !r.reasons.includes('new_arrival'))!;
+    expect(best.score).toBe(Number(snapshot.popularity[best.index].toFixed(6)));
+  });
+
+  it('two new-arrival lists of one length that differ at every place each get their own boosts', async () => {
+    const cat = syntheticCatalog(200, 8, { seed: 53, nUsers: 4 });
+    const T = now - 100 * DAY;
+    // The four newest items, newest first: many interactions, none, many, none; the rest old.
+    const u = cat.users.find((x) => cat.history.get(x.id)!.length > 0)!;
+    const seen = new Set([...cat.history.get(u.id)!.map((e) => e.productId), ...u.blacklist]);
+    const fresh = cat.products.flatMap((p, i) => (p.status === 'active' && p.countries.length === 0 && !seen.has(p.id) ? [i] : [])).slice(0, 4);
+    const items = cat.parts.items.map((it, i) => {
+      const k = fresh.indexOf(i);
+      return k < 0 ? { ...it, createdAt: T - 300 * DAY } : { ...it, createdAt: T - (k + 1) * DAY, interactionCount: k % 2 === 0 ? 5 : 0 };
+    });
+    const snapshot = crafted(cat, { items });
+    const receiver = (at: number) => ({ history: cat.history.get(u.id)!, profile: u, now: at });
+    const q = { userId: u.id, num: 200, minPromoted: 0 };
+    const fresh2 = () => ({ ...snapshot, columns: buildItemColumns(snapshot.items, snapshot.popularity) });
+    // The 1st and 2nd newest (cut-off before the 3rd, any count), then the 2nd and 4th (all four, at most 1 interaction).
+    for (const [at, newArrivalMaxInteractions] of [[T + 14 * DAY - 2.5 * DAY, 10], [T + 14 * DAY - 4.5 * DAY, 1]] as const) {
+      const got = await rankForReceiver(snapshot, receiver(at), q, { newArrivalMaxInteractions });
+      expect(got.items.filter((r) => r.reasons.includes('new_arrival')).map((r) => r.index).sort((x, y) => x - y)).toEqual(newArrivalMaxInteractions === 10 ? [fresh[0], fresh[1]] : [fresh[1], fresh[3]]);
+      expect(got).toEqual(await rankForReceiver(fresh2(), receiver(at), q, { newArrivalMaxInteractions }));
     }
   });
 });
