@@ -14,6 +14,7 @@ function functionRange(file, name) {
 /** What is mutated: the ranking, top-K, the interaction rules, snapshot verification, events acceptance, the gate. */
 export const SERVING_CORE = [
   'functions/core/ranking/recommend.ts',
+  'functions/core/ranking/category-prior.ts',
   'functions/core/numeric/topk.ts',
   'functions/core/domain/interactions.ts',
   'functions/core/snapshot/model-snapshot.ts',

@@ -60,6 +60,27 @@ describe('the prior, closed form', () => {
     expect(Array.from(scores)).toEqual([0.5, 0.25, 0, 0.125, 1]);
   });
 
+  it('leaves out non-positive weights, and an empty history adds nothing (no 0 / 0)', () => {
+    expect(Array.from(groupShares(groups, [0, 3], [-1, 1]))).toEqual([0, 1]);
+    const p = categoryPrior(groups, popularity);
+    const scores = Float32Array.from([4, 2, 0, 1, 8]);
+    expect(addCategoryPrior(scores, 5, p, [], [], 3)).toBe(false);
+    expect(Array.from(scores)).toEqual([0.5, 0.25, 0, 0.125, 1]);
+    expect(addCategoryPrior(scores, 5, p, [0, 3], [0, -2], 3)).toBe(false);
+    expect(scores.every(Number.isFinite)).toBe(true);
+  });
+
+  it('keeps scores as they are when none is positive (no 1 / 0), and touches only the first n', () => {
+    const p = categoryPrior(groups, popularity);
+    const scores = Float32Array.from([-1, 0, -2, 5, 7]);
+    addCategoryPrior(scores, 3, p, [3], [1], 2); // group "b": items 0–2 get nothing
+    expect(Array.from(scores)).toEqual([-1, 0, -2, 5, 7]);
+    const mixed = Float32Array.from([2, 1, 0, 9, 9]);
+    addCategoryPrior(mixed, 3, p, [0], [1], 1);
+    expect(mixed[0]).toBeCloseTo(1 + p.shareInGroup[0], 6); // max over the first three: 2, not 9
+    expect(Array.from(mixed.subarray(3))).toEqual([9, 9]);
+  });
+
   it('equals a slow reference on random catalogues and histories', () => {
     const rng = mulberry32(11);
     for (let trial = 0; trial < 50; trial++) {
