@@ -88,6 +88,8 @@ export interface SelectionInput {
   sampleEvents?: number;
   /** Called with each candidate and the users its matrix holds (tests). */
   onFit?: (config: ModelConfig, users: ReadonlyMap<string, number>) => void;
+  /** Called with each fitted candidate, its matrix and users (the retrain reuses an ALS fit for the scorer's stage 1). */
+  onFitted?: (config: ModelConfig, fitted: FittedFamily, users: ReadonlyMap<string, number>, R: CsrMatrix) => void;
 }
 
 /** The default when selection cannot run (too little data): EASE when the catalogue fits, no decay. */
@@ -329,6 +331,7 @@ class CandidateSearch {
     this.lastSeconds.set(config.family, r.seconds);
     this.results.push(r);
     this.fitted.set(r, model);
+    this.input.onFitted?.(config, model, users, R);
     return r;
   }
 
