@@ -257,6 +257,14 @@ describe('selection on large data', () => {
     expect(sampled.notes.some((n) => n.startsWith('α refinements') && n.includes('sample'))).toBe(true);
   });
 
+  it('fits every ALS candidate with the deployment overrides: a pinned iteration count leaves no longer fit to try', async () => {
+    const s = (await selectModel({ events, catalogIds, settings: DEFAULT_INTERACTION_SETTINGS, families: ['als'], budgetSeconds: 600, alsOverrides: { factors: 8, iterations: 5 } }))!;
+    const als = s.candidates.filter((c) => c.config.family === 'als');
+    expect(als.length).toBeGreaterThan(3);
+    for (const c of als) expect(c.config.als).toMatchObject({ factors: 8, iterations: 5 });
+    expect(new Set(s.candidates.map((c) => JSON.stringify(c.config))).size).toBe(s.candidates.length); // the 25-iteration step was the same config: not fitted twice
+  });
+
   it('scores fewer validation users on a large catalogue: at most 12M item scores per candidate, never under the floor', async () => {
     expect(scoredUsers(1682)).toBe(MAX_VALIDATION_USERS);
     expect(scoredUsers(6000)).toBe(MAX_VALIDATION_USERS);

@@ -88,6 +88,8 @@ export interface SelectionInput {
   sampleEvents?: number;
   /** Called with each candidate and the users its matrix holds (tests). */
   onFit?: (config: ModelConfig, users: ReadonlyMap<string, number>) => void;
+  /** The deployment's ALS_* overrides: every ALS candidate is fitted with them, as the winner will be served. */
+  alsOverrides?: Partial<AlsParams>;
   /** Called with each fitted candidate, its matrix and users (the retrain reuses an ALS fit for the scorer's stage 1). */
   onFitted?: (config: ModelConfig, fitted: FittedFamily, users: ReadonlyMap<string, number>, R: CsrMatrix) => void;
 }
@@ -313,6 +315,9 @@ class CandidateSearch {
   ) {}
 
   async run(config: ModelConfig): Promise<CandidateResult | undefined> {
+    // Candidates are fitted as they would be served: with a pinned iteration count the longer-fit
+    // step is the same config again (skipped as tried), with pinned factors no candidate uses others.
+    if (config.family === 'als' && this.input.alsOverrides) config = { ...config, als: { ...config.als!, ...this.input.alsOverrides } };
     const key = JSON.stringify(config);
     if (this.tried.has(key) || !this.families.has(config.family)) return undefined;
     const estimate = this.lastSeconds.get(config.family) ?? 0;

@@ -299,6 +299,7 @@ async function chooseModel(
     include: input.includeModels ?? [],
     onProgress: (step) => input.onProgress?.(`select: ${step}`, 0),
     sampleEvents: input.selectionSampleEvents,
+    alsOverrides: input.als,
     onFitted: (c, fitted, users, R) => {
       if (fitted.als) alsFits.set(alsFitKey(c.halfLifeDays, c.als!), { model: fitted.als, users, R, describe: describeConfig(c) });
     },
