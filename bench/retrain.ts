@@ -93,8 +93,12 @@ async function jobRun(n: number, threads: number): Promise<Run> {
   }));
   const rss = peakRss();
   const stages: Record<string, number> = {};
+  // CPU seconds per stage (all threads of this process): wall time alone misleads on a shared machine.
+  const stageCpu: Record<string, number> = {};
+  const cpuNow = () => { const c = process.cpuUsage(); return (c.user + c.system) / 1e6; };
   let stage = 'start';
   let stageStart = performance.now();
+  let stageCpuStart = cpuNow();
   const bar = progressBar(`job ${String(n).padStart(8)} × ${threads} thread(s) {stage} | {duration_formatted}`, { notTTYScheduleMs: 5000 });
   bar.start(1, 0, { stage });
   const cpu0 = process.cpuUsage();
@@ -106,19 +110,22 @@ async function jobRun(n: number, threads: number): Promise<Run> {
       rss.sample();
       if (name === stage) return;
       stages[stage] = (stages[stage] ?? 0) + (performance.now() - stageStart) / 1000;
+      stageCpu[stage] = (stageCpu[stage] ?? 0) + cpuNow() - stageCpuStart;
       stage = name;
       stageStart = performance.now();
+      stageCpuStart = cpuNow();
       bar.update(0, { stage });
     },
   });
   stages[stage] = (stages[stage] ?? 0) + (performance.now() - stageStart) / 1000;
+  stageCpu[stage] = (stageCpu[stage] ?? 0) + cpuNow() - stageCpuStart;
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   bar.update(1, { stage: 'done' });
   bar.stop();
   return {
     interactions: n, threads, seconds, cpu_seconds: (cpu.user + cpu.system) / 1e6, rss_mb: rss.stop(), load_average_1m: os.loadavg()[0],
-    stages, ranking_mode: String(result.parts.manifest.ranking?.mode ?? 'als'), scorer_reason: result.parts.manifest.ranking?.reason,
+    stages, stage_cpu_seconds: stageCpu, ranking_mode: String(result.parts.manifest.ranking?.mode ?? 'als'), scorer_reason: result.parts.manifest.ranking?.reason,
   };
 }
 

@@ -7,7 +7,7 @@ import { buildInteractionMatrix, decayedStrengths, recencyWeight } from '../../f
 import { deserializeNeighbours, easeScores, fitEase, fitEaseNeighbours, neighbourScores, serializeNeighbours } from '../../functions/core/factorization/ease.js';
 import { csrFromTriplets } from '../../functions/core/numeric/sparse.js';
 import { mulberry32 } from '../../functions/core/numeric/prng.js';
-import { MAX_VALIDATION_USERS, MIN_VALIDATION_USERS, MIN_WINDOW_USERS, scoredUsers, selectionSample, selectModel, validationWindow, type ModelConfig } from '../../functions/core/training/select-model.js';
+import { MAX_VALIDATION_USERS, MIN_VALIDATION_USERS, MIN_WINDOW_USERS, scoredUsers, selectionSample, selectModel, validationWindow, type ModelConfig, type Selection } from '../../functions/core/training/select-model.js';
 import { engineInputs, recommendOffline, trainOfflineEngine } from '../../functions/core/evaluation/offline-engine.js';
 import { DEFAULT_INTERACTION_SETTINGS } from '../../functions/core/domain/interactions.js';
 import { deserializeSnapshot } from '../../functions/core/snapshot/model-snapshot.js';
@@ -242,6 +242,27 @@ describe('selection on large data', () => {
     const scoredEvents = win.fit.filter((e) => scored.includes(e.userId)).length;
     expect(sampled.s.window.sample!.events).toBeLessThanOrEqual(Math.max(cap, scoredEvents));
     expect(sampled.s.notes.some((n) => n.startsWith('candidates fitted on a sample'))).toBe(true);
+  });
+
+  it('above the cap the α refinements are skipped (with a note); under it they run', async () => {
+    const alphas = (s: Selection) => new Set(s.candidates.filter((c) => c.config.family === 'als').map((c) => c.config.als!.alpha));
+    const run = (sampleEvents?: number) => selectModel({ events, catalogIds, settings: DEFAULT_INTERACTION_SETTINGS, families: ['als', 'popularity'], budgetSeconds: 600, sampleEvents });
+    const all = (await run())!;
+    expect([...alphas(all)].sort((a, b) => a - b)).toEqual(expect.arrayContaining([1, 5]));
+    expect(alphas(all).size).toBeGreaterThan(2); // ×0.6, ×1.25, ×2 of the best α
+    expect(all.notes.some((n) => n.startsWith('α refinements'))).toBe(false);
+    const sampled = (await run(Math.floor(win.fit.length / 2)))!;
+    expect([...alphas(sampled)].sort((a, b) => a - b)).toEqual([1, 5]);
+    expect(sampled.candidates.some((c) => c.config.als?.iterations === 25)).toBe(true); // the continued fit still runs
+    expect(sampled.notes.some((n) => n.startsWith('α refinements') && n.includes('sample'))).toBe(true);
+  });
+
+  it('fits every ALS candidate with the deployment overrides: a pinned iteration count leaves no longer fit to try', async () => {
+    const s = (await selectModel({ events, catalogIds, settings: DEFAULT_INTERACTION_SETTINGS, families: ['als'], budgetSeconds: 600, alsOverrides: { factors: 8, iterations: 5 } }))!;
+    const als = s.candidates.filter((c) => c.config.family === 'als');
+    expect(als.length).toBeGreaterThan(3);
+    for (const c of als) expect(c.config.als).toMatchObject({ factors: 8, iterations: 5 });
+    expect(new Set(s.candidates.map((c) => JSON.stringify(c.config))).size).toBe(s.candidates.length); // the 25-iteration step was the same config: not fitted twice
   });
 
   it('scores fewer validation users on a large catalogue: at most 12M item scores per candidate, never under the floor', async () => {

@@ -132,6 +132,22 @@ describe('the second stage on large data', () => {
     expect(again.decision).toEqual(sampled.decision); // seeded
   });
 
+  it("when the selection fitted on a sample, the scorer's stage 1 is the selection's fit of the served config on the window before its cutoff (no second fit)", async () => {
+    const shop = engineInputs(tasteGroupShop({ users: 600, eventsPerUser: 10 }).rows);
+    const common = { events: shop.events, products: shop.products, userCountries: new Map(), now: Date.UTC(2026, 3, 1), version: 'reuse', contentModel: false as const, families: ['als'] as const, selectionBudgetSeconds: 600 };
+    const sampled = await trainModelVersion({ ...common, selectionSampleEvents: Math.floor(shop.events.length / 3) });
+    const window = sampled.model.selection!.window;
+    expect(window.carve).toBe('temporal');
+    expect(window.sample).toBeDefined();
+    const reason = sampled.parts.manifest.ranking!.reason;
+    expect(reason).toContain(`(stage 1: the selection's fit of ${sampled.model.description.replace(/, popularity blend .*$/, '')} on its sample, before ${new Date(window.cutoff).toISOString()})`);
+    expect('figures' in sampled.parts.manifest.ranking! && sampled.parts.manifest.ranking.figures!.users).toBeGreaterThan(20);
+    // Under the cap the scorer fits its own stage 1 on its own older window.
+    const whole = await trainModelVersion(common);
+    expect(whole.model.selection!.window.sample).toBeUndefined();
+    expect(whole.parts.manifest.ranking!.reason).not.toContain('stage 1');
+  });
+
   it('featurizes fewer users on a large catalogue: 5000 up to 8000 items, never under 1500', () => {
     expect(secondStageUsers(1682)).toBe(5000);
     expect(secondStageUsers(8000)).toBe(5000);

@@ -93,6 +93,10 @@ export interface SelectionInput {
   sampleEvents?: number;
   /** Called with each candidate and the users its matrix holds (tests). */
   onFit?: (config: ModelConfig, users: ReadonlyMap<string, number>) => void;
+  /** The deployment's ALS_* overrides: every ALS candidate is fitted with them, as the winner will be served. */
+  alsOverrides?: Partial<AlsParams>;
+  /** Called with each fitted candidate, its matrix and users (the retrain reuses an ALS fit for the scorer's stage 1). */
+  onFitted?: (config: ModelConfig, fitted: FittedFamily, users: ReadonlyMap<string, number>, R: CsrMatrix) => void;
 }
 
 /** The default when selection cannot run (too little data): EASE when the catalogue fits, no decay. */
@@ -298,6 +302,11 @@ class CandidateSearch {
   readonly fitted = new Map<CandidateResult, FittedFamily>();
   private readonly lastSeconds = new Map<ModelFamily, number>();
   private readonly tried = new Set<string>();
+  /**
+   * Set when the candidates are fitted on a user sample (large data): then the three α
+   * refinements are skipped (see {@link searchFamilies}).
+   */
+  sampled = false;
 
   constructor(
     private readonly input: SelectionInput,
@@ -311,6 +320,9 @@ class CandidateSearch {
   ) {}
 
   async run(config: ModelConfig): Promise<CandidateResult | undefined> {
+    // Candidates are fitted as they would be served: with a pinned iteration count the longer-fit
+    // step is the same config again (skipped as tried), with pinned factors no candidate uses others.
+    if (config.family === 'als' && this.input.alsOverrides) config = { ...config, als: { ...config.als!, ...this.input.alsOverrides } };
     const key = JSON.stringify(config);
     if (this.tried.has(key) || !this.families.has(config.family)) return undefined;
     const estimate = this.lastSeconds.get(config.family) ?? 0;
@@ -329,6 +341,7 @@ class CandidateSearch {
     this.lastSeconds.set(config.family, r.seconds);
     this.results.push(r);
     this.fitted.set(r, model);
+    this.input.onFitted?.(config, model, users, R);
     return r;
   }
 
@@ -342,6 +355,11 @@ class CandidateSearch {
       if (fitted.als && r.config.family === 'als' && its < config.als.iterations! && same(r.config) && (!found || its > found.iterations)) found = { model: fitted.als, iterations: its };
     }
     return found;
+  }
+
+  /** Records a step of the search left out by a rule (not by the budget). */
+  skip(note: string): void {
+    this.notes.push(note);
   }
 
   best(family?: ModelFamily): CandidateResult | undefined {
@@ -377,6 +395,13 @@ async function searchFamilies(search: CandidateSearch, include: readonly ModelCo
   const longer = search.best('als')?.config;
   if (longer?.als) await search.run({ ...longer, als: { ...longer.als, iterations: 25 } });
   const bestAls = search.best('als')?.config;
+  // Large data (candidates fitted on a sample): the α refinements are three more full fits (at 1M
+  // events 23 of the search's 48 CPU-s) for a fine step around the winner of the coarse λ/α steps,
+  // so they are skipped there. The remaining candidates still all see the same sample and users.
+  if (bestAls?.als && search.sampled) {
+    search.skip(`α refinements of ${describeConfig(bestAls)} skipped: candidates are fitted on a sample (large data)`);
+    return;
+  }
   if (bestAls?.als) for (const factor of [0.6, 1.25, 2]) await search.run({ ...bestAls, als: { ...bestAls.als, alpha: Number((bestAls.als.alpha * factor).toPrecision(6)) } }); // 1.8, not 1.7999999999999998, in the manifest
 }
 
@@ -469,6 +494,7 @@ export async function selectModel(input: SelectionInput): Promise<Selection | un
   };
 
   const search = new CandidateSearch(input, families, clock, deadline, notes, matrixFor, popularity, score);
+  search.sampled = sample !== undefined;
   await searchFamilies(search, input.include ?? [], nItems, halfLives);
   // The popularity blend of the winner: rescoring only, no refit.
   const winner = search.best();

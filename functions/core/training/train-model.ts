@@ -53,6 +53,8 @@ export interface TrainInput {
   includeModels?: readonly ModelConfig[];
   /** Budget of the selection search, seconds. */
   selectionBudgetSeconds?: number;
+  /** Fit events above which the selection fits its candidates on a sample (tests lower it). */
+  selectionSampleEvents?: number;
   /** Dense inverse for EASE (ONNX Runtime in the retrain job; the JS Cholesky by default). */
   invert?: SpdInverter;
   interactions?: InteractionSettings;
@@ -86,6 +88,19 @@ export interface SecondStageOptions {
   maxUsers?: number;
   /** Older-window events above which its ALS is fitted on a user sample (default {@link STAGE2_SAMPLE_EVENTS}). */
   sampleEvents?: number;
+}
+
+/**
+ * An ALS fit that already exists on an older window: the selection's candidate of the served
+ * config, fitted on the events before `cutoff` (the selection's sample). The scorer then takes
+ * its stage 1 from it instead of fitting its own (see {@link trainSecondStage}).
+ */
+export interface Stage1Fit {
+  model: AlsModel;
+  users: ReadonlyMap<string, number>;
+  R: import('../numeric/sparse.js').CsrMatrix;
+  cutoff: number;
+  describe: string;
 }
 
 /**
@@ -150,28 +165,45 @@ export function trainSecondStage(
   settings: InteractionSettings,
   als: AlsParams,
   opt: SecondStageOptions,
+  stage1?: Stage1Fit,
 ): { scorer?: ScorerModel; decision: ScorerDecision | { promoted: false; reason: string } } {
   const sorted = [...events].sort((a, b) => a.timestamp - b.timestamp);
   if (sorted.length < 50) return { decision: { promoted: false, reason: `too few events (${sorted.length}) to train a scorer; ALS order kept` } };
-  const cutoff = sorted[Math.floor(sorted.length * (1 - (opt.labelFraction ?? 0.2)))].timestamp;
+  const cutoff = stage1?.cutoff ?? sorted[Math.floor(sorted.length * (1 - (opt.labelFraction ?? 0.2)))].timestamp;
   const older = sorted.filter((e) => e.timestamp < cutoff);
   const newer = sorted.filter((e) => e.timestamp >= cutoff);
   const catalogIds = products.map((p) => p.id);
-  // The users featurized: those with a label, in order of their first older event (as the matrix indexes them).
   const labelledIds = new Set<string>();
   for (const e of newer) if (itemIndex.has(e.productId)) labelledIds.add(creditedUser(e));
   const chosen = new Set<string>();
   const maxUsers = opt.maxUsers ?? secondStageUsers(catalogIds.length);
-  for (const e of older) {
-    if (chosen.size >= maxUsers) break;
-    const u = creditedUser(e);
-    if (itemIndex.has(e.productId) && labelledIds.has(u)) chosen.add(u);
+  let model: AlsModel;
+  let R: import('../numeric/sparse.js').CsrMatrix;
+  let userMap: Map<string, number>;
+  if (stage1) {
+    // Reused fit: the users featurized are the labelled ones it holds, in its row order. It was
+    // fitted only on events before the cutoff and the labels are after it, so the gate stays
+    // forward-chained; it compares the scorer with the order of the ALS it actually reorders.
+    for (const [u] of [...stage1.users].sort((a, b) => a[1] - b[1])) {
+      if (chosen.size >= maxUsers) break;
+      if (labelledIds.has(u)) chosen.add(u);
+    }
+    ({ model, R } = stage1);
+    userMap = new Map(stage1.users);
+  } else {
+    // The users featurized: those with a label, in order of their first older event (as the matrix indexes them).
+    for (const e of older) {
+      if (chosen.size >= maxUsers) break;
+      const u = creditedUser(e);
+      if (itemIndex.has(e.productId) && labelledIds.has(u)) chosen.add(u);
+    }
+    const fitEvents = selectionSample(older, chosen, opt.sampleEvents ?? STAGE2_SAMPLE_EVENTS);
+    const built = buildInteractionMatrix(fitEvents, { settings, catalogItemIds: catalogIds, restrictToCatalog: true });
+    if (built.users.size === 0) return { decision: { promoted: false, reason: 'no users in the older window; ALS order kept' } };
+    R = built.R;
+    model = fitImplicitAls(R, { ...als, ...(opt.als ?? {}) });
+    userMap = new Map(built.users.ids.map((id, k) => [id, k]));
   }
-  const fitEvents = selectionSample(older, chosen, opt.sampleEvents ?? STAGE2_SAMPLE_EVENTS);
-  const { users, R } = buildInteractionMatrix(fitEvents, { settings, catalogItemIds: catalogIds, restrictToCatalog: true });
-  if (users.size === 0) return { decision: { promoted: false, reason: 'no users in the older window; ALS order kept' } };
-  const model = fitImplicitAls(R, { ...als, ...(opt.als ?? {}) });
-  const userMap = new Map(users.ids.map((id, k) => [id, k]));
   // Features over every older event; users outside the ALS sample get indices after its rows.
   const inter = indexed(older, userMap, itemIndex, settings);
   const store = buildItemFeatureStore(catalogIds.length, inter, (i) => productMeta(products[i]), opt.store ?? {}, { itemIds: catalogIds, index: embeddings });
@@ -245,13 +277,20 @@ function chooseHoldout(events: readonly InteractionEvent[], maxUsers: number, mi
 }
 
 /** The search, or the pinned/default config when it is off or the data are too few. */
-async function chooseModel(input: TrainInput, trainEvents: readonly InteractionEvent[], catalogIds: string[], settings: InteractionSettings, groups: ItemGroups): Promise<{ config: ModelConfig; selection?: Selection; note?: string }> {
+async function chooseModel(
+  input: TrainInput,
+  trainEvents: readonly InteractionEvent[],
+  catalogIds: string[],
+  settings: InteractionSettings,
+  groups: ItemGroups,
+): Promise<{ config: ModelConfig; selection?: Selection; note?: string; alsFits?: Map<string, Omit<Stage1Fit, 'cutoff'>> }> {
   const withOverrides = (c: ModelConfig): ModelConfig => (c.family === 'als' && input.als ? { ...c, als: { ...c.als!, ...input.als } } : c);
   if (input.model) {
     const pinned = { ...input.model, ...(input.model.family === 'ease' ? { ease: { ...DEFAULT_EASE_PARAMS, ...(input.model.ease ?? {}) } } : {}), ...(input.model.family === 'als' ? { als: { ...DEFAULT_ALS_PARAMS, ...(input.model.als ?? {}) } } : {}) };
     return { config: withOverrides(pinned), note: 'config pinned by the caller' };
   }
   const families = input.families ?? (input.als && Object.keys(input.als).length ? (['als'] as const) : undefined);
+  const alsFits = new Map<string, Omit<Stage1Fit, 'cutoff'>>();
   const selection = await selectModel({
     events: trainEvents,
     catalogIds,
@@ -262,12 +301,18 @@ async function chooseModel(input: TrainInput, trainEvents: readonly InteractionE
     include: input.includeModels ?? [],
     itemGroups: groups,
     onProgress: (step) => input.onProgress?.(`select: ${step}`, 0),
+    sampleEvents: input.selectionSampleEvents,
+    alsOverrides: input.als,
+    onFitted: (c, fitted, users, R) => {
+      if (fitted.als) alsFits.set(alsFitKey(c.halfLifeDays, c.als!), { model: fitted.als, users, R, describe: describeConfig(c) });
+    },
   });
   if (selection && input.als) {
     for (const c of selection.candidates) if (c.config.als) c.config = withOverrides(c.config);
     selection.chosen = withOverrides(selection.chosen);
   }
-  if (selection) return { config: selection.chosen, selection };
+  // The fits are kept for reuse only when the candidates were fitted on a sample (large data).
+  if (selection) return { config: selection.chosen, selection, alsFits: selection.window.sample ? alsFits : undefined };
   const fallback = defaultConfig(catalogIds.length);
   const config = families && !families.includes(fallback.family) ? withOverrides({ family: 'als', halfLifeDays: null, als: { ...DEFAULT_ALS_PARAMS }, popularityBlend: 0 }) : fallback;
   return { config, note: 'too few events for a validation window; default config' };
@@ -362,8 +407,25 @@ function alignedFactors(warm: { users: IdIndex; model: AlsModel }, users: IdInde
   return { userFactors, itemFactors: warm.model.itemFactors };
 }
 
+function alsFitKey(halfLife: ModelConfig['halfLifeDays'], p: Partial<AlsParams>): string {
+  const q = { ...DEFAULT_ALS_PARAMS, ...p };
+  return JSON.stringify([halfLife, q.factors, q.regularization, q.alpha, q.iterations, q.cgSteps, q.seed, q.confidence, q.epsilon, q.solver ?? 'auto']);
+}
+
+/**
+ * The selection's fit the scorer's stage 1 can reuse: on large data (the selection fitted its
+ * candidates on a sample) with a forward-chained window, the candidate with exactly the served
+ * ALS parameters and half-life. Its data are the scorer's older window (the events before the
+ * selection's cutoff, sampled by user), so a second fit of it would repeat the work.
+ */
+function stage1Of(fits: Map<string, Omit<Stage1Fit, 'cutoff'>> | undefined, selection: Selection | undefined, config: ModelConfig, als: AlsParams): Stage1Fit | undefined {
+  if (!fits || !selection || selection.window.carve !== 'temporal' || config.family !== 'als') return undefined;
+  const fit = fits.get(alsFitKey(config.halfLifeDays, als));
+  return fit ? { ...fit, cutoff: selection.window.cutoff } : undefined;
+}
+
 /** The second stage: the feature store over all events (served with this version) and the gated scorer. */
-function secondStage(input: TrainInput, products: Product[], itemIndex: Map<string, number>, embeddings: SnapshotEmbeddingRow[], settings: InteractionSettings, als: AlsParams, family: ModelFamily) {
+function secondStage(input: TrainInput, products: Product[], itemIndex: Map<string, number>, embeddings: SnapshotEmbeddingRow[], settings: InteractionSettings, als: AlsParams, family: ModelFamily, stage1?: Stage1Fit) {
   if (input.secondStage === false) return { ranking: { mode: 'als', reason: 'second stage disabled' } as RankingManifest };
   const catalogIds = products.map((p) => p.id);
   const opt = input.secondStage ?? {};
@@ -377,10 +439,10 @@ function secondStage(input: TrainInput, products: Product[], itemIndex: Map<stri
   if (family !== 'als') {
     return { featureStore, ranking: { mode: 'als', reason: `scorer not trained: it is trained and gated against ALS order, and the version serves ${family}`, features: [...FEATURE_NAMES] } as RankingManifest };
   }
-  const { scorer, decision: d } = trainSecondStage(input.events, products, itemIndex, emb, settings, als, opt);
+  const { scorer, decision: d } = trainSecondStage(input.events, products, itemIndex, emb, settings, als, opt, opt.als ? undefined : stage1);
   const ranking: RankingManifest = {
     mode: d.promoted && scorer ? 'two-stage' : 'als',
-    reason: d.reason,
+    reason: stage1 && !opt.als ? `${d.reason} (stage 1: the selection's fit of ${stage1.describe} on its sample, before ${new Date(stage1.cutoff).toISOString()})` : d.reason,
     figures: 'figures' in d ? { ...d.figures } : undefined,
     features: [...FEATURE_NAMES],
     scorer: scorer
@@ -469,7 +531,7 @@ export async function trainModelVersion(raw: TrainInput): Promise<{ parts: Snaps
 
   progress('select', 0);
   const groups = itemGroups(products.map(groupedItem));
-  const { config, selection, note } = await chooseModel(input, trainEvents, catalogIds, settings, groups);
+  const { config, selection, note, alsFits } = await chooseModel(input, trainEvents, catalogIds, settings, groups);
   const als: AlsParams = { ...DEFAULT_ALS_PARAMS, ...(config.als ?? selection?.candidates.find((c) => c.config.family === 'als')?.config.als ?? {}), ...(input.als ?? {}) };
 
   // Fitted without the holdout for its figures, then (when anything was held out) on every event
@@ -515,7 +577,7 @@ export async function trainModelVersion(raw: TrainInput): Promise<{ parts: Snaps
   const reviewContent = { means: reviewTextMeans(reviews, reviewEmbedder), dim: reviewEmbedder.dim, embedder: reviewEmbedder.version };
   const contentModel = input.contentModel === false ? undefined : fitContentToFactor(products, final.model, interactionCount, input.contentModel, reviewContent);
   progress('second stage', 0);
-  const stage2: { featureStore?: ReturnType<typeof buildItemFeatureStore>; scorer?: ScorerModel; ranking: RankingManifest } = secondStage({ ...input, events }, products, itemIndex, embeddings, settings, als, config.family);
+  const stage2: { featureStore?: ReturnType<typeof buildItemFeatureStore>; scorer?: ScorerModel; ranking: RankingManifest } = secondStage({ ...input, events }, products, itemIndex, embeddings, settings, als, config.family, stage1Of(alsFits, selection, config, als));
   stage2.ranking = servingRanking(stage2.ranking, config, selection);
   progress('done', 1);
   const modelManifest = modelManifestOf(input, config, als, refTime, selection, note);
