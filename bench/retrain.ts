@@ -1,6 +1,6 @@
 /**
  * Retrain benchmark: `npm run bench:retrain [-- --sizes 100000,1000000 --threads 1,2 --job-sizes 100000,1000000
- * --factors 64 --iterations 15 --solver auto|cg|woodbury]`.
+ * --pinned-job-sizes 100000 --factors 64 --iterations 15 --solver auto|cg|woodbury]`.
  *
  * For every size × thread count: implicit ALS on synthetic power-law interactions
  * (bench/support/synthetic-matrix.ts), then the whole retrain job as the Lambda and the container
@@ -9,6 +9,9 @@
  * and peak RSS are its own. Writes bench/results/retrain.json:
  *   {"als":[{interactions,threads,seconds,cpu_seconds,rss_mb,…}],"job":[…same…, stages]}
  * with the load average beside every row (compare ratios within one run on a shared machine).
+ * --pinned-job-sizes runs the same job with the model pinned (one ALS fit of the shipped config, no
+ * selection: the retrain before model selection existed) into "pinnedJob", and prints each size's
+ * job / pinned-job ratio: what the selection costs.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -72,7 +75,7 @@ function alsRun(n: number, threads: number): Run {
   };
 }
 
-async function jobRun(n: number, threads: number): Promise<Run> {
+async function jobRun(n: number, threads: number, pinned = false): Promise<Run> {
   const { users, items } = shapeFor(n);
   const { rows: ru, cols: ci } = syntheticTriplets({ nUsers: users, nItems: items, nnz: n, seed: 7 });
   const now = Date.parse('2026-11-01T00:00:00Z');
@@ -106,6 +109,7 @@ async function jobRun(n: number, threads: number): Promise<Run> {
   configureAlsThreads(threads);
   const result = await trainModelVersion({
     events, products, userCountries: new Map(), now, version: 'bench', als: { factors, iterations },
+    ...(pinned ? { model: { family: 'als' as const, halfLifeDays: null, popularityBlend: 0, als: { ...DEFAULT_ALS_PARAMS, factors, iterations } } } : {}),
     onProgress: (name) => {
       rss.sample();
       if (name === stage) return;
@@ -134,14 +138,15 @@ if (child) {
   // One measurement in a fresh process; the parent reads the last stdout line.
   const n = Number(arg('size', '0'));
   const threads = Number(arg('run-threads', '1'));
-  const run = child === 'als' ? alsRun(n, threads) : await jobRun(n, threads);
+  const run = child === 'als' ? alsRun(n, threads) : await jobRun(n, threads, child === 'pinned');
   process.stdout.write(`\n${JSON.stringify(run)}\n`);
 } else {
   const sizes = list(arg('sizes', '100000,1000000'));
   const jobSizes = list(arg('job-sizes', '100000,1000000'));
+  const pinnedSizes = list(arg('pinned-job-sizes', ''));
   const threadCounts = list(arg('threads', `1,${os.availableParallelism()}`));
   const self = fileURLToPath(import.meta.url);
-  const measure = (kind: 'als' | 'job', n: number, threads: number): Run => {
+  const measure = (kind: 'als' | 'job' | 'pinned', n: number, threads: number): Run => {
     const out = execFileSync(
       process.execPath,
       [...process.execArgv, self, '--child', kind, '--size', String(n), '--run-threads', String(threads), '--factors', String(factors), '--iterations', String(iterations), '--solver', solver],
@@ -154,6 +159,13 @@ if (child) {
   const loadBefore = os.loadavg();
   const als = sizes.flatMap((n) => threadCounts.map((t) => measure('als', n, t)));
   const job = jobSizes.flatMap((n) => threadCounts.map((t) => measure('job', n, t)));
+  const pinnedJob = pinnedSizes.flatMap((n) => threadCounts.map((t) => measure('pinned', n, t)));
+  // What the selection costs: the job over the pinned job at the same size and thread count, in one run.
+  const selectionCost = pinnedJob.flatMap((p) => {
+    const j = job.find((r) => r.interactions === p.interactions && r.threads === p.threads);
+    return j ? [{ interactions: p.interactions, threads: p.threads, wall: +(j.seconds / p.seconds).toFixed(2), cpu: +(j.cpu_seconds / p.cpu_seconds).toFixed(2) }] : [];
+  });
+  if (selectionCost.length) console.log('job with selection / pinned job (same run):', JSON.stringify(selectionCost));
   const speedups = (rows: Run[]) =>
     Object.fromEntries([...new Set(rows.map((r) => r.interactions))].map((n) => {
       const base = rows.find((r) => r.interactions === n && r.threads === 1);
@@ -165,7 +177,7 @@ if (child) {
     JSON.stringify({
       date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, availableParallelism: os.availableParallelism(), cpuModel: os.cpus()[0]?.model,
       loadAverageBefore: loadBefore, loadAverageAfter: os.loadavg(),
-      als, job, speedup: { als: speedups(als), job: speedups(job) },
+      als, job, ...(pinnedJob.length ? { pinnedJob, selectionCost } : {}), speedup: { als: speedups(als), job: speedups(job) },
     }, null, 2) + '\n',
   );
   console.log('speed-up vs 1 thread (same run):', JSON.stringify({ als: speedups(als), job: speedups(job) }));
