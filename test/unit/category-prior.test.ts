@@ -11,6 +11,7 @@ import { engineInputs, recommendOffline, trainOfflineEngine, type OfflineCatalog
 import { DEFAULT_INTERACTION_SETTINGS } from '../../functions/core/domain/interactions.js';
 import { groupedItem } from '../../functions/core/training/train-model.js';
 import { tasteGroupShop } from '../support/taste-groups.js';
+import { rankForReceiver } from '../../functions/core/ranking/recommend.js';
 
 describe('item groups', () => {
   it('are the category, refined by brand when there is one; no category is no group', () => {
@@ -165,6 +166,43 @@ describe('serving with the category prior', () => {
       }
     }
     expect(inGroup / 150).toBeGreaterThanOrEqual(0.8);
+  });
+
+  it('marks exactly the items of the receiver\'s categories, far down the list too', async () => {
+    const engine = await pinned(100);
+    for (let u = 0; u < 5; u++) {
+      const liked = new Set(engine.history.get(`u${u}`)!.map((e) => groupOfItem(e.productId)));
+      const recs = await recommendOffline(engine, `u${u}`, 200, 'seen');
+      expect(recs.some((r) => !liked.has(groupOfItem(r.id)))).toBe(true); // the list reaches other groups
+      for (const r of recs) expect(r.reasons.includes(`in_your_category:group-${groupOfItem(r.id)}`)).toBe(liked.has(groupOfItem(r.id)));
+    }
+  });
+
+  it('makes a popularity version personal for a receiver with history, not for one without', async () => {
+    const engine = await pinned(100);
+    const query = { userId: 'u0', num: 5, minPromoted: 0 };
+    const known = await rankForReceiver(engine.snapshot, { history: engine.history.get('u0')!, now: engine.refTime }, query);
+    const cold = await rankForReceiver(engine.snapshot, { history: [], now: engine.refTime }, { ...query, userId: 'nobody' });
+    expect(known.personalized).toBe(true);
+    expect(cold.personalized).toBe(false);
+    expect(cold.items.map((r) => r.id)).toEqual((await rankForReceiver((await pinned(0)).snapshot, { history: [], now: engine.refTime }, { ...query, userId: 'nobody' })).items.map((r) => r.id));
+  });
+
+  it('a vanishing γ keeps the collaborative model\'s own order (it is added to the model, not in its place)', async () => {
+    const ease = (categoryBlend: number) => trainOfflineEngine(rows, { catalog, secondStage: false, model: { family: 'ease', halfLifeDays: null, popularityBlend: 0, categoryBlend } });
+    const [plain, tiny] = [await ease(0), await ease(1e-9)];
+    for (let u = 0; u < 10; u++) expect((await recommendOffline(tiny, `u${u}`, 10, 'seen')).map((r) => r.id)).toEqual((await recommendOffline(plain, `u${u}`, 10, 'seen')).map((r) => r.id));
+  });
+
+  it('needs two groups: one category for the whole catalogue is no prior, two are', async () => {
+    const grouped = async (category: (i: number) => string) =>
+      trainOfflineEngine(rows, { catalog: new Map(Array.from({ length: 300 }, (_, i) => [`i${i}`, { category: category(i) }])), secondStage: false, model: { family: 'popularity', halfLifeDays: 30, popularityBlend: 0, categoryBlend: 100 } });
+    const one = await grouped(() => 'all');
+    const recs = await recommendOffline(one, 'u0', 10, 'seen');
+    expect(recs.every((r) => !r.reasons.some((x) => x.startsWith('in_your_category:')))).toBe(true);
+    const two = await grouped((i) => (groupOfItem(`i${i}`) === 0 ? 'first' : 'rest'));
+    const mine = await recommendOffline(two, 'u0', 10, 'seen');
+    expect(mine.some((r) => r.reasons.some((x) => x.startsWith('in_your_category:')))).toBe(true);
   });
 
   it('is off at γ = 0: plain popularity, near chance in the receiver\'s group, no category reason', async () => {
