@@ -4,12 +4,11 @@
  * config with its own weight), and serving ranking by it with a truthful reason.
  */
 import { describe, expect, it } from 'vitest';
-import { addCategoryPrior, categoryPrior, groupShares, itemGroups } from '../../functions/core/ranking/category-prior.js';
+import { addCategoryPrior, categoryPrior, groupedItem, groupShares, itemGroups } from '../../functions/core/ranking/category-prior.js';
 import { mulberry32 } from '../../functions/core/numeric/prng.js';
 import { selectModel, type ModelConfig } from '../../functions/core/training/select-model.js';
 import { engineInputs, recommendOffline, trainOfflineEngine, type OfflineCatalog } from '../../functions/core/evaluation/offline-engine.js';
 import { DEFAULT_INTERACTION_SETTINGS } from '../../functions/core/domain/interactions.js';
-import { groupedItem } from '../../functions/core/training/train-model.js';
 import { tasteGroupShop } from '../support/taste-groups.js';
 import { rankForReceiver } from '../../functions/core/ranking/recommend.js';
 

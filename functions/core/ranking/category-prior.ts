@@ -36,6 +36,12 @@ export const MIN_GROUPS = 2;
 /** ε of P(i | g), on popularity normalised to [0, 1]. */
 const UNSOLD_SHARE = 0.01;
 
+/** What the prior groups a product by: its category, refined by its `brand` attribute when it has one. */
+export function groupedItem(p: { category: string; attributes?: Record<string, string> }): { category: string; brand?: string } {
+  const brand = p.attributes?.brand;
+  return brand ? { category: p.category, brand } : { category: p.category };
+}
+
 /** Groups by category, refined by brand when present; items without a category get −1. */
 export function itemGroups(items: readonly GroupedItem[]): ItemGroups {
   const ids = new Map<string, number>();
@@ -86,10 +92,19 @@ export function groupShares(prior: ItemGroups, history: ArrayLike<number>, weigh
 /**
  * scores[i] ← scores[i] / max(scores) + γ · prior_u(i), in place, over the first n items (scores
  * as they are when none is positive, as in the popularity blend). Returns whether any item got a
- * prior (false when the history touches no group).
+ * prior (false when the history touches no group); `shares` receives share_u(g) (serving reads
+ * it for the reasons instead of computing it again).
  */
-export function addCategoryPrior(scores: Float32Array, n: number, prior: CategoryPrior, history: ArrayLike<number>, weights: ArrayLike<number>, gamma: number): boolean {
-  const shares = groupShares(prior, history, weights);
+export function addCategoryPrior(
+  scores: Float32Array,
+  n: number,
+  prior: CategoryPrior,
+  history: ArrayLike<number>,
+  weights: ArrayLike<number>,
+  gamma: number,
+  shares = new Float64Array(prior.nGroups),
+): boolean {
+  groupShares(prior, history, weights, shares);
   let any = false;
   for (let g = 0; g < shares.length && !any; g++) any = shares[g] > 0;
   let max = 0;

@@ -24,7 +24,7 @@ import { mmrOrder } from './diversity.js';
 import { blendedScore, blendScale, blendWithPopularity, streamBlended } from './popularity.js';
 import { explorationSlots, reserveExplorationSlots } from './new-arrivals.js';
 import { cachedBusinessRules, type BusinessRules } from './business-rules.js';
-import { addCategoryPrior, categoryPrior, groupShares, itemGroups, MIN_GROUPS, type CategoryPrior } from './category-prior.js';
+import { addCategoryPrior, categoryPrior, itemGroups, MIN_GROUPS, type CategoryPrior } from './category-prior.js';
 
 /**
  * Scores every item for one user vector: the JS loop by default, ONNX Runtime MatMul in the Lambda.
@@ -580,8 +580,9 @@ async function rankWithBuffers(
     const h = hist ?? indexedHistory(snapshot, strengths);
     if (h.idx.length > 0) {
       if (raw === undefined && family === 'popularity') (raw = buffers.raw).set(snapshot.popularity);
-      if (raw !== undefined && addCategoryPrior(raw, n, prior, h.idx, h.weights, gamma)) {
-        likedGroups = groupShares(prior, h.idx, h.weights);
+      const shares = new Float64Array(prior.nGroups);
+      if (raw !== undefined && addCategoryPrior(raw, n, prior, h.idx, h.weights, gamma, shares)) {
+        likedGroups = shares;
         personalized = true;
       }
     }

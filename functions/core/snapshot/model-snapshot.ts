@@ -17,6 +17,7 @@ import type { Product, ProductStatus } from '../domain/types.js';
 import { topK } from '../numeric/topk.js';
 import { deserializeFeatureStore, serializeFeatureStore, type ItemFeatureStore } from '../ranking/features.js';
 import type { ScorerModel } from '../ranking/scorer.js';
+import { groupedItem } from '../ranking/category-prior.js';
 import type { ModelStore } from '../domain/ports.js';
 import { deserializeNeighbours, serializeNeighbours, type ItemNeighbours } from '../factorization/ease.js';
 import type { ModelManifest } from './model-config.js';
@@ -42,11 +43,13 @@ export interface SnapshotItem {
 
 /** The slice of a product the ranking keeps in memory, from the product and its training facts. */
 export function snapshotItem(p: Product, interactionCount: number, lastSoldAt = 0): SnapshotItem {
+  // The category prior's grouping: training groups the products by the same rule.
+  const { brand } = groupedItem(p);
   return {
     id: p.id,
     price: p.price,
     category: p.category,
-    ...(p.attributes?.brand ? { brand: p.attributes.brand } : {}),
+    ...(brand ? { brand } : {}),
     promoted: p.promoted,
     status: p.status,
     countries: p.countries,

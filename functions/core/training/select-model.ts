@@ -362,6 +362,13 @@ class CandidateSearch {
     this.notes.push(note);
   }
 
+  /** A blend of a fitted candidate (its β or γ changed): rescored only, on the fit's own matrix. */
+  rescore(fit: CandidateResult, config: ModelConfig): void {
+    const { R, users } = this.matrixFor(config.halfLifeDays);
+    const t0 = this.clock();
+    this.results.push({ config, ndcg10: this.score(this.fitted.get(fit)!, users, R, config.popularityBlend, config.categoryBlend ?? 0), seconds: this.clock() - t0 });
+  }
+
   best(family?: ModelFamily): CandidateResult | undefined {
     return this.results.filter((r) => !family || r.config.family === family).reduce<CandidateResult | undefined>((a, r) => (!a || r.ndcg10 > a.ndcg10 ? r : a), undefined);
   }
@@ -410,20 +417,9 @@ async function searchFamilies(search: CandidateSearch, include: readonly ModelCo
  * change which family wins: popularity within liked categories may beat a thin collaborative
  * model), then the popularity blend again at the best γ, which shifts the scale it is added to.
  */
-function searchCategoryPrior(
-  search: CandidateSearch,
-  matrixFor: MatrixFor,
-  score: (fitted: FittedFamily, users: Map<string, number>, R: CsrMatrix, beta: number, gamma: number) => number,
-  clock: () => number,
-  deadline: number,
-  notes: string[],
-): void {
+function searchCategoryPrior(search: CandidateSearch, clock: () => number, deadline: number, notes: string[]): void {
   const rescore = (base: CandidateResult, config: ModelConfig): void => {
-    const model = search.fitted.get(base);
-    if (!model || search.results.some((r) => JSON.stringify(r.config) === JSON.stringify(config))) return;
-    const { R, users } = matrixFor(config.halfLifeDays);
-    const t0 = clock();
-    search.results.push({ config, ndcg10: score(model, users, R, config.popularityBlend, config.categoryBlend ?? 0), seconds: clock() - t0 });
+    if (!search.results.some((r) => JSON.stringify(r.config) === JSON.stringify(config))) search.rescore(base, config);
   };
   // Blend rows are rescorings of a fitted candidate: find the fit each best config came from.
   const fitKey = (c: ModelConfig) => JSON.stringify([c.family, c.halfLifeDays, c.ease, c.als]);
@@ -499,16 +495,8 @@ export async function selectModel(input: SelectionInput): Promise<Selection | un
   // The popularity blend of the winner: rescoring only, no refit.
   const winner = search.best();
   if (!winner) return undefined;
-  if (winner.config.family !== 'popularity') {
-    const { R, users } = matrixFor(winner.config.halfLifeDays);
-    const model = search.fitted.get(winner)!;
-    for (const beta of BLENDS) {
-      if (beta === winner.config.popularityBlend) continue;
-      const t0 = clock();
-      search.results.push({ config: { ...winner.config, popularityBlend: beta }, ndcg10: score(model, users, R, beta, winner.config.categoryBlend ?? 0), seconds: clock() - t0 });
-    }
-  }
-  if (prior) searchCategoryPrior(search, matrixFor, score, clock, deadline, notes);
+  if (winner.config.family !== 'popularity') for (const beta of BLENDS) if (beta !== winner.config.popularityBlend) search.rescore(winner, { ...winner.config, popularityBlend: beta });
+  if (prior) searchCategoryPrior(search, clock, deadline, notes);
   const chosen = search.best()!;
   return {
     chosen: chosen.config,

@@ -13,7 +13,7 @@ import { fitImplicitAls, DEFAULT_ALS_PARAMS, type AlsModel, type AlsParams } fro
 import { buildInteractionMatrix, creditedUser, decayedStrength, eventStrength, isSignal, newestTimestamp, DEFAULT_INTERACTION_SETTINGS, type IdIndex, type InteractionSettings } from '../domain/interactions.js';
 import { DEFAULT_EASE_PARAMS, fitEaseNeighbours, neighbourScores, type SpdInverter } from '../factorization/ease.js';
 import { blendWithPopularity, recencyPopularity } from '../ranking/popularity.js';
-import { addCategoryPrior, categoryPrior, itemGroups, MIN_GROUPS, type CategoryPrior, type ItemGroups } from '../ranking/category-prior.js';
+import { addCategoryPrior, categoryPrior, groupedItem, itemGroups, MIN_GROUPS, type CategoryPrior, type ItemGroups } from '../ranking/category-prior.js';
 import { defaultConfig, describeConfig, selectionSample, selectModel, TRENDING_HALF_LIFE_DAYS, type Selection } from './select-model.js';
 import type { ModelConfig, ModelFamily, ModelManifest, SelectionFacts } from '../snapshot/model-config.js';
 import { snapshotItem, type SnapshotItem, type SnapshotParts, type SnapshotEmbeddingRow } from '../snapshot/model-snapshot.js';
@@ -488,12 +488,6 @@ function modelManifestOf(input: TrainInput, config: ModelConfig, als: AlsParams,
     ...(note ? { note } : {}),
     ...(input.als || input.families ? { overrides: { ...(input.als ? { als: input.als } : {}), ...(input.families ? { families: input.families } : {}) } } : {}),
   };
-}
-
-/** What the category prior groups a product by: its category, refined by its `brand` attribute when it has one. */
-export function groupedItem(p: Pick<Product, 'category' | 'attributes'>): { category: string; brand?: string } {
-  const brand = p.attributes?.brand;
-  return brand ? { category: p.category, brand } : { category: p.category };
 }
 
 /** The training's inputs with their defaults: settings, popularity half-life, the events up to `asOf`, the catalog by id. */
