@@ -19,6 +19,7 @@ import { blendWithPopularity } from '../../functions/core/ranking/popularity.js'
 import { decayedStrengths, summarizeUserEvents } from '../../functions/core/domain/interactions.js';
 import { applyBusinessRules, DEFAULT_BUSINESS_RULES } from '../../functions/core/ranking/business-rules.js';
 import { dotScores } from '../../functions/core/numeric/topk.js';
+import { referenceBlendedCandidates, type BlendedCandidatesRequest } from '../../functions/core/ranking/blended-candidates.js';
 import { syntheticCatalog } from '../../bench/support/synthetic.js';
 import { buildItemColumns, deserializeSnapshot, serializeSnapshot } from '../../functions/core/snapshot/model-snapshot.js';
 import type { SnapshotItem } from '../../functions/core/snapshot/model-snapshot.js';
@@ -392,7 +393,9 @@ describe('fused ranking path', () => {
     emptyHistory: fc.boolean(),
   });
 
-  it('returns the lists of a slow reference (full sort over isEligible) on random snapshots and filters', async () => {
+  // The kernel either scores the whole catalog, or selects the fused pass's candidates itself
+  // (here the slow reference of that selection, so the expected lists are the same bit for bit).
+  it.each(['scores the whole catalog', 'selects the candidates'])('returns the lists of a slow reference (full sort over isEligible) on random snapshots and filters, when the kernel %s', async (kernelMode) => {
     await fc.assert(
       fc.asyncProperty(caseArb, async (c) => {
         const cat = syntheticCatalog(c.n, 8, { seed: c.seed, nUsers: 20 });
@@ -404,11 +407,18 @@ describe('fused ranking path', () => {
         // A business rule (the deployment's price cap) on top of the request's filters.
         const rules = { ...DEFAULT_BUSINESS_RULES, maxPrice: c.prefilterMax ?? null };
         let raw: Float32Array | undefined;
-        const scoreAll: ScoreAll = async (y, f, v, out) => {
+        let fullCalls = 0;
+        const fullScores = async (y: Float32Array, f: number, v: Float32Array, out?: Float32Array) => {
+          fullCalls++;
           const r = await jsScoreAll(y, f, v, out);
           raw = Float32Array.from(r);
           return r;
         };
+        const selectBlended = async (req: BlendedCandidatesRequest) => {
+          raw = dotScores(req.itemFactors, req.f, req.userVec);
+          return referenceBlendedCandidates(req);
+        };
+        const scoreAll: ScoreAll = kernelMode === 'selects the candidates' ? Object.assign(fullScores, { selectBlended }) : fullScores;
         const got = await rankForReceiver(snapshot, { history, profile: u, now }, query, { scoreAll, rules });
 
         // Reference, from the contract: blended model scores (or popularity), boosts, the filters item by item, a full sort.
@@ -433,6 +443,8 @@ describe('fused ranking path', () => {
         const want = referenceSelect(Array.from(scores), c.num, c.minPromoted, eligible, snapshot.items.map((it) => it.promoted));
 
         expect(got.personalized).toBe(raw !== undefined);
+        // Selecting in the kernel leaves nothing to score catalog-wide (no filter here can make its candidates fall short).
+        if (kernelMode === 'selects the candidates') expect(fullCalls).toBe(0);
         expect(got.items.map((r) => r.index)).toEqual(want.indices);
         expect(got.promotedShortfall).toBe(want.promotedShortfall);
         expect(got.items.map((r) => r.score)).toEqual(want.indices.map((i) => Number(scores[i].toFixed(6))));

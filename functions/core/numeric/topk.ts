@@ -149,6 +149,14 @@ export function dotScores(itemFactors: Float32Array, f: number, userVec: Float32
   return res;
 }
 
+/** Row i of {@link dotScores}, bit for bit (the same order of float64 sums, one float32 rounding). */
+export function dotAt(itemFactors: Float32Array, f: number, userVec: Float32Array, i: number): number {
+  const o = i * f;
+  let s = 0;
+  for (let a = 0; a < f; a++) s += itemFactors[o + a] * userVec[a];
+  return Math.fround(s);
+}
+
 const PENALTY = new Float32Array([-Infinity, 0]);
 
 /**
@@ -268,6 +276,16 @@ export class TwoHeads {
   /** The second head, best first (empties it). */
   bestAlso(): { indices: Int32Array; scores: Float32Array } {
     return this.b.drain();
+  }
+
+  /** Items in the first head so far. */
+  sizeBest(): number {
+    return this.a.size;
+  }
+
+  /** Items in the second head so far. */
+  sizePromoted(): number {
+    return this.b.size;
   }
 }
 

@@ -14,7 +14,7 @@ import { foldInUser } from '../factorization/als.js';
 import { neighbourScores, strongestContributor } from '../factorization/ease.js';
 import { decayedStrengths, summarizeUserEvents, type InteractionSettings, type UserItemSummary, DEFAULT_INTERACTION_SETTINGS } from '../domain/interactions.js';
 import type { ItemColumns, ModelSnapshot, SnapshotItem } from '../snapshot/model-snapshot.js';
-import { dotScores, topK, topKFilteredPair, TwoHeads, type IndexFilter } from '../numeric/topk.js';
+import { dotAt, dotScores, topK, topKFilteredPair, TwoHeads, type IndexFilter } from '../numeric/topk.js';
 import type { InteractionEvent, RecommendationQuery, UserProfile } from '../domain/types.js';
 import { contentNeighbours, DEFAULT_CANDIDATE_OPTIONS, type CandidateOptions } from './candidates.js';
 import { contentCosine, distinctRecentFirst, SOURCE } from './features.js';
@@ -25,13 +25,17 @@ import { blendedScore, blendScale, blendWithPopularity, streamBlended } from './
 import { explorationSlots, reserveExplorationSlots } from './new-arrivals.js';
 import { cachedBusinessRules, type BusinessRules } from './business-rules.js';
 import { addCategoryPrior, categoryPrior, itemGroups, MIN_GROUPS, type CategoryPrior } from './category-prior.js';
+import { candidateBase, candidatePrices, promotedMask, restrictMask, type SelectBlendedCandidates } from './blended-candidates.js';
 
 /**
  * Scores every item for one user vector: the JS loop by default, ONNX Runtime MatMul in the Lambda.
  * `out` (one float per item), when given, may be filled and returned instead of a new array: the
  * ranking passes a reused buffer, so a request allocates no catalog-sized array. A kernel may ignore it.
  */
-export type ScoreAll = (itemFactors: Float32Array, f: number, userVec: Float32Array, out?: Float32Array) => Float32Array | Promise<Float32Array>;
+export type ScoreAll = ((itemFactors: Float32Array, f: number, userVec: Float32Array, out?: Float32Array) => Float32Array | Promise<Float32Array>) & {
+  /** The common request's candidates selected inside the kernel (blended-candidates.ts), when it can. */
+  selectBlended?: SelectBlendedCandidates;
+};
 
 export const jsScoreAll: ScoreAll = (itemFactors, f, userVec, out) =>
   dotScores(itemFactors, f, userVec, out?.length === ((itemFactors.length / f) | 0) ? out : undefined);
@@ -501,13 +505,19 @@ async function rankWithBuffers(
   const hist = nb ? indexedHistory(snapshot, strengths) : undefined;
   const { vec, known } = nb || family === 'popularity' ? { vec: undefined, known: hist?.idx ?? [] } : userVector(snapshot, strengths);
   let personalized = vec !== undefined || (hist !== undefined && hist.idx.length > 0);
-  let raw: Float32Array | undefined;
-  if (nb && hist && hist.idx.length > 0) raw = neighbourScores(nb, hist.idx, hist.weights);
-  else if (vec) raw = await opt.scoreAll(snapshot.itemFactors, snapshot.factors, vec, buffers.raw);
   // The second stage runs when the version carries a feature store; the scorer serves only when
   // it passed the gate.
   const store = snapshot.featureStore?.nItems === n ? snapshot.featureStore : undefined;
   const scorer = store && snapshot.manifest.ranking?.mode === 'two-stage' ? snapshot.scorer : undefined;
+  // The category prior the selection may have chosen (γ), applied further down.
+  const gamma = snapshot.manifest.model?.categoryBlend ?? 0;
+  const prior = gamma > 0 ? snapshotCategoryPrior(snapshot) : undefined;
+  // Factor scores no stage reads as an array (no scorer, no category prior) are left to the kernel's
+  // own selection when it has one, should the request take the fused pass below.
+  const deferred = vec !== undefined && opt.scoreAll.selectBlended !== undefined && scorer === undefined && prior === undefined;
+  let raw: Float32Array | undefined;
+  if (nb && hist && hist.idx.length > 0) raw = neighbourScores(nb, hist.idx, hist.weights);
+  else if (vec && !deferred) raw = await opt.scoreAll(snapshot.itemFactors, snapshot.factors, vec, buffers.raw);
   const countryRank = country ? snapshot.popularByCountry[country] : undefined;
 
   // Everything that decides which items get boosts is known before any score is computed: the
@@ -570,12 +580,10 @@ async function rankWithBuffers(
   const cold = [...content.values()].filter((c) => snapshot.items[c.index].interactionCount === 0);
   const exploring = explorationSlots(query.num, opt.explorationShare) > 0 && newItems.length > 0;
 
-  // The category prior the selection may have chosen (γ): more of the categories (and brands) the
-  // receiver's decayed history is in. Added after the features are built (the scorer was trained
-  // on the model's own scores) and before the popularity blend, in the selection's order.
-  const gamma = snapshot.manifest.model?.categoryBlend ?? 0;
+  // The category prior: more of the categories (and brands) the receiver's decayed history is in.
+  // Added after the features are built (the scorer was trained on the model's own scores) and
+  // before the popularity blend, in the selection's order.
   let likedGroups: Float64Array | undefined;
-  const prior = gamma > 0 ? snapshotCategoryPrior(snapshot) : undefined;
   if (prior) {
     const h = hist ?? indexedHistory(snapshot, strengths);
     if (h.idx.length > 0) {
@@ -602,33 +610,85 @@ async function rankWithBuffers(
   // blends and selects in one pass over the catalog that stores no score: only the boosted items
   // are scored ahead (blend, then boosts), skipped by the pass and offered after it. The other
   // stages reorder the whole score vector first.
-  const fused = raw !== undefined && !twoStage && cold.length === 0 && !exploring && !(opt.diversity > 0) && !rules?.boost;
+  const fused = (raw !== undefined || deferred) && !twoStage && cold.length === 0 && !exploring && !(opt.diversity > 0) && !rules?.boost;
+  if (deferred && !fused) raw = await opt.scoreAll(snapshot.itemFactors, snapshot.factors, vec!, buffers.raw);
   let selection: { indices: number[]; promotedShortfall: number };
   if (fused) {
     const pop = snapshot.popularity;
-    const scale = blendScale(raw!, n);
     const isNewArrival = newArrivalMask(cols, newItems);
-    // Wishlist / cart items and content neighbours are scored ahead (blend, then their boosts in
-    // the order above); new arrivals get their boost in the pass.
     const late = buffers.late;
-    const lateItems: number[] = [];
-    for (const i of [...boosted.keys(), ...content.keys()]) {
-      if (late[i] === 1) continue;
-      late[i] = 1;
-      lateItems.push(i);
-      scores[i] = blendedScore(raw!, pop, beta, scale, i);
-      if (boosted.has(i)) scores[i] += opt.wishlistBoost + 1;
-      if (isNewArrival[i] === 1) scores[i] += opt.newArrivalBoost;
-      const c = content.get(i);
-      if (c && snapshot.items[i].interactionCount > 0) scores[i] += opt.contentBoost * c.similarity;
+    const lateIds = [...new Set([...boosted.keys(), ...content.keys()])];
+    const capBest = Math.min(query.num, n);
+    const capPromoted = Math.min(Math.max(query.minPromoted, 0), n);
+    // Wishlist / cart items and content neighbours are scored ahead (blend, then their boosts in
+    // the order above), skipped by the pass and offered after it; new arrivals get their boost in the pass.
+    const scoreLate = (scale: number): void => {
+      for (const i of lateIds) {
+        late[i] = 1;
+        scores[i] = blendedScore(raw!, pop, beta, scale, i);
+        if (boosted.has(i)) scores[i] += opt.wishlistBoost + 1;
+        if (isNewArrival[i] === 1) scores[i] += opt.newArrivalBoost;
+        const c = content.get(i);
+        if (c && snapshot.items[i].interactionCount > 0) scores[i] += opt.contentBoost * c.similarity;
+      }
+    };
+    const offerLate = (heads: TwoHeads): void => {
+      for (const i of lateIds) {
+        late[i] = 0; // back to all zeros for the next request
+        heads.offerLate(scores[i], i);
+      }
+    };
+    let heads: TwoHeads | undefined;
+    if (deferred) {
+      // The kernel's filter knows the columns, not the blocked or late items: it is asked for that
+      // many more per head, and its candidates are re-scored and re-filtered here as the pass would.
+      const extra = blocked.size + lateIds.length;
+      const k = Math.min(n, capBest + extra);
+      const kPromoted = Math.min(n, capPromoted + extra);
+      const got = await opt.scoreAll.selectBlended!({
+        itemFactors: snapshot.itemFactors,
+        f: snapshot.factors,
+        userVec: vec!,
+        base: candidateBase(cols, pop, beta, newItems, opt.newArrivalBoost),
+        restrict: restrictMask(cols, (i) => snapshot.items[i].category, country ?? '', countryMask(snapshot, country), query.categories, rules?.allowed),
+        promoted: promotedMask(cols),
+        price: candidatePrices(cols),
+        minPrice: query.minPrice ?? -Infinity,
+        maxPrice: query.maxPrice ?? Infinity,
+        k,
+        kPromoted,
+      });
+      if (got) {
+        // Only the candidates' and the late items' raw scores exist (the rest of `raw` is stale, never read).
+        raw = buffers.raw;
+        const f = snapshot.factors;
+        const candidates = [...new Set([...got.top, ...got.topPromoted])].sort((a, b) => a - b);
+        for (const i of candidates) raw[i] = dotAt(snapshot.itemFactors, f, vec!, i);
+        for (const i of lateIds) raw[i] = dotAt(snapshot.itemFactors, f, vec!, i);
+        const scale = got.max > 0 ? 1 / got.max : 1;
+        scoreLate(scale);
+        const h = new TwoHeads(capBest, capPromoted, eligibility, cols.promoted, late);
+        let thr = h.threshold();
+        for (const i of candidates) {
+          let s = blendedScore(raw, pop, beta, scale, i);
+          if (isNewArrival[i] === 1) s = Math.fround(s + opt.newArrivalBoost);
+          if (s > thr) thr = h.consider(s, i);
+        }
+        offerLate(h);
+        // A head left short while the kernel had more to give: the full pass decides.
+        if ((h.sizeBest() < capBest && got.top.length === k) || (h.sizePromoted() < capPromoted && got.topPromoted.length === kPromoted)) raw = undefined;
+        else heads = h;
+      }
+      if (!heads) raw = await opt.scoreAll(snapshot.itemFactors, snapshot.factors, vec!, buffers.raw);
     }
-    const heads = new TwoHeads(Math.min(query.num, n), Math.min(Math.max(query.minPromoted, 0), n), eligibility, cols.promoted, late);
-    // Popularity breaks ties among items the model knows nothing about (β ≥ 1e-3), and is the
-    // trending prior the selection may have chosen (β, `manifest.model.popularityBlend`).
-    streamBlended(raw!, pop, beta, scale, n, heads, { mask: isNewArrival, add: opt.newArrivalBoost });
-    for (const i of lateItems) {
-      late[i] = 0; // back to all zeros for the next request
-      heads.offerLate(scores[i], i);
+    if (!heads) {
+      const scale = blendScale(raw!, n);
+      scoreLate(scale);
+      heads = new TwoHeads(capBest, capPromoted, eligibility, cols.promoted, late);
+      // Popularity breaks ties among items the model knows nothing about (β ≥ 1e-3), and is the
+      // trending prior the selection may have chosen (β, `manifest.model.popularityBlend`).
+      streamBlended(raw!, pop, beta, scale, n, heads, { mask: isNewArrival, add: opt.newArrivalBoost });
+      offerLate(heads);
     }
     const best = heads.best();
     const bestPromoted = heads.bestAlso();
