@@ -474,12 +474,29 @@ export async function selectModel(input: SelectionInput): Promise<Selection | un
   const popularity = recencyPopularity(fit, itemIndex, nItems, win.cutoff, TRENDING_HALF_LIFE_DAYS, input.settings);
 
   const prior = input.itemGroups && input.itemGroups.nGroups >= MIN_GROUPS ? categoryPrior(input.itemGroups, popularity) : undefined;
+  // The last scored fit's raw scores for every validation user (at most MAX_VALIDATION_SCORES
+  // floats): its β and γ rescorings then only blend and select, without scoring the catalogue again.
+  let lastRaw: { fitted: FittedFamily; scores: Float32Array } | undefined;
+  const rawScores = (fitted: FittedFamily, users: Map<string, number>): Float32Array => {
+    if (lastRaw?.fitted === fitted) return lastRaw.scores;
+    lastRaw = undefined; // the previous fit's array can go before this one is allocated
+    const scores = new Float32Array(evalUsers.length * nItems);
+    evalUsers.forEach((id, k) => {
+      const row = scores.subarray(k * nItems, (k + 1) * nItems);
+      const got = fitted.scores(users.get(id)!, row);
+      if (got !== row) row.set(got);
+    });
+    lastRaw = { fitted, scores };
+    return scores;
+  };
   const score = (fitted: FittedFamily, users: Map<string, number>, R: CsrMatrix, beta: number, gamma = 0): number => {
     const s = new Float32Array(nItems);
+    const raw = rawScores(fitted, users);
     let total = 0;
-    for (const id of evalUsers) {
+    for (let k = 0; k < evalUsers.length; k++) {
+      const id = evalUsers[k];
       const u = users.get(id)!;
-      fitted.scores(u, s);
+      s.set(raw.subarray(k * nItems, (k + 1) * nItems));
       // The same order of terms as serving: the category prior on the normalised scores, then the popularity blend.
       if (gamma > 0 && prior) addCategoryPrior(s, nItems, prior, R.indices.subarray(R.indptr[u], R.indptr[u + 1]), R.data.subarray(R.indptr[u], R.indptr[u + 1]), gamma);
       if (beta > 0) blendWithPopularity(s, popularity, beta, s);
