@@ -324,7 +324,7 @@ function holdoutFor(
   users: { get(id: string): number | undefined },
   items: { get(id: string): number | undefined },
   R: import('../numeric/sparse.js').CsrMatrix,
-  scoresOf: { als: (u: number) => Float32Array; served: (u: number) => Float32Array },
+  scoresOf: { als: (u: number) => Float32Array; served: (u: number, als: Float32Array) => Float32Array },
   popularity: Float32Array,
 ): HoldoutFigures {
   let n = 0;
@@ -336,10 +336,11 @@ function holdoutFor(
     const seen = row(R, ui).indices;
     if (seen.includes(target)) continue; // also reached through another event type: not a fair test
     n++;
-    const a = holdoutFigures(scoresOf.als(ui), target, seen);
+    const als = scoresOf.als(ui);
+    const a = holdoutFigures(als, target, seen);
     sum.alsHits += a.hit;
     sum.alsNdcg += a.ndcg;
-    sum.served += holdoutFigures(scoresOf.served(ui), target, seen).ndcg;
+    sum.served += holdoutFigures(scoresOf.served(ui, als), target, seen).ndcg;
     const p = holdoutFigures(popularity, target, seen);
     sum.popHits += p.hit;
     sum.popNdcg += p.ndcg;
@@ -551,10 +552,11 @@ export async function trainModelVersion(raw: TrainInput): Promise<{ parts: Snaps
   const f = als.factors;
   const alsScores = (u: number) => dotScores(model.itemFactors, f, model.userFactors.subarray(u * f, (u + 1) * f));
   let prior: CategoryPrior | undefined;
-  const served = (u: number): Float32Array => {
+  // `als`: the user's ALS scores, already computed for the ALS figures (not modified here).
+  const served = (u: number, als: Float32Array): Float32Array => {
     if (config.family === 'popularity' && !config.categoryBlend) return popularity;
     const history = { items: R.indices.subarray(R.indptr[u], R.indptr[u + 1]), weights: R.data.subarray(R.indptr[u], R.indptr[u + 1]) };
-    const s = config.family === 'popularity' ? Float32Array.from(popularity) : neighbours ? neighbourScores(neighbours, history.items, history.weights) : alsScores(u);
+    const s = config.family === 'popularity' ? Float32Array.from(popularity) : neighbours ? neighbourScores(neighbours, history.items, history.weights) : Float32Array.from(als);
     if (config.categoryBlend && groups.nGroups >= MIN_GROUPS) addCategoryPrior(s, s.length, (prior ??= categoryPrior(groups, popularity)), history.items, history.weights, config.categoryBlend);
     // β floored at 1e-3 as serving does: popularity breaks ties among items the model knows nothing about.
     return blendWithPopularity(s, popularity, Math.max(1e-3, config.popularityBlend), new Float32Array(s.length));
