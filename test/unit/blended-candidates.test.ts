@@ -7,7 +7,7 @@ import { createOnnxScoreAll } from '../../functions/adapters/onnx-score-kernel.j
 import { mulberry32 } from '../../functions/core/numeric/prng.js';
 import { referenceBlendedCandidates, type BlendedCandidatesRequest } from '../../functions/core/ranking/blended-candidates.js';
 import { rankForReceiver, type ScoreAll } from '../../functions/core/ranking/recommend.js';
-import { deserializeSnapshot, serializeSnapshot } from '../../functions/core/snapshot/model-snapshot.js';
+import { buildItemColumns, deserializeSnapshot, serializeSnapshot } from '../../functions/core/snapshot/model-snapshot.js';
 import { syntheticCatalog } from '../../bench/support/synthetic.js';
 
 const onnx = createOnnxScoreAll({ minItems: 0 });
@@ -132,5 +132,23 @@ describe('ranking through the kernel selection', () => {
     expect(got.items.map((r) => r.index).sort((a, b) => a - b)).toEqual(inRange);
     const want = await rankForReceiver(fixed, receiver, query, { scoreAll: full });
     expect(got.items.map((r) => r.id)).toEqual(want.items.map((r) => r.id));
+  });
+
+  it('keeps unpriced items as the ranking does: in the graph for an open range, through the full pass for a price filter', async () => {
+    // Every third item has no price (NaN, as an in-memory catalog may hold): the ranking's price filter lets it pass.
+    const items = cat.snapshot.items.map((it, i) => ({ ...it, price: i % 3 === 0 ? NaN : it.price }));
+    const unpriced = { ...cat.snapshot, items, columns: buildItemColumns(items, cat.snapshot.popularity) };
+    const { calls, full, selecting } = counted();
+    for (const [k, u] of cat.users.slice(0, 12).entries()) {
+      const receiver = { history: cat.history.get(u.id)!, profile: u, now };
+      const filtered = k % 2 === 1;
+      const query = { userId: u.id, num: 10, minPromoted: 2, ...(filtered ? { minPrice: 30, maxPrice: 90 } : {}) };
+      const want = await rankForReceiver(unpriced, receiver, query, { scoreAll: full });
+      const before = calls.full;
+      const got = await rankForReceiver(unpriced, receiver, query, { scoreAll: selecting });
+      expect(calls.full - before).toBe(filtered ? 1 : 0);
+      expect(got.items.map((r) => r.id)).toEqual(want.items.map((r) => r.id));
+      expect(got.items.some((r) => Number.isNaN(unpriced.items[r.index].price))).toBe(true);
+    }
   });
 });

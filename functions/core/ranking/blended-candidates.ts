@@ -55,6 +55,7 @@ const NEG = -Infinity;
 
 interface CandidateMasks {
   price: Float32Array;
+  unknownPrice: boolean;
   promoted: Float32Array;
   /** base per new-arrival list (it changes only as items age in or out). */
   base?: { beta: number; add: number; newItems: number[]; data: Float32Array };
@@ -70,7 +71,11 @@ function masksOf(cols: ItemColumns): CandidateMasks {
   let m = masks.get(cols);
   if (!m) {
     m = {
-      price: Float32Array.from(cols.price),
+      // An unknown (NaN) price passes every price filter in the ranking; the graph's arithmetic gate
+      // would turn it into a NaN score. It is stored as 0, which passes an open range, and a
+      // price-filtered request on such a catalog is left to the full pass.
+      price: Float32Array.from(cols.price, (p) => (Number.isNaN(p) ? 0 : p)),
+      unknownPrice: cols.price.some((p) => Number.isNaN(p)),
       promoted: Float32Array.from(cols.promoted, (p) => (p === 1 ? 0 : NEG)),
       restrict: new Map(),
       allowedIds: new WeakMap(),
@@ -80,8 +85,14 @@ function masksOf(cols: ItemColumns): CandidateMasks {
   return m;
 }
 
-/** The items' prices in float32, once per snapshot. */
-export const candidatePrices = (cols: ItemColumns): Float32Array => masksOf(cols).price;
+/**
+ * The items' prices in float32, once per snapshot; undefined when the request filters by price and
+ * some price is unknown (the kernel cannot keep those items, the full pass does).
+ */
+export function candidatePrices(cols: ItemColumns, priceFiltered: boolean): Float32Array | undefined {
+  const m = masksOf(cols);
+  return priceFiltered && m.unknownPrice ? undefined : m.price;
+}
 
 /** 0 for promoted items, −∞ otherwise, once per snapshot. */
 export const promotedMask = (cols: ItemColumns): Float32Array => masksOf(cols).promoted;

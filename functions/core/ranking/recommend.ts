@@ -645,14 +645,15 @@ async function rankWithBuffers(
       const extra = blocked.size + lateIds.length;
       const k = Math.min(n, capBest + extra);
       const kPromoted = Math.min(n, capPromoted + extra);
-      const got = await opt.scoreAll.selectBlended!({
+      const price = candidatePrices(cols, query.minPrice !== undefined || query.maxPrice !== undefined);
+      const got = price && await opt.scoreAll.selectBlended!({
         itemFactors: snapshot.itemFactors,
         f: snapshot.factors,
         userVec: vec!,
         base: candidateBase(cols, pop, beta, newItems, opt.newArrivalBoost),
         restrict: restrictMask(cols, (i) => snapshot.items[i].category, country ?? '', countryMask(snapshot, country), query.categories, rules?.allowed),
         promoted: promotedMask(cols),
-        price: candidatePrices(cols),
+        price,
         minPrice: query.minPrice ?? -Infinity,
         maxPrice: query.maxPrice ?? Infinity,
         k,
