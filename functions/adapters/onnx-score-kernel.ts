@@ -87,16 +87,19 @@ export function blendedCandidatesModelBytes(f: number): Uint8Array {
       { opType: 'Mul', inputs: ['raw', 'scale'], outputs: ['scaled'] },
       { opType: 'Add', inputs: ['scaled', 'base'], outputs: ['blended'] },
       // The price gate in arithmetic (ONNX Runtime's broadcast comparisons and Where are ~1 ms each
-      // at 100k, Sub/Relu/Log ~0.02): d = relu(lo − p) + relu(p − hi) is 0 inside the range and > 0
-      // outside (the sign of a float difference is exact), and log(1 − sign(d)) is 0 or −∞.
+      // at 100k items, Sign and Log ~0.13, Sub/Relu/Ceil/Min/Div 0.01–0.03): d = relu(lo − p) +
+      // relu(p − hi) is 0 inside the range and > 0 outside (a float difference is 0 only for equal
+      // floats), x = min(ceil(d), 1) is exactly 0 or 1, and −x / (1 − x) is −0 or −∞.
       { opType: 'Sub', inputs: ['lo', 'price'], outputs: ['below_by'] },
       { opType: 'Relu', inputs: ['below_by'], outputs: ['below'] },
       { opType: 'Sub', inputs: ['price', 'hi'], outputs: ['above_by'] },
       { opType: 'Relu', inputs: ['above_by'], outputs: ['above'] },
       { opType: 'Add', inputs: ['below', 'above'], outputs: ['outside_by'] },
-      { opType: 'Sign', inputs: ['outside_by'], outputs: ['outside'] },
+      { opType: 'Ceil', inputs: ['outside_by'], outputs: ['outside_ceil'] },
+      { opType: 'Min', inputs: ['outside_ceil', 'one'], outputs: ['outside'] },
+      { opType: 'Neg', inputs: ['outside'], outputs: ['minus_outside'] },
       { opType: 'Sub', inputs: ['one', 'outside'], outputs: ['inside'] },
-      { opType: 'Log', inputs: ['inside'], outputs: ['price_gate'] },
+      { opType: 'Div', inputs: ['minus_outside', 'inside'], outputs: ['price_gate'] },
       { opType: 'Add', inputs: ['blended', 'price_gate'], outputs: ['in_range'] },
       { opType: 'Add', inputs: ['in_range', 'restrict'], outputs: ['filtered'] },
       { opType: 'TopK', inputs: ['filtered', 'k'], outputs: ['top_v', 'top_i'], attributes: { axis: 0 } },

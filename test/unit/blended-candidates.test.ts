@@ -52,11 +52,15 @@ describe('the blended-candidates ONNX graph', () => {
     const req = randomRequest(5, 500, 8, { minPrice: 40, maxPrice: 60, k: 500 });
     req.price[7] = 40;
     req.price[8] = 60;
-    req.restrict[7] = req.restrict[8] = 0;
-    req.base[7] = req.base[8] = 0;
+    // One float32 step outside each bound (the smallest difference the gate must see as outside).
+    req.price[9] = 40 - 2 ** -18;
+    req.price[10] = 60 + 2 ** -18;
+    for (const i of [7, 8, 9, 10]) req.restrict[i] = req.base[i] = 0;
     const got = Array.from((await onnx.selectBlended(req))!.top);
     expect(got).toContain(7);
     expect(got).toContain(8);
+    expect(got).not.toContain(9);
+    expect(got).not.toContain(10);
     expect(got.every((i) => req.price[i] >= 40 && req.price[i] <= 60 && req.restrict[i] === 0 && req.base[i] > -Infinity)).toBe(true);
   });
 
