@@ -187,6 +187,27 @@ describe('serving with the category prior', () => {
     expect(cold.items.map((r) => r.id)).toEqual((await rankForReceiver((await pinned(0)).snapshot, { history: [], now: engine.refTime }, { ...query, userId: 'nobody' })).items.map((r) => r.id));
   });
 
+  it('gives a receiver with no known history the asked country\'s popular list, as γ = 0 does', async () => {
+    // A country list unlike global popularity (the least popular items first), so starting from the
+    // popularity vector instead of the country's list shows.
+    const withCountry = async (categoryBlend: number) => {
+      const { snapshot, refTime } = await pinned(categoryBlend);
+      const leastFirst = Array.from(snapshot.popularity.keys()).sort((a, b) => snapshot.popularity[a] - snapshot.popularity[b] || a - b).slice(0, 40);
+      return { snapshot: { ...snapshot, popularByCountry: { ...snapshot.popularByCountry, MX: leastFirst } }, refTime, leastFirst };
+    };
+    const { snapshot, refTime, leastFirst } = await withCountry(100);
+    const plain = await withCountry(0);
+    // No events at all, and events only on items this version does not know.
+    for (const history of [[], [{ productId: 'not-in-this-version', eventType: 'order' as const, timestamp: refTime - 1000, quantity: 1 }]]) {
+      const query = { userId: 'nobody', num: 8, minPromoted: 0, country: 'MX' };
+      const got = await rankForReceiver(snapshot, { history, now: refTime }, query);
+      expect(got.personalized).toBe(false);
+      expect(got.items.map((r) => r.index)).toEqual(leastFirst.slice(0, 8));
+      expect(got.items.every((r) => r.reasons.includes('popular_in_country'))).toBe(true);
+      expect(got.items.map((r) => r.id)).toEqual((await rankForReceiver(plain.snapshot, { history, now: refTime }, query)).items.map((r) => r.id));
+    }
+  });
+
   it('a vanishing γ keeps the collaborative model\'s own order (it is added to the model, not in its place)', async () => {
     const ease = (categoryBlend: number) => trainOfflineEngine(rows, { catalog, secondStage: false, model: { family: 'ease', halfLifeDays: null, popularityBlend: 0, categoryBlend } });
     const [plain, tiny] = [await ease(0), await ease(1e-9)];
