@@ -11,10 +11,11 @@ function functionRange(file, name) {
   return `${file}:${start + 1}-${end + 1}`;
 }
 
-/** What is mutated: the ranking, top-K, the interaction rules, snapshot verification, events acceptance, the gate. */
+/** What is mutated: the ranking (with the kernel-selection masks), top-K, the interaction rules, snapshot verification, events acceptance, the gate. */
 export const SERVING_CORE = [
   'functions/core/ranking/recommend.ts',
   'functions/core/ranking/category-prior.ts',
+  'functions/core/ranking/blended-candidates.ts',
   'functions/core/numeric/topk.ts',
   'functions/core/domain/interactions.ts',
   'functions/core/snapshot/model-snapshot.ts',

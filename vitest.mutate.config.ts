@@ -13,7 +13,7 @@ const withHttp = !mutate || mutate.includes('functions/events');
 export default defineConfig({
   test: {
     include: [
-      'test/unit/{interactions,fold-in,gate,model-snapshot,ranking-properties,topk,candidates,features,two-stage,popularity,similarity,scorer,ease,als,onnx-score-kernel,reasons,promoted-minimum,hybrid,category-prior}.test.ts',
+      'test/unit/{interactions,fold-in,gate,model-snapshot,ranking-properties,topk,candidates,features,two-stage,popularity,similarity,scorer,ease,als,onnx-score-kernel,reasons,promoted-minimum,hybrid,category-prior,blended-candidates}.test.ts',
       ...(withHttp ? ['test/integration/{api-handlers,fault-injection,authorization-matrix}.test.ts'] : []),
     ],
     testTimeout: 60_000,

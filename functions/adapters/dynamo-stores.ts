@@ -15,7 +15,7 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import type { CatalogStore, EmbeddingUpdate, InteractionStore, ProductListQuery, UserStore } from '../core/domain/ports.js';
+import type { CatalogStore, ChangeStamp, EmbeddingUpdate, InteractionStore, ProductListQuery, UserStore } from '../core/domain/ports.js';
 import type { InteractionEvent, Product, UserProfile } from '../core/domain/types.js';
 import { ConflictError, EventIdConflict, InvalidInput, NotFound } from '../core/domain/errors.js';
 import { creditedUser } from '../core/domain/interactions.js';
@@ -163,6 +163,28 @@ export class DynamoCatalogStore implements CatalogStore {
       if (changeDay(day) === changeDay(sinceMs)) break;
     }
     return out.slice(0, limit);
+  }
+
+  async newestChangeSince(sinceMs: number): Promise<ChangeStamp | undefined> {
+    // Newest day first; the first day with a change in range holds the newest one.
+    for (let day = Date.now(); day >= sinceMs - DAY_MS; day -= DAY_MS) {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: CHANGES_INDEX.name,
+          KeyConditionExpression: '#d = :d AND #t >= :t',
+          ExpressionAttributeNames: { '#d': CHANGES_INDEX.partitionKey, '#t': CHANGES_INDEX.sortKey, '#id': 'id' },
+          ExpressionAttributeValues: { ':d': changeDay(day), ':t': sinceMs },
+          ProjectionExpression: '#id, #t',
+          ScanIndexForward: false,
+          Limit: 1,
+        }),
+      );
+      const item = page.Items?.[0];
+      if (item) return { id: String(item.id), changedAt: Number(item[CHANGES_INDEX.sortKey]) };
+      if (changeDay(day) === changeDay(sinceMs)) break;
+    }
+    return undefined;
   }
 
   async list(query: ProductListQuery): Promise<{ items: Product[]; cursor?: string }> {

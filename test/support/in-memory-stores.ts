@@ -9,6 +9,7 @@ import { creditedUser } from '../../functions/core/domain/interactions.js';
 import { attributionCounters, dayOf, impressionCounters, type CounterRow, type Impression } from '../../functions/core/domain/online-metrics.js';
 import type {
   CatalogStore,
+  ChangeStamp,
   EmbeddingUpdate,
   ImageStore,
   InteractionStore,
@@ -79,6 +80,12 @@ export class InMemoryCatalogStore implements CatalogStore {
     const product = { ...row.product, status: 'deleted' as const, deletedAt: (row.product as { deletedAt?: string }).deletedAt ?? at, updatedAt: at };
     this.products.set(id, { product, changedAt: Date.now() });
     return clone(product);
+  }
+
+  async newestChangeSince(sinceMs: number): Promise<ChangeStamp | undefined> {
+    let newest: ChangeStamp | undefined;
+    for (const [id, r] of this.products) if (r.changedAt >= sinceMs && (!newest || r.changedAt > newest.changedAt)) newest = { id, changedAt: r.changedAt };
+    return newest;
   }
 
   async listChangedSince(sinceMs: number, limit: number): Promise<Product[]> {

@@ -96,6 +96,27 @@ export function catalogStoreContract(name: string, make: Make<CatalogStore>): vo
       expect((await store.listChangedSince(since, 1)).length).toBe(1);
       expect((await store.listChangedSince(Date.now() + 60_000, 100)).filter((p) => ids.includes(p.id))).toEqual([]);
     });
+
+    it('tells the newest change since a time: which product and when, moving with every put, embedding and delete', async () => {
+      const store = await make();
+      const since = Date.now();
+      const [a, b] = [unique('n'), unique('n')];
+      await store.put(product(a));
+      await new Promise((r) => setTimeout(r, 5));
+      await store.put(product(b));
+      const first = (await store.newestChangeSince(since))!;
+      expect(first.id).toBe(b);
+      expect(first.changedAt).toBeGreaterThanOrEqual(since);
+      await new Promise((r) => setTimeout(r, 5));
+      await store.setEmbeddings(a, { embedding_version: 'v2' });
+      const second = (await store.newestChangeSince(since))!;
+      expect(second.id).toBe(a);
+      expect(second.changedAt).toBeGreaterThan(first.changedAt);
+      await new Promise((r) => setTimeout(r, 5));
+      await store.softDelete(b, new Date().toISOString());
+      expect((await store.newestChangeSince(since))!.id).toBe(b);
+      expect(await store.newestChangeSince(Date.now() + 60_000)).toBeUndefined();
+    });
   });
 }
 

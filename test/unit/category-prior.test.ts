@@ -198,7 +198,7 @@ describe('serving with the category prior', () => {
     const { snapshot, refTime, leastFirst } = await withCountry(100);
     const plain = await withCountry(0);
     // No events at all, and events only on items this version does not know.
-    for (const history of [[], [{ productId: 'not-in-this-version', eventType: 'order' as const, timestamp: refTime - 1000, quantity: 1 }]]) {
+    for (const history of [[], [{ productId: 'not-in-this-version', type: 'order' as const, timestamp: refTime - 1000, quantity: 1 }]]) {
       const query = { userId: 'nobody', num: 8, minPromoted: 0, country: 'MX' };
       const got = await rankForReceiver(snapshot, { history, now: refTime }, query);
       expect(got.personalized).toBe(false);

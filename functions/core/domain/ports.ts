@@ -33,6 +33,17 @@ export interface CatalogStore {
    * at most `limit`: what serving merges into the model version it has.
    */
   listChangedSince(sinceMs: number, limit: number): Promise<Product[]>;
+  /**
+   * The newest change at or after `sinceMs` (which product, when), or undefined when none: one
+   * item read, so a reader can tell "nothing changed since my last listChangedSince" cheaply.
+   */
+  newestChangeSince(sinceMs: number): Promise<ChangeStamp | undefined>;
+}
+
+/** When a product was last written or embedded, as the store stamped it (epoch ms). */
+export interface ChangeStamp {
+  id: string;
+  changedAt: number;
 }
 
 export interface EmbeddingUpdate {
