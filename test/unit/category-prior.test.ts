@@ -11,6 +11,7 @@ import { engineInputs, recommendOffline, trainOfflineEngine, type OfflineCatalog
 import { DEFAULT_INTERACTION_SETTINGS } from '../../functions/core/domain/interactions.js';
 import { tasteGroupShop } from '../support/taste-groups.js';
 import { rankForReceiver } from '../../functions/core/ranking/recommend.js';
+import { createOnnxScoreAll } from '../../functions/adapters/onnx-score-kernel.js';
 
 describe('item groups', () => {
   it('are the category, refined by brand when there is one; no category is no group', () => {
@@ -205,6 +206,27 @@ describe('serving with the category prior', () => {
       expect(got.items.map((r) => r.index)).toEqual(leastFirst.slice(0, 8));
       expect(got.items.every((r) => r.reasons.includes('popular_in_country'))).toBe(true);
       expect(got.items.map((r) => r.id)).toEqual((await rankForReceiver(plain.snapshot, { history, now: refTime }, query)).items.map((r) => r.id));
+    }
+  });
+
+  it('adds the prior to ALS scores through a kernel that selects in its own graph as through the JS loop', async () => {
+    const als = (categoryBlend: number) => trainOfflineEngine(rows, { catalog, secondStage: false, als: { factors: 8, iterations: 5 }, model: { family: 'als', halfLifeDays: null, popularityBlend: 0, categoryBlend } });
+    const [plain, withPrior] = [await als(0), await als(3)];
+    const onnx = createOnnxScoreAll({ minItems: 0 });
+    try {
+      let differs = 0;
+      for (let u = 0; u < 10; u++) {
+        const receiver = { history: withPrior.history.get(`u${u}`)!, now: withPrior.refTime };
+        const q = { userId: `u${u}`, num: 10, minPromoted: 0 };
+        const want = await rankForReceiver(withPrior.snapshot, receiver, q);
+        const got = await rankForReceiver(withPrior.snapshot, receiver, q, { scoreAll: onnx });
+        expect(got.items.map((r) => r.id)).toEqual(want.items.map((r) => r.id));
+        const without = await rankForReceiver(plain.snapshot, { ...receiver, history: plain.history.get(`u${u}`)! }, q, { scoreAll: onnx });
+        if (without.items.map((r) => r.id).join() !== got.items.map((r) => r.id).join()) differs++;
+      }
+      expect(differs).toBeGreaterThan(5); // the prior changes these lists
+    } finally {
+      await onnx.release();
     }
   });
 

@@ -10,6 +10,7 @@ import { deserializeSnapshot, serializeSnapshot, type ModelSnapshot } from '../.
 import { DEFAULT_RANKING_OPTIONS, rankForReceiver, slotLookAlikes } from '../../functions/core/ranking/recommend.js';
 import { DEFAULT_BUSINESS_RULES } from '../../functions/core/ranking/business-rules.js';
 import { dotScores } from '../../functions/core/numeric/topk.js';
+import { createOnnxScoreAll } from '../../functions/adapters/onnx-score-kernel.js';
 import { scoreRows as tsScoreRows } from '../../functions/core/ranking/scorer.js';
 import { DEMO_CATEGORIES, generateDemoData } from '../../bin/local/demo-data.js';
 import { compareOnHoldout, scorerGate, trainAndGate, type LabelledUser } from '../../functions/core/training/scorer-gate.js';
@@ -202,6 +203,26 @@ describe('two-stage serving', () => {
   });
 
   const inMode = (mode: 'two-stage' | 'als'): ModelSnapshot => ({ ...snap, manifest: { ...snap.manifest, ranking: { ...snap.manifest.ranking!, mode } } });
+
+  it('ranks the same through a kernel that selects in its own graph (the scorer reads every ALS score)', async () => {
+    const onnx = createOnnxScoreAll({ minItems: 0 });
+    try {
+      const { events } = fixture();
+      for (const mode of ['two-stage', 'als'] as const) {
+        for (let u = 0; u < 8; u++) {
+          const history = events.filter((e) => e.userId === `u${u}`);
+          const q = { userId: `u${u}`, num: 8, minPromoted: 1 };
+          const want = await rankForReceiver(inMode(mode), { history, now: NOW }, q);
+          const got = await rankForReceiver(inMode(mode), { history, now: NOW }, q, { scoreAll: onnx });
+          expect(got.mode).toBe(mode);
+          expect(got.items.map((r) => r.id)).toEqual(want.items.map((r) => r.id));
+          got.items.forEach((r, k) => expect(r.score).toBeCloseTo(want.items[k].score, 4));
+        }
+      }
+    } finally {
+      await onnx.release();
+    }
+  });
 
   it('candidates score 3 + p (above 3), every other item 10 lower than its ALS-order score (below 0)', async () => {
     const history = fixture().events.filter((e) => e.userId === 'u0');

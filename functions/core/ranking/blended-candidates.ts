@@ -65,15 +65,15 @@ interface CandidateMasks {
 }
 
 const masks = new WeakMap<ItemColumns, CandidateMasks>();
-const MAX_RESTRICT_MASKS = 32;
+export const MAX_RESTRICT_MASKS = 32;
 
 function masksOf(cols: ItemColumns): CandidateMasks {
   let m = masks.get(cols);
   if (!m) {
     m = {
       // An unknown (NaN) price passes every price filter in the ranking; the graph's arithmetic gate
-      // would turn it into a NaN score. It is stored as 0, which passes an open range, and a
-      // price-filtered request on such a catalog is left to the full pass.
+      // would turn it into a NaN score. It is stored as 0, which passes a range that holds 0 (every
+      // range without a minimum, prices being ≥ 0); other ranges on such a catalog go to the full pass.
       price: Float32Array.from(cols.price, (p) => (Number.isNaN(p) ? 0 : p)),
       unknownPrice: cols.price.some((p) => Number.isNaN(p)),
       promoted: Float32Array.from(cols.promoted, (p) => (p === 1 ? 0 : NEG)),
@@ -86,12 +86,12 @@ function masksOf(cols: ItemColumns): CandidateMasks {
 }
 
 /**
- * The items' prices in float32, once per snapshot; undefined when the request filters by price and
- * some price is unknown (the kernel cannot keep those items, the full pass does).
+ * The items' prices in float32, once per snapshot; undefined when some price is unknown and the
+ * request's range leaves out 0, where those prices are stored (the full pass keeps those items).
  */
-export function candidatePrices(cols: ItemColumns, priceFiltered: boolean): Float32Array | undefined {
+export function candidatePrices(cols: ItemColumns, minPrice: number, maxPrice: number): Float32Array | undefined {
   const m = masksOf(cols);
-  return priceFiltered && m.unknownPrice ? undefined : m.price;
+  return m.unknownPrice && !(minPrice <= 0 && maxPrice >= 0) ? undefined : m.price;
 }
 
 /** 0 for promoted items, −∞ otherwise, once per snapshot. */
@@ -144,6 +144,9 @@ export function restrictMask(
   m.restrict.set(key, data);
   return data;
 }
+
+/** How many restrict masks a snapshot keeps now (at most MAX_RESTRICT_MASKS): for tests. */
+export const cachedRestrictMasks = (cols: ItemColumns): number => masksOf(cols).restrict.size;
 
 /**
  * The slow reference of what a kernel returns: every score, the filter applied per item, a full

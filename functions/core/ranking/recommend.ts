@@ -645,7 +645,9 @@ async function rankWithBuffers(
       const extra = blocked.size + lateIds.length;
       const k = Math.min(n, capBest + extra);
       const kPromoted = Math.min(n, capPromoted + extra);
-      const price = candidatePrices(cols, query.minPrice !== undefined || query.maxPrice !== undefined);
+      const minPrice = query.minPrice ?? -Infinity;
+      const maxPrice = query.maxPrice ?? Infinity;
+      const price = candidatePrices(cols, minPrice, maxPrice);
       const got = price && await opt.scoreAll.selectBlended!({
         itemFactors: snapshot.itemFactors,
         f: snapshot.factors,
@@ -654,8 +656,8 @@ async function rankWithBuffers(
         restrict: restrictMask(cols, (i) => snapshot.items[i].category, country ?? '', countryMask(snapshot, country), query.categories, rules?.allowed),
         promoted: promotedMask(cols),
         price,
-        minPrice: query.minPrice ?? -Infinity,
-        maxPrice: query.maxPrice ?? Infinity,
+        minPrice,
+        maxPrice,
         k,
         kPromoted,
       });
