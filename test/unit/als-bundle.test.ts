@@ -20,6 +20,22 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const PROGRAM = `
 import { fitImplicitAls } from ${JSON.stringify(join(root, 'functions/core/factorization/als.ts'))};
 import { csrFromTriplets } from ${JSON.stringify(join(root, 'functions/core/numeric/sparse.ts'))};
+import { fitContentToFactorOnWorker } from ${JSON.stringify(join(root, 'functions/core/training/content-model-thread.ts'))};
+export function contentInputs() {
+  const f = 4, n = 120, products = [], itemFactors = new Float32Array(n * f), userFactors = new Float32Array(30 * f), counts = [];
+  for (let i = 0; i < n; i++) {
+    products.push({ id: 'p' + i, name: 'Item ' + (i % 9), category: ['hat', 'bag', 'mug'][i % 3], price: 5 + (i % 17), status: 'active', images: [], attributes: {}, text_embedding: [Math.sin(i), Math.cos(i), (i % 5) / 5] });
+    for (let a = 0; a < f; a++) itemFactors[i * f + a] = Math.sin(i * 7 + a) / 2;
+    counts.push(i % 11);
+  }
+  for (let k = 0; k < userFactors.length; k++) userFactors[k] = Math.cos(k) / 2;
+  return { products, als: { itemFactors, userFactors, factors: f }, counts };
+}
+if (process.argv[2] === 'content') {
+  const { products, als, counts } = contentInputs();
+  const model = await fitContentToFactorOnWorker(products, als, counts, { epochs: 3, minInteractions: 1 });
+  process.stdout.write(JSON.stringify({ model, factors: Buffer.from(als.itemFactors.buffer).toString('base64') }));
+}
 export function matrix(csr) {
   const rows = [], cols = [], vals = [];
   for (let k = 0; k < 20000; k++) { rows.push((k * 7919) % 4000); cols.push((k * 104729) % 250); vals.push(1 + (k % 3)); }
@@ -52,6 +68,20 @@ describe('ALS worker threads from a bundle', () => {
     }
     const one = fitImplicitAls(csrFromTriplets(4000, 250, rows, cols, vals), { factors: 8, iterations: 2, seed: 3 }, undefined, { threads: 1 });
     expect(out).toBe(Buffer.from(one.itemFactors.buffer).toString('base64'));
+  });
+});
+
+describe('the content model on the bundled worker', () => {
+  it('runs with plain node and gives the inline model and blended factors', async () => {
+    // The bundle of the test above (built there; this file's tests run in order).
+    const out = JSON.parse(execFileSync(process.execPath, [join(dir, 'out/index.mjs'), 'content'], { cwd: dir, env: { PATH: process.env.PATH } }).toString());
+    const { contentInputs } = await import(join(dir, 'entry.mjs'));
+    const { fitContentToFactor } = await import('../../functions/core/training/train-content-model.js');
+    const { products, als, counts } = contentInputs();
+    const model = fitContentToFactor(products, als, counts, { epochs: 3, minInteractions: 1 });
+    expect(model).toBeDefined();
+    expect(out.factors).toBe(Buffer.from(als.itemFactors.buffer).toString('base64'));
+    expect(out.model).toEqual(JSON.parse(JSON.stringify(model)));
   });
 });
 

@@ -6,6 +6,7 @@
  *
  * The worker entry is als-worker.mjs beside the running bundle when it exists (Lambda, the retrain
  * container), else the TypeScript source, loaded through tsx's module hooks (development, tests).
+ * The same entry runs the retrain's content model off the calling thread (training/content-model-thread.ts).
  */
 import { existsSync } from 'node:fs';
 import nodeModule from 'node:module';
@@ -21,7 +22,11 @@ export const ALS_WORKER_BUNDLE = 'als-worker.mjs';
 /** How long a worker may take to start (module load) before the fit gives up. */
 const START_TIMEOUT_MS = 60_000;
 
-function workerSource(): string {
+/**
+ * Code that imports the retrain's worker module (als-worker: the ALS solver's threads and the
+ * content-model task), bundled or from source: an expression evaluating to the module's promise.
+ */
+export function trainingWorkerSource(): string {
   const here = fileURLToPath(import.meta.url);
   const bundled = join(dirname(here), ALS_WORKER_BUNDLE);
   if (existsSync(bundled)) return `import(${JSON.stringify(pathToFileURL(bundled).href)})`;
@@ -47,7 +52,7 @@ export class AlsThreadPool {
 
   /** Starts `n` workers over `buffers` (every array in it must be SharedArrayBuffer-backed). */
   constructor(private readonly buffers: AlsBuffers, n: number) {
-    const source = workerSource();
+    const source = trainingWorkerSource();
     for (let k = 0; k < n; k++) {
       const { port1, port2 } = new MessageChannel();
       const code = `const { workerData } = require('node:worker_threads');

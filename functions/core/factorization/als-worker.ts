@@ -2,11 +2,14 @@
  * An ALS worker thread: waits on the shared control block, claims tasks of the announced phase
  * until none are left, reports done, and waits again (no event loop turns, no messages per task).
  * Started by als-threads.ts; its source runs under tsx in development and as als-worker.mjs next to
- * the bundled entry in Lambda and the retrain container.
+ * the bundled entry in Lambda and the retrain container. The module also carries the content-model
+ * task, so one worker bundle serves the retrain.
  */
 import type { MessagePort } from 'node:worker_threads';
 import { Phase, runTask, scratchFor, type AlsBuffers, type Side } from './als-solve.js';
 import { Ctrl } from './als-control.js';
+
+export { contentModelTask } from '../training/content-model-thread.js';
 
 export interface AlsWorkerData {
   ctrl: Int32Array;

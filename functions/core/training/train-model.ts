@@ -28,7 +28,8 @@ import { featurize } from '../ranking/two-stage.js';
 import { trainAndGate, type LabelledUser, type ScorerDecision } from './scorer-gate.js';
 import type { RankingManifest } from '../snapshot/model-snapshot.js';
 import { ndcgAtK, precisionAtK } from '../evaluation/metrics.js';
-import { fitContentToFactor, type ContentTrainParams } from './train-content-model.js';
+import type { ContentTrainParams } from './train-content-model.js';
+import { fitContentToFactorAside } from './content-model-thread.js';
 import { HashedNgramEmbedder, type TextEmbedder } from '../content/text-embedding.js';
 import { reviewTextMeans } from '../content/review-text.js';
 import { DEFAULT_BUSINESS_RULES, rulesRecord, type BusinessRules, type RulesSource } from '../ranking/business-rules.js';
@@ -571,10 +572,15 @@ export async function trainModelVersion(raw: TrainInput): Promise<{ parts: Snaps
   progress('content model', 0);
   const reviewEmbedder = input.reviewTextEmbedder ?? new HashedNgramEmbedder();
   const reviewContent = { means: reviewTextMeans(reviews, reviewEmbedder), dim: reviewEmbedder.dim, embedder: reviewEmbedder.version };
-  const contentModel = input.contentModel === false ? undefined : fitContentToFactor(products, final.model, interactionCount, input.contentModel, reviewContent);
+  // On a second core while this thread builds the second stage (independent of each other); the
+  // final factors are read only after it resolves, since it blends into them.
+  const contentJob = input.contentModel === false ? undefined : fitContentToFactorAside(products, final.model, interactionCount, input.contentModel, reviewContent);
+  void contentJob?.catch(() => undefined); // awaited below; not unhandled should the second stage throw first
   progress('second stage', 0);
   const stage2: { featureStore?: ReturnType<typeof buildItemFeatureStore>; scorer?: ScorerModel; ranking: RankingManifest } = secondStage({ ...input, events }, products, itemIndex, embeddings, settings, als, config.family, stage1Of(alsFits, selection, config, als));
   stage2.ranking = servingRanking(stage2.ranking, config, selection);
+  progress('content model (waiting)', 0);
+  const contentModel = await contentJob;
   progress('done', 1);
   const modelManifest = modelManifestOf(input, config, als, refTime, selection, note);
   return {
