@@ -176,6 +176,22 @@ describe('ranking through the kernel selection', () => {
     return { calls, full, selecting };
   };
 
+  /**
+   * Ranks one receiver (min price 20, every item active and sold everywhere, prices from `priceOf`)
+   * through the kernel's selection and through whole-catalog scores; counts the latter's catalog scorings.
+   */
+  const rankAtPrices = async (priceOf: (it: (typeof cat.parts.items)[number], i: number) => number, user: number, minPromoted: number) => {
+    const items = cat.parts.items.map((it, i) => ({ ...it, status: 'active' as const, countries: [], price: priceOf(it, i) }));
+    const fixed = deserializeSnapshot(serializeSnapshot({ ...cat.parts, items }));
+    const { calls, full, selecting } = counted();
+    const u = cat.users[user];
+    const receiver = { history: cat.history.get(u.id)!, profile: u, now };
+    const query = { userId: u.id, num: 5, minPromoted, minPrice: 20 };
+    const got = await rankForReceiver(fixed, receiver, query, { scoreAll: selecting });
+    const fullCalls = calls.full;
+    return { got, want: await rankForReceiver(fixed, receiver, query, { scoreAll: full }), fullCalls };
+  };
+
   it('returns the lists, scores and reasons of whole-catalog scoring, without scoring the catalog', async () => {
     const { calls, full, selecting } = counted();
     let compared = 0;
@@ -207,16 +223,9 @@ describe('ranking through the kernel selection', () => {
     // Prices just below the minimum round up to it in float32: the graph keeps those items, the
     // ranking's float64 price check drops them, so the kernel's candidates run out.
     const inRange = [3, 11, 29]; // the only items really in range
-    const items = cat.parts.items.map((it, i) => ({ ...it, price: inRange.includes(i) ? 25 : 19.9999995, status: 'active' as const, countries: [] }));
-    const fixed = deserializeSnapshot(serializeSnapshot({ ...cat.parts, items }));
-    const { calls, full, selecting } = counted();
-    const u = cat.users[1];
-    const receiver = { history: cat.history.get(u.id)!, profile: u, now };
-    const query = { userId: u.id, num: 5, minPromoted: 0, minPrice: 20 };
-    const got = await rankForReceiver(fixed, receiver, query, { scoreAll: selecting });
-    expect(calls.full).toBe(1);
+    const { got, want, fullCalls } = await rankAtPrices((_, i) => (inRange.includes(i) ? 25 : 19.9999995), 1, 0);
+    expect(fullCalls).toBe(1);
     expect(got.items.map((r) => r.index).sort((a, b) => a - b)).toEqual(inRange);
-    const want = await rankForReceiver(fixed, receiver, query, { scoreAll: full });
     expect(got.items.map((r) => r.id)).toEqual(want.items.map((r) => r.id));
   });
 
@@ -263,15 +272,8 @@ describe('ranking through the kernel selection', () => {
     // promoted head is full of items the ranking refuses, while the main head is fine.
     const promoted = cat.parts.items.flatMap((it, i) => (it.promoted ? [i] : []));
     const realOne = promoted[promoted.length - 1];
-    const items = cat.parts.items.map((it, i) => ({ ...it, status: 'active' as const, countries: [], price: it.promoted && i !== realOne ? 19.9999995 : 25 }));
-    const fixed = deserializeSnapshot(serializeSnapshot({ ...cat.parts, items }));
-    const { calls, full, selecting } = counted();
-    const u = cat.users[2];
-    const receiver = { history: cat.history.get(u.id)!, profile: u, now };
-    const query = { userId: u.id, num: 5, minPromoted: 2, minPrice: 20 };
-    const got = await rankForReceiver(fixed, receiver, query, { scoreAll: selecting });
-    expect(calls.full).toBe(1);
-    const want = await rankForReceiver(fixed, receiver, query, { scoreAll: full });
+    const { got, want, fullCalls } = await rankAtPrices((it, i) => (it.promoted && i !== realOne ? 19.9999995 : 25), 2, 2);
+    expect(fullCalls).toBe(1);
     expect(got.items.map((r) => r.id)).toEqual(want.items.map((r) => r.id));
     expect(got.items.some((r) => r.index === realOne)).toBe(true);
     expect(got.promotedShortfall).toBe(1);

@@ -16,7 +16,7 @@ describe('the content model off the calling thread', () => {
     const reviews = { means: new Map([[products[3].id, Float32Array.from({ length: 8 }, (_, k) => k / 8)]]), dim: 8, embedder: 'test' };
     const run = async (onWorker: boolean) => {
       const als = { itemFactors: Float32Array.from(cat.snapshot.itemFactors), userFactors: cat.snapshot.userFactors, factors: 8 };
-      const model = onWorker ? await fitContentToFactorOnWorker(products, als, counts, { epochs: 5 }, reviews) : await fitContentToFactorAside(products, als, counts, { epochs: 5 }, reviews, false);
+      const model = onWorker ? await fitContentToFactorOnWorker(products, als, counts, { epochs: 5 }, reviews) : await fitContentToFactorAside([products, als, counts, { epochs: 5 }, reviews], false);
       return { model, itemFactors: als.itemFactors };
     };
     const inline = await run(false);

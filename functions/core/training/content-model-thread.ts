@@ -46,14 +46,11 @@ ${trainingWorkerSource()}.then((m) => parentPort.postMessage({ result: m.content
   });
 }
 
+/** What fitContentToFactor takes: products, the final factors (blended in place), interaction counts, params, reviews. */
+export type ContentFitArgs = Parameters<typeof fitContentToFactor>;
+
 /** fitContentToFactor on a worker thread; rejects when the worker cannot start or fails (`als` untouched then). */
-export async function fitContentToFactorOnWorker(
-  products: readonly Product[],
-  als: { itemFactors: Float32Array; userFactors: Float32Array; factors: number },
-  interactionCount: ArrayLike<number>,
-  params?: Partial<ContentTrainParams>,
-  reviews?: ReviewContent,
-): Promise<ContentModel | undefined> {
+export async function fitContentToFactorOnWorker(...[products, als, interactionCount, params, reviews]: ContentFitArgs): Promise<ContentModel | undefined> {
   const out = await onWorker({ products, itemFactors: Float32Array.from(als.itemFactors), userFactors: als.userFactors, factors: als.factors, interactionCount: Array.from(interactionCount), params, reviews });
   als.itemFactors.set(out.itemFactors);
   return out.model;
@@ -65,20 +62,14 @@ export async function fitContentToFactorOnWorker(
  * into `als.itemFactors` (in place, as inline); until then the caller must not read those factors.
  * A worker that cannot start or fails leaves the factors untouched and the model is trained inline.
  */
-export async function fitContentToFactorAside(
-  products: readonly Product[],
-  als: { itemFactors: Float32Array; userFactors: Float32Array; factors: number },
-  interactionCount: ArrayLike<number>,
-  params?: Partial<ContentTrainParams>,
-  reviews?: ReviewContent,
-  offThread = alsThreads() > 1 && products.length >= CONTENT_WORKER_MIN_ITEMS,
-): Promise<ContentModel | undefined> {
+export async function fitContentToFactorAside(args: ContentFitArgs, offThread = alsThreads() > 1 && args[0].length >= CONTENT_WORKER_MIN_ITEMS): Promise<ContentModel | undefined> {
+  const [products, als] = args;
   if (offThread && als.itemFactors.length === products.length * als.factors) {
     try {
-      return await fitContentToFactorOnWorker(products, als, interactionCount, params, reviews);
+      return await fitContentToFactorOnWorker(...args);
     } catch {
       // Trained here instead: same result, only later.
     }
   }
-  return fitContentToFactor(products, als, interactionCount, params, reviews);
+  return fitContentToFactor(...args);
 }

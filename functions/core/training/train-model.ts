@@ -574,7 +574,7 @@ export async function trainModelVersion(raw: TrainInput): Promise<{ parts: Snaps
   const reviewContent = { means: reviewTextMeans(reviews, reviewEmbedder), dim: reviewEmbedder.dim, embedder: reviewEmbedder.version };
   // On a second core while this thread builds the second stage (independent of each other); the
   // final factors are read only after it resolves, since it blends into them.
-  const contentJob = input.contentModel === false ? undefined : fitContentToFactorAside(products, final.model, interactionCount, input.contentModel, reviewContent);
+  const contentJob = input.contentModel === false ? undefined : fitContentToFactorAside([products, final.model, interactionCount, input.contentModel, reviewContent]);
   void contentJob?.catch(() => undefined); // awaited below; not unhandled should the second stage throw first
   progress('second stage', 0);
   const stage2: { featureStore?: ReturnType<typeof buildItemFeatureStore>; scorer?: ScorerModel; ranking: RankingManifest } = secondStage({ ...input, events }, products, itemIndex, embeddings, settings, als, config.family, stage1Of(alsFits, selection, config, als));
