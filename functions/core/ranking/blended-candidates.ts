@@ -55,7 +55,6 @@ const NEG = -Infinity;
 
 interface CandidateMasks {
   price: Float32Array;
-  unknownPrice: boolean;
   promoted: Float32Array;
   /** base per new-arrival list (it changes only as items age in or out). */
   base?: { beta: number; add: number; newItems: number[]; data: Float32Array };
@@ -71,11 +70,8 @@ function masksOf(cols: ItemColumns): CandidateMasks {
   let m = masks.get(cols);
   if (!m) {
     m = {
-      // An unknown (NaN) price passes every price filter in the ranking; the graph's arithmetic gate
-      // would turn it into a NaN score. It is stored as 0, which passes a range that holds 0 (every
-      // range without a minimum, prices being ≥ 0); other ranges on such a catalog go to the full pass.
-      price: Float32Array.from(cols.price, (p) => (Number.isNaN(p) ? 0 : p)),
-      unknownPrice: cols.price.some((p) => Number.isNaN(p)),
+      // An unknown (NaN) price stays NaN: neither below nor above a bound, it passes, as in the ranking.
+      price: Float32Array.from(cols.price),
       promoted: Float32Array.from(cols.promoted, (p) => (p === 1 ? 0 : NEG)),
       restrict: new Map(),
       allowedIds: new WeakMap(),
@@ -85,14 +81,8 @@ function masksOf(cols: ItemColumns): CandidateMasks {
   return m;
 }
 
-/**
- * The items' prices in float32, once per snapshot; undefined when some price is unknown and the
- * request's range leaves out 0, where those prices are stored (the full pass keeps those items).
- */
-export function candidatePrices(cols: ItemColumns, minPrice: number, maxPrice: number): Float32Array | undefined {
-  const m = masksOf(cols);
-  return m.unknownPrice && !(minPrice <= 0 && maxPrice >= 0) ? undefined : m.price;
-}
+/** The items' prices in float32 (NaN where unknown), once per snapshot. */
+export const candidatePrices = (cols: ItemColumns): Float32Array => masksOf(cols).price;
 
 /** 0 for promoted items, −∞ otherwise, once per snapshot. */
 export const promotedMask = (cols: ItemColumns): Float32Array => masksOf(cols).promoted;

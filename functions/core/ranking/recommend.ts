@@ -645,19 +645,16 @@ async function rankWithBuffers(
       const extra = blocked.size + lateIds.length;
       const k = Math.min(n, capBest + extra);
       const kPromoted = Math.min(n, capPromoted + extra);
-      const minPrice = query.minPrice ?? -Infinity;
-      const maxPrice = query.maxPrice ?? Infinity;
-      const price = candidatePrices(cols, minPrice, maxPrice);
-      const got = price && await opt.scoreAll.selectBlended!({
+      const got = await opt.scoreAll.selectBlended!({
         itemFactors: snapshot.itemFactors,
         f: snapshot.factors,
         userVec: vec!,
         base: candidateBase(cols, pop, beta, newItems, opt.newArrivalBoost),
         restrict: restrictMask(cols, (i) => snapshot.items[i].category, country ?? '', countryMask(snapshot, country), query.categories, rules?.allowed),
         promoted: promotedMask(cols),
-        price,
-        minPrice,
-        maxPrice,
+        price: candidatePrices(cols),
+        minPrice: query.minPrice ?? -Infinity,
+        maxPrice: query.maxPrice ?? Infinity,
         k,
         kPromoted,
       });
