@@ -15,6 +15,7 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import type { PublicProduct } from '../core/domain/product-view.js';
 import type { CatalogStore, ChangeStamp, EmbeddingUpdate, InteractionStore, ProductListQuery, UserStore } from '../core/domain/ports.js';
 import type { InteractionEvent, Product, UserProfile } from '../core/domain/types.js';
 import { ConflictError, EventIdConflict, InvalidInput, NotFound } from '../core/domain/errors.js';
@@ -59,6 +60,19 @@ async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T
   return out;
 }
 
+/**
+ * Every stored product attribute but the embedding vectors: what batchGetPublic reads. The check
+ * below fails to compile when Product gains an attribute this list does not name.
+ */
+const PUBLIC_FIELDS = ['id', 'name', 'description', 'price', 'currency', 'category', 'promoted', 'status', 'countries', 'images', 'createdAt', 'updatedAt', 'attributes', 'embedding_version', 'deletedAt'] as const;
+type UnlistedField = Exclude<keyof PublicProduct, (typeof PUBLIC_FIELDS)[number]>;
+const publicFieldsComplete: [UnlistedField] extends [never] ? true : UnlistedField = true;
+void publicFieldsComplete;
+const PUBLIC_PROJECTION = {
+  ProjectionExpression: PUBLIC_FIELDS.map((_, k) => `#f${k}`).join(', '),
+  ExpressionAttributeNames: Object.fromEntries(PUBLIC_FIELDS.map((f, k) => [`#f${k}`, f])),
+};
+
 export class DynamoCatalogStore implements CatalogStore {
   constructor(private readonly client: DynamoDBDocumentClient, private readonly table: string) {}
 
@@ -68,13 +82,21 @@ export class DynamoCatalogStore implements CatalogStore {
   }
 
   async batchGet(ids: readonly string[]): Promise<Product[]> {
+    return this.batchRead(ids, {});
+  }
+
+  async batchGetPublic(ids: readonly string[]): Promise<PublicProduct[]> {
+    return this.batchRead(ids, PUBLIC_PROJECTION);
+  }
+
+  private async batchRead(ids: readonly string[], projection: Partial<typeof PUBLIC_PROJECTION>): Promise<Product[]> {
     const unique = [...new Set(ids)];
     const out: Product[] = [];
     for (let i = 0; i < unique.length; i += BATCH_GET_LIMIT) {
       let keys: Record<string, unknown>[] | undefined = unique.slice(i, i + BATCH_GET_LIMIT).map((id) => ({ id }));
       // Unprocessed keys come back under throttling: retry them until none remain.
       for (let attempt = 0; keys && keys.length > 0 && attempt < 8; attempt++) {
-        const res = await this.client.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys } } }));
+        const res = await this.client.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys, ...projection } } }));
         out.push(...(res.Responses?.[this.table] ?? []).map(withoutChangeStamp));
         keys = res.UnprocessedKeys?.[this.table]?.Keys as Record<string, unknown>[] | undefined;
         if (keys?.length) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));

@@ -118,7 +118,7 @@ export async function similarProducts(
     text: product.text_embedding?.length === snapshot.embeddings.textDim ? product.text_embedding : Array.from(deps.textEmbedder.embed(product.name)),
   };
   const neighbours = nearestByEmbedding(query, snapshot.embeddings, k * 2, id);
-  const fresh = new Map((await deps.catalog.batchGet(neighbours.map((n) => n.id))).map((p) => [p.id, p]));
+  const fresh = new Map((await deps.catalog.batchGetPublic(neighbours.map((n) => n.id))).map((p) => [p.id, p]));
   const similar = neighbours
     .filter((n) => fresh.get(n.id)?.status === 'active')
     .slice(0, k)

@@ -38,7 +38,7 @@ export async function acceptEvents(deps: AcceptEventsDeps, incoming: readonly In
   }
   const ids = new Set(events.map((e) => e.eventId));
   if (ids.size !== events.length) throw new InvalidInput('eventId values must be unique within a request');
-  const known = new Set((await deps.catalog.batchGet([...new Set(events.map((e) => e.productId))])).map((p) => p.id));
+  const known = new Set((await deps.catalog.batchGetPublic([...new Set(events.map((e) => e.productId))])).map((p) => p.id));
   const unknown = [...new Set(events.map((e) => e.productId).filter((id) => !known.has(id)))];
   if (unknown.length > 0) {
     throw new InvalidInput(`Unknown productId: ${unknown.slice(0, 5).join(', ')}`, { details: unknown.map((id) => ({ path: 'productId', message: `unknown product ${id}` })) });

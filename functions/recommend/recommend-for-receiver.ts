@@ -53,7 +53,7 @@ export async function recommendForReceiver(
   for (let pass = 0; ; pass++) {
     const blacklist = [...(profile?.blacklist ?? []), ...stale];
     const ranking = await rankForReceiver(snapshot, { history, profile: { id: query.userId, country: profile?.country, blacklist }, now }, query, deps.ranking);
-    const fresh = new Map((await deps.catalog.batchGet(ranking.items.map((r) => r.id))).map((p) => [p.id, p]));
+    const fresh = new Map((await deps.catalog.batchGetPublic(ranking.items.map((r) => r.id))).map((p) => [p.id, p]));
     const changed = ranking.items.filter((r) => {
       const p = fresh.get(r.id);
       return !p || !stillEligible(p, query, country);

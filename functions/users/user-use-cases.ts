@@ -30,7 +30,7 @@ export async function userSummary(deps: Pick<UserDeps, 'users' | 'interactions'>
 /** Events credited to the user, newest first, each with the product's name, price, category and status (null once unknown). */
 export async function userHistory(deps: Pick<UserDeps, 'interactions' | 'catalog'>, id: string, limit: number) {
   const events = await deps.interactions.listForUser(id, limit);
-  const products = new Map((await deps.catalog.batchGet([...new Set(events.map((e) => e.productId))])).map((p) => [p.id, p]));
+  const products = new Map((await deps.catalog.batchGetPublic([...new Set(events.map((e) => e.productId))])).map((p) => [p.id, p]));
   return {
     user_id: id,
     events: events.map((e) => {

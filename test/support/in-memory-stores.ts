@@ -24,6 +24,7 @@ import type {
 import type { FunnelEventType, InteractionEvent, Product, UserProfile } from '../../functions/core/domain/types.js';
 // The same payload identity and stored shape as the DynamoDB adapter (pure functions of it).
 import { eventFingerprint, toEvent, toItem } from '../../functions/adapters/dynamo-stores.js';
+import { publicProduct, type PublicProduct } from '../../functions/core/domain/product-view.js';
 
 const clone = <T>(v: T): T => structuredClone(v);
 
@@ -37,6 +38,10 @@ export class InMemoryCatalogStore implements CatalogStore {
 
   async batchGet(ids: readonly string[]): Promise<Product[]> {
     return [...new Set(ids)].flatMap((id) => (this.products.has(id) ? [clone(this.products.get(id)!.product)] : []));
+  }
+
+  async batchGetPublic(ids: readonly string[]): Promise<PublicProduct[]> {
+    return (await this.batchGet(ids)).map(publicProduct);
   }
 
   async put(product: Product): Promise<void> {

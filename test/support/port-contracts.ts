@@ -40,6 +40,18 @@ export function catalogStoreContract(name: string, make: Make<CatalogStore>): vo
       expect((await collect(store.scanAll())).map((p) => p.id)).toEqual(expect.arrayContaining([a.id, b.id]));
     });
 
+    it('batch-gets public products: every attribute as written but the embedding vectors', async () => {
+      const store = await make();
+      const a = product(unique('pub'), { attributes: { color: 'red' }, countries: ['CL'], promoted: true });
+      await store.put(a);
+      await store.setEmbeddings(a.id, { image_embedding: [0.5, -0.25], text_embedding: [1, 2], embedding_version: 'v3' });
+      const b = { ...product(unique('pub')), status: 'deleted' as const, deletedAt: new Date(0).toISOString() };
+      await store.put(b);
+      const got = (await store.batchGetPublic([a.id, b.id, unique('missing')])).sort((x, y) => x.id.localeCompare(y.id));
+      expect(got).toEqual([{ ...a, embedding_version: 'v3' }, b].sort((x, y) => x.id.localeCompare(y.id)));
+      expect((await store.batchGet([a.id]))[0]).toMatchObject({ image_embedding: [0.5, -0.25], text_embedding: [1, 2] });
+    });
+
     it('sets embeddings of a product that exists, NotFound otherwise', async () => {
       const store = await make();
       const p = product(unique('e'));

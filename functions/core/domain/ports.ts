@@ -5,12 +5,19 @@
  */
 import type { FunnelEventType, InteractionEvent, Product, ProductStatus, UserProfile } from './types.js';
 import type { CounterRow, Impression } from './online-metrics.js';
+import type { PublicProduct } from './product-view.js';
 import type { BusinessRules, StoredBusinessRules } from '../ranking/business-rules.js';
 
 export interface CatalogStore {
   get(id: string): Promise<Product | undefined>;
   /** Missing ids are skipped; order of the result is unspecified. */
   batchGet(ids: readonly string[]): Promise<Product[]>;
+  /**
+   * batchGet without the embedding vectors, for answers that show products: a 1280-number image
+   * vector is most of an item's bytes, and reading and decoding it was most of a recommend
+   * request's DynamoDB cost.
+   */
+  batchGetPublic(ids: readonly string[]): Promise<PublicProduct[]>;
   put(product: Product): Promise<void>;
   /**
    * Sets the embeddings of a product that exists, atomically (conditional update), and with

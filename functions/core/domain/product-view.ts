@@ -3,7 +3,7 @@ import type { Product } from './types.js';
 
 export type PublicProduct = Omit<Product, 'image_embedding' | 'text_embedding'>;
 
-export function publicProduct(p: Product): PublicProduct {
-  const { image_embedding: _image, text_embedding: _text, ...rest } = p;
+export function publicProduct(p: Product | PublicProduct): PublicProduct {
+  const { image_embedding: _image, text_embedding: _text, ...rest } = p as Product;
   return rest;
 }
