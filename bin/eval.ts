@@ -29,6 +29,7 @@ import { engineFactory, newEngineFits, type EngineFits, type OfflineCatalog } fr
 import { applyBusinessRules, BusinessRulesSchema, DEFAULT_BUSINESS_RULES, type BusinessRules, type RuleExclusions } from '../functions/core/ranking/business-rules.js';
 import type { TrainData } from '../functions/core/evaluation/evaluation.js';
 import { onnxSpdInverter } from '../functions/adapters/onnx-linalg.js';
+import { pairedBootstrapRatio, type RatioInterval } from '../functions/core/evaluation/bootstrap.js';
 import { loadCatalog, loadDataset, parseArgs, readRulesArg, readTuned, writeSplit, type DatasetFormat, type TunedParams } from './eval-data.js';
 
 /** SVD rank of the scikit-learn TruncatedSVD baseline (n_components=20). */
@@ -88,6 +89,28 @@ interface EvalReport {
   results: ModelResult[];
   /** The `engine-rules` row's rules: what they excluded from the fitted engine's catalogue, and each rule alone. */
   rules?: RulesEffect;
+  /** The engine's NDCG@k over each baseline row's, with a paired-bootstrap interval over the evaluated users. */
+  engineVs?: EngineComparison[];
+}
+
+interface EngineComparison extends RatioInterval {
+  baseline: string;
+}
+
+/** Rows that are baselines: everything but the engine's own rows. */
+const isBaseline = (model: string) => !model.startsWith('engine');
+
+/** engine NDCG ÷ each baseline's, paired over users (bootstrap.ts); rows without per-user values are left out. */
+function engineComparisons(results: readonly ModelResult[]): EngineComparison[] {
+  const engine = results.find((r) => r.model === 'engine');
+  if (!engine?.ndcgPerUser) return [];
+  const out: EngineComparison[] = [];
+  for (const r of results) {
+    if (!isBaseline(r.model) || r.ndcgPerUser?.length !== engine.ndcgPerUser.length) continue;
+    const ci = pairedBootstrapRatio(engine.ndcgPerUser, r.ndcgPerUser);
+    if (ci) out.push({ baseline: r.model, ...ci });
+  }
+  return out;
 }
 
 interface RulesEffect {
@@ -186,6 +209,9 @@ async function main(): Promise<void> {
   } catch {
     /* first run */
   }
+  const engineVs = engineComparisons(results);
+  if (engineVs.length > 0) report.engineVs = engineVs;
+  for (const c of engineVs) console.log(`  engine / ${c.baseline}: ${c.ratio.toFixed(3)}× (95 % paired bootstrap ${c.lo.toFixed(3)}–${c.hi.toFixed(3)})`);
   writeFileSync(out, JSON.stringify(report, null, 2) + '\n');
   console.log(`wrote ${out}`);
   if (args['no-docs'] !== 'true') writeDocs();
@@ -269,6 +295,21 @@ function writeDocs(): void {
         for (const p of r.rules.perRule) lines.push(`| ${p.rule} | ${p.value} | ${p.allowed} | ${f4(p.ndcg)} | ${f4(p.precision)} | ${f4(p.coverage)} |`);
         lines.push(`| all of them (engine-rules) | | ${r.rules.allowed} | ${f4(ruled.metrics.ndcg)} | ${f4(ruled.metrics.precision)} | ${f4(ruled.metrics.coverage)} |`);
       }
+    }
+    const vs = r.engineVs ?? [];
+    if (vs.length > 0) {
+      const best = r.results.filter((m) => isBaseline(m.model)).reduce((a, m) => (m.metrics.ndcg > a.metrics.ndcg ? m : a));
+      const c = vs.find((x) => x.baseline === best.model);
+      const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '∞');
+      lines.push(
+        '',
+        `Engine vs each baseline, NDCG@${r.k} ratio with a 95 % paired bootstrap interval (${vs[0].resamples} resamples of the ${vs[0].users} evaluated users, seed ${vs[0].seed}; functions/core/evaluation/bootstrap.ts)` +
+          (c ? `: best baseline **${best.model}**, engine **${f3(c.ratio)}×** (${f3(c.lo)}–${f3(c.hi)}).` : '.'),
+        '',
+        '| baseline | engine ÷ baseline | 95 % interval |',
+        '|---|---|---|',
+        ...vs.map((x) => `| ${x.baseline} | ${f3(x.ratio)}× | ${f3(x.lo)}–${f3(x.hi)} |`),
+      );
     }
     lines.push('', `Timings (s): ${r.results.map((m) => `${m.model} fit ${m.fitSeconds.toFixed(1)} + rank ${m.recommendSeconds.toFixed(1)}`).join('; ')}.`, '');
     if (r.format === 'dunnhumby') {

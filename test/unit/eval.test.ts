@@ -33,6 +33,8 @@ describe('evaluation harness', () => {
     expect(r.metrics.precision).toBe(1);
     expect(r.metrics.recall).toBeCloseTo((1 + 1 / 2) / 2, 12);
     expect(r.metrics.coverage).toBeCloseTo(2 / 3, 12);
+    // Per-user NDCG, users in index order: what the paired bootstrap of bin/eval.ts resamples.
+    expect(r.ndcgPerUser).toEqual([1, 1]);
   });
 
   it('ALS, SVD and EASE run end to end and are deterministic', async () => {
@@ -44,6 +46,8 @@ describe('evaluation harness', () => {
       expect(a.metrics).toEqual(b.metrics);
       expect(a.metrics.ndcg).toBeGreaterThanOrEqual(0);
       expect(a.metrics.ndcg).toBeLessThanOrEqual(1);
+      expect(a.ndcgPerUser).toHaveLength(a.metrics.users);
+      expect(a.ndcgPerUser!.reduce((s, x) => s + x, 0) / a.metrics.users).toBeCloseTo(a.metrics.ndcg, 5);
     }
   });
 });

@@ -1,0 +1,33 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Session } from 'node:inspector/promises';
+import { startEmbeddedAws } from '../bin/local/embedded-aws.js';
+import { getDeps, resetDeps } from '../functions/adapters/bootstrap.js';
+import { resetConfig } from '../functions/config.js';
+import { syntheticCatalog } from './support/synthetic.js';
+import { serializeSnapshot } from '../functions/core/snapshot/model-snapshot.js';
+const n = Number(process.argv[2] ?? 10000);
+const dataDir = mkdtempSync(path.join(os.tmpdir(), 'probe-'));
+const aws = await startEmbeddedAws({ dataDir, persistDynamo: false }); Object.assign(process.env, aws.env);
+process.env.POWERTOOLS_LOG_LEVEL = 'ERROR'; process.env.AUTH = 'none';
+resetConfig(); resetDeps();
+const { apiEvent, invoke } = await import('../test/support/api-events.js');
+const { handler } = await import('../functions/recommend/handler.js');
+const deps = getDeps();
+const cat = syntheticCatalog(n, 64, { nUsers: 50, seed: 3 });
+await Promise.all(Array.from({ length: 8 }, async (_, w) => { for (let i = w; i < cat.products.length; i += 8) await deps.catalog.put(cat.products[i]); }));
+for (const u of cat.users) await deps.users.put(u);
+for (const evs of cat.history.values()) await deps.interactions.putEvents(evs);
+const version = 'probe-1';
+await deps.models.putVersion(version, serializeSnapshot({ ...cat.parts, manifest: { ...cat.parts.manifest, version } }));
+await deps.models.swapPointer(undefined, version);
+const ev = (k: number) => { const u = cat.users[k % cat.users.length]; return apiEvent('GET /recommend/{receiverId}/{num}', { receiverId: u.id, num: '10' }, { min_price: '20', max_price: '150', min_promoted: '3', country: u.country! }); };
+for (let i = 0; i < 200; i++) { const r = await invoke(handler, ev(i)); if (r.status !== 200) throw new Error(JSON.stringify(r.body)); }
+const s = new Session(); s.connect(); await s.post('Profiler.enable'); await s.post('Profiler.setSamplingInterval', { interval: 100 }); await s.post('Profiler.start');
+const lat: number[] = [];
+for (let i = 0; i < 1500; i++) { const t = performance.now(); await invoke(handler, ev(i)); lat.push(performance.now() - t); }
+const { profile } = await s.post('Profiler.stop');
+writeFileSync('/tmp/prof/handler.cpuprofile', JSON.stringify(profile));
+lat.sort((a, b) => a - b); console.log('p50', lat[750].toFixed(2), 'p99', lat[1485].toFixed(2));
+await aws.stop(); process.exit(0);
