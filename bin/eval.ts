@@ -212,12 +212,17 @@ async function main(): Promise<void> {
   const engineVs = engineComparisons(results);
   if (engineVs.length > 0) report.engineVs = engineVs;
   for (const c of engineVs) console.log(`  engine / ${c.baseline}: ${c.ratio.toFixed(3)}× (95 % paired bootstrap ${c.lo.toFixed(3)}–${c.hi.toFixed(3)})`);
-  writeFileSync(out, JSON.stringify(report, null, 2) + '\n');
+  writeFileSync(out, compactJson(report) + '\n');
   console.log(`wrote ${out}`);
   if (args['no-docs'] !== 'true') writeDocs();
 }
 
 const f4 = (x: number) => x.toFixed(4);
+
+/** Indented JSON with arrays of numbers on one line (the per-user values would be a line each). */
+function compactJson(value: unknown): string {
+  return JSON.stringify(value, null, 2).replace(/\[\s*\n\s*(-?[\d.e+-]+(?:,\s*\n\s*-?[\d.e+-]+)*)\s*\n\s*\]/g, (_m, body: string) => `[${body.replace(/\s+/g, '')}]`);
+}
 
 function writeDocs(): void {
   const reports = readdirSync('bench/results')
