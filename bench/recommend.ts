@@ -14,13 +14,12 @@
  *    (`ratios`): ranking p50 ≤ 1.5 × kernel p50, ranking p99 ≤ 3 × kernel p50. Garbage collections
  *    during the timed iterations are counted per variant (`gc`, PerformanceObserver 'gc' entries).
  * 3. Handler: the `recommend` Lambda handler as deployed (ONNX kernel), invoked with API Gateway v2
- *    events against dynalite + s3rver in a child process (as `npm start` runs them); the model version is written with serializeSnapshot →
+ *    events against dynalite + s3rver; the model version is written with serializeSnapshot →
  *    ModelStore.putVersion → swapPointer and loaded by the handler's ServingModel. Target: p99 ≤ 10 ms.
  *
  * Writes bench/results/recommend.json and docs/bench-recommend.svg (`--plot-only` redraws it from the JSON).
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { PerformanceObserver, constants as perfConstants, type PerformanceEntry } from 'node:perf_hooks';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,9 +31,6 @@ import { createOnnxScoreAll, DEFAULT_MIN_ITEMS, type OnnxScoreAll } from '../fun
 import { serializeSnapshot } from '../functions/core/snapshot/model-snapshot.js';
 import { jsScoreAll, rankForReceiver, type ScoreAll } from '../functions/core/ranking/recommend.js';
 import type { RecommendationQuery } from '../functions/core/domain/types.js';
-import { getDeps, resetDeps } from '../functions/adapters/bootstrap.js';
-import { resetConfig } from '../functions/config.js';
-import { ChildProcessClient } from '../bin/local/child-process.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const F = 64;
@@ -251,20 +247,13 @@ async function benchRanking(cat: SyntheticCatalog, iters: number): Promise<{ sta
 // ── 3. handler ───────────────────────────────────────────────────────────────
 async function benchHandler(sizes: number[], iters: number): Promise<Record<number, { firstRequestMs: number; warm: LatencyStats; errors: number }>> {
   process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
-  process.env.AUTH ??= 'none';
+  const { startLocalAws } = await import('../test/support/local-aws.js');
   const { apiEvent, invoke } = await import('../test/support/api-events.js');
-  // dynalite + s3rver in their own process, as `npm start` runs them and as DynamoDB/S3 are on AWS:
-  // the handler's event loop and heap hold only the handler.
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'bench-recommend-'));
-  const { child: aws, ready } = await ChildProcessClient.start(path.join(repoRoot, 'bin', 'local', 'aws-process.ts'), {
-    args: [JSON.stringify({ dataDir, persistDynamo: false })],
-  });
-  Object.assign(process.env, ready.env as Record<string, string>);
-  resetConfig();
-  resetDeps();
+  const aws = await startLocalAws();
   const results: Record<number, { firstRequestMs: number; warm: LatencyStats; errors: number }> = {};
   try {
-    const { handler } = await import('../functions/recommend/handler.js');
+    const { getDeps } = await import('../functions/adapters/bootstrap.js');
+        const { handler } = await import('../functions/recommend/handler.js');
     const deps = getDeps();
     const ddb = deps.ddb;
     let pointer: string | undefined;
@@ -338,9 +327,7 @@ async function benchHandler(sizes: number[], iters: number): Promise<Record<numb
       console.log(`  warm ${fmt(results[n].warm)}  errors ${errors}`);
     }
   } finally {
-    resetDeps();
     await aws.stop();
-    rmSync(dataDir, { recursive: true, force: true });
   }
   return results;
 }
