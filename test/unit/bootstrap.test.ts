@@ -84,6 +84,14 @@ describe('paired bootstrap of a ratio of means', () => {
     expect(x).toMatchObject({ level: 0.95, resamples: 2000, seed: 11, users: 400 });
   });
 
+  it('counts a resample in which the baseline scores nothing as +∞, never as 0', () => {
+    // One user of five carries the baseline: a third of the resamples miss them ((4/5)^5).
+    const ci = pairedBootstrapRatio([1, 1, 1, 1, 1], [0, 0, 0, 0, 1])!;
+    expect(ci.ratio).toBe(5);
+    expect(ci.hi).toBe(Infinity);
+    expect(ci.lo).toBeGreaterThanOrEqual(1);
+  });
+
   it('has no ratio when the baseline never scores, and refuses unpaired inputs', () => {
     expect(pairedBootstrapRatio([0.5, 0], [0, 0])).toBeUndefined();
     expect(pairedBootstrapRatio([], [])).toBeUndefined();
@@ -94,5 +102,8 @@ describe('paired bootstrap of a ratio of means', () => {
     expect(quantileSorted([0, 10], 0.25)).toBe(2.5);
     expect(quantileSorted([1, 2, 3, 4, 5], 0.5)).toBe(3);
     expect(quantileSorted([1, 2, 3, 4, 5], 1)).toBe(5);
+    expect(quantileSorted([1, Infinity, Infinity], 0.9)).toBe(Infinity);
+    expect(quantileSorted([1, Infinity], 0.5)).toBe(Infinity);
+    expect(quantileSorted([1, 3, Infinity], 0.25)).toBe(2);
   });
 });

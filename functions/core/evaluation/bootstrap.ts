@@ -30,6 +30,9 @@ export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
   const pos = (sorted.length - 1) * q;
   const lo = Math.floor(pos);
   const hi = Math.ceil(pos);
+  // Equal neighbours (∞ among them: ∞ − ∞ is NaN) need no interpolation; a step up to ∞ is ∞.
+  if (hi === lo || sorted[hi] === sorted[lo]) return sorted[lo];
+  if (sorted[hi] === Infinity) return Infinity;
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
 }
 
