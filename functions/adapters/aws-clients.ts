@@ -7,8 +7,22 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 
+/**
+ * The SDK's logger. Its default no-op logger has an `info` method, so after every call the SDK's
+ * logger middleware walks the whole input and output to mask sensitive fields — for nothing
+ * (~0.15 CPU-ms per recommend request, 1.9 % of the handler's CPU in a profile). Without
+ * `info` and `error` that step is skipped; `debug` must exist (the SDK calls `logger?.debug(…)`),
+ * and warnings still reach the console as they do by default.
+ */
+type SdkLogger = NonNullable<NonNullable<ConstructorParameters<typeof DynamoDBClient>[0]>['logger']>;
+
+export const SDK_LOGGER = {
+  debug: () => undefined,
+  warn: (...args: unknown[]) => console.warn(...args),
+} as unknown as SdkLogger;
+
 export function createDocumentClient(): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+  return DynamoDBDocumentClient.from(new DynamoDBClient({ logger: SDK_LOGGER }), {
     marshallOptions: { removeUndefinedValues: true },
   });
 }
@@ -16,6 +30,7 @@ export function createDocumentClient(): DynamoDBDocumentClient {
 /** `customEndpoint`: s3rver needs path-style addressing. */
 export function createS3Client(options: { customEndpoint: boolean }): S3Client {
   return new S3Client({
+    logger: SDK_LOGGER,
     // Path-style and "checksum only when required": s3rver corrupts aws-chunked uploads.
     forcePathStyle: options.customEndpoint,
     requestChecksumCalculation: 'WHEN_REQUIRED',
