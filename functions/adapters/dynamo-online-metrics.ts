@@ -5,11 +5,11 @@
  * - `day#{YYYY-MM-DD}` / `{modelVersion}`: counters, incremented in place (`if_not_exists + n`).
  * Everything expires after the retention, so storage is bounded by traffic × sample rate × days.
  */
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { OnlineMetricsStore } from '../core/domain/ports.js';
 import type { FunnelEventType } from '../core/domain/types.js';
-import { attributionCounters, dayOf, impressionCounters, type CounterRow, type Impression } from '../core/domain/online-metrics.js';
+import { attributionCounters, dayOf, impressionCounterDelta, impressionCounters, type CounterRow, type Impression } from '../core/domain/online-metrics.js';
 
 export class DynamoOnlineMetricsStore implements OnlineMetricsStore {
   constructor(private readonly client: DynamoDBDocumentClient, private readonly table: string, private readonly ttlDays: number) {}
@@ -43,6 +43,17 @@ export class DynamoOnlineMetricsStore implements OnlineMetricsStore {
     await Promise.all([
       this.client.send(new PutCommand({ TableName: this.table, Item: { pk: `rec#${imp.recommendationId}`, sk: 'impression', ...imp, expiresAt } })),
       this.add(dayOf(imp.shownAt), imp.modelVersion, impressionCounters(imp), expiresAt),
+    ]);
+  }
+
+  async replaceImpression(previous: Impression, next: Impression | undefined): Promise<void> {
+    const expiresAt = this.expiresAt(previous.shownAt);
+    const key = { pk: `rec#${previous.recommendationId}`, sk: 'impression' };
+    await Promise.all([
+      next
+        ? this.client.send(new PutCommand({ TableName: this.table, Item: { ...key, ...next, expiresAt } }))
+        : this.client.send(new DeleteCommand({ TableName: this.table, Key: key })),
+      this.add(dayOf(previous.shownAt), previous.modelVersion, impressionCounterDelta(previous, next), expiresAt),
     ]);
   }
 

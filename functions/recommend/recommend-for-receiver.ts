@@ -34,12 +34,15 @@ function stillEligible(p: Product, query: RecommendationQuery, country: string |
 /**
  * `canSee` (functions/http/auth.ts visibleReasons) drops the reasons the caller may not see about
  * this receiver: a gift-giver does not learn the receiver's cart, purchases or browsing.
+ * `onRanked` receives the first ranking's list (ids and visible reasons) while the products are
+ * re-read, so a write about it (the impression) overlaps that read; it must not reject.
  */
 export async function recommendForReceiver(
   deps: RecommendDeps,
   query: RecommendationQuery,
   now = Date.now(),
   canSee: (wishlistPublic: boolean) => (reason: string) => boolean = () => () => true,
+  onRanked?: (modelVersion: string, items: { id: string; reasons: string[] }[]) => Promise<void>,
 ): Promise<RecommendationResult> {
   const [snapshot, history, profile] = await Promise.all([
     deps.snapshot(),
@@ -48,18 +51,22 @@ export async function recommendForReceiver(
   ]);
   assertKnownFilters(snapshot, { categories: query.categories });
   const country = query.country ?? profile?.country;
+  const visible = canSee(profile?.wishlistPublic ?? true);
   const stale = new Set<string>();
   // Two passes at most: a product changed since the snapshot is dropped and the ranking redone.
   for (let pass = 0; ; pass++) {
     const blacklist = [...(profile?.blacklist ?? []), ...stale];
     const ranking = await rankForReceiver(snapshot, { history, profile: { id: query.userId, country: profile?.country, blacklist }, now }, query, deps.ranking);
-    const fresh = new Map((await deps.catalog.batchGetPublic(ranking.items.map((r) => r.id))).map((p) => [p.id, p]));
+    const [products] = await Promise.all([
+      deps.catalog.batchGetPublic(ranking.items.map((r) => r.id)),
+      pass === 0 ? onRanked?.(snapshot.manifest.version, ranking.items.map((r) => ({ id: r.id, reasons: redacted(r.reasons, visible) }))) : undefined,
+    ]);
+    const fresh = new Map(products.map((p) => [p.id, p]));
     const changed = ranking.items.filter((r) => {
       const p = fresh.get(r.id);
       return !p || !stillEligible(p, query, country);
     });
     if (changed.length === 0 || pass === 1) {
-      const visible = canSee(profile?.wishlistPublic ?? true);
       if (!ranking.personalized) deps.metrics?.count('ColdStartAnswers');
       if (ranking.promotedShortfall > 0) deps.metrics?.count('PromotedShortfall', ranking.promotedShortfall);
       return {

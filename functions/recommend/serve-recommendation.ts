@@ -1,9 +1,9 @@
-/** The recommendation as served: {@link recommendForReceiver}, then its `recommendation_id` and a sampled impression. */
+/** The recommendation as served: {@link recommendForReceiver}, its `recommendation_id`, and a sampled impression written beside the products' read. */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { OnlineMetricsStore } from '../core/domain/ports.js';
-import type { RecommendationQuery } from '../core/domain/types.js';
+import type { RecommendationQuery, RecommendationResult } from '../core/domain/types.js';
 import { recommendForReceiver, type RecommendDeps } from './recommend-for-receiver.js';
-import { withImpression } from './record-impression.js';
+import { ResponseImpression } from './record-impression.js';
 
 export interface ServeDeps extends RecommendDeps {
   onlineMetrics: OnlineMetricsStore;
@@ -12,8 +12,18 @@ export interface ServeDeps extends RecommendDeps {
   sampleRate: number;
 }
 
-export async function serveRecommendation(deps: ServeDeps, query: RecommendationQuery, canSee: (wishlistPublic: boolean) => (reason: string) => boolean) {
-  const served = await withImpression(deps, query.userId, await recommendForReceiver(deps, query, Date.now(), canSee));
+export async function serveRecommendation(
+  deps: ServeDeps,
+  query: RecommendationQuery,
+  canSee: (wishlistPublic: boolean) => (reason: string) => boolean,
+  random = Math.random,
+): Promise<RecommendationResult & { recommendation_id: string }> {
+  const impression = new ResponseImpression(deps, query.userId, Date.now(), random);
+  const result = await recommendForReceiver(deps, query, Date.now(), canSee, (version, items) => impression.early(version, items));
+  await impression.settle(
+    result.model_version,
+    result.recommended_products.map((p) => ({ id: p.id, reasons: p.reasons })),
+  );
   deps.metrics?.count('RecommendationsServed');
-  return served;
+  return { ...result, recommendation_id: impression.recommendationId };
 }

@@ -6,7 +6,7 @@
  */
 import { ConflictError, EventIdConflict, InvalidInput, NotFound, ArtifactMissing } from '../../functions/core/domain/errors.js';
 import { creditedUser } from '../../functions/core/domain/interactions.js';
-import { attributionCounters, dayOf, impressionCounters, type CounterRow, type Impression } from '../../functions/core/domain/online-metrics.js';
+import { attributionCounters, dayOf, impressionCounterDelta, impressionCounters, type CounterRow, type Impression } from '../../functions/core/domain/online-metrics.js';
 import type {
   CatalogStore,
   ChangeStamp,
@@ -260,6 +260,12 @@ export class InMemoryOnlineMetricsStore implements OnlineMetricsStore {
   async recordImpression(imp: Impression): Promise<void> {
     this.impressions.set(imp.recommendationId, clone(imp));
     this.add(dayOf(imp.shownAt), imp.modelVersion, impressionCounters(imp));
+  }
+
+  async replaceImpression(previous: Impression, next: Impression | undefined): Promise<void> {
+    if (next) this.impressions.set(previous.recommendationId, clone(next));
+    else this.impressions.delete(previous.recommendationId);
+    this.add(dayOf(previous.shownAt), previous.modelVersion, impressionCounterDelta(previous, next));
   }
 
   async getImpression(recommendationId: string): Promise<Impression | undefined> {

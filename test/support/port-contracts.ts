@@ -292,5 +292,26 @@ export function onlineMetricsStoreContract(name: string, make: Make<OnlineMetric
       });
       expect(await store.readCounters(['1999-01-01'])).toEqual([]);
     });
+
+    it('replaces an impression by what was finally shown, its counters moved by the difference, or withdraws it', async () => {
+      const store = await make();
+      const version = unique('mv');
+      const shownAt = Date.now();
+      const first: Impression = { recommendationId: unique('rec'), userId: 'ana', modelVersion: version, shownAt, items: [{ id: 'p1', reasons: ['promoted'] }, { id: 'p2', reasons: ['trending'] }] };
+      const final: Impression = { ...first, items: [{ id: 'p2', reasons: ['trending'] }, { id: 'p3', reasons: ['because_you_bought:p9'] }] };
+      await store.recordImpression(first);
+      await store.replaceImpression(first, final);
+      expect(await store.getImpression(first.recommendationId)).toEqual(final);
+      const counters = async () => (await store.readCounters([dayOf(shownAt)])).find((r) => r.modelVersion === version)!.counters;
+      const after = await counters();
+      expect(after).toMatchObject({ responses: 1, impressions: 2, 'impressions:trending': 1, 'impressions:because_you_bought': 1 });
+      expect(after['impressions:promoted'] ?? 0).toBe(0);
+      const other: Impression = { ...first, recommendationId: unique('rec'), items: [{ id: 'p4', reasons: ['promoted'] }] };
+      await store.recordImpression(other);
+      await store.replaceImpression(other, undefined);
+      expect(await store.getImpression(other.recommendationId)).toBeUndefined();
+      expect(await counters()).toMatchObject({ responses: 1, impressions: 2, 'impressions:trending': 1 });
+      expect((await counters())['impressions:promoted'] ?? 0).toBe(0);
+    });
   });
 }

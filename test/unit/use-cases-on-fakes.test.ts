@@ -7,12 +7,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { upsertProduct, similarProducts } from '../../functions/catalog/catalog-use-cases.js';
 import { ProductBody } from '../../functions/catalog/product-schema.js';
 import { acceptEvents } from '../../functions/events/accept-events.js';
+import { serveRecommendation } from '../../functions/recommend/serve-recommendation.js';
 import { retrainModel } from '../../functions/retrain/retrain-model.js';
 import { ServingModel } from '../../functions/adapters/model-cache.js';
 import { HashedNgramEmbedder } from '../../functions/core/content/text-embedding.js';
 import { EventIdConflict, InvalidInput, NotFound } from '../../functions/core/domain/errors.js';
 import type { Impression } from '../../functions/core/domain/online-metrics.js';
-import { dayOf } from '../../functions/core/domain/online-metrics.js';
+import { dayOf, impressionCounters } from '../../functions/core/domain/online-metrics.js';
 import { InMemoryCatalogStore, InMemoryInteractionStore, InMemoryModelStore, InMemoryOnlineMetricsStore, InMemoryUserStore } from '../support/in-memory-stores.js';
 
 const logger = new Logger({ serviceName: 'use-case-test', logLevel: 'CRITICAL' });
@@ -140,5 +141,86 @@ describe('similarProducts', () => {
     expect(res.similar_products.map((p) => p.id)).not.toContain('p1');
     expect(res.similar_products[0].id).toBe('p2');
     await expect(similarProducts({ catalog, textEmbedder, snapshot }, 'ghost', 2)).rejects.toBeInstanceOf(NotFound);
+  });
+});
+
+describe('serveRecommendation', () => {
+  const catalog = new InMemoryCatalogStore();
+  const interactions = new InMemoryInteractionStore();
+  const users = new InMemoryUserStore();
+  const models = new InMemoryModelStore();
+  let snapshot: () => ReturnType<ServingModel['get']>;
+
+  beforeAll(async () => {
+    for (let i = 0; i < 20; i++) await upsertProduct({ catalog, textEmbedder, defaultCurrency: 'EUR' }, `g${i}`, input({ name: `Regalo ${i}`, price: 10 + i, category: i % 2 ? 'hat' : 'dress' }));
+    const events = Array.from({ length: 40 }, (_, i) => ({ eventId: `s${i}`, userId: `u${i % 5}`, productId: `g${(i * 7) % 20}`, type: 'order' as const, quantity: 1, timestamp: 1_800_000_000_000 + i }));
+    await interactions.putEvents(events);
+    expect((await retrainModel({ catalog, interactions, users, models, logger }, { version: 'v-serve' })).promoted).toBe(true);
+    const serving = new ServingModel(models, 0, logger);
+    snapshot = () => serving.get();
+  }, 120_000);
+
+  const deps = (onlineMetrics: InMemoryOnlineMetricsStore, sampleRate = 1) => ({ catalog, interactions, users, snapshot, onlineMetrics, logger, historyLimit: 100, sampleRate });
+  const shown = (res: { recommended_products: { id: string; reasons: string[] }[] }) => res.recommended_products.map((p) => ({ id: p.id, reasons: p.reasons }));
+  const query = { userId: 'u1', num: 3, minPromoted: 0 };
+
+  it('records the impression of what was answered, written beside the products’ read', async () => {
+    const onlineMetrics = new InMemoryOnlineMetricsStore();
+    const res = await serveRecommendation(deps(onlineMetrics), query, () => () => true);
+    expect(res.recommended_products).toHaveLength(3);
+    const imp = await onlineMetrics.getImpression(res.recommendation_id);
+    expect(imp).toMatchObject({ userId: 'u1', modelVersion: 'v-serve', items: shown(res) });
+    const [row] = await onlineMetrics.readCounters([dayOf(imp!.shownAt)]);
+    expect(row.counters).toEqual(impressionCounters(imp!));
+    // Not sampled: nothing recorded, the id is still given.
+    const quiet = new InMemoryOnlineMetricsStore();
+    const unsampled = await serveRecommendation(deps(quiet, 0.5), query, () => () => true, () => 0.9);
+    expect(unsampled.recommendation_id).toMatch(/^[A-Za-z0-9_-]{16}$/);
+    expect(await quiet.getImpression(unsampled.recommendation_id)).toBeUndefined();
+  });
+
+  it('starts the impression write before the products’ read returns (one round trip, not two in a row)', async () => {
+    const order: string[] = [];
+    let impressionStarted!: () => void;
+    const started = new Promise<void>((resolve) => (impressionStarted = resolve));
+    const onlineMetrics = new InMemoryOnlineMetricsStore();
+    const recordImpression = onlineMetrics.recordImpression.bind(onlineMetrics);
+    onlineMetrics.recordImpression = async (imp) => {
+      order.push('impression');
+      impressionStarted();
+      return recordImpression(imp);
+    };
+    // The products' read answers only once the impression write has begun (or after 2 s, which fails the test).
+    const gatedCatalog = Object.create(catalog) as InMemoryCatalogStore;
+    gatedCatalog.batchGetPublic = async (ids) => {
+      order.push('read');
+      const waited = await Promise.race([started.then(() => 'overlapped'), new Promise<string>((r) => setTimeout(() => r('serial'), 2000))]);
+      order.push(waited);
+      return catalog.batchGetPublic(ids);
+    };
+    const res = await serveRecommendation({ ...deps(onlineMetrics), catalog: gatedCatalog }, query, () => () => true);
+    expect(order).toEqual(['read', 'impression', 'overlapped']);
+    expect((await onlineMetrics.getImpression(res.recommendation_id))!.items).toEqual(shown(res));
+  });
+
+  it('corrects the impression and its counters when a product changed since the snapshot and the list was redone', async () => {
+    const onlineMetrics = new InMemoryOnlineMetricsStore();
+    const before = await serveRecommendation(deps(new InMemoryOnlineMetricsStore()), query, () => () => true);
+    const gone = before.recommended_products[0].id;
+    // The snapshot still ranks it; the products' read finds it blocked: the second pass leaves it out.
+    await catalog.put({ ...(await catalog.get(gone))!, status: 'blocked' });
+    try {
+      const res = await serveRecommendation(deps(onlineMetrics), query, () => () => true);
+      expect(res.recommended_products.map((p) => p.id)).not.toContain(gone);
+      const imp = await onlineMetrics.getImpression(res.recommendation_id);
+      expect(imp!.items).toEqual(shown(res));
+      const [row] = await onlineMetrics.readCounters([dayOf(imp!.shownAt)]);
+      const expected = impressionCounters(imp!);
+      for (const [key, n] of Object.entries(row.counters)) expect([key, n]).toEqual([key, expected[key] ?? 0]);
+      expect(row.counters.responses).toBe(1);
+      expect(row.counters.impressions).toBe(res.recommended_products.length);
+    } finally {
+      await catalog.put({ ...(await catalog.get(gone))!, status: 'active' });
+    }
   });
 });

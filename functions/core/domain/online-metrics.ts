@@ -32,6 +32,19 @@ export function impressionCounters(imp: Impression): Record<string, number> {
   return c;
 }
 
+/** What turns `previous`'s counters into `next`'s (`next` undefined: the impression is withdrawn); zero changes left out. */
+export function impressionCounterDelta(previous: Impression, next: Impression | undefined): Record<string, number> {
+  const delta: Record<string, number> = next ? impressionCounters(next) : {};
+  for (const [key, n] of Object.entries(impressionCounters(previous))) delta[key] = (delta[key] ?? 0) - n;
+  for (const key of Object.keys(delta)) if (delta[key] === 0) delete delta[key];
+  return delta;
+}
+
+/** Whether two impressions list the same items with the same reasons, in the same order. */
+export function sameShownItems(a: Impression['items'], b: Impression['items']): boolean {
+  return a.length === b.length && a.every((item, k) => item.id === b[k].id && item.reasons.length === b[k].reasons.length && item.reasons.every((r, j) => r === b[k].reasons[j]));
+}
+
 /** Counter increments for one attributed event about an item of the impression. */
 export function attributionCounters(type: FunnelEventType, reasons: readonly string[]): Record<string, number> {
   const c: Record<string, number> = { [`attributed:${type}`]: 1 };

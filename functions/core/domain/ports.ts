@@ -158,6 +158,11 @@ export interface ImageStore {
 export interface OnlineMetricsStore {
   /** Stores a (sampled) impression and adds its counters to its day and model version. */
   recordImpression(impression: Impression): Promise<void>;
+  /**
+   * Replaces a recorded impression by what the response finally showed (same id, day and version),
+   * moving its counters by the difference; `next` undefined withdraws it (the response showed nothing).
+   */
+  replaceImpression(previous: Impression, next: Impression | undefined): Promise<void>;
   getImpression(recommendationId: string): Promise<Impression | undefined>;
   /** Adds an attribution's counters once per (recommendation, product, type); false when already counted. */
   recordAttribution(impression: Impression, productId: string, type: FunnelEventType, reasons: readonly string[]): Promise<boolean>;
