@@ -11,6 +11,9 @@ import type { OnlineMetricsStore } from '../core/domain/ports.js';
 import type { FunnelEventType } from '../core/domain/types.js';
 import { attributionCounters, dayOf, impressionCounterDelta, impressionCounters, type CounterRow, type Impression } from '../core/domain/online-metrics.js';
 
+/** The impression item's key. */
+const impressionKey = (recommendationId: string) => ({ pk: `rec#${recommendationId}`, sk: 'impression' });
+
 export class DynamoOnlineMetricsStore implements OnlineMetricsStore {
   constructor(private readonly client: DynamoDBDocumentClient, private readonly table: string, private readonly ttlDays: number) {}
 
@@ -41,14 +44,14 @@ export class DynamoOnlineMetricsStore implements OnlineMetricsStore {
     const expiresAt = this.expiresAt(imp.shownAt);
     // Independent items (the impression, the day's counters): one round trip instead of two on the request path.
     await Promise.all([
-      this.client.send(new PutCommand({ TableName: this.table, Item: { pk: `rec#${imp.recommendationId}`, sk: 'impression', ...imp, expiresAt } })),
+      this.client.send(new PutCommand({ TableName: this.table, Item: { ...impressionKey(imp.recommendationId), ...imp, expiresAt } })),
       this.add(dayOf(imp.shownAt), imp.modelVersion, impressionCounters(imp), expiresAt),
     ]);
   }
 
   async replaceImpression(previous: Impression, next: Impression | undefined): Promise<void> {
     const expiresAt = this.expiresAt(previous.shownAt);
-    const key = { pk: `rec#${previous.recommendationId}`, sk: 'impression' };
+    const key = impressionKey(previous.recommendationId);
     await Promise.all([
       next
         ? this.client.send(new PutCommand({ TableName: this.table, Item: { ...key, ...next, expiresAt } }))
@@ -58,7 +61,7 @@ export class DynamoOnlineMetricsStore implements OnlineMetricsStore {
   }
 
   async getImpression(recommendationId: string): Promise<Impression | undefined> {
-    const res = await this.client.send(new GetCommand({ TableName: this.table, Key: { pk: `rec#${recommendationId}`, sk: 'impression' } }));
+    const res = await this.client.send(new GetCommand({ TableName: this.table, Key: impressionKey(recommendationId) }));
     const item = res.Item;
     // DynamoDB deletes expired items lazily (and dynalite never): an expired one is gone.
     if (!item || (typeof item.expiresAt === 'number' && item.expiresAt * 1000 < Date.now())) return undefined;

@@ -8,6 +8,7 @@ import { isEligible, rankForReceiver, type RankingOptions } from '../core/rankin
 import { assertKnownFilters } from '../core/ranking/known-filter-values.js';
 import { publicProduct } from '../core/domain/product-view.js';
 import type { Product, RecommendationQuery, RecommendationResult } from '../core/domain/types.js';
+import type { Impression } from '../core/domain/online-metrics.js';
 
 export interface RecommendDeps {
   catalog: CatalogStore;
@@ -42,7 +43,7 @@ export async function recommendForReceiver(
   query: RecommendationQuery,
   now = Date.now(),
   canSee: (wishlistPublic: boolean) => (reason: string) => boolean = () => () => true,
-  onRanked?: (modelVersion: string, items: { id: string; reasons: string[] }[]) => Promise<void>,
+  onRanked?: (modelVersion: string, items: Impression['items']) => Promise<void>,
 ): Promise<RecommendationResult> {
   const [snapshot, history, profile] = await Promise.all([
     deps.snapshot(),
@@ -57,10 +58,8 @@ export async function recommendForReceiver(
   for (let pass = 0; ; pass++) {
     const blacklist = [...(profile?.blacklist ?? []), ...stale];
     const ranking = await rankForReceiver(snapshot, { history, profile: { id: query.userId, country: profile?.country, blacklist }, now }, query, deps.ranking);
-    const [products] = await Promise.all([
-      deps.catalog.batchGetPublic(ranking.items.map((r) => r.id)),
-      pass === 0 ? onRanked?.(snapshot.manifest.version, ranking.items.map((r) => ({ id: r.id, reasons: redacted(r.reasons, visible) }))) : undefined,
-    ]);
+    const shown = ranking.items.map((r) => ({ id: r.id, reasons: redacted(r.reasons, visible) }));
+    const [products] = await Promise.all([deps.catalog.batchGetPublic(shown.map((s) => s.id)), pass === 0 ? onRanked?.(snapshot.manifest.version, shown) : undefined]);
     const fresh = new Map(products.map((p) => [p.id, p]));
     const changed = ranking.items.filter((r) => {
       const p = fresh.get(r.id);
@@ -70,9 +69,9 @@ export async function recommendForReceiver(
       if (!ranking.personalized) deps.metrics?.count('ColdStartAnswers');
       if (ranking.promotedShortfall > 0) deps.metrics?.count('PromotedShortfall', ranking.promotedShortfall);
       return {
-        recommended_products: ranking.items
-          .filter((r) => fresh.has(r.id) && !changed.includes(r))
-          .map((r) => ({ ...publicProduct(fresh.get(r.id)!), score: r.score, reasons: redacted(r.reasons, visible) })),
+        recommended_products: ranking.items.flatMap((r, k) =>
+          fresh.has(r.id) && !changed.includes(r) ? [{ ...publicProduct(fresh.get(r.id)!), score: r.score, reasons: shown[k].reasons }] : [],
+        ),
         model_version: snapshot.manifest.version,
         promoted_shortfall: ranking.promotedShortfall,
       };

@@ -60,9 +60,10 @@ export class ResponseImpression {
     if (!this.attempted) return this.early(modelVersion, items);
     const recorded = this.recorded;
     if (!recorded || sameShownItems(recorded.items, items)) return;
+    const next = items.length > 0 ? { ...recorded, items } : undefined;
     try {
-      await this.deps.onlineMetrics.replaceImpression(recorded, items.length > 0 ? { ...recorded, items } : undefined);
-      this.recorded = items.length > 0 ? { ...recorded, items } : undefined;
+      await this.deps.onlineMetrics.replaceImpression(recorded, next);
+      this.recorded = next;
     } catch (err) {
       this.warn('impression not corrected', err);
     }

@@ -1,16 +1,9 @@
 /** The recommendation as served: {@link recommendForReceiver}, its `recommendation_id`, and a sampled impression written beside the products' read. */
-import type { Logger } from '@aws-lambda-powertools/logger';
-import type { OnlineMetricsStore } from '../core/domain/ports.js';
 import type { RecommendationQuery, RecommendationResult } from '../core/domain/types.js';
 import { recommendForReceiver, type RecommendDeps } from './recommend-for-receiver.js';
-import { ResponseImpression } from './record-impression.js';
+import { ResponseImpression, type ImpressionDeps } from './record-impression.js';
 
-export interface ServeDeps extends RecommendDeps {
-  onlineMetrics: OnlineMetricsStore;
-  logger: Logger;
-  /** Share of responses whose impressions are recorded. */
-  sampleRate: number;
-}
+export type ServeDeps = RecommendDeps & ImpressionDeps;
 
 export async function serveRecommendation(
   deps: ServeDeps,
@@ -18,8 +11,9 @@ export async function serveRecommendation(
   canSee: (wishlistPublic: boolean) => (reason: string) => boolean,
   random = Math.random,
 ): Promise<RecommendationResult & { recommendation_id: string }> {
-  const impression = new ResponseImpression(deps, query.userId, Date.now(), random);
-  const result = await recommendForReceiver(deps, query, Date.now(), canSee, (version, items) => impression.early(version, items));
+  const now = Date.now();
+  const impression = new ResponseImpression(deps, query.userId, now, random);
+  const result = await recommendForReceiver(deps, query, now, canSee, (version, items) => impression.early(version, items));
   await impression.settle(
     result.model_version,
     result.recommended_products.map((p) => ({ id: p.id, reasons: p.reasons })),

@@ -107,12 +107,14 @@ export interface RankingMetrics {
 /**
  * Averages the metrics over users: `cases` pairs each user's ranked list with their relevant set.
  * Users with an empty relevant set are skipped (they are not in the test data); a user with a
- * relevant set but an empty list counts as all-zero.
+ * relevant set but an empty list counts as all-zero. `ndcgPerUser`, when given, receives each
+ * counted user's NDCG@k in the order of `cases` (what a paired comparison of two rows resamples).
  */
 export function evaluateRanking(
   cases: Iterable<{ rec: ArrayLike<number | string>; relevant: ReadonlySet<number | string> }>,
   k: number,
   catalogSize: number,
+  ndcgPerUser?: number[],
 ): RankingMetrics {
   let users = 0;
   let p = 0;
@@ -127,7 +129,9 @@ export function evaluateRanking(
     users++;
     p += precisionAtK(c.rec, c.relevant, k);
     r += recallAtK(c.rec, c.relevant, k);
-    n += ndcgAtK(c.rec, c.relevant, k);
+    const ndcg = ndcgAtK(c.rec, c.relevant, k);
+    n += ndcg;
+    ndcgPerUser?.push(ndcg);
     mk += averagePrecisionAtK(c.rec, c.relevant, k);
     m += averagePrecision(c.rec, c.relevant, k);
   }
