@@ -1,14 +1,15 @@
 /**
  * bench:load — the local runtime under concurrent recommendation traffic.
  *
- *   npm run bench:load -- [--concurrency 8,32] [--seconds 15] [--no-wait-embeddings] [--profile]
+ *   npm run bench:load -- [--concurrency 8,32] [--seconds 15] [--warmup 5] [--no-wait-embeddings] [--profile]
  *
  * Starts `startLocalRuntime` (the HTTP gateway in front of the real Lambda handlers in this process;
  * dynalite + s3rver and the background jobs in its child processes; it seeds the demo catalog and
  * trains the first model), waits until the demo
  * photos are embedded and the follow-up retrain is done (so no background work competes), then for
  * each concurrency level runs that many closed-loop clients (Node's built-in fetch, keep-alive) for
- * `--seconds`, each firing `GET /recommend/{id}/{num}` and `GET /recommendations/{id}` over the demo
+ * `--warmup` seconds (not counted: the JIT of the gateway, handlers, SDK, dynalite and the clients
+ * is still climbing; the warm-up's own figures are kept in the JSON) and then `--seconds`, each firing `GET /recommend/{id}/{num}` and `GET /recommendations/{id}` over the demo
  * users (known and unknown), with price ranges, countries, categories and min_promoted.
  * The clients run in their own process (bench/load-client.ts); the runtime is the one `npm start` runs
  * (this process serves HTTP, the AWS servers and the background jobs are its child processes). All of
@@ -33,21 +34,23 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'
 interface Args {
   concurrency: number[];
   seconds: number;
+  warmupSeconds: number;
   waitEmbeddings: boolean;
   profile: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { concurrency: [8, 32], seconds: 15, waitEmbeddings: true, profile: false };
+  const a: Args = { concurrency: [8, 32], seconds: 15, warmupSeconds: 5, waitEmbeddings: true, profile: false };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     if (k === '--concurrency') a.concurrency = argv[++i].split(',').map(Number);
     else if (k === '--seconds') a.seconds = Number(argv[++i]);
+    else if (k === '--warmup') a.warmupSeconds = Number(argv[++i]);
     else if (k === '--no-wait-embeddings') a.waitEmbeddings = false;
     else if (k === '--profile') a.profile = true;
     else throw new Error(`unknown option ${k}`);
   }
-  if (!a.concurrency.every((c) => Number.isInteger(c) && c > 0) || !(a.seconds > 0)) throw new Error('bad --concurrency / --seconds');
+  if (!a.concurrency.every((c) => Number.isInteger(c) && c > 0) || !(a.seconds > 0) || !(a.warmupSeconds >= 0)) throw new Error('bad --concurrency / --seconds / --warmup');
   return a;
 }
 
@@ -140,7 +143,7 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gift-load-'));
   const t0 = performance.now();
   const rt = await startLocalRuntime({ port: 0, dataDir, retrainIntervalS: 0, log: (l) => console.log(`  [runtime] ${l}`) });
-  const results: (LevelResult & { cpuMsPerRequest?: Record<string, number | null> })[] = [];
+  const results: (LevelResult & { cpuMsPerRequest?: Record<string, number | null>; warmup?: Pick<LevelResult, 'seconds' | 'requests' | 'requestsPerS' | 'latencyMs'> })[] = [];
   try {
     console.log(`  runtime up at ${rt.url} after ${((performance.now() - t0) / 1000).toFixed(1)} s (demo catalog seeded, first model trained)`);
     if (args.waitEmbeddings) {
@@ -160,6 +163,13 @@ async function main(): Promise<void> {
     const pids = { ...rt.processes, clients: clients.pid };
     const profiler = args.profile ? await startCpuProfile() : undefined;
     for (const c of args.concurrency) {
+      let warmup: (typeof results)[number]['warmup'];
+      if (args.warmupSeconds > 0) {
+        const w = await clients.request<LevelResult>('run', { base: rt.url, paths, concurrency: c, seconds: args.warmupSeconds });
+        warmup = { seconds: w.seconds, requests: w.requests, requestsPerS: w.requestsPerS, latencyMs: w.latencyMs };
+        console.log(`  c=${String(c).padStart(3)}  warm-up ${args.warmupSeconds} s (not counted): ${w.requestsPerS.toFixed(1)} req/s, p99 ${w.latencyMs.p99.toFixed(1)} ms, errors ${w.errors.total}`);
+        if (w.errors.total > 0) throw new Error(`errors during the warm-up: ${JSON.stringify(w.errors.byStatus)} ${w.errors.samples.join(' | ')}`);
+      }
       const before = cpuOf(pids);
       const r = await clients.request<LevelResult>('run', { base: rt.url, paths, concurrency: c, seconds: args.seconds });
       const after = cpuOf(pids);
@@ -167,7 +177,7 @@ async function main(): Promise<void> {
       const cpuMsPerRequest = Object.fromEntries(
         Object.keys(pids).map((name) => [name, after[name] !== undefined && before[name] !== undefined ? Math.round(((after[name]! - before[name]!) * 1000 * 100) / r.requests) / 100 : null]),
       );
-      results.push({ ...r, cpuMsPerRequest });
+      results.push({ ...r, cpuMsPerRequest, warmup });
       console.log(`  CPU ms per request: ${Object.entries(cpuMsPerRequest).map(([k, v]) => `${k} ${v}`).join(', ')}`);
       console.log(
         `  c=${String(c).padStart(3)}  ${r.requestsPerS.toFixed(1).padStart(7)} req/s  p50 ${r.latencyMs.p50.toFixed(1).padStart(6)} ms  p99 ${r.latencyMs.p99.toFixed(1).padStart(6)} ms  ` +
@@ -193,7 +203,7 @@ async function main(): Promise<void> {
   mkdirSync(path.join(repoRoot, 'bench/results'), { recursive: true });
   writeFileSync(
     path.join(repoRoot, 'bench/results/load.json'),
-    JSON.stringify({ benchmark: 'load', machine: { ...machine, loadAvg1mAtEnd: machineInfo().loadAvg1m }, client: 'fetch (undici) in a separate client process, closed loop', levels: results, restartSeconds, totalErrors }, null, 2) + '\n',
+    JSON.stringify({ benchmark: 'load', machine: { ...machine, loadAvg1mAtEnd: machineInfo().loadAvg1m }, client: 'fetch (undici) in a separate client process, closed loop', warmupSeconds: args.warmupSeconds, levels: results, restartSeconds, totalErrors }, null, 2) + '\n',
   );
   console.log('wrote bench/results/load.json');
   if (totalErrors > 0) process.exitCode = 1;

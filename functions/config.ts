@@ -43,10 +43,20 @@ const ConfigSchema = z.object({
   CURRENCY: z.string().length(3).default('EUR'),
   /** How long a container trusts its cached model pointer before re-reading it. */
   MODEL_POINTER_TTL_MS: z.coerce.number().int().min(0).default(5000),
-  /** How long serving trusts its read of the products changed since the model version (new products count after at most this). */
-  LIVE_CATALOG_TTL_MS: z.coerce.number().int().min(0).max(600_000).default(2000),
+  /**
+   * How long a container trusts its read of the catalog's newest change (one item). 0: every
+   * recommend/similar request reads it, so a product written or deleted counts in the next response.
+   */
+  LIVE_CATALOG_TTL_MS: z.coerce.number().int().min(0).max(600_000).default(0),
+  /** Least time between two full reads of the changed products (a change is merged into the ranking's view after at most this). */
+  LIVE_CATALOG_REBUILD_MS: z.coerce.number().int().min(0).max(600_000).default(2000),
   /** Most changed products one read merges into the serving version (newest change first). */
   LIVE_CATALOG_LIMIT: z.coerce.number().int().min(0).max(20_000).default(2000),
+  /**
+   * Shown products a container keeps between catalog changes (0 = read them on every request).
+   * Only with LIVE_CATALOG_LIMIT > 0: the live catalog's reads are what tell a change happened.
+   */
+  VIEW_PRODUCTS_CACHE_SIZE: z.coerce.number().int().min(0).max(200_000).default(20_000),
   /** Share of the returned slots reserved for new arrivals (reason `new_arrival`), 0 = no exploration. */
   EXPLORATION_SHARE: z.coerce.number().min(0).max(1).default(0.1),
   /** Age cut-off of a new arrival, days since the product was created. */

@@ -25,7 +25,8 @@ import { S3ImageStore, S3ModelStore } from './s3-stores.js';
 import { PointerCache, ServingModel } from './model-cache.js';
 import { activeTextModel, contentModelLayout, loadImageVersion, VersionedImageEmbedder, type ImageEncoder, type LayerImageModels } from './content-models.js';
 import type { ContentModelKind } from '../core/content/content-model-version.js';
-import { LiveCatalog, predictContentFactorsTs, type PredictFactors } from './live-catalog.js';
+import { FULL_READ_MS, LiveCatalog, predictContentFactorsTs, type PredictFactors } from './live-catalog.js';
+import { ViewProducts } from '../core/snapshot/view-products.js';
 import { createTextEmbedder } from './text-vectors-file.js';
 import { readImageModelsManifest } from './image-models-manifest.js';
 import { EmfBusinessMetrics, InMemoryBusinessMetrics, type CounterSnapshot } from './business-metrics.js';
@@ -63,6 +64,8 @@ export interface Deps {
   live: LiveCatalog;
   /** The snapshot to rank and search now: the live catalog's (`live.get`). */
   snapshot: () => Promise<ModelSnapshot>;
+  /** Shown products kept until the live catalog sees a change; undefined when `VIEW_PRODUCTS_CACHE_SIZE` or `LIVE_CATALOG_LIMIT` is 0. */
+  viewProducts: ViewProducts | undefined;
   /** The layer's product-name embedder (`TEXT_VECTORS_PATH`, else hashed n-grams): what serves while no text version is active. */
   textEmbedder: TextEmbedder;
   /** The active text version's embedder (cached, pointer re-read every `CONTENT_MODEL_TTL_MS`), else {@link Deps.textEmbedder}. */
@@ -142,8 +145,12 @@ export function buildDeps(cfg: Config, onnx: () => OnnxAdapters | undefined = ()
       new ServingModel(d.models, cfg.MODEL_POINTER_TTL_MS, d.logger, {
         fallback: (from, to) => d.metrics.count('ModelFallback', 1, undefined, { pointerVersion: from, servingVersion: to }),
       }),
-    live: (d) => new LiveCatalog(d.catalog, d.serving, { ttlMs: cfg.LIVE_CATALOG_TTL_MS, limit: cfg.LIVE_CATALOG_LIMIT, predict: onnx()?.predictContentFactors ?? predictContentFactorsTs }, d.logger),
+    live: (d) => new LiveCatalog(d.catalog, d.serving, { ttlMs: cfg.LIVE_CATALOG_TTL_MS, minFullReadMs: cfg.LIVE_CATALOG_REBUILD_MS, limit: cfg.LIVE_CATALOG_LIMIT, predict: onnx()?.predictContentFactors ?? predictContentFactorsTs }, d.logger),
     snapshot: (d) => () => d.live.get(),
+    viewProducts: (d) =>
+      cfg.VIEW_PRODUCTS_CACHE_SIZE > 0 && cfg.LIVE_CATALOG_LIMIT > 0
+        ? new ViewProducts((ids) => d.catalog.batchGetPublic(ids), { generation: () => d.live.generation, maxEntries: cfg.VIEW_PRODUCTS_CACHE_SIZE, maxAgeMs: FULL_READ_MS })
+        : undefined,
     textEmbedder: () => createTextEmbedder(cfg.TEXT_VECTORS_PATH),
     contentModels: (d) => ({
       image: new S3ModelStore(d.s3, cfg.MODELS_BUCKET, d.ddb, cfg.MODEL_REGISTRY_TABLE, contentModelLayout('image')),

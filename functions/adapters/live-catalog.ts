@@ -1,11 +1,12 @@
 /**
  * The serving model with the catalog's changes since its version merged in (core/snapshot/live-delta.ts):
  * recommend and `similar` read this instead of the bare version, so a product PUT or embedded after
- * the last retrain counts within LIVE_CATALOG_TTL_MS.
+ * the last retrain counts on the next request (at most LIVE_CATALOG_REBUILD_MS later during a burst of writes).
  *
- * Per TTL per container, one item read: the newest change since the last full read (the changes
- * index is partitioned by day, so this asks one or two days, however old the version). Only when
- * that shows a change, or FULL_READ_MS after the last full read, the bounded read (at most
+ * Per request (or per LIVE_CATALOG_TTL_MS when set) per container, one item read: the newest change
+ * since the last full read (the changes index is partitioned by day, so this asks one or two days,
+ * however old the version); a stamp not seen before moves {@link LiveCatalog.generation}. Only when
+ * that shows a change (at most every `minFullReadMs`), or FULL_READ_MS after the last full read, the bounded read (at most
  * LIVE_CATALOG_LIMIT products, newest change first, every day since the version). Reading 2000
  * products every two seconds cost ~0.7 s of a local request and their read capacity on AWS. The
  * merged view is rebuilt only when what the full read returns differs from the last one, and a
@@ -31,7 +32,13 @@ export const predictContentFactorsTs: PredictFactors = async (snapshot, products
 };
 
 export interface LiveCatalogOptions {
+  /** How long a read of the newest change stamp is trusted (0: every request reads it). */
   ttlMs: number;
+  /**
+   * Least time between two full reads (0: none). A stamp that moved sooner leaves the view as it is
+   * until then (a catalog import must not relist on every request), but still moves {@link LiveCatalog.generation}.
+   */
+  minFullReadMs?: number;
   limit: number;
   /** Changes this long before the version's createdAt are read too (products written while it trained). */
   overlapMs?: number;
@@ -68,6 +75,8 @@ const signatureOf = (products: readonly Product[]): string =>
 export class LiveCatalog {
   private view?: View;
   private inflight?: Promise<ModelSnapshot>;
+  private observed?: ChangeStamp;
+  private changes = 0;
 
   constructor(
     private readonly catalog: Pick<CatalogStore, 'listChangedSince' | 'newestChangeSince'>,
@@ -91,6 +100,21 @@ export class LiveCatalog {
     this.options = { ...this.options, predict };
   }
 
+  /**
+   * Moves whenever this container learns of a catalog change it had not seen (a stamp read that
+   * differs from the last one, a rebuilt view, a failed read): what was read from the products
+   * table before it may be out of date (core/snapshot/view-products.ts keys its entries by it).
+   */
+  get generation(): number {
+    return this.changes;
+  }
+
+  /** Notes the newest change stamp read now. */
+  private observe(stamp: ChangeStamp | undefined): void {
+    if (!sameStamp(stamp, this.observed)) this.changes++;
+    this.observed = stamp;
+  }
+
   /** Products merged into the current view (for GET /model and logs). */
   get mergedCount(): number {
     return this.view?.changed ?? 0;
@@ -107,10 +131,13 @@ export class LiveCatalog {
         // Nothing stamped since the last full read (give or take the writers' clocks), or only the
         // change that read already saw: the view is current.
         const latest = await this.catalog.newestChangeSince(Math.max(since, current.fullReadWallMs - STAMP_SKEW_MS));
+        this.observe(latest ?? current.newest);
         if (latest === undefined || sameStamp(latest, current.newest)) {
           current.readAt = now;
           return current.merged;
         }
+        // A change, but the last full read is recent: the view waits (the next request reads the stamp again).
+        if (now - current.fullReadAt < (this.options.minFullReadMs ?? 0)) return current.merged;
       }
       // The stamp is read before the list, so a change landing between the two shows next time;
       // only a stamp inside the window later stamp reads look at matters.
@@ -118,7 +145,9 @@ export class LiveCatalog {
       newest = await this.catalog.newestChangeSince(Math.max(since, wallMs - STAMP_SKEW_MS));
       changed = await this.catalog.listChangedSince(since, this.options.limit);
       fullReadWallMs = wallMs;
+      this.observe(newest);
     } catch (err) {
+      this.changes++;
       // The version alone still answers; the next request retries the read.
       this.logger?.warn('catalog changes read failed; serving without them', { error: err instanceof Error ? err.message : String(err) });
       return current ? current.merged : base;
@@ -138,6 +167,7 @@ export class LiveCatalog {
       }
     }
     const merged = withChangedProducts(base, changed, { factorsFor: () => predicted });
+    this.changes++;
     this.view = { base, signature, merged, readAt: now, fullReadAt: now, fullReadWallMs, newest, changed: changed.length };
     return merged;
   }

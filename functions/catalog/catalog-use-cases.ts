@@ -10,6 +10,7 @@ import { similarProducts as nearestByEmbedding, storedEmbedding } from '../core/
 import type { TextEmbedder } from '../core/content/text-embedding.js';
 import type { CatalogStore, ImageStore } from '../core/domain/ports.js';
 import type { ModelSnapshot } from '../core/snapshot/model-snapshot.js';
+import { shownProducts, type ViewProducts } from '../core/snapshot/view-products.js';
 import type { Product } from '../core/domain/types.js';
 import type { ProductInput } from './product-schema.js';
 
@@ -19,6 +20,8 @@ export interface CatalogDeps {
   textEmbedder: TextEmbedder;
   /** The serving model snapshot (similar products search its embedding index). */
   snapshot: () => Promise<ModelSnapshot>;
+  /** Shown products read once per catalog view (absent: read on every request). */
+  viewProducts?: Pick<ViewProducts, 'get'>;
   /** Currency of a product saved without one. */
   defaultCurrency: string;
   /** How long an upload URL stays valid. */
@@ -107,7 +110,7 @@ export async function imageDownload(deps: Pick<CatalogDeps, 'catalog' | 'images'
  * fetched because some may have been deactivated since the snapshot.
  */
 export async function similarProducts(
-  deps: Pick<CatalogDeps, 'catalog' | 'textEmbedder' | 'snapshot'>,
+  deps: Pick<CatalogDeps, 'catalog' | 'textEmbedder' | 'snapshot' | 'viewProducts'>,
   id: string,
   k: number,
 ): Promise<{ similar_products: (PublicProduct & { score: number })[]; model_version: string }> {
@@ -118,7 +121,7 @@ export async function similarProducts(
     text: product.text_embedding?.length === snapshot.embeddings.textDim ? product.text_embedding : Array.from(deps.textEmbedder.embed(product.name)),
   };
   const neighbours = nearestByEmbedding(query, snapshot.embeddings, k * 2, id);
-  const fresh = new Map((await deps.catalog.batchGetPublic(neighbours.map((n) => n.id))).map((p) => [p.id, p]));
+  const fresh = new Map((await shownProducts(deps, neighbours.map((n) => n.id))).map((p) => [p.id, p]));
   const similar = neighbours
     .filter((n) => fresh.get(n.id)?.status === 'active')
     .slice(0, k)

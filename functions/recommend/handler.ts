@@ -15,9 +15,9 @@ import { visibleReasons } from '../http/auth.js';
 
 async function respond(event: ApiEvent, query: RecommendationQuery) {
   // This Lambda has the ONNX Runtime layer: catalog scoring, the scorer and new products' factors run on it.
-  const { catalog, interactions, users, snapshot, config, onlineMetrics, logger, metrics, ranking: kernels } = getDeps(onnxAdapters);
+  const { catalog, interactions, users, snapshot, viewProducts, config, onlineMetrics, logger, metrics, ranking: kernels } = getDeps(onnxAdapters);
   const ranking = { ...kernels, explorationShare: config.EXPLORATION_SHARE, newArrivalDays: config.NEW_ARRIVAL_DAYS };
-  const deps = { catalog, interactions, users, snapshot, onlineMetrics, logger, metrics, historyLimit: config.USER_HISTORY_LIMIT, sampleRate: config.IMPRESSION_SAMPLE_RATE, ranking };
+  const deps = { catalog, interactions, users, snapshot, viewProducts, onlineMetrics, logger, metrics, historyLimit: config.USER_HISTORY_LIMIT, sampleRate: config.IMPRESSION_SAMPLE_RATE, ranking };
   const caller = requestCaller(event);
   return json(200, await serveRecommendation(deps, query, (wishlistPublic) => visibleReasons(caller, query.userId, wishlistPublic)));
 }

@@ -1,6 +1,6 @@
 /**
  * Recommendation use case: receiver's history and profile → ranking over the serving snapshot
- * → fresh product objects (re-checked, since the catalog may have changed since the snapshot).
+ * → the stored product objects (re-checked, since the catalog may have changed since the snapshot).
  */
 import type { BusinessMetrics, CatalogStore, InteractionStore, UserStore } from '../core/domain/ports.js';
 import type { ModelSnapshot } from '../core/snapshot/model-snapshot.js';
@@ -9,12 +9,18 @@ import { assertKnownFilters } from '../core/ranking/known-filter-values.js';
 import { publicProduct } from '../core/domain/product-view.js';
 import type { Product, RecommendationQuery, RecommendationResult } from '../core/domain/types.js';
 import type { Impression } from '../core/domain/online-metrics.js';
+import { shownProducts, type ViewProducts } from '../core/snapshot/view-products.js';
 
 export interface RecommendDeps {
   catalog: CatalogStore;
   interactions: InteractionStore;
   users: UserStore;
   snapshot: () => Promise<ModelSnapshot>;
+  /**
+   * The shown products' stored objects as of the snapshot (core/snapshot/view-products.ts): read
+   * once per catalog view. Absent: read from the catalog on every request.
+   */
+  viewProducts?: Pick<ViewProducts, 'get'>;
   historyLimit: number;
   ranking?: Partial<RankingOptions>;
   /** Counts cold-start answers and promoted shortfalls. */
@@ -59,7 +65,7 @@ export async function recommendForReceiver(
     const blacklist = [...(profile?.blacklist ?? []), ...stale];
     const ranking = await rankForReceiver(snapshot, { history, profile: { id: query.userId, country: profile?.country, blacklist }, now }, query, deps.ranking);
     const shown = ranking.items.map((r) => ({ id: r.id, reasons: redacted(r.reasons, visible) }));
-    const [products] = await Promise.all([deps.catalog.batchGetPublic(shown.map((s) => s.id)), pass === 0 ? onRanked?.(snapshot.manifest.version, shown) : undefined]);
+    const [products] = await Promise.all([shownProducts(deps, shown.map((s) => s.id)), pass === 0 ? onRanked?.(snapshot.manifest.version, shown) : undefined]);
     const fresh = new Map(products.map((p) => [p.id, p]));
     const changed = ranking.items.filter((r) => {
       const p = fresh.get(r.id);

@@ -36,6 +36,7 @@ beforeAll(async () => {
   process.env.POWERTOOLS_LOG_LEVEL = 'CRITICAL';
   process.env.MODEL_POINTER_TTL_MS = '0';
   process.env.LIVE_CATALOG_TTL_MS = '0';
+  process.env.LIVE_CATALOG_REBUILD_MS = '0';
   process.env.ALS_REGULARIZATION = '10';
   process.env.AUTH = 'jwt';
   process.env.BUSINESS_RULES = JSON.stringify(ENV_RULES);

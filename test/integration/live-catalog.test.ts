@@ -15,6 +15,7 @@ beforeAll(async () => {
   process.env.POWERTOOLS_LOG_LEVEL = 'CRITICAL';
   process.env.MODEL_POINTER_TTL_MS = '0';
   process.env.LIVE_CATALOG_TTL_MS = '0';
+  process.env.LIVE_CATALOG_REBUILD_MS = '0';
   aws = await startLocalAws();
   catalog = (await import('../../functions/catalog/handler.js')).handler;
   events = (await import('../../functions/events/handler.js')).handler;
@@ -23,6 +24,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await aws.stop();
   delete process.env.LIVE_CATALOG_TTL_MS;
+  delete process.env.LIVE_CATALOG_REBUILD_MS;
 });
 
 const put = (id: string, body: unknown) => invoke(catalog, apiEvent('PUT /products/{productId}', { productId: id }, {}, body));
@@ -59,6 +61,39 @@ describe('new products at serving', () => {
     const similar = await invoke(catalog, apiEvent('GET /products/{productId}/similar', { productId: 'old-3' }, { k: '5' }));
     expect(similar.status).toBe(200);
     expect(similar.body.similar_products[0].id).toBe('fresh-2');
+  });
+});
+
+describe('the shown products as stored', () => {
+  it('reads them once while the catalog is unchanged, and shows a change on the next request', async () => {
+    const { getDeps } = await import('../../functions/adapters/bootstrap.js');
+    const { injectFaults } = await import('../support/fault-injection.js');
+    const deps = getDeps();
+    const commands: string[] = [];
+    const remove = injectFaults(deps.ddb, (call) => void commands.push(call.command));
+    try {
+      const request = () => invoke(recommend, apiEvent('GET /recommend/{receiverId}/{num}', { receiverId: 'u2', num: '5' }));
+      const first = await request();
+      expect(first.status).toBe(200);
+      const shown = first.body.recommended_products[0];
+      commands.length = 0;
+      const again = await request();
+      expect(ids(again)).toEqual(ids(first));
+      // The history, the profile and the impression: no product read, the view has not changed.
+      expect(commands).not.toContain('BatchGetItemCommand');
+      expect(commands).toContain('QueryCommand');
+
+      // A PUT stamps a change: the next request's stamp read sees it, and the product is read again.
+      const stored = await deps.catalog.get(shown.id);
+      expect((await put(shown.id, { name: 'Renamed gift', price: stored!.price, category: stored!.category })).status).toBe(200);
+      commands.length = 0;
+      const after = await request();
+      expect(commands).toContain('BatchGetItemCommand');
+      const renamed = after.body.recommended_products.find((p: { id: string }) => p.id === shown.id);
+      expect(renamed?.name).toBe('Renamed gift');
+    } finally {
+      remove();
+    }
   });
 });
 

@@ -22,6 +22,7 @@ beforeAll(async () => {
   process.env.POWERTOOLS_LOG_LEVEL = 'CRITICAL';
   process.env.MODEL_POINTER_TTL_MS = '0';
   process.env.LIVE_CATALOG_TTL_MS = '0';
+  process.env.LIVE_CATALOG_REBUILD_MS = '0';
   aws = await startLocalAws();
   catalog = (await import('../../functions/catalog/handler.js')).handler;
   users = (await import('../../functions/users/handler.js')).handler;
@@ -31,6 +32,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await aws.stop();
   delete process.env.LIVE_CATALOG_TTL_MS;
+  delete process.env.LIVE_CATALOG_REBUILD_MS;
 });
 
 const put = (id: string, body: unknown) => invoke(catalog, apiEvent('PUT /products/{productId}', { productId: id }, {}, body));

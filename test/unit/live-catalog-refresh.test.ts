@@ -28,11 +28,11 @@ class CountedCatalog extends InMemoryCatalogStore {
   }
 }
 
-function setup() {
+function setup(options: { ttlMs?: number; minFullReadMs?: number } = {}) {
   const cat = syntheticCatalog(60, 4, { seed: 3, nUsers: 5 });
   const snapshot = { ...cat.snapshot, manifest: { ...cat.snapshot.manifest, createdAt: new Date(Date.now() - 3_600_000).toISOString() } };
   const store = new CountedCatalog();
-  const live = new LiveCatalog(store, { get: async () => snapshot }, { ttlMs: TTL, limit: 100, overlapMs: 0 });
+  const live = new LiveCatalog(store, { get: async () => snapshot }, { ttlMs: options.ttlMs ?? TTL, minFullReadMs: options.minFullReadMs, limit: 100, overlapMs: 0 });
   const product = (id: string): Product => ({ ...cat.products[0], id, name: `New ${id}`, updatedAt: new Date().toISOString() });
   return { store, live, product };
 }
@@ -90,5 +90,46 @@ describe('the live catalog view', () => {
     await store.put(product('after-failure'));
     const view = await live.get(t0 + TTL + 2);
     expect(view.itemIndex.has('after-failure')).toBe(true);
+  });
+
+  it('moves its generation on the first read that shows a change, and only then', async () => {
+    const { store, live, product } = setup({ ttlMs: 0 });
+    const t0 = 4_000_000;
+    await live.get(t0);
+    const g0 = live.generation;
+    await live.get(t0 + 1);
+    await live.get(t0 + 2);
+    expect(live.generation).toBe(g0);
+    await new Promise((r) => setTimeout(r, 2));
+    await store.put(product('renamed'));
+    await live.get(t0 + 3);
+    const g1 = live.generation;
+    expect(g1).toBeGreaterThan(g0);
+    await live.get(t0 + 4);
+    expect(live.generation).toBe(g1);
+    store.fail = true;
+    await live.get(t0 + 5);
+    expect(live.generation).toBeGreaterThan(g1);
+  });
+
+  it('with minFullReadMs, a change soon after a full read moves the generation at once and the view after the interval', async () => {
+    const { store, live, product } = setup({ ttlMs: 0, minFullReadMs: 500 });
+    const t0 = 5_000_000;
+    const first = await live.get(t0);
+    const g0 = live.generation;
+    await new Promise((r) => setTimeout(r, 2));
+    await store.put(product('imported'));
+    const soon = await live.get(t0 + 100);
+    expect(soon).toBe(first);
+    expect(soon.itemIndex.has('imported')).toBe(false);
+    expect(live.generation).toBeGreaterThan(g0);
+    const g1 = live.generation;
+    expect(store.lists).toBe(1);
+    // Every request still reads the stamp; the same stamp does not move the generation again.
+    await live.get(t0 + 200);
+    expect(live.generation).toBe(g1);
+    const later = await live.get(t0 + 501);
+    expect(store.lists).toBe(2);
+    expect(later.itemIndex.has('imported')).toBe(true);
   });
 });
