@@ -9,8 +9,8 @@
  * photos are embedded and the follow-up retrain is done (so no background work competes), then for
  * each concurrency level runs that many closed-loop clients (Node's built-in fetch, keep-alive) for
  * `--warmup` seconds (not counted: the JIT of the gateway, handlers, SDK, dynalite and the clients
- * is still climbing; the warm-up's own figures are kept in the JSON) and then `--seconds`, each firing `GET /recommend/{id}/{num}` and `GET /recommendations/{id}` over the demo
- * users (known and unknown), with price ranges, countries, categories and min_promoted.
+ * is still climbing; the warm-up's own figures are kept in the JSON) and then `--seconds`, each
+ * firing `GET /recommend/{id}/{num}` and `GET /recommendations/{id}` over the demo users (known and unknown), with price ranges, countries, categories and min_promoted.
  * The clients run in their own process (bench/load-client.ts); the runtime is the one `npm start` runs
  * (this process serves HTTP, the AWS servers and the background jobs are its child processes). All of
  * them share the machine's cores, so latencies still include the clients' CPU time.

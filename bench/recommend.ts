@@ -258,7 +258,7 @@ async function benchHandler(sizes: number[], iters: number): Promise<Record<numb
     const ddb = deps.ddb;
     let pointer: string | undefined;
     for (const n of sizes) {
-      console.log(`\n3. recommend handler (API Gateway v2 event → DynamoDB history/profile → ranking (ONNX) → BatchGet products), ${n} products`);
+      console.log(`\n3. recommend handler (API Gateway v2 event → DynamoDB history/profile → ranking (ONNX) → the shown products, kept until the catalog changes), ${n} products`);
       const cat = syntheticCatalog(n, F, { nUsers: 50, seed: n + 1 });
       // Products: BatchWrite 25 at a time, 8 in flight.
       const b = bar('write products to dynalite', n);

@@ -131,7 +131,7 @@ export class LiveCatalog {
         // Nothing stamped since the last full read (give or take the writers' clocks), or only the
         // change that read already saw: the view is current.
         const latest = await this.catalog.newestChangeSince(Math.max(since, current.fullReadWallMs - STAMP_SKEW_MS));
-        this.observe(latest ?? current.newest);
+        this.observe(latest);
         if (latest === undefined || sameStamp(latest, current.newest)) {
           current.readAt = now;
           return current.merged;

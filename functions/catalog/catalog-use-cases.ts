@@ -20,7 +20,7 @@ export interface CatalogDeps {
   textEmbedder: TextEmbedder;
   /** The serving model snapshot (similar products search its embedding index). */
   snapshot: () => Promise<ModelSnapshot>;
-  /** Shown products read once per catalog view (absent: read on every request). */
+  /** Shown products kept until the live catalog sees a change (absent: read on every request). */
   viewProducts?: Pick<ViewProducts, 'get'>;
   /** Currency of a product saved without one. */
   defaultCurrency: string;

@@ -16,10 +16,7 @@ export interface RecommendDeps {
   interactions: InteractionStore;
   users: UserStore;
   snapshot: () => Promise<ModelSnapshot>;
-  /**
-   * The shown products' stored objects as of the snapshot (core/snapshot/view-products.ts): read
-   * once per catalog view. Absent: read from the catalog on every request.
-   */
+  /** Shown products kept until the live catalog sees a change (core/snapshot/view-products.ts); absent: read on every request. */
   viewProducts?: Pick<ViewProducts, 'get'>;
   historyLimit: number;
   ranking?: Partial<RankingOptions>;
@@ -41,8 +38,8 @@ function stillEligible(p: Product, query: RecommendationQuery, country: string |
 /**
  * `canSee` (functions/http/auth.ts visibleReasons) drops the reasons the caller may not see about
  * this receiver: a gift-giver does not learn the receiver's cart, purchases or browsing.
- * `onRanked` receives the first ranking's list (ids and visible reasons) while the products are
- * re-read, so a write about it (the impression) overlaps that read; it must not reject.
+ * `onRanked` receives the first ranking's list (ids and visible reasons) while the shown products
+ * are read, so a write about it (the impression) overlaps that read; it must not reject.
  */
 export async function recommendForReceiver(
   deps: RecommendDeps,

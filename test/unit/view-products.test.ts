@@ -1,4 +1,4 @@
-/** Shown products read once per catalog view (core/snapshot/view-products.ts). */
+/** Shown products kept until the live catalog sees a change (core/snapshot/view-products.ts). */
 import { describe, expect, it } from 'vitest';
 import { ViewProducts } from '../../functions/core/snapshot/view-products.js';
 import type { PublicProduct } from '../../functions/core/domain/product-view.js';

@@ -41,7 +41,7 @@ export class ViewProducts {
 
   /** The stored products of `ids` (missing ones left out, as the store does). */
   async get(ids: readonly string[]): Promise<PublicProduct[]> {
-    const generation = this.current();
+    const generation = this.syncGeneration();
     const found: PublicProduct[] = [];
     const missing: string[] = [];
     for (const id of ids) {
@@ -52,7 +52,7 @@ export class ViewProducts {
     if (missing.length === 0) return found;
     const read = await this.read(missing);
     // A change was seen while this read was in flight: the read may predate it.
-    if (this.current() === generation) for (const p of read) this.cache.set(p.id, p);
+    if (this.syncGeneration() === generation) for (const p of read) this.cache.set(p.id, p);
     return [...found, ...read];
   }
 
@@ -61,7 +61,8 @@ export class ViewProducts {
     return this.cache.size;
   }
 
-  private current(): unknown {
+  /** The generation now; every entry is dropped when it moved. */
+  private syncGeneration(): unknown {
     const g = this.options.generation();
     if (g !== this.generation) {
       this.cache.clear();
